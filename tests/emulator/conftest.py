@@ -1,0 +1,62 @@
+"""Fixtures shared by every emulator test (protocol and accounting): an in-process emulator on
+loopback and python-quickbooks / intuitlib clients pointed at it."""
+
+import os
+
+import pytest
+import requests
+from intuitlib.client import AuthClient
+from quickbooks import QuickBooks
+
+from qbo_emulator import Emulator, EmulatorConfig
+
+DEFAULT_REALM = "9130357766900001"
+CLIENT_ID = "emulator-client-id"
+CLIENT_SECRET = "emulator-client-secret"
+REDIRECT_URI = "http://localhost:8069/qbo/oauth/callback"
+
+# python-quickbooks' OAuth2Session (oauthlib) refuses plain http unless told otherwise; the
+# emulator is plain http on loopback, so every client pointed at it needs this.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    instance = Emulator(EmulatorConfig(db_path=":memory:"))
+    instance.start(host="127.0.0.1", port=0)
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def emu(emulator):
+    """The shared emulator, reset to its seed (tokens, logs, faults, clock, config) first."""
+    requests.post(emulator.base_url + "/_emulator/reset", timeout=30).raise_for_status()
+    yield emulator
+
+
+@pytest.fixture
+def auth_client(emulator):
+    def factory(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI):
+        return AuthClient(client_id, client_secret, redirect_uri,
+                          environment=emulator.base_url + "/.well-known/openid_configuration")
+    return factory
+
+
+@pytest.fixture
+def qb(emulator, auth_client):
+    def factory(realm=DEFAULT_REALM, **kwargs):
+        client = auth_client()
+        answer = requests.post(emulator.base_url + "/_emulator/mint",
+                               json={"client_id": client.client_id, "realm_id": realm}, timeout=30)
+        answer.raise_for_status()
+        tokens = answer.json()
+        client.access_token = tokens["access_token"]
+        client.refresh_token = tokens["refresh_token"]
+        client.realm_id = realm
+        kwargs.setdefault("minorversion", 75)
+        kwargs.setdefault("company_id", realm)
+        client_qb = QuickBooks(auth_client=client, refresh_token=tokens["refresh_token"], **kwargs)
+        client_qb.api_url_v3 = client_qb.sandbox_api_url_v3 = emulator.base_url + "/v3"
+        return client_qb
+    return factory
