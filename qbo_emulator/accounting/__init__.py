@@ -1,0 +1,194 @@
+"""The accounting half of the emulator: what QBO entities mean (contract in ../DESIGN.md)."""
+import copy
+
+from . import entities, links
+from .amounts import zero_amounts
+from .catalogue import ENTITIES, EntitySpec, entity_for_path
+from .common import OPTIONS, Company, QboFault, business_fault, given, money, num, prune, ref_value, required_fault
+from .seed import seed
+from .validation import (SALES_DOCS, check_lengths, check_name_characters, check_references,
+                         check_unique_name, lookup)
+
+__all__ = ["ENTITIES", "EntitySpec", "entity_for_path", "create", "update", "delete", "void",
+           "create_tax_code", "seed", "OPTIONS"]
+
+# Envelope and protocol fields that are never part of what the rules store.
+TRANSPORT_FIELDS = ("sparse", "domain", "status", "SyncToken", "MetaData", "time")
+NAME_FIELD = {"Customer": "DisplayName", "Vendor": "DisplayName", "Employee": "DisplayName",
+              "TaxAgency": "DisplayName"}
+
+
+def _prepare(company, entity, doc, existing, options):
+    """Run every rule for an entity; returns the linked documents whose balances may move."""
+    spec = ENTITIES[entity]
+    check_lengths(entity, doc)
+    check_name_characters(entity, doc)
+    if spec.kind == "singleton":
+        return entities.prepare_singleton(company, entity, doc, existing, options)
+    check_references(company, entity, doc)
+    if spec.kind == "name_list":
+        if entity in ("Customer", "Vendor", "Employee"):
+            touched = entities.prepare_party(company, entity, doc, existing)
+        elif entity == "Item":
+            touched = entities.prepare_item(company, entity, doc, existing)
+        elif entity == "Account":
+            touched = entities.prepare_account(company, entity, doc, existing)
+        else:
+            touched = entities.prepare_simple_list(company, entity, doc, existing)
+        check_unique_name(company.tx, entity, doc)
+        return touched
+    if entity in SALES_DOCS:
+        return entities.prepare_sales(company, entity, doc, existing, options)
+    if entity == "Payment":
+        return entities.prepare_payment(company, entity, doc, existing, options)
+    if entity in entities.OTHER_TXN_REQUIRED:
+        return entities.prepare_other_txn(company, entity, doc, existing, options)
+    raise QboFault("500", "Unsupported Operation", f"Operation create/update is not supported for {entity}.")
+
+
+def _after(company, entity, stored, previous, touched):
+    """Side effects once the object is stored: linked balances, customer balance, child names."""
+    links.refresh(company, touched)
+    customers = {ref_value(o.get("CustomerRef")) for o in (stored, previous) if o}
+    if entity in ("Invoice", "CreditMemo", "Payment"):
+        for customer_id in customers - {None}:
+            entities.refresh_customer_balance(company, customer_id)
+    field = NAME_FIELD.get(entity, "Name")
+    if previous and ENTITIES[entity].kind == "name_list" and \
+            previous.get("FullyQualifiedName") != stored.get("FullyQualifiedName"):
+        entities.cascade_names(company, entity, stored, field)
+    if entity == "Customer" and previous and \
+            ref_value(previous.get("ParentRef")) != ref_value(stored.get("ParentRef")):
+        for customer_id in (ref_value(previous.get("ParentRef")), ref_value(stored.get("ParentRef"))):
+            entities.refresh_customer_balance(company, customer_id)
+
+
+def _refuse_read_only(spec):
+    if spec.read_only:
+        raise QboFault("500", "Unsupported Operation",
+                       f"Operation is not supported for {spec.name}: use POST /taxservice/taxcode.")
+
+
+def _strip(body):
+    doc = copy.deepcopy(body or {})
+    for key in TRANSPORT_FIELDS:
+        doc.pop(key, None)
+    return doc
+
+
+def create(tx, entity, body, options):
+    spec = ENTITIES[entity]
+    _refuse_read_only(spec)
+    company = Company(tx)
+    doc = _strip(body)
+    doc.pop("Id", None)
+    touched = _prepare(company, entity, doc, None, options or {})
+    stored = tx.insert(entity, prune(doc))
+    _after(company, entity, stored, None, touched)
+    return stored
+
+
+def _deep_merge(base, patch):
+    out = dict(base)
+    for key, value in patch.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+            else value
+    return out
+
+
+def update(tx, entity, body, existing, sparse, options):
+    spec = ENTITIES[entity]
+    _refuse_read_only(spec)
+    company = Company(tx)
+    patch = _strip(body)
+    if spec.kind == "singleton":
+        doc = _deep_merge(existing, patch)  # preferences are written group by group
+    elif sparse:
+        doc = {**existing, **patch}  # top-level replace: Line is all-or-none, as QBO documents
+    else:
+        doc = patch
+    doc["Id"] = existing["Id"]
+    doc["MetaData"] = existing.get("MetaData")
+    touched = _prepare(company, entity, doc, existing, options or {})
+    doc.pop("MetaData", None)
+    stored = tx.update(entity, prune(doc))
+    _after(company, entity, stored, existing, touched)
+    return stored
+
+
+def delete(tx, entity, existing):
+    spec = ENTITIES[entity]
+    if spec.kind != "transaction":
+        raise business_fault(f"{entity} objects cannot be deleted; make them inactive (Active:false).")
+    company = Company(tx)
+    touched = set(links.payment_links(existing)) if entity == "Payment" else set()
+    if entity in links.APPLICABLE:
+        links.release(company, entity, existing["Id"])
+    tx.delete(entity, existing["Id"])
+    _after(company, entity, None, existing, touched)
+    return {"status": "Deleted", "Id": existing["Id"]}
+
+
+def void(tx, entity, existing):
+    spec = ENTITIES[entity]
+    if not spec.voidable:
+        raise QboFault("500", "Unsupported Operation", f"Operation void is not supported for {entity}.")
+    company = Company(tx)
+    doc = copy.deepcopy(existing)
+    touched = set()
+    if entity in links.APPLICABLE:
+        links.release(company, entity, doc["Id"])
+        doc = tx.get(entity, doc["Id"])  # release may have rewritten its LinkedTxn
+        doc["LinkedTxn"] = [l for l in doc.get("LinkedTxn") or [] if l.get("TxnType") != "Payment"]
+    if entity == "Payment":
+        touched = set(links.payment_links(doc))
+    zero_amounts(doc)
+    doc["PrivateNote"] = "Voided"
+    stored = tx.update(entity, prune(doc))
+    _after(company, entity, stored, existing, touched)
+    return stored
+
+
+def create_tax_code(tx, body):
+    """POST /taxservice/taxcode: a TaxCode and its new TaxRate(s), answered in TaxService shape."""
+    company = Company(tx)
+    body = _strip(body)
+    name = body.get("TaxCode")
+    if not given(name):
+        raise required_fault("TaxCode")
+    details = body.get("TaxRateDetails") or []
+    if not details:
+        raise required_fault("TaxRateDetails")
+    for code in tx.all("TaxCode"):
+        if str(code.get("Name", "")).casefold() == str(name).casefold():
+            raise QboFault("6240", "Duplicate Name Exists Error",
+                           f"The name supplied already exists. : Id={code['Id']}", element="TaxCode")
+    rate_refs, answered = [], []
+    for detail in details:
+        if given(detail.get("TaxRateId")):
+            rate = lookup(tx, "TaxRate", {"value": detail["TaxRateId"]}, "TaxRateId")
+        else:
+            for field in ("TaxRateName", "RateValue", "TaxAgencyId"):
+                if not given(detail.get(field)) and detail.get(field) != 0:
+                    raise required_fault(field)
+            agency = lookup(tx, "TaxAgency", {"value": detail["TaxAgencyId"]}, "TaxAgencyId")
+            applicable = detail.get("TaxApplicableOn") or "Sales"
+            rate = tx.insert("TaxRate", prune({
+                "Name": detail["TaxRateName"], "Description": detail["TaxRateName"],
+                "RateValue": float(detail["RateValue"]),
+                "AgencyRef": {"value": agency["Id"], "name": agency.get("DisplayName")},
+                "SpecialTaxType": "NONE", "DisplayType": "ReadOnly", "Active": True,
+                "EffectiveTaxRate": [{"RateValue": float(detail["RateValue"])}],
+                "TaxApplicableOn": applicable}))
+        rate_refs.append({"TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
+                          "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0})
+        answered.append({"TaxRateName": rate["Name"], "TaxRateId": rate["Id"],
+                         "RateValue": rate.get("RateValue"),
+                         "TaxAgencyId": ref_value(rate.get("AgencyRef")),
+                         "TaxApplicableOn": detail.get("TaxApplicableOn") or "Sales"})
+    code = tx.insert("TaxCode", prune({
+        "Name": name, "Description": body.get("Description") or name, "Active": True,
+        "Hidden": False, "Taxable": True, "TaxGroup": len(rate_refs) > 1,
+        "SalesTaxRateList": {"TaxRateDetail": rate_refs},
+        "PurchaseTaxRateList": {"TaxRateDetail": []}}))
+    return {"TaxCode": code["Name"], "TaxCodeId": code["Id"], "TaxRateDetails": answered}

@@ -1,0 +1,373 @@
+"""Per-entity rules: defaults, derived fields and checks that only one entity (family) has.
+
+Each `prepare_*` receives the company context, the document to store (already merged with
+the existing one on update) and the existing object (None on create); it mutates the document
+and returns the set of (TxnType, TxnId) whose balances the write may change."""
+import datetime
+from decimal import Decimal
+
+from . import links
+from .amounts import compute_sales
+from .common import (OPTIONS, currency_ref, QboFault, business_fault, dec, given, invalid_value_fault, money, num,
+                     ref_value, required_fault)
+from .validation import (PERSON_NAME_PARTS, assign_doc_number, check_currency, check_tracking,
+                         lookup, require)
+
+MAX_SUB_LEVEL = 4
+
+# AccountType -> (Classification, default AccountSubType)
+ACCOUNT_TYPES = {
+    "Bank": ("Asset", "Checking"),
+    "Other Current Asset": ("Asset", "OtherCurrentAssets"),
+    "Fixed Asset": ("Asset", "MachineryAndEquipment"),
+    "Other Asset": ("Asset", "OtherLongTermAssets"),
+    "Accounts Receivable": ("Asset", "AccountsReceivable"),
+    "Equity": ("Equity", "OpeningBalanceEquity"),
+    "Expense": ("Expense", "OtherMiscellaneousServiceCost"),
+    "Other Expense": ("Expense", "OtherMiscellaneousExpense"),
+    "Cost of Goods Sold": ("Expense", "SuppliesMaterialsCogs"),
+    "Accounts Payable": ("Liability", "AccountsPayable"),
+    "Credit Card": ("Liability", "CreditCard"),
+    "Long Term Liability": ("Liability", "NotesPayable"),
+    "Other Current Liability": ("Liability", "OtherCurrentLiabilities"),
+    "Income": ("Revenue", "SalesOfProductIncome"),
+    "Other Income": ("Revenue", "OtherMiscellaneousIncome"),
+}
+SUBTYPE_TO_TYPE = {
+    "Checking": "Bank", "Savings": "Bank", "UndepositedFunds": "Other Current Asset",
+    "AccountsReceivable": "Accounts Receivable", "AccountsPayable": "Accounts Payable",
+    "CreditCard": "Credit Card", "SalesOfProductIncome": "Income", "ServiceFeeIncome": "Income",
+    "SuppliesMaterialsCogs": "Cost of Goods Sold", "Inventory": "Other Current Asset",
+}
+ITEM_TYPES = ("Service", "NonInventory", "Inventory", "Category", "Group")
+ITEM_NEEDS = {  # Type -> accounts/fields QBO requires
+    "Service": ("IncomeAccountRef",),
+    "Inventory": ("IncomeAccountRef", "AssetAccountRef", "ExpenseAccountRef", "QtyOnHand", "InvStartDate"),
+}
+PAYMENT_METHOD_TYPES = ("CREDIT_CARD", "NON_CREDIT_CARD")
+
+
+def today(company):
+    return company.tx.now().date().isoformat()
+
+
+# ---- name lists -----------------------------------------------------------------------
+
+def _hierarchy(company, entity, doc, name_field, flag_field):
+    """FullyQualifiedName, Level and the sub-object flag from ParentRef (<= 4 levels, no cycle)."""
+    parent_id = ref_value(doc.get("ParentRef"))
+    if parent_id is None:
+        doc.pop("ParentRef", None)
+        doc["FullyQualifiedName"] = doc.get(name_field)
+        doc["Level"] = 0
+        if flag_field:
+            doc[flag_field] = False
+        return
+    if parent_id == doc.get("Id"):
+        raise QboFault("900", "Parent cannot be child", "An object cannot be its own parent.", element="ParentRef")
+    parent = lookup(company.tx, entity, doc["ParentRef"], "ParentRef")
+    ancestor = parent
+    while ancestor is not None and ref_value(ancestor.get("ParentRef")):
+        if ref_value(ancestor.get("ParentRef")) == doc.get("Id"):
+            raise QboFault("900", "Parent cannot be child", "The parent is a descendant of this object.",
+                           element="ParentRef")
+        ancestor = company.tx.get(entity, ref_value(ancestor["ParentRef"]))
+    level = int(parent.get("Level") or 0) + 1
+    if level > MAX_SUB_LEVEL:
+        raise business_fault(f"Sub-levels are limited to {MAX_SUB_LEVEL} below the top {entity.lower()}.",
+                             element="ParentRef")
+    doc["ParentRef"] = {"value": parent["Id"], "name": parent.get(name_field)}
+    doc["FullyQualifiedName"] = f"{parent.get('FullyQualifiedName') or parent.get(name_field)}:{doc.get(name_field)}"
+    doc["Level"] = level
+    if flag_field:
+        doc[flag_field] = True
+
+
+def cascade_names(company, entity, stored, name_field):
+    """A renamed parent renames the FullyQualifiedName of its descendants."""
+    for child in company.tx.all(entity):
+        if ref_value(child.get("ParentRef")) == stored["Id"]:
+            fqn = f"{stored['FullyQualifiedName']}:{child.get(name_field)}"
+            if child.get("FullyQualifiedName") != fqn:
+                child["FullyQualifiedName"] = fqn
+                child["ParentRef"] = {"value": stored["Id"], "name": stored.get(name_field)}
+                company.tx.update(entity, child)
+                cascade_names(company, entity, child, name_field)
+
+
+def prepare_party(company, entity, doc, existing):
+    if not given(doc.get("DisplayName")):
+        parts = [doc.get(p) for p in PERSON_NAME_PARTS if given(doc.get(p))]
+        name = " ".join(parts) or doc.get("CompanyName")
+        if not given(name):
+            raise QboFault("6080", "No Name Provided",
+                           "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these "
+                           "must be non-empty", element="DisplayName")
+        doc["DisplayName"] = name
+    doc.setdefault("PrintOnCheckName", doc["DisplayName"])
+    doc["Active"] = doc.get("Active", True) is not False
+    if entity == "Customer":
+        _customer(company, doc, existing)
+    elif company.multicurrency or given(doc.get("CurrencyRef")):
+        _currency_once(company, doc, existing)
+    return set()
+
+
+def _currency_once(company, doc, existing):
+    """One currency per name, set at creation and never changed afterwards."""
+    currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
+    check_currency(company, currency)
+    old = ref_value((existing or {}).get("CurrencyRef"))
+    if old and old != currency:
+        raise business_fault(f"The currency of a customer or vendor cannot be changed once set "
+                             f"(it is {old}).", element="CurrencyRef")
+    doc["CurrencyRef"] = currency_ref(currency)
+
+
+def _customer(company, doc, existing):
+    _hierarchy(company, "Customer", doc, "DisplayName", "Job")
+    if not doc.get("Job"):
+        doc["BillWithParent"] = False
+    _currency_once(company, doc, existing)
+    for key in ("Balance", "BalanceWithJobs"):
+        doc[key] = (existing or {}).get(key, 0.0)
+    if (existing and existing.get("Active", True) and not doc["Active"]
+            and OPTIONS["refuse_deactivate_with_balance"] and money(existing.get("Balance")) != 0):
+        raise business_fault("Delete List Has Balance Error: The entity you are trying to delete has an open "
+                             "balance. This customer cannot be made inactive because it has a non-zero "
+                             "balance.", element="Active")
+    doc.setdefault("Taxable", company.is_us)
+
+
+def refresh_customer_balance(company, customer_id):
+    """Customer.Balance = open invoices - unused credit memos - unapplied payments; BalanceWithJobs
+    adds the sub-customers'. Walks up to the top customer."""
+    tx = company.tx
+    seen = set()
+    while customer_id and customer_id not in seen:
+        seen.add(customer_id)
+        customer = tx.get("Customer", customer_id)
+        if customer is None:
+            return
+        own = Decimal(0)
+        for entity, field, sign in (("Invoice", "Balance", 1), ("CreditMemo", "RemainingCredit", -1),
+                                    ("Payment", "UnappliedAmt", -1)):
+            for doc in tx.all(entity):
+                if ref_value(doc.get("CustomerRef")) == customer_id:
+                    own += sign * money(doc.get(field))
+        with_jobs = own + sum((money(c.get("BalanceWithJobs")) for c in tx.all("Customer")
+                               if ref_value(c.get("ParentRef")) == customer_id), Decimal(0))
+        if (money(customer.get("Balance")), money(customer.get("BalanceWithJobs"))) != (own, with_jobs):
+            customer["Balance"], customer["BalanceWithJobs"] = num(own), num(with_jobs)
+            tx.update("Customer", customer)
+        customer_id = ref_value(customer.get("ParentRef"))
+
+
+def prepare_item(company, entity, doc, existing):
+    require(doc, "Name")
+    kind = doc.get("Type") if given(doc.get("Type")) else "NonInventory"
+    if kind not in ITEM_TYPES:
+        raise invalid_value_fault("Type", kind)
+    doc["Type"] = kind
+    for field in ITEM_NEEDS.get(kind, ()):
+        value = doc.get(field)
+        if not (ref_value(value) if isinstance(value, dict) else given(value) or value == 0):
+            raise required_fault(field)
+    doc["TrackQtyOnHand"] = kind == "Inventory"
+    doc["Active"] = doc.get("Active", True) is not False
+    doc["UnitPrice"] = num(dec(doc.get("UnitPrice")))
+    _hierarchy(company, "Item", doc, "Name", "SubItem")
+    return set()
+
+
+def prepare_account(company, entity, doc, existing):
+    require(doc, "Name")
+    kind, subtype = doc.get("AccountType"), doc.get("AccountSubType")
+    if not given(kind) and not given(subtype):
+        raise QboFault("6010", "Invalid Account.AccountType && Account.SubType",
+                       "Either an Account.AccountType or an Account.AccountSubType must be specified",
+                       element="AccountType")
+    kind = kind if given(kind) else SUBTYPE_TO_TYPE.get(subtype)
+    if kind not in ACCOUNT_TYPES:
+        raise invalid_value_fault("AccountType", kind)
+    classification, default_subtype = ACCOUNT_TYPES[kind]
+    doc["AccountType"], doc["Classification"] = kind, classification
+    doc["AccountSubType"] = subtype if given(subtype) else default_subtype
+    doc["Active"] = doc.get("Active", True) is not False
+    for key in ("CurrentBalance", "CurrentBalanceWithSubAccounts"):
+        doc[key] = (existing or {}).get(key, 0.0)
+    currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
+    check_currency(company, currency)
+    doc["CurrencyRef"] = currency_ref(currency)
+    _hierarchy(company, "Account", doc, "Name", "SubAccount")
+    return set()
+
+
+def prepare_simple_list(company, entity, doc, existing):
+    """Class, Department, Term, PaymentMethod, TaxAgency."""
+    name_field = "DisplayName" if entity == "TaxAgency" else "Name"
+    require(doc, name_field)
+    doc["Active"] = doc.get("Active", True) is not False
+    if entity in ("Class", "Department"):
+        _hierarchy(company, entity, doc, "Name", "SubClass" if entity == "Class" else "SubDepartment")
+    elif entity == "Term":
+        if given(doc.get("DayOfMonthDue")):
+            doc["Type"] = "DATE_DRIVEN"
+        else:
+            doc["Type"] = "STANDARD"
+            doc["DueDays"] = int(dec(doc.get("DueDays")))
+    elif entity == "PaymentMethod":
+        kind = doc.get("Type") if given(doc.get("Type")) else "NON_CREDIT_CARD"
+        if kind not in PAYMENT_METHOD_TYPES:
+            raise invalid_value_fault("Type", kind)
+        doc["Type"] = kind
+    return set()
+
+
+# ---- transactions ---------------------------------------------------------------------
+
+def _document_currency(company, doc, customer):
+    """A document is in its customer's currency; the exchange rate is 1 for the home currency."""
+    currency = ref_value(doc.get("CurrencyRef")) or ref_value((customer or {}).get("CurrencyRef")) \
+        or company.home_currency
+    check_currency(company, currency)
+    if customer and ref_value(customer.get("CurrencyRef")) not in (None, currency):
+        raise business_fault(f"The transaction currency ({currency}) must be the customer's currency "
+                             f"({ref_value(customer.get('CurrencyRef'))}).", element="CurrencyRef")
+    doc["CurrencyRef"] = currency_ref(currency)
+    if currency == company.home_currency:
+        doc["ExchangeRate"] = 1
+    else:
+        rate = dec(doc.get("ExchangeRate"))
+        if rate <= 0:
+            raise business_fault("ExchangeRate must be positive.", element="ExchangeRate")
+        doc["ExchangeRate"] = num(rate)
+    if not company.multicurrency:
+        doc.pop("ExchangeRate", None)
+
+
+def _due_date(company, doc, customer):
+    if given(doc.get("DueDate")):
+        return
+    term_id = ref_value(doc.get("SalesTermRef")) or ref_value((customer or {}).get("SalesTermRef")) \
+        or ref_value(company.pref("SalesFormsPrefs", "DefaultTerms"))
+    term = company.tx.get("Term", term_id) if term_id else None
+    days = int(dec((term or {}).get("DueDays"))) if term and term.get("Type") != "DATE_DRIVEN" else 0
+    if term:
+        doc["SalesTermRef"] = {"value": term["Id"], "name": term.get("Name")}
+    doc["DueDate"] = (datetime.date.fromisoformat(doc["TxnDate"]) + datetime.timedelta(days=days)).isoformat()
+
+
+def _default_deposit_account(company, doc):
+    if not ref_value(doc.get("DepositToAccountRef")):
+        undeposited = company.account_by_subtype("UndepositedFunds")
+        if undeposited:
+            doc["DepositToAccountRef"] = {"value": undeposited["Id"], "name": undeposited["Name"]}
+
+
+def _require_lines(doc):
+    if not isinstance(doc.get("Line"), list) or not doc["Line"]:
+        raise required_fault("Line")
+
+
+def prepare_sales(company, entity, doc, existing, options):
+    require(doc, "CustomerRef")
+    _require_lines(doc)
+    if entity == "RefundReceipt":
+        require(doc, "DepositToAccountRef")
+    customer = lookup(company.tx, "Customer", doc["CustomerRef"], "CustomerRef")
+    doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
+    _document_currency(company, doc, customer)
+    check_tracking(company, doc)
+    if not given(doc.get("TxnDate")):
+        doc["TxnDate"] = today(company)
+    assign_doc_number(company, entity, doc, options)
+    compute_sales(company, doc, existing)
+    if entity == "Invoice":
+        _due_date(company, doc, customer)
+        links.apply_balance(company, entity, doc)
+    elif entity == "CreditMemo":
+        links.apply_balance(company, entity, doc)
+    elif entity in ("SalesReceipt", "RefundReceipt"):
+        if entity == "SalesReceipt":
+            _default_deposit_account(company, doc)
+        doc["Balance"] = 0.0
+        links.set_home_amounts(company, doc)
+    else:
+        links.set_home_amounts(company, doc)
+    return set()
+
+
+def prepare_payment(company, entity, doc, existing, options):
+    require(doc, "CustomerRef")
+    customer = lookup(company.tx, "Customer", doc["CustomerRef"], "CustomerRef")
+    doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
+    _document_currency(company, doc, customer)
+    check_tracking(company, doc)
+    if not given(doc.get("TxnDate")):
+        doc["TxnDate"] = today(company)
+    return links.prepare_payment(company, doc, existing)
+
+
+def _sum_lines(doc):
+    total = Decimal(0)
+    for line in doc["Line"]:
+        line["Amount"] = num(money(line.get("Amount")))
+        total += money(line["Amount"])
+    return total
+
+
+# entity -> the header fields it requires besides Line
+OTHER_TXN_REQUIRED = {
+    "Bill": ("VendorRef",),
+    "Purchase": ("AccountRef", "PaymentType"),
+    "Deposit": ("DepositToAccountRef",),
+    "JournalEntry": (),
+}
+
+
+def prepare_other_txn(company, entity, doc, existing, options):
+    """Bill, Purchase, Deposit, JournalEntry: required fields, references, TotalAmt."""
+    require(doc, *OTHER_TXN_REQUIRED[entity])
+    _require_lines(doc)
+    check_tracking(company, doc)
+    if not given(doc.get("TxnDate")):
+        doc["TxnDate"] = today(company)
+    currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
+    check_currency(company, currency)
+    doc["CurrencyRef"] = currency_ref(currency)
+    if entity == "Purchase" and doc["PaymentType"] not in ("Cash", "Check", "CreditCard"):
+        raise invalid_value_fault("PaymentType", doc["PaymentType"])
+    total = _sum_lines(doc)
+    if entity == "JournalEntry":
+        sides = {"Debit": Decimal(0), "Credit": Decimal(0)}
+        for line in doc["Line"]:
+            detail = line.get("JournalEntryLineDetail") or {}
+            posting = detail.get("PostingType")
+            if posting not in sides:
+                raise required_fault("Line.JournalEntryLineDetail.PostingType")
+            if not ref_value(detail.get("AccountRef")):
+                raise required_fault("Line.JournalEntryLineDetail.AccountRef")
+            sides[posting] += money(line["Amount"])
+        if sides["Debit"] != sides["Credit"]:
+            raise business_fault("Transaction is not balanced: the debits and credits of a journal entry "
+                                 "must be equal.", element="Line")
+        total = sides["Debit"]
+    doc["TotalAmt"] = num(total)
+    if entity == "Bill":
+        doc["Balance"] = num(total)
+    links.set_home_amounts(company, doc)
+    return set()
+
+
+def prepare_singleton(company, entity, doc, existing, options):
+    """Preferences: the home currency never changes and multicurrency cannot be turned off."""
+    if entity != "Preferences" or not existing:
+        return set()
+    old, new = existing.get("CurrencyPrefs") or {}, doc.get("CurrencyPrefs") or {}
+    if ref_value(new.get("HomeCurrency")) not in (None, ref_value(old.get("HomeCurrency"))):
+        raise business_fault("The home currency cannot be changed.", element="CurrencyPrefs.HomeCurrency")
+    if old.get("MultiCurrencyEnabled") and new.get("MultiCurrencyEnabled") is False:
+        raise business_fault("Multicurrency cannot be turned off once it is on.",
+                             element="CurrencyPrefs.MultiCurrencyEnabled")
+    return set()

@@ -1,0 +1,159 @@
+"""Payments applied to invoices and credit memos: balances, LinkedTxn, release on delete/void.
+
+The Payment lines are the single source of truth: an invoice's Balance and LinkedTxn, a credit
+memo's RemainingCredit, are recomputed from the live payments that link them."""
+from decimal import Decimal
+
+from .common import business_fault, dec, given, money, num, ref_value, required_fault
+from .validation import invalid_reference_fault
+
+APPLICABLE = ("Invoice", "CreditMemo")
+
+
+def payment_links(payment):
+    """{(TxnType, TxnId): amount} applied by a payment's lines."""
+    out = {}
+    for line in (payment or {}).get("Line") or []:
+        for link in line.get("LinkedTxn") or []:
+            key = (link.get("TxnType"), str(link.get("TxnId")))
+            out[key] = out.get(key, Decimal(0)) + money(line.get("Amount"))
+    return out
+
+
+def applied_to(tx, txn_type, txn_id, exclude_payment=None):
+    """(amount, [payment ids]) applied to a document by live payments."""
+    total, payers = Decimal(0), []
+    for payment in tx.all("Payment"):
+        if payment["Id"] == exclude_payment:
+            continue
+        amount = payment_links(payment).get((txn_type, str(txn_id)))
+        if amount:
+            total += amount
+            payers.append(payment["Id"])
+    return total, payers
+
+
+def open_amount(doc, txn_type):
+    """What is still available on a document before any payment is considered."""
+    if txn_type == "Invoice":
+        return money(doc.get("TotalAmt")) - money(doc.get("Deposit"))
+    return money(doc.get("TotalAmt"))
+
+
+def apply_balance(company, txn_type, doc):
+    """Fill Balance / RemainingCredit / LinkedTxn of an invoice or credit memo in place."""
+    applied, payers = (applied_to(company.tx, txn_type, doc["Id"]) if doc.get("Id")
+                       else (Decimal(0), []))
+    remaining = open_amount(doc, txn_type) - applied
+    if remaining < 0:
+        raise business_fault(f"Payments of {applied} are applied to this {txn_type.lower()}; its amount "
+                             f"cannot drop below them.", element="TotalAmt")
+    doc["Balance"] = num(remaining)
+    if txn_type == "CreditMemo":
+        doc["RemainingCredit"] = num(remaining)
+    kept = [l for l in doc.get("LinkedTxn") or [] if l.get("TxnType") != "Payment"]
+    doc["LinkedTxn"] = kept + [{"TxnId": pid, "TxnType": "Payment"} for pid in payers]
+    set_home_amounts(company, doc)
+
+
+def set_home_amounts(company, doc):
+    if not company.multicurrency:
+        for key in ("HomeTotalAmt", "HomeBalance"):
+            doc.pop(key, None)
+        return
+    rate = dec(doc.get("ExchangeRate") or 1)
+    doc["HomeTotalAmt"] = num(money(dec(doc.get("TotalAmt")) * rate))
+    if "Balance" in doc:
+        doc["HomeBalance"] = num(money(dec(doc.get("Balance")) * rate))
+
+
+def refresh(company, keys):
+    """Recompute and store the documents whose applied amounts may have changed."""
+    tx = company.tx
+    for txn_type, txn_id in sorted(set(keys)):
+        doc = tx.get(txn_type, txn_id)
+        if doc is None:
+            continue
+        before = (doc.get("Balance"), doc.get("RemainingCredit"), doc.get("LinkedTxn"), doc.get("HomeBalance"))
+        apply_balance(company, txn_type, doc)
+        if (doc.get("Balance"), doc.get("RemainingCredit"), doc.get("LinkedTxn"), doc.get("HomeBalance")) != before:
+            tx.update(txn_type, doc)
+
+
+def prepare_payment(company, doc, existing):
+    """Validate a payment's application and compute UnappliedAmt."""
+    tx = company.tx
+    if not given(doc.get("TotalAmt")):
+        raise required_fault("TotalAmt")
+    total = money(doc["TotalAmt"])
+    if total < 0:
+        raise business_fault("The payment amount cannot be negative.", element="TotalAmt")
+    doc["TotalAmt"] = num(total)
+    customer_id = ref_value(doc.get("CustomerRef"))
+    previous = payment_links(existing)
+    wanted = {}
+    for line in doc.get("Line") or []:
+        line["Amount"] = num(money(line.get("Amount")))
+        links = line.get("LinkedTxn") or []
+        if not links:
+            raise required_fault("Line.LinkedTxn")
+        for link in links:
+            txn_type, txn_id = link.get("TxnType"), str(link.get("TxnId") or "")
+            if txn_type not in APPLICABLE:
+                raise business_fault(f"A payment line can be linked to an Invoice or a CreditMemo, "
+                                     f"not to {txn_type}.", element="Line.LinkedTxn.TxnType")
+            target = tx.get(txn_type, txn_id) if txn_id else None
+            if target is None:
+                raise invalid_reference_fault("Line.LinkedTxn.TxnId", txn_type, txn_id)
+            if ref_value(target.get("CustomerRef")) != customer_id:
+                raise business_fault(f"{txn_type} {txn_id} belongs to another customer.",
+                                     element="Line.LinkedTxn")
+            if ref_value(target.get("CurrencyRef")) != ref_value(doc.get("CurrencyRef")):
+                raise business_fault(f"{txn_type} {txn_id} is in another currency than the payment.",
+                                     element="Line.LinkedTxn")
+            key = (txn_type, txn_id)
+            wanted[key] = wanted.get(key, Decimal(0)) + money(line["Amount"])
+    applied = {"Invoice": Decimal(0), "CreditMemo": Decimal(0)}
+    for (txn_type, txn_id), amount in wanted.items():
+        if amount < 0:
+            raise business_fault("A payment line amount cannot be negative.", element="Line.Amount")
+        target = tx.get(txn_type, txn_id)
+        available = money(target.get("Balance")) + previous.get((txn_type, txn_id), Decimal(0))
+        if amount > available:
+            what = "balance" if txn_type == "Invoice" else "remaining credit"
+            raise business_fault(f"The amount applied to {txn_type} {txn_id} ({amount}) is more than "
+                                 f"its open {what} ({available}).", element="Line.Amount")
+        applied[txn_type] += amount
+    unapplied = total - (applied["Invoice"] - applied["CreditMemo"])
+    if unapplied < 0:
+        raise business_fault(f"The amount applied ({applied['Invoice'] - applied['CreditMemo']}) is "
+                             f"more than the payment amount ({total}).", element="TotalAmt")
+    doc["UnappliedAmt"] = num(unapplied)
+    set_home_amounts(company, doc)
+    if not ref_value(doc.get("DepositToAccountRef")):
+        undeposited = company.account_by_subtype("UndepositedFunds")
+        if undeposited:
+            doc["DepositToAccountRef"] = {"value": undeposited["Id"], "name": undeposited["Name"]}
+    return set(wanted) | set(previous)
+
+
+def release(company, txn_type, txn_id):
+    """Unlink a document from every payment (it is being deleted or voided): the payments
+    keep their TotalAmt and the released amount becomes unapplied credit."""
+    tx = company.tx
+    for payment in tx.all("Payment"):
+        if (txn_type, str(txn_id)) not in payment_links(payment):
+            continue
+        lines = []
+        for line in payment.get("Line") or []:
+            links = [l for l in line.get("LinkedTxn") or []
+                     if (l.get("TxnType"), str(l.get("TxnId"))) != (txn_type, str(txn_id))]
+            if links:
+                lines.append({**line, "LinkedTxn": links})
+        payment["Line"] = lines
+        applied = payment_links(payment)
+        net = sum((a for (t, _), a in applied.items() if t == "Invoice"), Decimal(0)) - \
+            sum((a for (t, _), a in applied.items() if t == "CreditMemo"), Decimal(0))
+        payment["UnappliedAmt"] = num(money(payment.get("TotalAmt")) - net)
+        tx.update("Payment", payment)
+        refresh(company, applied.keys())
