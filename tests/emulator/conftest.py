@@ -60,3 +60,13 @@ def qb(emulator, auth_client):
         client_qb.api_url_v3 = client_qb.sandbox_api_url_v3 = emulator.base_url + "/v3"
         return client_qb
     return factory
+
+
+@pytest.fixture
+def control(emulator):
+    """Call the inspection API: control("POST", "clock", json={...}) -> decoded JSON."""
+    def call(method, path, **kwargs):
+        answer = requests.request(method, emulator.base_url + "/_emulator/" + path, timeout=30, **kwargs)
+        answer.raise_for_status()
+        return answer.json()
+    return call
