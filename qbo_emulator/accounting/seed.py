@@ -163,7 +163,8 @@ def seed_us(s):
               BillAddr=_addr(line1, city, sub, postal, "US"), ShipAddr=_addr(line1, city, sub, postal, "US"),
               SalesTermRef=s.ref("Net 30"), PrimaryPhone={"FreeFormNumber": "(650) 555-3311"})
     s.add("Customer", key="0969 Ocean View Road", DisplayName="0969 Ocean View Road",
-          ParentRef=s.ref("Freeman Sporting Goods"), Job=True, BillWithParent=True)
+          ParentRef=s.ref("Freeman Sporting Goods"), Job=True, BillWithParent=True,
+          PrimaryEmailAddr={"Address": "Sporting_goods@intuit.com"})
     s.add("Customer", DisplayName="Jeff's Jalopies", GivenName="Jeff", FamilyName="Chin",
           PrimaryEmailAddr={"Address": "Jalopies@intuit.com"}, Active=False)
     s.add("Vendor", DisplayName="Norton Lumber and Building Materials", CompanyName="Norton Lumber",
