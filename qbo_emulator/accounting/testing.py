@@ -116,3 +116,11 @@ def item(qb, name):
 def tax_code_id(qb, name):
     from quickbooks.objects.taxcode import TaxCode
     return find(TaxCode, qb, Name=name).Id
+
+
+def set_pref(qb, group, name, value):
+    """Flip one preference through the API, as an admin would in QBO's settings."""
+    from quickbooks.objects.preferences import Preferences
+    prefs = Preferences.get(qb=qb)
+    setattr(getattr(prefs, group), name, value)
+    return prefs.save(qb=qb)
