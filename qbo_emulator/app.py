@@ -173,8 +173,6 @@ class Application:
         entity, operation = self.classify(request, rest)
         request.qbo_log.update(realm=realm, entity=entity, operation=operation)
         kind, latency = emu.injector.draw(realm, request.method, request.path, entity)
-        if latency:
-            time.sleep(latency)
         if kind:
             request.qbo_log["injected"] = kind
         if kind == "reset":
@@ -197,6 +195,8 @@ class Application:
             request.qbo_log["throttled"] = throttled.limit
             return self.throttled(realm, request)
         try:
+            if latency:  # inside the in-flight window: a slow QBO holds its concurrency slots
+                time.sleep(latency)
             response, changes = self.perform(request, realm, rest)
         finally:
             emu.limiter.leave(realm)
