@@ -56,9 +56,9 @@ class _Seeder:
         name = obj.get(name_field) if name_field else obj.get("DisplayName") or obj.get("Name")
         return {"value": obj["Id"], "name": name}
 
-    def raw(self, entity, obj):
+    def raw(self, entity, obj, key):
         stored = self.tx.insert(entity, obj)
-        self.ids[obj.get("Name") or obj.get("DisplayName") or entity] = stored
+        self.ids[key] = stored
         return stored
 
 
@@ -73,23 +73,24 @@ def _tax_code(s, name, rate_names, description=None):
         "Name": name, "Description": description or name, "Active": True, "Hidden": False,
         "Taxable": True, "TaxGroup": len(rate_names) > 1,
         "SalesTaxRateList": {"TaxRateDetail": [
-            {"TaxRateRef": s.ref(r, "Name"), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
+            {"TaxRateRef": s.ref("rate:" + r, "Name"), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
             for r in rate_names]},
-        "PurchaseTaxRateList": {"TaxRateDetail": []}})
+        "PurchaseTaxRateList": {"TaxRateDetail": []}}, "code:" + name)
 
 
 def _tax_rate(s, name, value, agency):
     return s.raw("TaxRate", {"Name": name, "Description": name, "RateValue": value, "Active": True,
                              "AgencyRef": s.ref(agency), "SpecialTaxType": "NONE",
-                             "DisplayType": "ReadOnly", "EffectiveTaxRate": [{"RateValue": value}]})
+                             "DisplayType": "ReadOnly", "EffectiveTaxRate": [{"RateValue": value}]},
+                 "rate:" + name)
 
 
 def _us_pseudo_codes(s):
     # US companies answer TaxCode queries with the two pseudo codes, whose Ids are their names.
     s.raw("TaxCode", {"Id": "TAX", "Name": "TAX", "Description": "TAX", "Active": True, "Hidden": False,
-                      "Taxable": True, "TaxGroup": False})
+                      "Taxable": True, "TaxGroup": False}, "code:TAX")
     s.raw("TaxCode", {"Id": "NON", "Name": "NON", "Description": "NON", "Active": True, "Hidden": False,
-                      "Taxable": False, "TaxGroup": False})
+                      "Taxable": False, "TaxGroup": False}, "code:NON")
 
 
 def _addr(line1, city, sub, postal, country):
@@ -190,7 +191,7 @@ def seed_us(s):
                  Line=[_line(s, "Design", 2, 75)])
     partial = s.add("Invoice", key="inv-partial", DocNumber="1002", CustomerRef=s.ref("Bill's Windsurf Shop"),
                     Line=[_line(s, "Rock Fountain", 1, 275, "TAX"), _line(s, "Gardening", 4, 25, "NON")],
-                    TxnTaxDetail={"TxnTaxCodeRef": s.ref("California", "Name")})
+                    TxnTaxDetail={"TxnTaxCodeRef": s.ref("code:California", "Name")})
     s.add("Invoice", key="inv-open", DocNumber="1003", CustomerRef=s.ref("Cool Cars"),
           Line=[_line(s, "Pest Control", 3, 35)])
     for invoice, amount, method in ((paid, 150, "Check"), (partial, 200, "Visa")):
@@ -235,13 +236,13 @@ def seed_ca(s):
               BillAddr=_addr(line1, city, sub, postal, "CA"), SalesTermRef=s.ref("Net 30"))
     s.add("Vendor", DisplayName="Northern Supply Co", PrimaryEmailAddr={"Address": "ap@northern.ca"})
     s.add("Item", Name="Consulting", Type="Service", IncomeAccountRef=s.ref("Services"), UnitPrice=100,
-          Sku="CONS-01", SalesTaxCodeRef=s.ref("HST ON", "Name"))
+          Sku="CONS-01", SalesTaxCodeRef=s.ref("code:HST ON", "Name"))
     s.add("Item", Name="Snow Removal", Type="Service", IncomeAccountRef=s.ref("Services"), UnitPrice=60,
-          Sku="SNOW-01", SalesTaxCodeRef=s.ref("GST", "Name"))
+          Sku="SNOW-01", SalesTaxCodeRef=s.ref("code:GST", "Name"))
     s.add("Item", Name="Maple Syrup", Type="NonInventory", IncomeAccountRef=s.ref("Sales"), UnitPrice=12.5,
-          Sku="SYR-500", SalesTaxCodeRef=s.ref("Zero-rated", "Name"))
+          Sku="SYR-500", SalesTaxCodeRef=s.ref("code:Zero-rated", "Name"))
     s.add("Invoice", key="ca-inv", DocNumber="1001", CustomerRef=s.ref("Maple Leaf Landscaping"),
-          Line=[_line(s, "Consulting", 2, 100, s.ids["HST ON"]["Id"])])
+          Line=[_line(s, "Consulting", 2, 100, s.ids["code:HST ON"]["Id"])])
 
 
 def seed_empty(s):
