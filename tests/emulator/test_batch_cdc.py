@@ -103,7 +103,7 @@ def test_cdc_reports_changes_and_deletions(emu, qb, control):
     raw = client.change_data_capture("Customer,Invoice,Term", since.strftime("%Y-%m-%dT%H:%M:%S"))
     query_responses = raw["CDCResponse"][0]["QueryResponse"]
     assert query_responses[1]["Invoice"][0] == {
-        "status": "Deleted", "Id": invoice.Id, "MetaData": {"LastUpdatedTime": deleted.MetaData["LastUpdatedTime"]}}
+        "status": "Deleted", "Id": invoice.Id, "MetaData": {"LastUpdatedTime": deleted.MetaData.LastUpdatedTime}}
     assert query_responses[2] == {}  # nothing changed for Term
 
 
