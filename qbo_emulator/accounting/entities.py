@@ -281,7 +281,7 @@ def prepare_sales(company, entity, doc, existing, options):
     check_tracking(company, doc)
     if not given(doc.get("TxnDate")):
         doc["TxnDate"] = today(company)
-    assign_doc_number(company, entity, doc, options)
+    assign_doc_number(company, entity, doc, existing, options)
     compute_sales(company, doc, existing)
     if entity == "Invoice":
         _due_date(company, doc, customer)

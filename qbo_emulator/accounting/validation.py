@@ -38,8 +38,8 @@ LENGTH_LIMITS = {
 # Fields that become part of a FullyQualifiedName or a list display name: QBO refuses
 # the separator ':' and control characters in them.
 NAME_FIELDS = {
-    "Customer": ("DisplayName",) + PERSON_NAME_PARTS,
-    "Vendor": ("DisplayName",) + PERSON_NAME_PARTS,
+    "Customer": ("DisplayName", "CompanyName") + PERSON_NAME_PARTS,
+    "Vendor": ("DisplayName", "CompanyName") + PERSON_NAME_PARTS,
     "Employee": ("DisplayName",) + PERSON_NAME_PARTS,
     "Item": ("Name",),
     "Account": ("Name",),
@@ -104,15 +104,15 @@ def check_lengths(entity, doc):
             continue
         for value in _dig(doc, field):
             if isinstance(value, str) and len(value) > limit:
-                raise length_fault(field.split(".")[-1] if owner != "*" else field, limit, len(value))
+                raise length_fault(field, limit, len(value))
 
 
 def check_name_characters(entity, doc):
     for field in NAME_FIELDS.get(entity, ()):
         value = doc.get(field)
         if isinstance(value, str) and any(c in value for c in FORBIDDEN_NAME_CHARS):
-            raise QboFault("2040", "Invalid String",
-                           f"{field} cannot contain a colon (:), a tab or a newline", element=field)
+            raise QboFault("2040", "Invalid String. The String may contain unsupported or illegal chars",
+                           f"Element contains invalid characters. {value}", element=field)
 
 
 def check_unique_name(tx, entity, doc):
@@ -201,7 +201,7 @@ def check_tracking(company, doc):
 
 # ---- document numbers -----------------------------------------------------------------
 
-def assign_doc_number(company, entity, doc, options):
+def assign_doc_number(company, entity, doc, existing, options):
     """Auto-number when the company does not let users number, or nothing was sent;
     refuse a number already used by another document of the same type."""
     tx = company.tx
@@ -210,8 +210,9 @@ def assign_doc_number(company, entity, doc, options):
     doc.pop("AutoDocNumber", None)
     others = [o for o in tx.all(entity) if o.get("Id") != doc.get("Id")]
     if auto:
-        if doc.get("Id") and given(doc.get("DocNumber")) and not company.custom_txn_numbers:
-            return  # an update keeps the number it was given
+        if existing and given(existing.get("DocNumber")) and not company.custom_txn_numbers:
+            doc["DocNumber"] = existing["DocNumber"]  # numbers QBO assigned are not the client's to change
+            return
         used = [int(o["DocNumber"]) for o in others if str(o.get("DocNumber", "")).isdigit()]
         doc["DocNumber"] = str(max(used + [OPTIONS["first_doc_number"] - 1]) + 1)
         return

@@ -125,6 +125,8 @@ def test_doc_number_assigned_when_custom_numbers_off(client, cool):
     set_pref(client, "SalesFormsPrefs", "CustomTxnNumbers", False)
     inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], DocNumber="MINE-1")
     assert inv.DocNumber == "1004"
+    inv.DocNumber = "MINE-2"
+    assert inv.save(qb=client).DocNumber == "1004"  # an update does not renumber either
 
 
 @pytest.mark.parametrize("drop", ["CustomerRef", "Line"])
