@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import hooks, query
+from . import accounting, query
 from .faults import QboFault, Throttled, throttle_body
 from .oauth import AuthFailure, OAuthServer, json_response
 from .store import parse_time, qbo_time
@@ -157,7 +157,7 @@ class Application:
             return None, head
         if head == "taxservice":
             return "TaxCode", "create"
-        spec = hooks.entity_for_path(head)
+        spec = accounting.entity_for_path(head)
         entity = spec.name if spec else parts[0]
         if request.method == "GET":
             return entity, "pdf" if parts[-1] == "pdf" else "read"
@@ -263,12 +263,12 @@ class Application:
         if head == "batch" and len(parts) == 1 and request.method == "POST":
             return self.batch(tx, self.json_body(request))
         if head == "taxservice" and len(parts) == 2 and parts[1].lower() == "taxcode" and request.method == "POST":
-            return hooks.create_tax_code(tx, self.json_body(request))
-        spec = hooks.entity_for_path(head)
+            return accounting.create_tax_code(tx, self.json_body(request))
+        spec = accounting.entity_for_path(head)
         if spec is None:
             raise unsupported("Operation %s /%s is not supported." % (request.method, rest))
         if request.method == "GET":
-            if len(parts) == 1 and hooks.kind(spec) == "singleton":
+            if len(parts) == 1 and spec.kind == "singleton":
                 return {spec.name: self.singleton(tx, spec)}
             if len(parts) == 2:
                 return {spec.name: self.read(tx, spec, parts[1])}
@@ -311,13 +311,13 @@ class Application:
         if getattr(spec, "read_only", False):
             raise unsupported("%s is read-only through this endpoint." % entity)
         options = {"include": include}
-        if hooks.kind(spec) == "singleton" and not body.get("Id"):
+        if spec.kind == "singleton" and not body.get("Id"):
             body = {**body, "Id": self.singleton(tx, spec)["Id"]}
         if not body.get("Id"):
             if operation in ("update", "delete", "void") or "void" in include:
                 raise QboFault("2020", "Required param missing, need to supply the required value for the API",
                                "Required parameter Id is missing in the request", element="Id")
-            return hooks.create(tx, entity, body, options)
+            return accounting.create(tx, entity, body, options)
         if body.get("SyncToken") in (None, ""):
             raise QboFault("2020", "Required param missing, need to supply the required value for the API",
                            "Required parameter SyncToken is missing in the request", element="SyncToken")
@@ -327,24 +327,24 @@ class Application:
         if str(body["SyncToken"]) != str(existing.get("SyncToken")):
             raise stale(entity, body["Id"])
         if operation == "delete":
-            return hooks.delete(tx, entity, existing)
+            return accounting.delete(tx, entity, existing)
         if operation == "void" or "void" in include:
             if not getattr(spec, "voidable", False):
                 raise unsupported("%s cannot be voided." % entity)
-            result = hooks.void(tx, entity, existing)
+            result = accounting.void(tx, entity, existing)
             tx.changes[:] = [(e, i, "Void" if (e, i) == (entity, existing["Id"]) else op)
                              for e, i, op in tx.changes]
             return result
         sparse = body.get("sparse") in (True, "true")
-        return hooks.update(tx, entity, body, existing, sparse, options)
+        return accounting.update(tx, entity, body, existing, sparse, options)
 
     # --------------------------------------------------------------- query
     def run_query(self, tx, text):
         parsed = query.parse(text, self.emu.config.query_max_results)
-        spec = hooks.entity_by_name(parsed.entity)
+        spec = accounting.ENTITIES.get(parsed.entity)
         if spec is None:
             raise query.validation_error("Entity '%s' is not supported (names are case-sensitive)" % parsed.entity)
-        return query.execute(parsed, tx.all(spec.name), name_list=hooks.kind(spec) == "name_list")
+        return query.execute(parsed, tx.all(spec.name), name_list=spec.kind == "name_list")
 
     # ----------------------------------------------------------------- CDC
     def cdc(self, tx, args):
@@ -361,7 +361,7 @@ class Application:
                            element="changedSince")
         responses, budget = [], self.emu.config.cdc_max_objects
         for name in names:
-            spec = hooks.entity_by_name(name) or hooks.entity_for_path(name)
+            spec = accounting.ENTITIES.get(name) or accounting.entity_for_path(name)
             if spec is None:
                 raise bad_request("cdc: unknown entity %s" % name, element="entities")
             changed = tx.changed_since(spec.name, since)[:max(budget, 0)]
@@ -391,7 +391,7 @@ class Application:
                 if operation not in ("create", "update", "delete"):
                     raise unsupported("Batch operation %r is not supported" % operation)
                 keys = [k for k in item if k not in ("bId", "operation", "optionsData")]
-                spec = hooks.entity_by_name(keys[0]) if len(keys) == 1 else None
+                spec = accounting.ENTITIES.get(keys[0]) if len(keys) == 1 else None
                 if spec is None or not isinstance(item[keys[0]], dict):
                     raise bad_request("A batch item needs exactly one entity object")
                 body = item[keys[0]]

@@ -6,7 +6,7 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from . import hooks
+from . import accounting
 from .app import Application
 from .config import EmulatorConfig
 from .faults import FaultInjector, RateLimiter
@@ -92,7 +92,7 @@ class Emulator:
             with self.store.transaction(realm_id) as tx:
                 tx._conn.execute("INSERT INTO realms (realm_id, template, created) VALUES (?, ?, ?)",
                                  (realm_id, template, tx.now().isoformat()))
-                hooks.seed(tx, template)
+                accounting.seed(tx, template)
                 self._apply_overrides(tx, overrides)
         return self.company(realm_id)
 

@@ -3,7 +3,7 @@
 import ipaddress
 import json
 
-from . import hooks
+from . import accounting
 from .oauth import json_response
 from .store import parse_time, qbo_time
 
@@ -88,7 +88,7 @@ class Inspection:
     def objects(self, request, realm, entity):
         if not self.emu.store.realm_exists(realm):
             raise InspectionError("unknown realm %s" % realm, 404)
-        spec = hooks.entity_by_name(entity)
+        spec = accounting.ENTITIES.get(entity)
         if spec is None:
             raise InspectionError("unknown entity %s" % entity, 404)
         with self.emu.store.transaction(realm) as tx:

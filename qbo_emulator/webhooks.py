@@ -73,6 +73,8 @@ class Webhooks:
         self._deliveries = []
         self._thread = None
         self._stopping = False
+        # deliveries already in flight when a reset happens must not reappear after it
+        self._generation = 0
 
     def configure(self, url=None, verifier_token=None, fmt=None, retry_schedule=None):
         if url and not is_loopback_url(url):
@@ -114,6 +116,7 @@ class Webhooks:
         with self._cond:
             self._pending, self._retries, self._deliveries = [], [], []
             self._window_started = None
+            self._generation += 1
 
     def stop(self):
         with self._cond:
@@ -147,7 +150,7 @@ class Webhooks:
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         return {"id": str(uuid.uuid4()), "url": self.config.webhook_url, "format": fmt,
                 "body": body, "signature": sign(self.config.webhook_verifier_token, body),
-                "events": len(events), "attempt": 0}
+                "events": len(events), "attempt": 0, "generation": self._generation}
 
     def _run(self):
         while True:
@@ -179,6 +182,8 @@ class Webhooks:
         if retry:
             record["retry_in_seconds"] = schedule[delivery["attempt"] - 1]
         with self._cond:
+            if delivery["generation"] != self._generation:
+                return
             self._deliveries.append(record)
             if retry and not self._stopping:
                 heapq.heappush(self._retries, (time.monotonic() + record["retry_in_seconds"],
