@@ -104,7 +104,8 @@ def prepare_party(company, entity, doc, existing):
                            "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these "
                            "must be non-empty", element="DisplayName")
         doc["DisplayName"] = name
-    doc.setdefault("PrintOnCheckName", doc["DisplayName"])
+    if not given(doc.get("PrintOnCheckName")):
+        doc["PrintOnCheckName"] = doc["DisplayName"]
     doc["Active"] = doc.get("Active", True) is not False
     if entity == "Customer":
         _customer(company, doc, existing)

@@ -154,6 +154,11 @@ def release(company, txn_type, txn_id):
         applied = payment_links(payment)
         net = sum((a for (t, _), a in applied.items() if t == "Invoice"), Decimal(0)) - \
             sum((a for (t, _), a in applied.items() if t == "CreditMemo"), Decimal(0))
-        payment["UnappliedAmt"] = num(money(payment.get("TotalAmt")) - net)
+        unapplied = money(payment.get("TotalAmt")) - net
+        if unapplied < 0:
+            # the credit memo was paying part of an invoice: the payment would over-apply
+            raise business_fault(f"{txn_type} {txn_id} is applied by Payment {payment['Id']}, which "
+                                 f"would then apply more than it brings; edit the payment first.")
+        payment["UnappliedAmt"] = num(unapplied)
         tx.update("Payment", payment)
         refresh(company, applied.keys())
