@@ -94,6 +94,19 @@ def test_required_fields(emu, qb, cls, fields, missing):
     assert missing in info.value.detail
 
 
+def test_inventory_item_needs_asset_and_cogs_accounts(emu, qb):
+    client = qb(US)
+    doc = Item()
+    doc.Name, doc.Type, doc.QtyOnHand, doc.InvStartDate = "Widget", "Inventory", 5, "2026-01-01"
+    doc.IncomeAccountRef = find(Account, client, Name="Sales of Product Income").to_ref()
+    with fault(2020) as info:
+        doc.save(qb=client)
+    assert "AssetAccountRef" in info.value.detail
+    doc.AssetAccountRef = find(Account, client, Name="Inventory Asset").to_ref()
+    doc.ExpenseAccountRef = find(Account, client, Name="Cost of Goods Sold").to_ref()
+    assert doc.save(qb=client).TrackQtyOnHand is True
+
+
 def test_item_with_income_account_and_sku(emu, qb):
     client = qb(US)
     income = find(Account, client, Name="Services")

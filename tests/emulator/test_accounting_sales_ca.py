@@ -103,5 +103,15 @@ def test_taxservice_refuses_unknown_agency_and_tax_codes_are_read_only(client):
     with fault(2500):
         service.save(qb=client)
     code = find(TaxCode, client, Name="GST")
-    with pytest.raises(Exception):
+    with fault(500):
         client.update_object("TaxCode", code.to_json())
+
+
+def test_department_needs_location_tracking(client, maple):
+    from quickbooks.objects.department import Department
+    store = Department()
+    store.Name = "Toronto Store"
+    store = store.save(qb=client)
+    with fault(6000, detail="TrackDepartments"):
+        invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100,
+                                           tax=tax_code_id(client, "GST"))], DepartmentRef=ref(store.Id))

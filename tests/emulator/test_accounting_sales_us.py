@@ -208,3 +208,21 @@ def test_refund_receipt_needs_deposit_account(client, cool):
 def test_credit_memo_remaining_credit(client, cool):
     memo = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], cls=CreditMemo)
     assert (memo.TotalAmt, memo.RemainingCredit) == (75, 75)
+
+
+@pytest.mark.parametrize("rounding, expected", [("total", 0.02), ("line", 0.03)])
+def test_tax_rounding_once_per_rate_or_per_line(client, cool, monkeypatch, rounding, expected):
+    monkeypatch.setitem(OPTIONS, "tax_rounding", rounding)
+    fountain = item(client, "Rock Fountain")
+    inv = invoice(client, cool, [sales_line(fountain, amount=0.07, tax="TAX") for _ in range(3)],
+                  tax_code=tax_code_id(client, "California"))
+    assert inv.TxnTaxDetail.TotalTax == expected  # 8% of 0.21 = 0.0168; of 0.07 = 0.0056 each
+
+
+def test_discount_reduces_us_tax_only_when_applied_after_discount(client, cool):
+    lines = lambda: [sales_line(item(client, "Rock Fountain"), qty=1, price=200, tax="TAX"),
+                     discount_line(percent=10)]
+    california = tax_code_id(client, "California")
+    assert invoice(client, cool, lines(), tax_code=california).TxnTaxDetail.TotalTax == 16
+    after = invoice(client, cool, lines(), tax_code=california, ApplyTaxAfterDiscount=True)
+    assert (after.TxnTaxDetail.TotalTax, after.TotalAmt) == (14.4, 194.4)
