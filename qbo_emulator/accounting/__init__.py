@@ -4,7 +4,7 @@ import copy
 from . import entities, links
 from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
-from .common import OPTIONS, Company, QboFault, business_fault, given, money, num, prune, ref_value, required_fault
+from .common import OPTIONS, Company, QboFault, business_fault, given, prune, ref_value, required_fault
 from .seed import seed
 from .validation import (SALES_DOCS, check_lengths, check_name_characters, check_references,
                          check_unique_name, lookup)

@@ -32,7 +32,7 @@ def code_rates(tx, code_id):
     return out
 
 
-def _check_line_amount(line, detail, gross):
+def _check_line_amount(detail, gross):
     qty, price = dec(detail.get("Qty")), dec(detail.get("UnitPrice"))
     if qty and price and money(qty * price) != gross:
         raise QboFault("6070", "Amount calculation incorrect in the request",
@@ -40,7 +40,7 @@ def _check_line_amount(line, detail, gross):
                        element="Line.Amount")
 
 
-def _line_tax_code(company, line, detail, mode):
+def _line_tax_code(company, detail, mode):
     """The tax code a sales line is taxed under (US: TAX/NON; elsewhere a TaxCode id)."""
     code = ref_value(detail.get("TaxCodeRef"))
     if company.is_us:
@@ -75,7 +75,7 @@ def compute_sales(company, doc, existing=None):
         doc["GlobalTaxCalculation"] = mode
     inclusive = mode == "TaxInclusive"
 
-    items, discounts, others = [], [], []
+    items, discounts = [], []
     for line in doc.get("Line") or []:
         kind = line.get("DetailType")
         if not given(kind):
@@ -92,13 +92,15 @@ def compute_sales(company, doc, existing=None):
                 raise business_fault("A category cannot be used on a transaction line.", element="ItemRef")
             gross = money(detail.get("TaxInclusiveAmt")) if inclusive and dec(
                 detail.get("TaxInclusiveAmt")) else money(line.get("Amount"))
-            _check_line_amount(line, detail, gross)
-            items.append((line, detail, gross, _line_tax_code(company, line, detail, mode)))
+            for key in ("Qty", "UnitPrice"):
+                if isinstance(detail.get(key), str) and detail[key]:
+                    detail[key] = num(dec(detail[key]))  # python-quickbooks sends Decimals as strings
+            _check_line_amount(detail, gross)
+            items.append((line, detail, gross, _line_tax_code(company, detail, mode)))
         elif kind == "DiscountLineDetail":
             discounts.append(line)
         else:
-            line["Amount"] = num(money(line.get("Amount")))
-            others.append(line)
+            line["Amount"] = num(money(line.get("Amount")))  # description/group lines: not summed
 
     # Discounts apply to the sum of the sales lines (QBO's "discount on subtotal").
     subtotal_basis = sum((g for _, _, g, _ in items), Decimal(0))
