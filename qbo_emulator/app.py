@@ -344,7 +344,9 @@ class Application:
         spec = accounting.ENTITIES.get(parsed.entity)
         if spec is None:
             raise query.validation_error("Entity '%s' is not supported (names are case-sensitive)" % parsed.entity)
-        return query.execute(parsed, tx.all(spec.name), name_list=spec.kind == "name_list")
+        ids = parsed.id_candidates()
+        rows = tx.all(spec.name) if ids is None else tx.some(spec.name, ids)
+        return query.execute(parsed, rows, name_list=spec.kind == "name_list")
 
     # ----------------------------------------------------------------- CDC
     def cdc(self, tx, args):

@@ -50,6 +50,16 @@ class Query:
     start: int = 1
     max_results: int = DEFAULT_MAX_RESULTS
 
+    def id_candidates(self):
+        """The only Ids that can match (from `Id =` / `Id IN`), or None: lets the caller skip a scan."""
+        candidates = None
+        for c in self.where:
+            if c.prop.lower() == "id" and c.op in ("=", "IN"):
+                values = c.value if c.op == "IN" else [c.value]
+                found = {str(int(v)) if isinstance(v, float) and v == int(v) else str(v) for v in values}
+                candidates = found if candidates is None else candidates & found
+        return candidates
+
     def mentions(self, prop):
         return any(c.prop.lower() == prop.lower() for c in self.where)
 
