@@ -11,8 +11,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS realms (
     realm_id TEXT PRIMARY KEY, template TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS objects (
-    realm TEXT NOT NULL, entity TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
-    data TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,
+    realm TEXT NOT NULL, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,
     PRIMARY KEY (realm, entity, id));
 CREATE INDEX IF NOT EXISTS objects_updated ON objects (realm, entity, updated);
 CREATE TABLE IF NOT EXISTS id_seq (realm TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
@@ -156,7 +155,7 @@ class Tx:
 
     def all(self, entity):
         rows = self._conn.execute(
-            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY seq",
+            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY rowid",
             (self.realm, entity)).fetchall()
         return [self._load(row) for row in rows]
 
@@ -164,7 +163,7 @@ class Tx:
         """Live objects among `ids`, in the same order as all()."""
         ids = [str(i) for i in ids]
         rows = self._conn.execute(
-            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 AND id IN (%s) ORDER BY seq"
+            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 AND id IN (%s) ORDER BY rowid"
             % ",".join("?" * len(ids)), (self.realm, entity, *ids)).fetchall()
         return [self._load(row) for row in rows]
 
@@ -172,7 +171,7 @@ class Tx:
         """Objects changed after `since` (a datetime), tombstones of deleted ones included (CDC)."""
         rows = self._conn.execute(
             "SELECT data FROM objects WHERE realm=? AND entity=? AND updated>? "
-            "ORDER BY updated, seq", (self.realm, entity, since.isoformat())).fetchall()
+            "ORDER BY updated, rowid", (self.realm, entity, since.isoformat())).fetchall()
         return [self._load(row) for row in rows]
 
     def _next_id(self):
@@ -186,8 +185,7 @@ class Tx:
     def _write(self, entity, obj, deleted=False):
         stamp = self.now().isoformat()
         self._conn.execute(
-            "INSERT INTO objects (realm, entity, id, seq, data, deleted, updated) "
-            "VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?, ?, ?) "
+            "INSERT INTO objects (realm, entity, id, data, deleted, updated) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(realm, entity, id) DO UPDATE SET data=excluded.data, "
             "deleted=excluded.deleted, updated=excluded.updated",
             (self.realm, entity, obj["Id"], json.dumps(obj), int(deleted), stamp))
@@ -239,7 +237,7 @@ class Tx:
 
     def _singleton(self, entity):
         row = self._conn.execute(
-            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY seq LIMIT 1",
+            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY rowid LIMIT 1",
             (self.realm, entity)).fetchone()
         return self._load(row) if row else None
 
