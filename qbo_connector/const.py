@@ -1,0 +1,48 @@
+"""Constants of the QuickBooks Online protocol that the addon relies on."""
+
+# Intuit's published endpoints. The discovery documents are what intuitlib reads.
+DISCOVERY_URLS = {
+    'production': 'https://developer.intuit.com/.well-known/openid_configuration/',
+    'sandbox': 'https://developer.intuit.com/.well-known/openid_sandbox_configuration/',
+}
+API_URLS = {
+    'production': 'https://quickbooks.api.intuit.com/v3',
+    'sandbox': 'https://sandbox-quickbooks.api.intuit.com/v3',
+}
+# Where a user opens a document in the QuickBooks web application.
+APP_URLS = {
+    'production': 'https://app.qbo.intuit.com/app',
+    'sandbox': 'https://app.sandbox.qbo.intuit.com/app',
+}
+# A custom base URL (the project's emulator) serves all of these under one root.
+CUSTOM_DISCOVERY_PATH = '/.well-known/openid_configuration'
+CUSTOM_API_PATH = '/v3'
+CUSTOM_APP_PATH = '/app'
+
+SCOPE = 'com.intuit.quickbooks.accounting'
+
+# Since 2025-08-01 QuickBooks treats anything below 75 as 75; we say what we mean.
+MINOR_VERSION = 75
+
+# Every request gets a timeout: python-quickbooks sets none, and QuickBooks itself
+# gives up on requests after 120 s.
+# One number, not a (connect, read) pair: Odoo's test harness compares it to an int.
+REQUEST_TIMEOUT = 60
+
+# Refresh the access token this long before QuickBooks would refuse it.
+ACCESS_TOKEN_MARGIN_SECONDS = 300
+# The daily cron renews refresh tokens that have less than this left (they roll over 100 days).
+REFRESH_TOKEN_RENEW_DAYS = 60
+# Nobody waits longer than this for another process to finish refreshing.
+TOKEN_LOCK_TIMEOUT_MS = 30000
+
+# The signed OAuth state is good for this long, and only once.
+OAUTH_STATE_MAX_AGE_SECONDS = 900
+OAUTH_CALLBACK_PATH = '/qbo/oauth/callback'
+
+# intuitlib fetches the discovery document whenever a client is built; we keep it this long.
+DISCOVERY_CACHE_SECONDS = 3600
+
+# Bodies kept in the sync log are cut to this many characters.
+LOG_BODY_MAX_CHARS = 20000
+LOG_RETENTION_DAYS_DEFAULT = 90

@@ -1,0 +1,511 @@
+import logging
+import secrets
+import time
+from datetime import timedelta
+
+import psycopg2
+import requests
+from intuitlib.exceptions import AuthClientError
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import consteq, hmac as odoo_hmac
+
+from .. import const
+from ..exceptions import QboAuthError, QboError, QboRetryableError
+from ..tools.qbo_client import QboClient, endpoint_of, form_pairs, redact, token_is_fresh, translate_transport_error
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ('not_connected', 'Not connected'),
+    ('connected', 'Connected'),
+    ('needs_reconnect', 'Needs reconnect'),
+    ('disconnected', 'Disconnected'),
+]
+
+
+class QboConnection(models.Model):
+    _name = 'qbo.connection'
+    _description = 'QuickBooks Online Connection'
+    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _check_company_auto = True
+    _rec_name = 'company_id'
+
+    company_id = fields.Many2one(
+        'res.company', required=True, index=True, ondelete='cascade',
+        default=lambda self: self.env.company)
+    active = fields.Boolean(default=True)
+
+    # === Where and who === #
+    environment = fields.Selection(
+        [('production', 'Production'), ('sandbox', 'Sandbox'), ('custom', 'Custom base URL')],
+        required=True, default='sandbox', tracking=True,
+        help='Production and Sandbox are Intuit\'s. A custom base URL serves the OAuth discovery '
+             'document, the token endpoints and the Accounting API under one root, as the '
+             'project\'s QuickBooks emulator does.')
+    custom_base_url = fields.Char(
+        string='Custom Base URL', tracking=True,
+        help='For example http://127.0.0.1:8099 for the QuickBooks emulator.')
+    client_id = fields.Char(string='Client ID', groups='base.group_system', copy=False)
+    client_secret = fields.Char(string='Client Secret', groups='base.group_system', copy=False)
+
+    # === The QuickBooks company, read at connect time === #
+    realm_id = fields.Char(string='Realm ID', readonly=True, copy=False, index=True)
+    synced_realm_id = fields.Char(
+        string='Synced Realm ID', readonly=True, copy=False,
+        help='The QuickBooks company this connection has written to. A reconnect to another '
+             'company is refused, because the records already linked would point into the wrong books.')
+    qbo_company_name = fields.Char(string='QuickBooks Company', readonly=True, copy=False)
+    qbo_country_code = fields.Char(string='QuickBooks Country', readonly=True, copy=False)
+    qbo_currency_code = fields.Char(string='Home Currency', readonly=True, copy=False)
+    qbo_multicurrency = fields.Boolean(string='Multicurrency', readonly=True, copy=False)
+    qbo_class_tracking = fields.Boolean(string='Class Tracking', readonly=True, copy=False)
+    qbo_custom_txn_numbers = fields.Boolean(string='Custom Transaction Numbers', readonly=True, copy=False)
+    qbo_automated_sales_tax = fields.Boolean(string='Automated Sales Tax', readonly=True, copy=False)
+
+    # === State === #
+    state = fields.Selection(STATES, required=True, default='not_connected', readonly=True, copy=False, tracking=True)
+    state_reason = fields.Text(readonly=True, copy=False)
+    connected_at = fields.Datetime(readonly=True, copy=False)
+    connected_by_id = fields.Many2one('res.users', readonly=True, copy=False)
+
+    # === Tokens: system administrators only === #
+    access_token = fields.Char(groups='base.group_system', copy=False)
+    refresh_token = fields.Char(groups='base.group_system', copy=False)
+    oauth_nonce = fields.Char(groups='base.group_system', copy=False)
+    access_token_expires_at = fields.Datetime(readonly=True, copy=False)
+    refresh_token_expires_at = fields.Datetime(readonly=True, copy=False)
+
+    log_ids = fields.One2many('qbo.sync.log', 'connection_id')
+    log_count = fields.Integer(compute='_compute_log_count')
+
+    _company_unique = models.Constraint(
+        'UNIQUE(company_id)', 'A company connects to one QuickBooks company only.')
+    _realm_unique = models.UniqueIndex(
+        '(realm_id) WHERE realm_id IS NOT NULL',
+        'This QuickBooks company is already connected to another Odoo company.')
+
+    @api.depends('log_ids')
+    def _compute_log_count(self):
+        counts = dict(self.env['qbo.sync.log']._read_group(
+            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
+        for connection in self:
+            connection.log_count = counts.get(connection, 0)
+
+    @api.constrains('environment', 'custom_base_url')
+    def _check_custom_base_url(self):
+        for connection in self:
+            if connection.environment == 'custom' and not (connection.custom_base_url or '').startswith(('http://', 'https://')):
+                raise UserError(self.env._('A custom environment needs a base URL starting with http:// or https://.'))
+
+    # ------------------------------------------------------------------
+    # Lookup
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_for_company(self, company, create=True):
+        connection = self.with_context(active_test=False).search([('company_id', '=', company.id)], limit=1)
+        if not connection and create:
+            connection = self.create({'company_id': company.id})
+        return connection
+
+    def _qbo_urls(self):
+        self.ensure_one()
+        if self.environment == 'custom':
+            base = (self.custom_base_url or '').rstrip('/')
+            return {
+                'discovery': base + const.CUSTOM_DISCOVERY_PATH,
+                'api': base + const.CUSTOM_API_PATH,
+                'app': base + const.CUSTOM_APP_PATH,
+            }
+        return {
+            'discovery': const.DISCOVERY_URLS[self.environment],
+            'api': const.API_URLS[self.environment],
+            'app': const.APP_URLS[self.environment],
+        }
+
+    def _qbo_redirect_uri(self):
+        return self.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH
+
+    def _qbo_client(self):
+        self.ensure_one()
+        if self.state != 'connected':
+            raise QboAuthError('not_connected', self.env._(
+                'The company %(company)s is not connected to QuickBooks Online.', company=self.company_id.name))
+        return QboClient(self)
+
+    def _qbo_secrets(self):
+        self.ensure_one()
+        conn = self.sudo()
+        return [conn.client_secret, conn.access_token, conn.refresh_token, conn.oauth_nonce]
+
+    # ------------------------------------------------------------------
+    # Log of every HTTP call
+    # ------------------------------------------------------------------
+
+    def _qbo_log_recorder(self):
+        """A function the HTTP sessions call once per request, writing one log row.
+
+        The row is committed at once in its own cursor: the call happened whatever becomes
+        of the caller's transaction, and a failure is exactly what must stay visible.
+        """
+        self.ensure_one()
+        connection_id = self.id
+        secrets_ = [s for s in self._qbo_secrets() if s]
+        registry = self.env.registry
+
+        def record(method, url, kwargs, response, exc, duration):
+            body = kwargs.get('data')
+            if body is None and kwargs.get('json') is not None:
+                body = kwargs['json']
+            headers = {k.lower(): v for k, v in (kwargs.get('headers') or {}).items()}
+            # A response may carry a token we did not know yet (a new one being issued).
+            known = list(secrets_)
+            if response is not None and 'token' in response.url:
+                try:
+                    payload = response.json()
+                    known += [payload.get('access_token'), payload.get('refresh_token')]
+                except ValueError:
+                    pass
+            if isinstance(body, str) and 'token' in url:
+                known += [v for k, v in form_pairs(body) if k in ('refresh_token', 'code', 'token')]
+            params = kwargs.get('params') or {}
+            with registry.cursor() as cr:
+                self.env(cr=cr)['qbo.sync.log']._qbo_record({
+                    'connection_id': connection_id,
+                    'method': method.upper(),
+                    'endpoint': redact(endpoint_of(url, params), known),
+                    'request_id': params.get('requestid') if isinstance(params, dict) else False,
+                    'http_status': response.status_code if response is not None else 0,
+                    'intuit_tid': response.headers.get('intuit_tid') if response is not None else False,
+                    'duration_ms': int(duration * 1000),
+                    'request_body': redact(body, known) if body else False,
+                    'response_body': redact(response.text, known) if response is not None else False,
+                    'error': redact(repr(exc), known) if exc is not None else False,
+                    'content_type': headers.get('content-type', False),
+                })
+        return record
+
+    # ------------------------------------------------------------------
+    # OAuth 2.0: connect, callback, disconnect
+    # ------------------------------------------------------------------
+
+    def _qbo_check_admin(self):
+        if not self.env.user.has_group('qbo_connector.group_qbo_admin') or not self.env.is_system():
+            raise AccessError(self.env._('Only a QuickBooks administrator who is also a system administrator can connect or disconnect QuickBooks Online.'))
+
+    def _qbo_oauth_state(self):
+        """A state bound to this connection and this user, signed, single-use (the nonce
+        is stored and consumed by the callback), and short-lived."""
+        self.ensure_one()
+        nonce = secrets.token_urlsafe(16)
+        issued = int(time.time())
+        self.sudo().oauth_nonce = nonce
+        message = (self.id, self.env.uid, nonce, issued)
+        signature = odoo_hmac(self.env(su=True), 'qbo_connector_oauth', message)
+        return f'{self.id}.{self.env.uid}.{nonce}.{issued}.{signature}'
+
+    @api.model
+    def _qbo_check_oauth_state(self, state):
+        """Return the connection the state was issued for, or None when the state is forged,
+        replayed, expired, or issued to another user. Constant-time comparisons."""
+        try:
+            connection_id, uid, nonce, issued, signature = (state or '').split('.')
+            connection_id, uid, issued = int(connection_id), int(uid), int(issued)
+        except ValueError:
+            return None
+        expected = odoo_hmac(self.env(su=True), 'qbo_connector_oauth', (connection_id, uid, nonce, issued))
+        if not consteq(signature, expected) or uid != self.env.uid:
+            return None
+        if time.time() - issued > const.OAUTH_STATE_MAX_AGE_SECONDS:
+            return None
+        connection = self.sudo().browse(connection_id).exists()
+        if not connection or not connection.oauth_nonce or not consteq(connection.oauth_nonce, nonce):
+            return None
+        connection.oauth_nonce = False
+        return connection
+
+    def action_connect(self):
+        """Open Intuit's consent page for this connection."""
+        self.ensure_one()
+        self._qbo_check_admin()
+        conn = self.sudo()
+        if not conn.client_id or not conn.client_secret:
+            raise UserError(self.env._('Enter the Client ID and Client Secret of your Intuit app first.'))
+        try:
+            auth_client = QboClient(conn).auth_client()
+        except QboError as exc:
+            raise UserError(self.env._('Could not reach the QuickBooks sign-in service: %(error)s', error=exc.message)) from exc
+        return {
+            'type': 'ir.actions.act_url',
+            'url': QboClient.authorization_url(auth_client, self._qbo_oauth_state()),
+            'target': 'self',
+        }
+
+    def action_reconnect(self):
+        return self.action_connect()
+
+    def _qbo_exchange_code(self, code, realm_id):
+        """Callback side: code -> tokens, read the company, check it fits, store all."""
+        self.ensure_one()
+        conn = self.sudo()
+        try:
+            auth_client = QboClient(conn).auth_client()
+            auth_client.get_bearer_token(code, realm_id=realm_id)
+        except AuthClientError as exc:
+            raise UserError(self.env._(
+                'QuickBooks refused the authorization (%(status)s). Start again from Connect.',
+                status=exc.status_code)) from exc
+        except QboError as exc:
+            raise UserError(exc.message) from exc
+        token_values = _token_values(auth_client)
+        # Read the company with the new token before anything is stored, so that a
+        # company that does not fit leaves the connection as it was.
+        try:
+            info, prefs = _read_company(QboClient(conn, access_token=auth_client.access_token, realm_id=realm_id))
+        except QboError as exc:
+            raise UserError(self.env._('Connected, but QuickBooks would not show the company: %(error)s', error=exc.message)) from exc
+        values = conn._qbo_company_values(info, prefs)
+        conn._qbo_check_company_fits(realm_id, values)
+        conn.write({
+            **token_values, **values,
+            'realm_id': realm_id,
+            'state': 'connected',
+            'state_reason': False,
+            'connected_at': fields.Datetime.now(),
+            'connected_by_id': self.env.uid,
+        })
+        conn.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref('qbo_connector.mail_activity_type_qbo_reconnect')).action_done()
+        conn.message_post(body=self.env._('Connected to the QuickBooks company %(name)s (realm %(realm)s).', name=values['qbo_company_name'], realm=realm_id))
+        return conn
+
+    @api.model
+    def _qbo_company_values(self, info, prefs):
+        currency_prefs = prefs.get('CurrencyPrefs', {})
+        accounting = prefs.get('AccountingInfoPrefs', {})
+        return {
+            'qbo_company_name': info.get('CompanyName') or info.get('LegalName'),
+            'qbo_country_code': (info.get('Country') or '').upper()[:2] or False,
+            'qbo_currency_code': (currency_prefs.get('HomeCurrency') or {}).get('value') or False,
+            'qbo_multicurrency': bool(currency_prefs.get('MultiCurrencyEnabled')),
+            'qbo_class_tracking': bool(accounting.get('ClassTrackingPerTxn') or accounting.get('ClassTrackingPerTxnLine')),
+            'qbo_custom_txn_numbers': bool(prefs.get('SalesFormsPrefs', {}).get('CustomTxnNumbers')),
+            'qbo_automated_sales_tax': bool(prefs.get('TaxPrefs', {}).get('PartnerTaxEnabled')),
+        }
+
+    def _qbo_check_company_fits(self, realm_id, values):
+        """Refuse a QuickBooks company whose books cannot mirror this Odoo company's."""
+        self.ensure_one()
+        company = self.company_id
+        if self.synced_realm_id and self.synced_realm_id != realm_id:
+            raise UserError(self.env._(
+                'This Odoo company has already synchronised with the QuickBooks company %(old)s. '
+                'Reconnect to that company (you chose %(new)s), or ask an administrator to reset the connection.',
+                old=self.qbo_company_name or self.synced_realm_id, new=values['qbo_company_name'] or realm_id))
+        if values['qbo_currency_code'] and values['qbo_currency_code'] != company.currency_id.name:
+            raise UserError(self.env._(
+                'The QuickBooks company %(name)s keeps its books in %(qbo)s, but %(company)s keeps them in %(odoo)s. '
+                'Connect a QuickBooks company with the same home currency.',
+                name=values['qbo_company_name'], qbo=values['qbo_currency_code'],
+                company=company.name, odoo=company.currency_id.name))
+        country = company.account_fiscal_country_id or company.country_id
+        if values['qbo_country_code'] and country and values['qbo_country_code'] != country.code:
+            raise UserError(self.env._(
+                'The QuickBooks company %(name)s is in %(qbo)s, but %(company)s is in %(odoo)s. '
+                'Connect a QuickBooks company of the same country.',
+                name=values['qbo_company_name'], qbo=values['qbo_country_code'],
+                company=company.name, odoo=country.code))
+
+    def action_disconnect(self):
+        """Revoke the grant at Intuit, then forget the tokens."""
+        self.ensure_one()
+        self._qbo_check_admin()
+        conn = self.sudo()
+        reason = self.env._('Disconnected by %(user)s.', user=self.env.user.name)
+        if conn.refresh_token or conn.access_token:
+            try:
+                QboClient(conn).auth_client().revoke(token=conn.refresh_token or conn.access_token)
+            except (AuthClientError, QboError) as exc:
+                # The user wants out: forget the tokens anyway and say the revoke failed.
+                status = getattr(exc, 'status_code', None) or getattr(exc, 'code', '')
+                reason = self.env._('Disconnected by %(user)s; QuickBooks did not confirm the revocation (%(status)s): '
+                                    'remove the app from the QuickBooks company\'s connected apps.',
+                                    user=self.env.user.name, status=status)
+        conn.write({
+            'access_token': False, 'refresh_token': False, 'oauth_nonce': False,
+            'access_token_expires_at': False, 'refresh_token_expires_at': False,
+            'state': 'disconnected', 'state_reason': reason,
+        })
+        conn.message_post(body=reason)
+        return True
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            info, prefs = _read_company(self._qbo_client())
+        except QboError as exc:
+            return _notification(self.env._('QuickBooks Online'), exc.message, 'danger')
+        self.sudo().write(self._qbo_company_values(info, prefs))
+        return _notification(
+            self.env._('QuickBooks Online'),
+            self.env._('Connected to %(name)s.', name=self.qbo_company_name), 'success')
+
+    def action_open_logs(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('qbo_connector.action_qbo_sync_log')
+        action['domain'] = [('connection_id', '=', self.id)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Tokens
+    # ------------------------------------------------------------------
+
+    def _qbo_valid_access_token(self, force_refresh=False, seen_access_token=None):
+        """An access token good for a few more minutes, refreshing it when needed.
+
+        The values read here may be stale (another process may have refreshed since this
+        transaction began); that is harmless, because the refresh itself re-reads under lock.
+
+        :param seen_access_token: with ``force_refresh``, the token QuickBooks just refused
+        :return: (access token, its expiry)
+        """
+        self.ensure_one()
+        conn = self.sudo()
+        expires = conn.access_token_expires_at
+        if not force_refresh and conn.access_token and token_is_fresh(expires):
+            return conn.access_token, expires
+        return self._qbo_refresh_tokens(seen_access_token=(seen_access_token or conn.access_token) if force_refresh else None)
+
+    def _qbo_refresh_tokens(self, seen_access_token=None):
+        """Refresh in an independent transaction, one process at a time.
+
+        The row lock serialises refreshers; whoever waited re-reads the row and uses the
+        token the other one obtained instead of refreshing again (which, with rotating
+        refresh tokens, would kill the grant). The new tokens are committed at once in
+        their own cursor, so a rollback of the caller's work cannot lose them.
+
+        :param seen_access_token: the token QuickBooks just refused (401): refresh unless
+            another process has already replaced it.
+        :return: (access token, its expiry)
+        """
+        self.ensure_one()
+        for attempt in range(3):
+            try:
+                with self.env.registry.cursor() as cr:
+                    return self.with_env(self.env(cr=cr, su=True))._qbo_refresh_tokens_locked(seen_access_token)
+            except psycopg2.errors.SerializationFailure:
+                # Our snapshot predates the other refresher's commit: look again.
+                if attempt == 2:
+                    raise
+        raise AssertionError('unreachable')  # pragma: no cover
+
+    def _qbo_refresh_tokens_locked(self, seen_access_token):
+        cr = self.env.cr
+        cr.execute(f"SET LOCAL lock_timeout = {int(const.TOKEN_LOCK_TIMEOUT_MS)}")
+        cr.execute("SELECT id FROM qbo_connection WHERE id = %s FOR NO KEY UPDATE", [self.id])
+        self.invalidate_recordset()
+        if self.state != 'connected' or not self.refresh_token:
+            raise QboAuthError(self.state, self.env._(
+                'The company %(company)s is not connected to QuickBooks Online (%(state)s).',
+                company=self.company_id.name, state=dict(STATES)[self.state]))
+        replaced = seen_access_token and self.access_token != seen_access_token
+        still_good = not seen_access_token and token_is_fresh(self.access_token_expires_at)
+        if replaced or still_good:
+            return self.access_token, self.access_token_expires_at
+        auth_client = QboClient(self).auth_client()
+        try:
+            auth_client.refresh(refresh_token=self.refresh_token)
+        except AuthClientError as exc:
+            content = exc.content or b''
+            if b'invalid_grant' in content or exc.status_code == 401:
+                reason = self.env._(
+                    'QuickBooks no longer accepts this connection\'s authorization (%(error)s). '
+                    'An administrator must reconnect.',
+                    error='invalid_grant' if b'invalid_grant' in content else 'invalid_client')
+                self._qbo_set_needs_reconnect(reason)
+                cr.commit()
+                raise QboAuthError('invalid_grant', reason) from exc
+            raise QboRetryableError(str(exc.status_code), self.env._(
+                'The QuickBooks sign-in service failed (%(status)s); the work will be retried.',
+                status=exc.status_code), redact(content, self._qbo_secrets())) from exc
+        except requests.RequestException as exc:
+            raise translate_transport_error(exc, 'POST') from exc
+        values = _token_values(auth_client)
+        self.write(values)
+        return values['access_token'], values['access_token_expires_at']
+
+    @api.model
+    def _cron_refresh_tokens(self):
+        """Refresh every connection whose refresh token would otherwise near its end: a
+        connection used rarely must not die of old age."""
+        soon = fields.Datetime.now() + timedelta(days=const.REFRESH_TOKEN_RENEW_DAYS)
+        for connection in self.sudo().search([('state', '=', 'connected'), ('refresh_token_expires_at', '<', soon)]):
+            try:
+                connection._qbo_refresh_tokens(seen_access_token=connection.access_token)
+            except QboError as exc:
+                _logger.warning('QuickBooks connection %s could not be kept alive: %s', connection.id, exc)
+
+    def _qbo_bind_realm(self):
+        """The first write to QuickBooks binds this connection to its realm (see
+        synced_realm_id). Own cursor: the caller's transaction never writes the connection
+        row, so it cannot collide with a token refresh committed meanwhile."""
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE qbo_connection SET synced_realm_id = realm_id WHERE id = %s AND synced_realm_id IS NULL",
+                [self.id])
+        self.invalidate_recordset(['synced_realm_id'])
+
+    def _qbo_mark_needs_reconnect(self, reason):
+        """From the caller's side (a refused call): record it in an independent cursor."""
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            self.with_env(self.env(cr=cr, su=True))._qbo_set_needs_reconnect(reason)
+
+    def _qbo_set_needs_reconnect(self, reason):
+        """Stop using the connection and tell the system administrators, once."""
+        self.ensure_one()
+        if self.state == 'needs_reconnect':
+            return
+        self.write({'state': 'needs_reconnect', 'state_reason': reason})
+        _logger.warning('QuickBooks connection %s of company %s needs a reconnect: %s', self.id, self.company_id.name, reason)
+        admins = self.env.ref('base.group_system').sudo().all_user_ids.filtered(lambda u: u.active and not u.share)
+        template = self.env.ref('qbo_connector.mail_template_qbo_needs_reconnect')
+        template.with_context(qbo_reason=reason).send_mail(
+            self.id, email_values={'recipient_ids': [(6, 0, admins.partner_id.ids)]})
+        responsible = self.connected_by_id if self.connected_by_id in admins else admins[:1]
+        if responsible:
+            self.activity_schedule(
+                'qbo_connector.mail_activity_type_qbo_reconnect',
+                user_id=responsible.id,
+                note=Markup('%s<br/><a href="%s" class="btn btn-primary">%s</a>') % (
+                    reason, self._qbo_reconnect_url(), self.env._('Reconnect')),
+            )
+
+    def _qbo_reconnect_url(self):
+        return f'{self.get_base_url().rstrip("/")}/qbo/oauth/connect/{self.id}'
+
+
+def _token_values(auth_client):
+    """The fields to store from a token response (intuitlib puts it on the AuthClient)."""
+    now = fields.Datetime.now()
+    return {
+        'access_token': auth_client.access_token,
+        'refresh_token': auth_client.refresh_token,
+        'access_token_expires_at': now + timedelta(seconds=int(auth_client.expires_in or 3600)),
+        'refresh_token_expires_at': now + timedelta(seconds=int(auth_client.x_refresh_token_expires_in or 8726400)),
+    }
+
+
+def _read_company(client):
+    return client.company_info(), client.preferences()
+
+
+def _notification(title, message, kind):
+    return {
+        'type': 'ir.actions.client',
+        'tag': 'display_notification',
+        'params': {'title': title, 'message': message, 'type': kind, 'sticky': kind == 'danger'},
+    }

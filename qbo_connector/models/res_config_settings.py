@@ -1,0 +1,81 @@
+from odoo import api, fields, models
+
+from .qbo_connection import STATES
+
+# Settings field -> connection field, for what the Settings page edits.
+EDITABLE = {
+    'qbo_environment': 'environment',
+    'qbo_custom_base_url': 'custom_base_url',
+    'qbo_client_id': 'client_id',
+    'qbo_client_secret': 'client_secret',
+}
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = 'res.config.settings'
+
+    qbo_connection_id = fields.Many2one('qbo.connection', compute='_compute_qbo_connection_id')
+    qbo_environment = fields.Selection(
+        [('production', 'Production'), ('sandbox', 'Sandbox'), ('custom', 'Custom base URL')],
+        string='QuickBooks Environment', default='sandbox')
+    qbo_custom_base_url = fields.Char(string='QuickBooks Base URL')
+    qbo_client_id = fields.Char(string='QuickBooks Client ID', groups='base.group_system')
+    qbo_client_secret = fields.Char(string='QuickBooks Client Secret', groups='base.group_system')
+    qbo_state = fields.Selection(STATES, string='QuickBooks Status', compute='_compute_qbo_connection_id')
+    qbo_state_reason = fields.Text(compute='_compute_qbo_connection_id')
+    qbo_company_name = fields.Char(compute='_compute_qbo_connection_id')
+
+    @api.depends('company_id')
+    def _compute_qbo_connection_id(self):
+        for settings in self:
+            connection = self.env['qbo.connection']._qbo_for_company(settings.company_id, create=False)
+            settings.qbo_connection_id = connection
+            settings.qbo_state = connection.state or 'not_connected'
+            settings.qbo_state_reason = connection.state_reason
+            settings.qbo_company_name = connection.qbo_company_name
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.env.company, create=False)
+        if connection:
+            values.update({setting: connection[field] for setting, field in EDITABLE.items()
+                           if setting in self._fields and self._fields[setting].is_accessible(self.env)})
+        return values
+
+    def set_values(self):
+        super().set_values()
+        self._qbo_save()
+
+    def _qbo_save(self):
+        """Write what the page shows to the company's connection (created on first save)."""
+        self.ensure_one()
+        values = {field: self[setting] for setting, field in EDITABLE.items()
+                  if self._fields[setting].is_accessible(self.env)}
+        connection = self.env['qbo.connection']._qbo_for_company(self.company_id, create=False)
+        changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
+        if not changed or (not connection and not (values.get('client_id') or values.get('custom_base_url'))):
+            return connection
+        if not connection:
+            return self.env['qbo.connection'].create({'company_id': self.company_id.id, **values})
+        connection.write(changed)
+        return connection
+
+    def action_qbo_connect(self):
+        return self._qbo_save().action_connect()
+
+    def action_qbo_disconnect(self):
+        self.qbo_connection_id.action_disconnect()
+        return {'type': 'ir.actions.client', 'tag': 'reload'}
+
+    def action_qbo_test_connection(self):
+        return self.qbo_connection_id.action_test_connection()
+
+    def action_qbo_open_connection(self):
+        connection = self._qbo_save() or self.qbo_connection_id
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': 'qbo.connection',
+            'res_id': connection.id,
+            'view_mode': 'form',
+        }

@@ -1,0 +1,127 @@
+"""What the addon's tests share: the QuickBooks emulator on loopback, and connections to it.
+
+The emulator is the project's QuickBooks (qbo_emulator/, beside this addon). It runs in
+this process, in a thread, on 127.0.0.1; the addon reaches it over real HTTP through
+intuit-oauth and python-quickbooks, exactly as it reaches Intuit.
+"""
+
+import threading
+from datetime import timedelta
+
+import requests
+
+from odoo import fields
+from odoo.tests import tagged  # noqa: F401 - re-exported for the test modules
+
+US_REALM = '9130357766900001'
+CA_REALM = '9130357766900002'
+EMPTY_REALM = '9130357766900003'
+CLIENT_ID = 'emulator-client-id'
+CLIENT_SECRET = 'emulator-client-secret'
+
+_lock = threading.Lock()
+_emulator = None
+
+
+def emulator():
+    """The one emulator of this test process (started on first use, on 127.0.0.1)."""
+    global _emulator  # noqa: PLW0603 - one server per process, like a real QBO
+    with _lock:
+        if _emulator is None:
+            from qbo_emulator import Emulator, EmulatorConfig  # noqa: PLC0415 - not an addon dependency
+            _emulator = Emulator(EmulatorConfig(db_path=':memory:'))
+            _emulator.start(host='127.0.0.1', port=0)
+        return _emulator
+
+
+class EmulatorApi:
+    """The emulator's control API (its /_emulator/ endpoints), for arranging and observing."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def _call(self, method, path, **kwargs):
+        response = requests.request(method, f'{self.base_url}/_emulator/{path}', timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def reset(self):
+        return self._call('POST', 'reset')
+
+    def mint(self, realm_id, client_id=CLIENT_ID):
+        return self._call('POST', 'mint', json={'client_id': client_id, 'realm_id': realm_id})
+
+    def add_app(self, client_id, client_secret, redirect_uris):
+        return self._call('POST', 'apps', json={
+            'client_id': client_id, 'client_secret': client_secret, 'redirect_uris': redirect_uris})
+
+    def add_company(self, **values):
+        return self._call('POST', 'companies', json=values)
+
+    def stats(self):
+        return self._call('GET', 'stats')
+
+    def requests_log(self):
+        return self._call('GET', 'requests')
+
+    def approve(self, authorize_url, realm_id):
+        """Play the user who approves the app on Intuit's consent page: returns the URL
+        Intuit sends the browser back to (our callback, with code, state and realmId)."""
+        query = authorize_url.split('?', 1)[1]
+        response = requests.post(
+            f'{self.base_url}/connect/oauth2/approve?{query}', data={'realm_id': realm_id},
+            allow_redirects=False, timeout=30)
+        assert response.status_code in (302, 303), response.text
+        return response.headers['Location']
+
+
+class QboTestMixin:
+    """Creates connections to the emulator the way a script would: tokens minted by the
+    emulator's control API instead of the browser dance (which test_oauth covers)."""
+
+    def _qbo_raises(self, exc_type, func, *args, **kwargs):
+        """Like assertRaises, without the savepoint Odoo's assertRaises rolls back: what the
+        addon commits in its own cursors (logs, tokens, state) is what the tests look at."""
+        try:
+            func(*args, **kwargs)
+        except exc_type as error:
+            return error
+        self.fail(f'{exc_type.__name__} not raised')
+
+    @classmethod
+    def _qbo_setup_emulator(cls):
+        cls.emulator = emulator()
+        cls.emu = EmulatorApi(cls.emulator.base_url)
+        cls.emu.reset()
+
+    @classmethod
+    def _qbo_company_like(cls, company, currency='USD', country='US'):
+        company.currency_id = cls.env.ref(f'base.{currency}')
+        company.currency_id.active = True
+        company.country_id = cls.env.ref(f'base.{country.lower()}')
+        return company
+
+    @classmethod
+    def _qbo_connection_values(cls, company):
+        return {
+            'company_id': company.id,
+            'environment': 'custom',
+            'custom_base_url': cls.emulator.base_url,
+            'client_id': CLIENT_ID,
+            'client_secret': CLIENT_SECRET,
+        }
+
+    @classmethod
+    def _qbo_connect(cls, env, company, realm_id=US_REALM):
+        """A connected `qbo.connection` for ``company`` (in ``env``'s transaction)."""
+        tokens = cls.emu.mint(realm_id)
+        now = fields.Datetime.now()
+        return env['qbo.connection'].sudo().create({
+            **cls._qbo_connection_values(company),
+            'realm_id': realm_id,
+            'state': 'connected',
+            'access_token': tokens['access_token'],
+            'refresh_token': tokens['refresh_token'],
+            'access_token_expires_at': now + timedelta(seconds=tokens['expires_in']),
+            'refresh_token_expires_at': now + timedelta(seconds=tokens['x_refresh_token_expires_in']),
+        })

@@ -1,0 +1,352 @@
+"""The one HTTP path between Odoo and QuickBooks Online.
+
+Every request the addon makes — discovery, token, revoke, Accounting API — goes through a
+session built here, so that each one has a timeout, leaves exactly one `qbo.sync.log` row
+with secrets redacted, and fails with one of the typed errors of `exceptions.py`.
+"""
+
+import json
+import logging
+import re
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
+from intuitlib.exceptions import AuthClientError
+from quickbooks import QuickBooks
+from quickbooks import exceptions as qb_exceptions
+
+from .. import const
+from ..exceptions import (
+    QboAuthError,
+    QboDuplicateError,
+    QboError,
+    QboNotFoundError,
+    QboRetryableError,
+    QboStaleError,
+    QboValidationError,
+)
+
+_logger = logging.getLogger(__name__)
+
+# Keys whose values never reach a log, in JSON bodies and (with the authorization code)
+# in form bodies and query strings. In JSON, "code" is QuickBooks' fault code: keep it.
+SECRET_KEYS = frozenset({
+    'access_token', 'refresh_token', 'client_secret', 'token', 'id_token',
+    'authorization', 'password',
+})
+FORM_SECRET_KEYS = SECRET_KEYS | {'code'}
+REDACTED = '***'
+_EXISTING_ID_RE = re.compile(r'Id=(\d+)')
+
+
+# ----------------------------------------------------------------------------
+# Redaction
+# ----------------------------------------------------------------------------
+
+def redact(text, secrets=()):
+    """Return ``text`` (a body or URL) with every secret value replaced.
+
+    Structured bodies are redacted by key; then every known secret string (the
+    connection's tokens and client secret) is replaced wherever it still appears, so
+    that a token echoed in an unexpected place is caught too.
+    """
+    if text is None:
+        return ''
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', errors='replace')
+    text = str(text)
+    stripped = text.strip()
+    if stripped.startswith(('{', '[')):
+        try:
+            text = json.dumps(_redact_json(json.loads(stripped)), ensure_ascii=False)
+        except ValueError:
+            pass
+    elif '=' in stripped and not any(c in stripped for c in ' \n/?'):  # a form body
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if pairs:
+            text = urlencode([(k, REDACTED if k.lower() in FORM_SECRET_KEYS else v) for k, v in pairs])
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, REDACTED)
+    return text[:const.LOG_BODY_MAX_CHARS]
+
+
+def _redact_json(value):
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if k.lower() in SECRET_KEYS and v else _redact_json(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_json(v) for v in value]
+    return value
+
+
+def token_is_fresh(expires_at):
+    """Whether an access token expiring at ``expires_at`` (naive UTC, as Odoo stores it)
+    is still good for a while."""
+    margin = timedelta(seconds=const.ACCESS_TOKEN_MARGIN_SECONDS)
+    return bool(expires_at) and expires_at > datetime.now(timezone.utc).replace(tzinfo=None) + margin
+
+
+def endpoint_of(url, params=None):
+    """The path and query of a request (URL + requests' params): what the log keeps of it."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    pairs += list(params.items()) if isinstance(params, dict) else []
+    query = urlencode([(k, REDACTED if k.lower() in FORM_SECRET_KEYS else v) for k, v in pairs])
+    return parts.path + (f'?{query}' if query else '')
+
+
+def form_pairs(body):
+    return parse_qsl(body, keep_blank_values=True) if isinstance(body, str) else []
+
+
+# ----------------------------------------------------------------------------
+# Sessions: timeout + one log row per request
+# ----------------------------------------------------------------------------
+
+class _LoggedSessionMixin:
+    """A requests session whose every request has a timeout and is recorded."""
+
+    qbo_recorder = None
+    qbo_last_response = None
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault('timeout', const.REQUEST_TIMEOUT)
+        started = time.monotonic()
+        try:
+            response = super().request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            if self.qbo_recorder:
+                self.qbo_recorder(method, url, kwargs, None, exc, time.monotonic() - started)
+            raise
+        if self.qbo_recorder:
+            self.qbo_recorder(method, url, kwargs, response, None, time.monotonic() - started)
+        self.qbo_last_response = response
+        return response
+
+
+class QboAuthClient(_LoggedSessionMixin, AuthClient):
+    """intuitlib's AuthClient on the logged, time-limited session.
+
+    AuthClient fetches the discovery document every time it is built; the document
+    changes rarely, so one fetch per process and hour is enough."""
+
+    _discovery_cache = {}
+    _discovery_lock = threading.Lock()
+
+    def __init__(self, *args, recorder=None, **kwargs):
+        self.qbo_recorder = recorder
+        super().__init__(*args, **kwargs)
+
+    def request(self, method, url, **kwargs):
+        if method.upper() != 'GET' or url != self.environment:
+            return super().request(method, url, **kwargs)
+        with self._discovery_lock:
+            fetched_at, response = self._discovery_cache.get(url, (None, None))
+            if fetched_at is None or time.monotonic() - fetched_at > const.DISCOVERY_CACHE_SECONDS:
+                response = super().request(method, url, **kwargs)
+                if response.status_code == 200:
+                    self._discovery_cache[url] = (time.monotonic(), response)
+            return response
+
+
+class _QboApiSession(_LoggedSessionMixin, requests.Session):
+    """What python-quickbooks needs of its session: ``request`` and ``access_token``.
+
+    A plain session rather than requests-oauthlib's: python-quickbooks sets the Bearer
+    header itself, and oauthlib would refuse the plain-http base URL of the emulator."""
+
+    def __init__(self, access_token, recorder):
+        super().__init__()
+        self.access_token = access_token
+        self.qbo_recorder = recorder
+
+
+# ----------------------------------------------------------------------------
+# Fault translation
+# ----------------------------------------------------------------------------
+
+def translate_quickbooks_error(exc, http_status=None, what='the request'):
+    """Map a python-quickbooks exception (and the HTTP status seen) to our types."""
+    code = getattr(exc, 'error_code', None)
+    message = getattr(exc, 'message', None) or str(exc)
+    detail = getattr(exc, 'detail', '') or ''
+    code_str = str(code or '')
+    if http_status == 429 or code_str == '3001':
+        return QboRetryableError(
+            code_str or '429',
+            'QuickBooks is throttling requests for this company; the work will be retried in a minute.',
+            detail, retry_after=60)
+    if http_status == 401 or code_str in ('100', '3200', '401'):
+        return QboAuthError(code_str or '401', 'QuickBooks refused our credentials; reconnect the company.', detail)
+    if http_status == 403 or code_str == '3100':
+        return QboAuthError(code_str or '403', 'QuickBooks refused access to this company; reconnect it with an administrator of the QuickBooks company.', detail)
+    if (http_status and http_status >= 500) or (isinstance(code, int) and code >= 10000):
+        return QboRetryableError(
+            code_str or str(http_status),
+            f'QuickBooks had a server error on {what}; it will be retried.', detail)
+    if code_str == '5010':
+        return QboStaleError(code_str, f'The record changed in QuickBooks since it was last read ({what}).', detail)
+    if code_str in ('6240', '6140'):
+        match = _EXISTING_ID_RE.search(detail)
+        return QboDuplicateError(
+            code_str, f'QuickBooks already has this name or number: {detail or message}', detail,
+            existing_id=match.group(1) if match else None)
+    if code_str in ('610', '2500'):
+        return QboNotFoundError(code_str, f'QuickBooks does not know a referenced record: {detail or message}', detail)
+    return QboValidationError(code_str, f'QuickBooks refused {what}: {detail or message}', detail)
+
+
+def translate_transport_error(exc, method):
+    """A request that got no HTTP answer. Whether it was performed is unknown when the
+    request may have reached QuickBooks (anything past connecting) and it could write."""
+    reached = not isinstance(exc, (requests.ConnectTimeout,)) and not (
+        isinstance(exc, requests.ConnectionError) and 'Connection refused' in str(exc))
+    if isinstance(exc, requests.Timeout):
+        return QboRetryableError(
+            'timeout', 'QuickBooks did not answer in time; the work will be retried.', str(exc),
+            outcome_unknown=reached and method == 'POST')
+    return QboRetryableError(
+        'connection', 'The connection to QuickBooks failed; the work will be retried.', str(exc),
+        outcome_unknown=reached and method == 'POST')
+
+
+# ----------------------------------------------------------------------------
+# The client
+# ----------------------------------------------------------------------------
+
+class QboClient:
+    """Talks to the QuickBooks company of one `qbo.connection`.
+
+    Build it with ``connection._qbo_client()``. Tokens are refreshed before they expire,
+    and on a 401 the token is refreshed once and the call retried.
+    """
+
+    def __init__(self, connection, access_token=None, realm_id=None):
+        """:param access_token, realm_id: use this token on this realm as they are, with no
+            refresh: the OAuth callback reads the company before anything is stored."""
+        self.connection = connection.sudo()
+        self.connection.ensure_one()
+        self.realm_id = realm_id or self.connection.realm_id
+        self._fixed_token = access_token
+        self._qb = None
+        self._access_token = None
+        self._expires_at = None
+
+    # -- plumbing -------------------------------------------------------------
+
+    def auth_client(self, **token_values):
+        """A fresh intuitlib AuthClient for this connection (discovery fetched, logged)."""
+        conn = self.connection
+        try:
+            return QboAuthClient(
+                client_id=conn.client_id,
+                client_secret=conn.client_secret,
+                redirect_uri=conn._qbo_redirect_uri(),
+                environment=conn._qbo_urls()['discovery'],
+                realm_id=conn.realm_id or None,
+                recorder=self.connection._qbo_log_recorder(),
+                **token_values,
+            )
+        except requests.RequestException as exc:
+            raise translate_transport_error(exc, 'GET') from exc
+        except AuthClientError as exc:
+            raise QboRetryableError(
+                str(exc.status_code), 'The QuickBooks sign-in service did not answer properly; try again later.',
+                str(exc.content)[:500]) from exc
+
+    @staticmethod
+    def authorization_url(auth_client, state):
+        return auth_client.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
+
+    def _token(self, force_refresh):
+        """Our own copy of the token: after a refresh this transaction's snapshot of the
+        connection row is older than the token we were handed."""
+        if self._fixed_token:
+            return self._fixed_token
+        if force_refresh or not self._access_token or not token_is_fresh(self._expires_at):
+            self._access_token, self._expires_at = self.connection._qbo_valid_access_token(
+                force_refresh=force_refresh, seen_access_token=self._access_token)
+        return self._access_token
+
+    def _session(self, force_refresh=False):
+        access_token = self._token(force_refresh)
+        if self._qb is None:
+            # No AuthClient here: tokens are ours to manage (see qbo.connection).
+            self._qb = QuickBooks(company_id=self.realm_id, minorversion=const.MINOR_VERSION)
+            self._qb.sandbox_api_url_v3 = self._qb.api_url_v3 = self.connection._qbo_urls()['api']
+        if self._qb.session is None or self._qb.session.access_token != access_token:
+            self._qb.session = _QboApiSession(access_token, self.connection._qbo_log_recorder())
+        return self._qb
+
+    def _call(self, what, func_name, *args, **kwargs):
+        """Run one python-quickbooks call; refresh and retry once on a 401."""
+        for attempt in (1, 2):
+            qb = self._session(force_refresh=attempt == 2)
+            qb.session.qbo_last_response = None
+            try:
+                return getattr(qb, func_name)(*args, **kwargs)
+            except requests.RequestException as exc:
+                raise translate_transport_error(exc, 'GET' if func_name in ('get', 'get_single_object') else 'POST') from exc
+            except qb_exceptions.QuickbooksException as exc:
+                last = qb.session.qbo_last_response
+                status = last.status_code if last is not None else None
+                if status == 401 and attempt == 1 and not self._fixed_token:
+                    continue
+                error = translate_quickbooks_error(exc, status, what)
+                if isinstance(error, QboAuthError) and not self._fixed_token:
+                    self.connection._qbo_mark_needs_reconnect(error.message)
+                raise error from exc
+        raise AssertionError('unreachable')  # pragma: no cover
+
+    def _url(self, path):
+        return f'{self.connection._qbo_urls()["api"]}/company/{self.realm_id}/{path}'
+
+    # -- Accounting API ---------------------------------------------------------
+
+    def read(self, entity, qbo_id):
+        result = self._call(f'reading {entity} {qbo_id}', 'get_single_object', entity, qbo_id)
+        return result[entity]
+
+    def query(self, statement):
+        """Run a query; returns the list of objects (empty when none match)."""
+        result = self._call('a query', 'query', statement)
+        response = result.get('QueryResponse', {})
+        entity = statement.split(' FROM ', 1)[1].split()[0] if ' FROM ' in statement else None
+        return response.get(entity, []) if entity else response
+
+    def create(self, entity, values, request_id=None):
+        result = self._call(f'the new {entity}', 'create_object', entity, json.dumps(values), request_id=request_id)
+        self._wrote()
+        return result[entity]
+
+    def update(self, entity, values, request_id=None, sparse=True):
+        body = dict(values, sparse=sparse)
+        result = self._call(f'the change to {entity} {values.get("Id")}', 'update_object', entity, json.dumps(body), request_id=request_id)
+        self._wrote()
+        return result[entity]
+
+    def _wrote(self):
+        if not self.connection.synced_realm_id:
+            self.connection._qbo_bind_realm()
+
+    def company_info(self):
+        result = self._call('reading the company information', 'get', self._url(f'companyinfo/{self.realm_id}'))
+        return result['CompanyInfo']
+
+    def preferences(self):
+        result = self._call('reading the company preferences', 'get', self._url('preferences'))
+        return result['Preferences']
+
+
+__all__ = [
+    'QboAuthClient', 'QboClient', 'QboError', 'endpoint_of', 'form_pairs', 'redact', 'token_is_fresh',
+    'translate_quickbooks_error', 'translate_transport_error',
+]
