@@ -4,7 +4,7 @@ import copy
 from . import entities, links
 from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
-from .common import OPTIONS, Company, QboFault, business_fault, given, prune, ref_value, required_fault
+from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
 from .seed import seed
 from .validation import (SALES_DOCS, check_lengths, check_name_characters, check_references,
                          check_unique_name, lookup)
@@ -48,19 +48,16 @@ def _prepare(company, entity, doc, existing, options):
 
 def _after(company, entity, stored, previous, touched):
     """Side effects once the object is stored: linked balances, customer balance, child names."""
-    links.refresh(company, touched)
-    customers = {ref_value(o.get("CustomerRef")) for o in (stored, previous) if o}
-    if entity in ("Invoice", "CreditMemo", "Payment"):
-        for customer_id in customers - {None}:
-            entities.refresh_customer_balance(company, customer_id)
+    links.refresh(company, touched, [stored["Id"]] if stored and entity == "Payment" else ())
     field = NAME_FIELD.get(entity, "Name")
     if previous and ENTITIES[entity].kind == "name_list" and \
             previous.get("FullyQualifiedName") != stored.get("FullyQualifiedName"):
         entities.cascade_names(company, entity, stored, field)
     if entity == "Customer" and previous and \
             ref_value(previous.get("ParentRef")) != ref_value(stored.get("ParentRef")):
-        for customer_id in (ref_value(previous.get("ParentRef")), ref_value(stored.get("ParentRef"))):
-            entities.refresh_customer_balance(company, customer_id)
+        carried = money(stored.get("BalanceWithJobs"))  # a job moving takes its balance along
+        links.shift_customer(company, ref_value(previous.get("ParentRef")), -carried, own=False)
+        links.shift_customer(company, ref_value(stored.get("ParentRef")), carried, own=False)
 
 
 def _refuse_read_only(spec):
@@ -83,7 +80,7 @@ def create(tx, entity, body, options):
     doc = _strip(body)
     doc.pop("Id", None)
     touched = _prepare(company, entity, doc, None, options or {})
-    stored = tx.insert(entity, prune(doc))
+    stored = links.store(company, entity, prune(doc))
     _after(company, entity, stored, None, touched)
     return stored
 
@@ -111,7 +108,7 @@ def update(tx, entity, body, existing, sparse, options):
     doc["MetaData"] = existing.get("MetaData")
     touched = _prepare(company, entity, doc, existing, options or {})
     doc.pop("MetaData", None)
-    stored = tx.update(entity, prune(doc))
+    stored = links.store(company, entity, prune(doc))
     _after(company, entity, stored, existing, touched)
     return stored
 
@@ -124,7 +121,7 @@ def delete(tx, entity, existing):
     touched = set(links.payment_links(existing)) if entity == "Payment" else set()
     if entity in links.APPLICABLE:
         links.release(company, entity, existing["Id"])
-    tx.delete(entity, existing["Id"])
+    links.remove(company, entity, existing["Id"])
     _after(company, entity, None, existing, touched)
     return {"status": "Deleted", "Id": existing["Id"]}
 
@@ -144,7 +141,7 @@ def void(tx, entity, existing):
         touched = set(links.payment_links(doc))
     zero_amounts(doc)
     doc["PrivateNote"] = "Voided"
-    stored = tx.update(entity, prune(doc))
+    stored = links.store(company, entity, prune(doc))
     _after(company, entity, stored, existing, touched)
     return stored
 

@@ -140,30 +140,6 @@ def _customer(company, doc, existing):
     doc.setdefault("Taxable", company.is_us)
 
 
-def refresh_customer_balance(company, customer_id):
-    """Customer.Balance = open invoices - unused credit memos - unapplied payments; BalanceWithJobs
-    adds the sub-customers'. Walks up to the top customer."""
-    tx = company.tx
-    seen = set()
-    while customer_id and customer_id not in seen:
-        seen.add(customer_id)
-        customer = tx.get("Customer", customer_id)
-        if customer is None:
-            return
-        own = Decimal(0)
-        for entity, field, sign in (("Invoice", "Balance", 1), ("CreditMemo", "RemainingCredit", -1),
-                                    ("Payment", "UnappliedAmt", -1)):
-            for doc in tx.all(entity):
-                if ref_value(doc.get("CustomerRef")) == customer_id:
-                    own += sign * money(doc.get(field))
-        with_jobs = own + sum((money(c.get("BalanceWithJobs")) for c in tx.all("Customer")
-                               if ref_value(c.get("ParentRef")) == customer_id), Decimal(0))
-        if (money(customer.get("Balance")), money(customer.get("BalanceWithJobs"))) != (own, with_jobs):
-            customer["Balance"], customer["BalanceWithJobs"] = num(own), num(with_jobs)
-            tx.update("Customer", customer)
-        customer_id = ref_value(customer.get("ParentRef"))
-
-
 def prepare_item(company, entity, doc, existing):
     require(doc, "Name")
     kind = doc.get("Type") if given(doc.get("Type")) else "NonInventory"

@@ -20,16 +20,18 @@ def payment_links(payment):
     return out
 
 
-def applied_to(tx, txn_type, txn_id, exclude_payment=None):
-    """(amount, [payment ids]) applied to a document by live payments."""
+def applied_to(tx, txn_type, doc, payer_hints=()):
+    """(amount, [payment ids]) applied to a document by live payments. The stored document's
+    LinkedTxn lists its payers (the emulator keeps it complete); a payment being written is
+    passed as a hint because the document does not list it yet."""
+    stored = tx.get(txn_type, doc["Id"]) or {}
+    candidates = [l.get("TxnId") for l in stored.get("LinkedTxn") or [] if l.get("TxnType") == "Payment"]
     total, payers = Decimal(0), []
-    for payment in tx.all("Payment"):
-        if payment["Id"] == exclude_payment:
-            continue
-        amount = payment_links(payment).get((txn_type, str(txn_id)))
+    for pid in dict.fromkeys(candidates + list(payer_hints)):
+        amount = payment_links(tx.get("Payment", pid)).get((txn_type, str(doc["Id"])))
         if amount:
             total += amount
-            payers.append(payment["Id"])
+            payers.append(pid)
     return total, payers
 
 
@@ -40,9 +42,9 @@ def open_amount(doc, txn_type):
     return money(doc.get("TotalAmt"))
 
 
-def apply_balance(company, txn_type, doc):
+def apply_balance(company, txn_type, doc, payer_hints=()):
     """Fill Balance / RemainingCredit / LinkedTxn of an invoice or credit memo in place."""
-    applied, payers = (applied_to(company.tx, txn_type, doc["Id"]) if doc.get("Id")
+    applied, payers = (applied_to(company.tx, txn_type, doc, payer_hints) if doc.get("Id")
                        else (Decimal(0), []))
     remaining = open_amount(doc, txn_type) - applied
     if remaining < 0:
@@ -67,17 +69,75 @@ def set_home_amounts(company, doc):
         doc["HomeBalance"] = num(money(dec(doc.get("Balance")) * rate))
 
 
-def refresh(company, keys):
+def refresh(company, keys, payer_hints=()):
     """Recompute and store the documents whose applied amounts may have changed."""
     tx = company.tx
     for txn_type, txn_id in sorted(set(keys)):
         doc = tx.get(txn_type, txn_id)
         if doc is None:
             continue
-        before = (doc.get("Balance"), doc.get("RemainingCredit"), doc.get("LinkedTxn"), doc.get("HomeBalance"))
-        apply_balance(company, txn_type, doc)
-        if (doc.get("Balance"), doc.get("RemainingCredit"), doc.get("LinkedTxn"), doc.get("HomeBalance")) != before:
-            tx.update(txn_type, doc)
+        watched = ("Balance", "RemainingCredit", "LinkedTxn", "HomeBalance")
+        before = [doc.get(k) for k in watched]
+        apply_balance(company, txn_type, doc, payer_hints)
+        if [doc.get(k) for k in watched] != before:
+            store(company, txn_type, doc)
+
+
+# ---- customer balance -----------------------------------------------------------------
+# Customer.Balance = open invoices - unused credit memos - unapplied payments, kept by deltas:
+# every write of those three entities goes through store()/remove() below.
+
+RECEIVABLE = {"Invoice": ("Balance", 1), "CreditMemo": ("RemainingCredit", -1), "Payment": ("UnappliedAmt", -1)}
+
+
+def _receivable(entity, doc):
+    field, sign = RECEIVABLE.get(entity, (None, 0))
+    if not doc or field is None:
+        return None, Decimal(0)
+    return ref_value(doc.get("CustomerRef")), sign * money(doc.get(field))
+
+
+def shift_customer(company, customer_id, delta, own=True):
+    """Add delta to a customer's Balance (own) and to BalanceWithJobs up its parent chain."""
+    tx = company.tx
+    seen = set()
+    while customer_id and delta and customer_id not in seen:
+        seen.add(customer_id)
+        customer = tx.get("Customer", customer_id)
+        if customer is None:
+            return
+        if own:
+            customer["Balance"] = num(money(customer.get("Balance")) + delta)
+            own = False
+        customer["BalanceWithJobs"] = num(money(customer.get("BalanceWithJobs")) + delta)
+        tx.update("Customer", customer)
+        customer_id = ref_value(customer.get("ParentRef"))
+
+
+def _rebalance(company, entity, old, new):
+    old_customer, old_amount = _receivable(entity, old)
+    new_customer, new_amount = _receivable(entity, new)
+    if old_customer == new_customer:
+        shift_customer(company, new_customer, new_amount - old_amount)
+    else:
+        shift_customer(company, old_customer, -old_amount)
+        shift_customer(company, new_customer, new_amount)
+
+
+def store(company, entity, doc):
+    """Insert (no Id) or update an object, keeping its customer's balance."""
+    tx = company.tx
+    old = tx.get(entity, doc["Id"]) if doc.get("Id") else None
+    stored = tx.update(entity, doc) if old is not None else tx.insert(entity, doc)
+    _rebalance(company, entity, old, stored)
+    return stored
+
+
+def remove(company, entity, obj_id):
+    tx = company.tx
+    old = tx.get(entity, obj_id)
+    tx.delete(entity, obj_id)
+    _rebalance(company, entity, old, None)
 
 
 def prepare_payment(company, doc, existing):
@@ -160,5 +220,5 @@ def release(company, txn_type, txn_id):
             raise business_fault(f"{txn_type} {txn_id} is applied by Payment {payment['Id']}, which "
                                  f"would then apply more than it brings; edit the payment first.")
         payment["UnappliedAmt"] = num(unapplied)
-        tx.update("Payment", payment)
+        store(company, "Payment", payment)
         refresh(company, applied.keys())

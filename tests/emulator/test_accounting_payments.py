@@ -148,3 +148,35 @@ def test_void_sales_receipt(client, cool):
     receipt.void(qb=client)
     voided = SalesReceipt.get(receipt.Id, qb=client)
     assert (voided.TotalAmt, voided.Balance, voided.PrivateNote) == (0, 0, "Voided")
+
+
+def receivable(client, customer_id):
+    """What QBO's Customer.Balance means, recomputed from the documents."""
+    total = 0
+    for cls, field, sign in ((Invoice, "Balance", 1), (CreditMemo, "RemainingCredit", -1),
+                             (Payment, "UnappliedAmt", -1)):
+        total += sign * sum(getattr(d, field) or 0 for d in cls.filter(CustomerRef=customer_id, qb=client))
+    return round(total, 2)
+
+
+def test_customer_balance_follows_every_document_change(client, cool, open_invoice):
+    memo = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=30)], cls=CreditMemo)
+    pay = payment(client, cool, 100, [(open_invoice, 90), (memo, 10)])
+    second = invoice(client, cool, [sales_line(item(client, "Design"), qty=2, price=75)])
+    Payment.get(pay.Id, qb=client).void(qb=client)
+    Invoice.get(second.Id, qb=client).delete(qb=client)
+    extra = payment(client, cool, 15)
+    for step in ("after void/delete", "after update"):
+        assert Customer.get(cool.Id, qb=client).Balance == receivable(client, cool.Id) == 105 - 30 - 15, step
+        extra = Payment.get(extra.Id, qb=client)
+        extra.Line = []
+        extra.save(qb=client)
+
+
+def test_job_balance_rolls_up_to_parent(client):
+    job = find(Customer, client, DisplayName="0969 Ocean View Road")
+    parent = Customer.get(job.ParentRef.value, qb=client)
+    invoice(client, job, [sales_line(item(client, "Design"), qty=1, price=75)])
+    after = Customer.get(parent.Id, qb=client)
+    assert (after.Balance, after.BalanceWithJobs) == (parent.Balance, parent.BalanceWithJobs + 75)
+    assert Customer.get(job.Id, qb=client).Balance == 75
