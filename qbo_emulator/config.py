@@ -71,7 +71,7 @@ class EmulatorConfig:
     # a "timeout" fault holds the request this long, then drops it (QBO cuts at 120 s)
     timeout_hold_seconds: float = 125.0
 
-    # webhooks: None until configured
+    # webhooks: no notifications while webhook_url is empty
     webhook_url: str = ""
     webhook_verifier_token: str = ""
     webhook_format: str = "cloudevents"  # "cloudevents" | "legacy"
