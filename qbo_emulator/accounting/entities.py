@@ -258,6 +258,10 @@ def prepare_sales(company, entity, doc, existing, options):
     check_tracking(company, doc)
     if not given(doc.get("TxnDate")):
         doc["TxnDate"] = today(company)
+    if existing is None:
+        for field, source in (("BillAddr", "BillAddr"), ("ShipAddr", "ShipAddr"), ("BillEmail", "PrimaryEmailAddr")):
+            if not given(doc.get(field)) and given(customer.get(source)):
+                doc[field] = dict(customer[source])  # QBO copies them from the customer
     assign_doc_number(company, entity, doc, existing, options)
     compute_sales(company, doc, existing)
     if entity == "Invoice":

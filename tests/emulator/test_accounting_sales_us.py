@@ -180,6 +180,12 @@ def test_no_sales_tax_when_company_does_not_use_it(client, cool):
     assert inv.TotalAmt == 200 and inv.TxnTaxDetail is None
 
 
+def test_addresses_and_email_copied_from_customer(client, cool):
+    inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)])
+    assert inv.BillEmail.Address == cool.PrimaryEmailAddr.Address
+    assert (inv.BillAddr.City, inv.ShipAddr.Line1) == (cool.BillAddr.City, cool.ShipAddr.Line1)
+
+
 def test_due_date_from_terms_and_balance_follows_total(client, cool):
     inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="2026-01-10")
     assert inv.DueDate == "2026-02-09"  # Cool Cars is on Net 30
