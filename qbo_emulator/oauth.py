@@ -230,10 +230,12 @@ class OAuthServer:
             if grant_type == "authorization_code":
                 result = self._grant_code(conn, app, form, now)
             elif grant_type == "refresh_token":
-                result = self._grant_refresh(conn, app, form, now)
+                result = self._grant_refresh(conn, app, form, now, request.qbo_log)
             else:
                 return oauth_error("unsupported_grant_type")
         if isinstance(result, Response):
+            if grant_type == "refresh_token" and request.qbo_log.get("realm"):
+                self.stats.count(request.qbo_log["realm"], "token_refresh_failures")
             return result
         answer, hard_expires, realm = result
         request.qbo_log["realm"] = realm
@@ -259,7 +261,7 @@ class OAuthServer:
         answer, hard_expires = self._issue(conn, self._new_grant(conn, client_id, realm, now), now)
         return answer, hard_expires, realm
 
-    def _grant_refresh(self, conn, app, form, now):
+    def _grant_refresh(self, conn, app, form, now, request_log):
         row = conn.execute(
             "SELECT t.grant_id, t.expires, t.superseded, g.client_id, g.realm, g.revoked "
             "FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.token=?",
@@ -267,6 +269,7 @@ class OAuthServer:
         if row is None or row[3] != app["client_id"]:
             return oauth_error("invalid_grant", "Token invalid")
         grant_id, expires, superseded, _, realm, revoked = row
+        request_log["realm"] = realm
         if revoked:
             return oauth_error("invalid_grant", "Token revoked")
         if now > expires:

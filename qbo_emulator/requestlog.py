@@ -3,7 +3,7 @@
 import threading
 from collections import defaultdict, deque
 
-STAT_NAMES = ("requests", "token_refreshes", "throttled")
+STAT_NAMES = ("requests", "token_refreshes", "token_refresh_failures", "throttled")
 
 
 class Stats:

@@ -1,6 +1,7 @@
 """The OAuth 2.0 server, driven through intuitlib (raw requests only for the browser pages)."""
 
 import re
+import threading
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -137,7 +138,8 @@ def test_refresh_rotates_and_the_old_token_dies_at_once(emu, auth_client, contro
         auth_client().refresh(refresh_token=first)
     assert error.value.status_code == 400
     assert error.value.response.json() == {"error": "invalid_grant", "error_description": "Token invalid"}
-    assert control("GET", "stats")["realms"][DEFAULT_REALM]["token_refreshes"] == 1
+    stats = control("GET", "stats")["realms"][DEFAULT_REALM]
+    assert (stats["token_refreshes"], stats["token_refresh_failures"]) == (1, 1)
     grants = [r["grant_type"] for r in control("GET", "requests")["requests"] if r["grant_type"]]
     assert grants == ["authorization_code", "refresh_token", "refresh_token"]
 
@@ -240,3 +242,26 @@ def test_missing_token_is_401_in_the_gateway_shape(emu):
     fault = answer.json()["fault"]
     assert fault["type"] == "AUTHENTICATION"
     assert fault["error"][0]["message"] == "message=AuthenticationFailed; errorCode=003200; statusCode=401"
+
+
+def test_two_concurrent_refreshes_of_one_token_one_wins(emu, auth_client, control):
+    client = auth_client()
+    client.get_bearer_token(approve(emu, client)["code"], realm_id=DEFAULT_REALM)
+    token = client.refresh_token
+    outcomes = []
+
+    def refresh():
+        try:
+            auth_client().refresh(refresh_token=token)
+            outcomes.append("ok")
+        except AuthClientError as error:
+            outcomes.append(error.response.json()["error"])
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["invalid_grant", "ok"]
+    stats = control("GET", "stats")["realms"][DEFAULT_REALM]
+    assert (stats["token_refreshes"], stats["token_refresh_failures"]) == (1, 1)
