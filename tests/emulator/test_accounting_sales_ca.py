@@ -53,6 +53,14 @@ def test_tax_inclusive_carves_tax_out_of_lines(client, maple):
     assert (again.TotalAmt, again.TxnTaxDetail.TotalTax, again.Line[0].Amount) == (100, 11.5, 88.5)
 
 
+def test_total_tax_override_applies_to_exclusive_prices_only(client, maple):
+    hst = tax_code_id(client, "HST ON")
+    lines = lambda: [sales_line(item(client, "Consulting"), qty=1, price=100, tax=hst)]
+    assert invoice(client, maple, lines(), total_tax=12.99).TotalAmt == 112.99
+    inclusive = invoice(client, maple, lines(), total_tax=12.99, GlobalTaxCalculation="TaxInclusive")
+    assert (inclusive.TxnTaxDetail.TotalTax, inclusive.TotalAmt) == (11.5, 100)
+
+
 def test_not_applicable_means_no_tax(client, maple):
     inv = invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100)],
                   GlobalTaxCalculation="NotApplicable")
