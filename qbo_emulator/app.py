@@ -5,6 +5,7 @@ import json
 import secrets
 import socket
 import time
+import traceback
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -47,6 +48,11 @@ def stale(entity, id):
     return QboFault("5010", "Stale Object Error",
                     "Stale Object Error : You and another user were working on the same thing. "
                     "(%s %s has a newer SyncToken)" % (entity, id))
+
+
+def system_error(detail):
+    return QboFault("10000", "An application error has occurred while processing your request",
+                    "System Failure Error: %s" % detail, status=500, fault_type="SystemFault")
 
 
 def drop_connection(environ):
@@ -218,9 +224,7 @@ class Application:
         if kind == "429":
             return self.throttled(realm, request)
         if kind == "500":
-            fault = QboFault("10000", "An application error has occurred while processing your request",
-                             "System Failure Error: injected by the emulator", status=500,
-                             fault_type="SystemFault")
+            fault = system_error("injected by the emulator")
             request.qbo_log["fault_code"] = fault.code
             return self.fault_response(fault)
         return Response("<html><body><h1>503 Service Unavailable</h1></body></html>", status=503,
@@ -248,6 +252,11 @@ class Application:
                     tx.remember_reply(requestid, 200, "application/json", body.encode("utf-8"))
                 changes = list(tx.changes)
         except QboFault as fault:
+            request.qbo_log["fault_code"] = fault.code
+            return self.fault_response(fault), []
+        except Exception:  # a bug in a rule: rolled back, answered as QBO's system error, printed
+            traceback.print_exc()
+            fault = system_error("unexpected error in the emulator (see its stderr)")
             request.qbo_log["fault_code"] = fault.code
             return self.fault_response(fault), []
         return Response(body, status=200, content_type="application/json"), changes

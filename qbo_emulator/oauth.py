@@ -287,23 +287,25 @@ class OAuthServer:
         return answer, hard_expires, realm
 
     def revoke(self, request):
-        now_token = None
+        """Kill the whole grant of the token (if it belongs to the calling app); always 200."""
+        try:
+            token = json.loads(request.get_data(as_text=True) or "{}").get("token")
+        except (ValueError, AttributeError):
+            token = None
         with self.store.db() as conn:
-            if self._client_from_basic(conn, request.headers.get("Authorization")) is None:
+            app = self._client_from_basic(conn, request.headers.get("Authorization"))
+            if app is None:
                 return oauth_error("invalid_client", status=401)
-            try:
-                now_token = json.loads(request.get_data(as_text=True) or "{}").get("token")
-            except (ValueError, AttributeError):
-                now_token = None
-            if not now_token:
+            if not token:
                 return oauth_error("invalid_request", "token is required")
             row = conn.execute(
+                "SELECT g.id, g.realm FROM grants g WHERE g.client_id=? AND g.id IN ("
                 "SELECT grant_id FROM refresh_tokens WHERE token=? UNION "
-                "SELECT grant_id FROM access_tokens WHERE token=?", (now_token, now_token)).fetchone()
+                "SELECT grant_id FROM access_tokens WHERE token=?)",
+                (app["client_id"], token, token)).fetchone()
             if row:
                 conn.execute("UPDATE grants SET revoked=1 WHERE id=?", (row[0],))
-                realm = conn.execute("SELECT realm FROM grants WHERE id=?", (row[0],)).fetchone()[0]
-                request.qbo_log["realm"] = realm
+                request.qbo_log["realm"] = row[1]
         return Response("", status=200)
 
     # ------------------------------------------------------------ bearer auth

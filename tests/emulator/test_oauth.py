@@ -265,3 +265,13 @@ def test_two_concurrent_refreshes_of_one_token_one_wins(emu, auth_client, contro
     assert sorted(outcomes) == ["invalid_grant", "ok"]
     stats = control("GET", "stats")["realms"][DEFAULT_REALM]
     assert (stats["token_refreshes"], stats["token_refresh_failures"]) == (1, 1)
+
+
+def test_another_app_cannot_revoke_our_connection(emu, auth_client, control):
+    control("POST", "apps", json={"client_id": "intruder", "client_secret": "x",
+                                  "redirect_uris": ["http://127.0.0.1:1/cb"]})
+    client = auth_client()
+    client.get_bearer_token(approve(emu, client)["code"], realm_id=DEFAULT_REALM)
+    assert auth_client(client_id="intruder", client_secret="x").revoke(token=client.refresh_token)
+    client.refresh()
+    assert CompanyInfo.get(DEFAULT_REALM, qb=connected_qb(emu, client)).CompanyName
