@@ -13,6 +13,9 @@ OPTIONS = {
     "automated_sales_tax_rate": Decimal("8.25"),
     # Deactivating a customer whose open balance is not zero is refused.
     "refuse_deactivate_with_balance": True,
+    # A payment line applying more than the linked invoice's balance (or credit memo's remaining
+    # credit) is refused; when off, the document's balance may go negative.
+    "refuse_over_application": True,
     # A reference to an inactive list object is refused (610).
     "refuse_inactive_references": True,
     # Tax rounding: "total" rounds each rate's tax once over the document, "line" rounds per line.

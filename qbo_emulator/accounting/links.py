@@ -4,7 +4,7 @@ The Payment lines are the single source of truth: an invoice's Balance and Linke
 memo's RemainingCredit, are recomputed from the live payments that link them."""
 from decimal import Decimal
 
-from .common import business_fault, dec, given, money, num, ref_value, required_fault
+from .common import OPTIONS, business_fault, dec, given, money, num, ref_value, required_fault
 from .validation import invalid_reference_fault
 
 APPLICABLE = ("Invoice", "CreditMemo")
@@ -47,7 +47,7 @@ def apply_balance(company, txn_type, doc, payer_hints=()):
     applied, payers = (applied_to(company.tx, txn_type, doc, payer_hints) if doc.get("Id")
                        else (Decimal(0), []))
     remaining = open_amount(doc, txn_type) - applied
-    if remaining < 0:
+    if remaining < 0 and OPTIONS["refuse_over_application"]:
         raise business_fault(f"Payments of {applied} are applied to this {txn_type.lower()}; its amount "
                              f"cannot drop below them.", element="TotalAmt")
     doc["Balance"] = num(remaining)
@@ -179,7 +179,7 @@ def prepare_payment(company, doc, existing):
             raise business_fault("A payment line amount cannot be negative.", element="Line.Amount")
         target = tx.get(txn_type, txn_id)
         available = money(target.get("Balance")) + previous.get((txn_type, txn_id), Decimal(0))
-        if amount > available:
+        if amount > available and OPTIONS["refuse_over_application"]:
             what = "balance" if txn_type == "Invoice" else "remaining credit"
             raise business_fault(f"The amount applied to {txn_type} {txn_id} ({amount}) is more than "
                                  f"its open {what} ({available}).", element="Line.Amount")

@@ -48,6 +48,13 @@ def test_over_applying_is_refused(client, cool, open_invoice):
     assert balance(client, open_invoice) == 105
 
 
+def test_over_application_switch(client, cool, open_invoice, monkeypatch):
+    from qbo_emulator.accounting import OPTIONS
+    monkeypatch.setitem(OPTIONS, "refuse_over_application", False)
+    payment(client, cool, 120, [(open_invoice, 120)])
+    assert balance(client, open_invoice) == -15
+
+
 def test_unapplied_amount_is_credit(client, cool, open_invoice):
     pay = payment(client, cool, 150, [(open_invoice, 105)])
     assert pay.UnappliedAmt == 45
