@@ -120,9 +120,9 @@ class Application:
             params.update(request.form.to_dict())
             return self.oauth.authorize_decision(params, params.get("decision", "approve") == "approve")
         if endpoint == "token":
-            return self.oauth.token(request)
+            return self.token_endpoint(request, self.oauth.token)
         if endpoint == "revoke":
-            return self.oauth.revoke(request)
+            return self.token_endpoint(request, self.oauth.revoke)
         if endpoint == "userinfo":
             return self.oauth.userinfo(request.headers.get("Authorization"))
         if endpoint == "jwks":
@@ -174,18 +174,35 @@ class Application:
             return entity, "void"
         return entity, "write"
 
-    def v3(self, request, realm, rest):
-        emu, cfg = self.emu, self.emu.config
-        entity, operation = self.classify(request, rest)
-        request.qbo_log.update(realm=realm, entity=entity, operation=operation)
-        kind, latency = emu.injector.draw(realm, request.method, request.path, entity)
+    def inject(self, request, realm, entity):
+        """Draw an injected fault; reset and timeout happen here, the rest is the caller's."""
+        kind, latency = self.emu.injector.draw(realm, request.method, request.path, entity)
         if kind:
             request.qbo_log["injected"] = kind
         if kind == "reset":
             raise DropConnection("reset")
         if kind == "timeout":
-            time.sleep(cfg.timeout_hold_seconds)
+            time.sleep(self.emu.config.timeout_hold_seconds)
             raise DropConnection("timeout")
+        return kind, latency
+
+    def token_endpoint(self, request, handler):
+        """The OAuth token and revoke endpoints fail too: same injection, no realm filter match."""
+        kind, latency = self.inject(request, None, None)
+        if latency:
+            time.sleep(latency)
+        if kind in ("429", "500", "503"):
+            return self.injected(kind, None, request)
+        response = handler(request)
+        if kind == "drop_after_commit":
+            raise DropConnection("drop_after_commit")
+        return response
+
+    def v3(self, request, realm, rest):
+        emu = self.emu
+        entity, operation = self.classify(request, rest)
+        request.qbo_log.update(realm=realm, entity=entity, operation=operation)
+        kind, latency = self.inject(request, realm, entity)
         emu.stats.count(realm, "requests")
         if kind in ("429", "500", "503"):
             return self.injected(kind, realm, request)
@@ -213,7 +230,8 @@ class Application:
         return response
 
     def throttled(self, realm, request):
-        self.emu.stats.count(realm, "throttled")
+        if realm:
+            self.emu.stats.count(realm, "throttled")
         request.qbo_log["fault_code"] = "3001"
         content_type, body = throttle_body(self.emu.config.throttle_format, self.now_iso())
         if isinstance(body, dict):

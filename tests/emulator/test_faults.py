@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from intuitlib.exceptions import AuthClientError
 from quickbooks.exceptions import QuickbooksException, SevereException, ValidationException
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
@@ -206,3 +207,27 @@ def test_delete_faults_clears_scripted_and_random(emu, qb, control):
 def test_unknown_fault_kind_is_refused(emu):
     answer = requests.post(emu.base_url + "/_emulator/faults", json={"kind": "meteor"}, timeout=30)
     assert answer.status_code == 400
+
+
+def test_refresh_answer_lost_after_commit_kills_the_old_token(emu, auth_client, control):
+    """The classic dead connection: QBO rotated the refresh token but the answer never arrived."""
+    tokens = control("POST", "mint", json={"realm_id": US})
+    client = auth_client()
+    control("POST", "faults", json={"kind": "drop_after_commit", "path": "/oauth2/v1/tokens/bearer"})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        client.refresh(refresh_token=tokens["refresh_token"])
+    assert control("GET", "stats")["realms"][US]["token_refreshes"] == 1
+    with pytest.raises(AuthClientError) as error:
+        client.refresh(refresh_token=tokens["refresh_token"])
+    assert error.value.response.json()["error"] == "invalid_grant"
+
+
+def test_token_endpoint_can_answer_503(emu, auth_client, control):
+    tokens = control("POST", "mint", json={"realm_id": US})
+    control("POST", "faults", json={"kind": "503", "path": "/oauth2/v1/tokens/bearer"})
+    client = auth_client()
+    with pytest.raises(AuthClientError) as error:
+        client.refresh(refresh_token=tokens["refresh_token"])
+    assert error.value.status_code == 503
+    client.refresh(refresh_token=tokens["refresh_token"])  # nothing happened the first time
+    assert client.refresh_token != tokens["refresh_token"]
