@@ -6,7 +6,7 @@ from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
 from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
 from .seed import seed
-from .validation import (SALES_DOCS, check_lengths, check_name_characters, check_references,
+from .validation import (SALES_DOCS, check_lengths, check_shape, check_name_characters, check_references,
                          check_unique_name, lookup)
 
 __all__ = ["ENTITIES", "EntitySpec", "entity_for_path", "create", "update", "delete", "void",
@@ -21,6 +21,7 @@ NAME_FIELD = {"Customer": "DisplayName", "Vendor": "DisplayName", "Employee": "D
 def _prepare(company, entity, doc, existing, options):
     """Run every rule for an entity; returns the linked documents whose balances may move."""
     spec = ENTITIES[entity]
+    check_shape(entity, doc)
     check_lengths(entity, doc)
     check_name_characters(entity, doc)
     if spec.kind == "singleton":

@@ -1,4 +1,6 @@
 """Rules shared by many entities, each written once and driven by tables."""
+import datetime
+
 from .common import (OPTIONS, QboFault, business_fault, given, inactive_reference_fault,
                      invalid_reference_fault, length_fault, ref_value, required_fault)
 
@@ -80,6 +82,59 @@ REF_TARGETS = {
 # Sub-trees that carry references QBO regenerates or that point at transactions.
 REF_SKIP = {"TaxLine", "LinkedTxn", "MetaData", "SubTotalLineDetail"}
 US_PSEUDO_TAX_CODES = ("TAX", "NON")
+
+
+DATE_FIELDS = ("TxnDate", "DueDate", "ShipDate", "InvStartDate", "OpenBalanceDate")
+# Line DetailTypes an entity family accepts.
+LINE_KINDS = {
+    "sales": ("SalesItemLineDetail", "GroupLineDetail", "DescriptionOnly", "DiscountLineDetail",
+              "SubTotalLineDetail"),
+    "Bill": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
+    "Purchase": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
+    "Deposit": ("DepositLineDetail",),
+    "JournalEntry": ("JournalEntryLineDetail", "DescriptionOnly"),
+}
+
+
+def _unsupported(name, value):
+    return QboFault("2010", "Request has invalid or unsupported property",
+                    f"Property Name:{name} specified is unsupported or invalid (value {value!r})",
+                    element=name)
+
+
+def check_shape(entity, doc):
+    """Malformed JSON answers QBO's 2010 rather than an emulator crash: references are
+    objects, Line is a list of objects with a known DetailType, dates are yyyy-mm-dd."""
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("Ref") and value is not None and not isinstance(value, dict):
+                    raise _unsupported(key, value)
+                walk(value)
+    walk(doc)
+    for field in DATE_FIELDS:
+        value = doc.get(field)
+        if given(value):
+            try:
+                datetime.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                raise _unsupported(field, value) from None
+    lines = doc.get("Line")
+    if lines is None:
+        return
+    if not isinstance(lines, list) or not all(isinstance(l, dict) for l in lines):
+        raise _unsupported("Line", lines)
+    kinds = LINE_KINDS.get("sales" if entity in SALES_DOCS else entity)
+    for line in lines:
+        kind = line.get("DetailType")
+        if kinds and given(kind) and kind not in kinds:
+            raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {kind}",
+                           element="Line.DetailType")
+        if given(kind) and line.get(kind) is not None and not isinstance(line.get(kind), dict):
+            raise _unsupported(kind, line.get(kind))
 
 
 def _dig(obj, dotted):

@@ -232,3 +232,13 @@ def test_discount_reduces_us_tax_only_when_applied_after_discount(client, cool):
     assert invoice(client, cool, lines(), tax_code=california).TxnTaxDetail.TotalTax == 16
     after = invoice(client, cool, lines(), tax_code=california, ApplyTaxAfterDiscount=True)
     assert (after.TxnTaxDetail.TotalTax, after.TotalAmt) == (14.4, 194.4)
+
+
+def test_malformed_documents_answer_2010(client, cool):
+    doc = Invoice()
+    doc.CustomerRef = cool.Id  # a bare id instead of a reference object (python-quickbooks issue #24)
+    doc.Line = [sales_line(item(client, "Design"), qty=1, price=75)]
+    with fault(2010, detail="CustomerRef"):
+        doc.save(qb=client)
+    with fault(2010, detail="TxnDate"):
+        invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="31/12/2026")
