@@ -96,6 +96,9 @@ LINE_KINDS = {
 }
 
 
+OBJECT_LISTS = ("Line", "LinkedTxn", "TaxLine", "TaxRateDetail", "CustomField")
+
+
 def _unsupported(name, value):
     return QboFault("2010", "Request has invalid or unsupported property",
                     f"Property Name:{name} specified is unsupported or invalid (value {value!r})",
@@ -113,6 +116,9 @@ def check_shape(entity, doc):
             for key, value in node.items():
                 if key.endswith("Ref") and value is not None and not isinstance(value, dict):
                     raise _unsupported(key, value)
+                if key in OBJECT_LISTS and value is not None and not (
+                        isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+                    raise _unsupported(key, value)
                 walk(value)
     walk(doc)
     for field in DATE_FIELDS:
@@ -122,11 +128,7 @@ def check_shape(entity, doc):
                 datetime.date.fromisoformat(str(value)[:10])
             except ValueError:
                 raise _unsupported(field, value) from None
-    lines = doc.get("Line")
-    if lines is None:
-        return
-    if not isinstance(lines, list) or not all(isinstance(l, dict) for l in lines):
-        raise _unsupported("Line", lines)
+    lines = doc.get("Line") or []
     kinds = LINE_KINDS.get("sales" if entity in SALES_DOCS else entity)
     for line in lines:
         kind = line.get("DetailType")
