@@ -234,8 +234,6 @@ class Application:
             self.emu.stats.count(realm, "throttled")
         request.qbo_log["fault_code"] = "3001"
         content_type, body = throttle_body(self.emu.config.throttle_format, self.now_iso())
-        if isinstance(body, dict):
-            body = json.dumps(body)
         return Response(body, status=429, content_type=content_type)
 
     def injected(self, kind, realm, request):

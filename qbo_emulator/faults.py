@@ -1,5 +1,6 @@
 """QBO's fault shapes, per-realm rate limits and deterministic fault injection."""
 
+import json
 import random
 import threading
 import time
@@ -62,7 +63,7 @@ def throttle_body(fmt, now_iso):
         )
         return "application/xml", body
     fault = QboFault("3001", THROTTLE_MESSAGE, THROTTLE_DETAIL, status=429, fault_type="SERVICE")
-    return "application/json", fault.envelope(now_iso)
+    return "application/json", json.dumps(fault.envelope(now_iso))
 
 
 class Throttled(Exception):
