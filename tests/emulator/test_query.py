@@ -148,3 +148,12 @@ def test_bad_query_is_http_400_with_fault(emu, qb):
                                     "Content-Type": "application/text"}, timeout=30)
     assert answer.status_code == 400
     assert answer.json()["Fault"]["Error"][0]["Message"] == "Error parsing query"
+
+
+def test_field_list_returns_those_fields_and_the_identity(empty_qb):
+    rows = empty_qb.query("SELECT DisplayName FROM Customer WHERE DisplayName = 'C01'")["QueryResponse"]["Customer"]
+    assert set(rows[0]) == {"DisplayName", "Id", "SyncToken", "MetaData"}
+
+
+def test_count_of_nothing_is_zero(emu, qb):
+    assert Invoice.count(qb=qb(realm=EMPTY)) == 0
