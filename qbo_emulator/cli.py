@@ -58,7 +58,9 @@ def serve(args):
 def mint(args):
     if not is_loopback_url(args.url):
         raise SystemExit("refusing %r: the emulator is only reached on loopback" % args.url)
-    answer = requests.post(args.url.rstrip("/") + "/_emulator/mint",
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: loopback stays loopback
+    answer = session.post(args.url.rstrip("/") + "/_emulator/mint",
                            json={"client_id": args.client_id, "realm_id": args.realm}, timeout=30)
     print(json.dumps(answer.json(), indent=2))
     return 0 if answer.ok else 1

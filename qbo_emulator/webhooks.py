@@ -75,6 +75,9 @@ class Webhooks:
         self._stopping = False
         # deliveries already in flight when a reset happens must not reappear after it
         self._generation = 0
+        # ignore HTTP(S)_PROXY from the environment: a proxy would carry loopback traffic elsewhere
+        self._session = requests.Session()
+        self._session.trust_env = False
 
     def configure(self, url=None, verifier_token=None, fmt=None, retry_schedule=None):
         if url and not is_loopback_url(url):
@@ -169,7 +172,7 @@ class Webhooks:
             record["error"] = "refused: not a loopback URL"
         else:
             try:
-                answer = requests.post(delivery["url"], data=delivery["body"], timeout=self.config.webhook_timeout_seconds,
+                answer = self._session.post(delivery["url"], data=delivery["body"], timeout=self.config.webhook_timeout_seconds,
                                        headers={"Content-Type": "application/json",
                                                 "intuit-signature": delivery["signature"]})
                 record["status"] = answer.status_code
