@@ -6,8 +6,8 @@ from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
 from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
 from .seed import seed
-from .validation import (SALES_DOCS, check_lengths, check_shape, check_name_characters, check_references,
-                         check_unique_name, lookup)
+from .validation import (SALES_DOCS, check_lengths, check_name_characters, check_open_period,
+                         check_references, check_shape, check_unique_name, lookup)
 
 __all__ = ["ENTITIES", "EntitySpec", "entity_for_path", "create", "update", "delete", "void",
            "create_tax_code", "seed", "OPTIONS"]
@@ -99,6 +99,7 @@ def update(tx, entity, body, existing, sparse, options):
     _refuse_read_only(spec)
     company = Company(tx)
     patch = _strip(body)
+    links.refuse_if_deposited(company, entity, existing)
     if spec.kind == "singleton":
         doc = _deep_merge(existing, patch)  # preferences are written group by group
     elif sparse:
@@ -114,11 +115,18 @@ def update(tx, entity, body, existing, sparse, options):
     return stored
 
 
+def _guard_existing(company, entity, existing):
+    """What makes a transaction untouchable: closed books, or sitting on a deposit."""
+    check_open_period(company, existing.get("TxnDate"))
+    links.refuse_if_deposited(company, entity, existing)
+
+
 def delete(tx, entity, existing):
     spec = ENTITIES[entity]
     if spec.kind != "transaction":
         raise business_fault(f"{entity} objects cannot be deleted; make them inactive (Active:false).")
     company = Company(tx)
+    _guard_existing(company, entity, existing)
     touched = set(links.payment_links(existing)) if entity == "Payment" else set()
     if entity in links.APPLICABLE:
         links.release(company, entity, existing["Id"])
@@ -132,6 +140,7 @@ def void(tx, entity, existing):
     if not spec.voidable:
         raise QboFault("500", "Unsupported Operation", f"Operation void is not supported for {entity}.")
     company = Company(tx)
+    _guard_existing(company, entity, existing)
     doc = copy.deepcopy(existing)
     touched = set()
     if entity in links.APPLICABLE:

@@ -10,8 +10,8 @@ from . import links
 from .amounts import compute_sales
 from .common import (OPTIONS, currency_ref, QboFault, business_fault, dec, given, invalid_value_fault, money, num,
                      ref_value, required_fault)
-from .validation import (PERSON_NAME_PARTS, assign_doc_number, check_currency, check_tracking,
-                         lookup, require)
+from .validation import (PERSON_NAME_PARTS, assign_doc_number, check_currency, check_open_period,
+                         check_tracking, lookup, require)
 
 MAX_SUB_LEVEL = 4
 
@@ -203,6 +203,13 @@ def prepare_simple_list(company, entity, doc, existing):
 
 # ---- transactions ---------------------------------------------------------------------
 
+def _dated(company, doc, existing):
+    """TxnDate defaults to today; neither the new nor the old date may lie in closed books."""
+    if not given(doc.get("TxnDate")):
+        doc["TxnDate"] = today(company)
+    check_open_period(company, doc["TxnDate"], (existing or {}).get("TxnDate"))
+
+
 def _document_currency(company, doc, customer):
     """A document is in its customer's currency; the exchange rate is 1 for the home currency."""
     currency = ref_value(doc.get("CurrencyRef")) or ref_value((customer or {}).get("CurrencyRef")) \
@@ -256,8 +263,7 @@ def prepare_sales(company, entity, doc, existing, options):
     doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
     _document_currency(company, doc, customer)
     check_tracking(company, doc)
-    if not given(doc.get("TxnDate")):
-        doc["TxnDate"] = today(company)
+    _dated(company, doc, existing)
     if existing is None:
         for field, source in (("BillAddr", "BillAddr"), ("ShipAddr", "ShipAddr"), ("BillEmail", "PrimaryEmailAddr")):
             if not given(doc.get(field)) and given(customer.get(source)):
@@ -285,8 +291,7 @@ def prepare_payment(company, entity, doc, existing, options):
     doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
     _document_currency(company, doc, customer)
     check_tracking(company, doc)
-    if not given(doc.get("TxnDate")):
-        doc["TxnDate"] = today(company)
+    _dated(company, doc, existing)
     return links.prepare_payment(company, doc, existing)
 
 
@@ -312,11 +317,12 @@ def prepare_other_txn(company, entity, doc, existing, options):
     require(doc, *OTHER_TXN_REQUIRED[entity])
     _require_lines(doc)
     check_tracking(company, doc)
-    if not given(doc.get("TxnDate")):
-        doc["TxnDate"] = today(company)
+    _dated(company, doc, existing)
     currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
     check_currency(company, currency)
     doc["CurrencyRef"] = currency_ref(currency)
+    if entity == "Deposit":
+        links.check_deposit(company, doc)
     if entity == "Purchase" and doc["PaymentType"] not in ("Cash", "Check", "CreditCard"):
         raise invalid_value_fault("PaymentType", doc["PaymentType"])
     total = _sum_lines(doc)

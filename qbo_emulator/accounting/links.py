@@ -4,7 +4,7 @@ The Payment lines are the single source of truth: an invoice's Balance and Linke
 memo's RemainingCredit, are recomputed from the live payments that link them."""
 from decimal import Decimal
 
-from .common import OPTIONS, business_fault, dec, given, money, num, ref_value, required_fault
+from .common import OPTIONS, QboFault, business_fault, dec, given, money, num, ref_value, required_fault
 from .validation import invalid_reference_fault
 
 APPLICABLE = ("Invoice", "CreditMemo")
@@ -222,3 +222,53 @@ def release(company, txn_type, txn_id):
         payment["UnappliedAmt"] = num(unapplied)
         store(company, "Payment", payment)
         refresh(company, applied.keys())
+
+
+# ---- deposits -------------------------------------------------------------------------
+# Payments and sales receipts wait in Undeposited Funds until a Deposit line links them; from
+# then on QBO refuses to change them (6540) until the deposit lets go.
+
+DEPOSITABLE = ("Payment", "SalesReceipt")
+
+
+def deposit_holding(tx, entity, txn_id, exclude=None):
+    for deposit in tx.all("Deposit"):
+        if deposit["Id"] == exclude:
+            continue
+        for line in deposit.get("Line") or []:
+            for link in line.get("LinkedTxn") or []:
+                if (link.get("TxnType"), str(link.get("TxnId"))) == (entity, str(txn_id)):
+                    return deposit
+    return None
+
+
+def refuse_if_deposited(company, entity, doc):
+    if entity not in DEPOSITABLE:
+        return
+    deposit = deposit_holding(company.tx, entity, doc["Id"])
+    if deposit is not None:
+        raise QboFault("6540", "Deposited Transaction cannot be changed",
+                       "This transaction has been deposited. If you want to change or delete it, you must "
+                       f"first edit the deposit it appears on and remove it. (Deposit Id={deposit['Id']})")
+
+
+def check_deposit(company, doc):
+    """Deposit lines linking a payment or sales receipt: it must wait in Undeposited Funds and
+    not sit on another deposit; an amount left at 0 takes the transaction's total."""
+    tx = company.tx
+    undeposited = company.account_by_subtype("UndepositedFunds")
+    for line in doc.get("Line") or []:
+        for link in line.get("LinkedTxn") or []:
+            txn_type, txn_id = link.get("TxnType"), str(link.get("TxnId") or "")
+            if txn_type not in DEPOSITABLE:
+                raise business_fault(f"A deposit line can link a Payment or a SalesReceipt, not {txn_type}.",
+                                     element="Line.LinkedTxn.TxnType")
+            target = tx.get(txn_type, txn_id) if txn_id else None
+            if target is None:
+                raise invalid_reference_fault("Line.LinkedTxn.TxnId", txn_type, txn_id)
+            if not undeposited or ref_value(target.get("DepositToAccountRef")) != undeposited["Id"]:
+                raise business_fault(f"{txn_type} {txn_id} is not in Undeposited Funds.", element="Line.LinkedTxn")
+            if deposit_holding(tx, txn_type, txn_id, exclude=doc.get("Id")):
+                raise business_fault(f"{txn_type} {txn_id} is already on another deposit.", element="Line.LinkedTxn")
+            if not money(line.get("Amount")):
+                line["Amount"] = target.get("TotalAmt")

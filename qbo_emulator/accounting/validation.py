@@ -291,3 +291,18 @@ def check_currency(company, currency, element="CurrencyRef"):
     if currency != company.home_currency and not company.multicurrency:
         raise business_fault(f"Multicurrency is turned off: only the home currency "
                              f"{company.home_currency} can be used (got {currency}).", element=element)
+
+
+# ---- closed books ---------------------------------------------------------------------
+
+def check_open_period(company, *dates):
+    """Nothing dated on or before Preferences.AccountingInfoPrefs.BookCloseDate is written."""
+    close = company.pref("AccountingInfoPrefs", "BookCloseDate")
+    if not given(close):
+        return
+    for date in dates:
+        if given(date) and str(date)[:10] <= str(close)[:10]:
+            raise QboFault("6210", "Account Period Closed, cannot update through API",
+                           "The account period has closed and the books can not be updated through "
+                           f"the API. Please log into QuickBooks Online to update. (closed through {close})",
+                           element="TxnDate")

@@ -1,12 +1,18 @@
-"""Purchase-side and general-ledger documents: required headers, references, TotalAmt."""
+"""Purchase-side and general-ledger documents (required headers, TotalAmt), deposits of
+undeposited payments (6540 afterwards) and closed books (6210)."""
 import pytest
 from quickbooks.objects.account import Account
+from quickbooks.objects.base import LinkedTxn
 from quickbooks.objects.bill import Bill
+from quickbooks.objects.customer import Customer
+from quickbooks.objects.deposit import Deposit, DepositLine
 from quickbooks.objects.detailline import AccountBasedExpenseLine, AccountBasedExpenseLineDetail
+from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.journalentry import JournalEntry, JournalEntryLine, JournalEntryLineDetail
+from quickbooks.objects.payment import Payment
 from quickbooks.objects.vendor import Vendor
 
-from qbo_emulator.accounting.testing import US, fault, find
+from qbo_emulator.accounting.testing import US, fault, find, invoice, item, payment, sales_line, set_pref
 
 
 @pytest.fixture
@@ -51,3 +57,55 @@ def test_journal_entry_must_balance(client):
         entry.save(qb=client)
     entry.Line[1].Amount = 100
     assert entry.save(qb=client).TotalAmt == 100
+
+
+def deposit_of(client, *documents):
+    deposit = Deposit()
+    deposit.DepositToAccountRef = find(Account, client, Name="Checking").to_ref()
+    for doc in documents:
+        line, link = DepositLine(), LinkedTxn()
+        link.TxnId, link.TxnType = doc.Id, doc.qbo_object_name
+        line.LinkedTxn = [link]
+        deposit.Line.append(line)
+    return deposit.save(qb=client)
+
+
+def test_deposited_payment_cannot_change_until_the_deposit_lets_go(client):
+    paid = Payment.filter(PaymentRefNum="P1001", qb=client)[0]
+    deposit = deposit_of(client, paid)
+    assert deposit.TotalAmt == paid.TotalAmt  # a linked line takes the payment's amount
+    paid = Payment.get(paid.Id, qb=client)
+    paid.PaymentRefNum = "CHK-1"
+    with fault(6540, detail=f"Deposit Id={deposit.Id}"):
+        paid.save(qb=client)
+    with fault(6540):
+        paid.delete(qb=client)
+    with fault(6000, detail="another deposit"):
+        deposit_of(client, paid)
+    deposit.delete(qb=client)
+    assert paid.save(qb=client).PaymentRefNum == "CHK-1"
+
+
+def test_only_undeposited_payments_can_be_deposited(client):
+    cool = find(Customer, client, DisplayName="Cool Cars")
+    direct = payment(client, cool, 10, DepositToAccountRef=find(Account, client, Name="Checking").to_ref())
+    with fault(6000, detail="Undeposited Funds"):
+        deposit_of(client, direct)
+
+
+def test_closed_books_refuse_writes_dated_inside_them(client):
+    cool = find(Customer, client, DisplayName="Cool Cars")
+    old = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="2026-05-01")
+    set_pref(client, "AccountingInfoPrefs", "BookCloseDate", "2026-06-30")
+    with fault(6210):
+        invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="2026-06-30")
+    assert invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)],
+                   TxnDate="2026-07-01").TotalAmt == 75
+    old = Invoice.get(old.Id, qb=client)
+    with fault(6210):
+        old.delete(qb=client)
+    with fault(6210):
+        old.void(qb=client)
+    old.TxnDate = "2026-08-01"  # moving it out of the closed period is a change inside it too
+    with fault(6210):
+        old.save(qb=client)
