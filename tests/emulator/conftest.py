@@ -18,6 +18,8 @@ REDIRECT_URI = "http://localhost:8069/qbo/oauth/callback"
 # python-quickbooks' OAuth2Session (oauthlib) refuses plain http unless told otherwise; the
 # emulator is plain http on loopback, so every client pointed at it needs this.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# the libraries' requests sessions honour proxy variables; loopback must never go through one
+os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
 
 
 @pytest.fixture(scope="session")
