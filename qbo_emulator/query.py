@@ -241,12 +241,15 @@ def _number(value):
         return None
 
 
+def _truth(value):
+    """true/false whether stored or written as a bool or as the strings 'true' / 'false'."""
+    return value if isinstance(value, bool) else {"true": True, "false": False}.get(str(value).lower(), value)
+
+
 def _comparable(actual, literal):
     """Bring both sides to one type: bool, number, time or string."""
     if isinstance(literal, bool) or isinstance(actual, bool):
-        truth = {"true": True, "false": False}
-        return (truth.get(str(actual).lower(), actual) if not isinstance(actual, bool) else actual,
-                truth.get(str(literal).lower(), literal) if not isinstance(literal, bool) else literal)
+        return _truth(actual), _truth(literal)
     left, right = _number(actual), _number(literal)
     if left is not None and right is not None:
         return left, right
