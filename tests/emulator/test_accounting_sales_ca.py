@@ -98,7 +98,10 @@ def test_taxservice_creates_code_rate_and_uses_agency(client, maple):
     assert (rate.RateValue, rate.AgencyRef.value) == (14, agency.Id)
     inv = invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100, tax=code.Id)])
     assert inv.TotalAmt == 114
-    with fault(6240):
+    with fault(6240, detail="TaxCode Id="):
+        service.save(qb=client)
+    service.TaxCode = "HST NS 2"  # a new code may not create a second rate of the same name either
+    with fault(6240, detail="TaxRate Id="):
         service.save(qb=client)
 
 
