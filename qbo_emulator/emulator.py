@@ -90,8 +90,7 @@ class Emulator:
             if self.store.realm_exists(realm_id):
                 raise ValueError("realm %s already exists" % realm_id)
             with self.store.transaction(realm_id) as tx:
-                tx._conn.execute("INSERT INTO realms (realm_id, template, created) VALUES (?, ?, ?)",
-                                 (realm_id, template, tx.now().isoformat()))
+                tx.register_realm(template)
                 accounting.seed(tx, template)
                 self._apply_overrides(tx, overrides)
         return self.company(realm_id)
@@ -123,9 +122,8 @@ class Emulator:
         with self.store.transaction(realm_id) as tx:
             info = tx.company_info() or {}
             prefs = tx.preferences() or {}
-            template = tx._conn.execute("SELECT template FROM realms WHERE realm_id=?", (realm_id,)).fetchone()
         currency = prefs.get("CurrencyPrefs", {})
-        return {"realm_id": realm_id, "template": template[0] if template else None,
+        return {"realm_id": realm_id, "template": self.store.realm_template(realm_id),
                 "CompanyName": info.get("CompanyName"), "Country": info.get("Country"),
                 "HomeCurrency": (currency.get("HomeCurrency") or {}).get("value"),
                 "multicurrency": bool(currency.get("MultiCurrencyEnabled"))}

@@ -124,6 +124,11 @@ class Store:
                 "SELECT realm_id, template FROM realms ORDER BY created, realm_id").fetchall()
         return rows
 
+    def realm_template(self, realm):
+        with self.lock:
+            row = self.conn.execute("SELECT template FROM realms WHERE realm_id = ?", (realm,)).fetchone()
+        return row[0] if row else None
+
     def realm_exists(self, realm):
         with self.lock:
             return self.conn.execute(
@@ -146,6 +151,11 @@ class Tx:
     @staticmethod
     def _load(row):
         return json.loads(row[0])
+
+    def register_realm(self, template):
+        """Protocol-internal: the company exists from this transaction on."""
+        self._conn.execute("INSERT INTO realms (realm_id, template, created) VALUES (?, ?, ?)",
+                           (self.realm, template, self.now().isoformat()))
 
     def get(self, entity, id):
         row = self._conn.execute(
