@@ -6,7 +6,7 @@ from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
 from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
 from .seed import seed
-from .validation import (SALES_DOCS, check_lengths, check_name_characters, check_open_period,
+from .validation import (check_lengths, check_name_characters, check_open_period,
                          check_references, check_shape, check_unique_name, lookup)
 
 __all__ = ["ENTITIES", "EntitySpec", "entity_for_path", "create", "update", "delete", "void",
@@ -20,31 +20,17 @@ NAME_FIELD = {"Customer": "DisplayName", "Vendor": "DisplayName", "Employee": "D
 
 def _prepare(company, entity, doc, existing, options):
     """Run every rule for an entity; returns the linked documents whose balances may move."""
-    spec = ENTITIES[entity]
+    preparer = entities.PREPARERS.get(entity)
+    if preparer is None:
+        raise QboFault("500", "Unsupported Operation", f"Operation create/update is not supported for {entity}.")
     check_shape(entity, doc)
     check_lengths(entity, doc)
     check_name_characters(entity, doc)
-    if spec.kind == "singleton":
-        return entities.prepare_singleton(company, entity, doc, existing, options)
-    check_references(company, entity, doc)
-    if spec.kind == "name_list":
-        if entity in ("Customer", "Vendor", "Employee"):
-            touched = entities.prepare_party(company, entity, doc, existing)
-        elif entity == "Item":
-            touched = entities.prepare_item(company, entity, doc, existing)
-        elif entity == "Account":
-            touched = entities.prepare_account(company, entity, doc, existing)
-        else:
-            touched = entities.prepare_simple_list(company, entity, doc, existing)
-        check_unique_name(company.tx, entity, doc)
-        return touched
-    if entity in SALES_DOCS:
-        return entities.prepare_sales(company, entity, doc, existing, options)
-    if entity == "Payment":
-        return entities.prepare_payment(company, entity, doc, existing, options)
-    if entity in entities.OTHER_TXN_REQUIRED:
-        return entities.prepare_other_txn(company, entity, doc, existing, options)
-    raise QboFault("500", "Unsupported Operation", f"Operation create/update is not supported for {entity}.")
+    if ENTITIES[entity].kind != "singleton":
+        check_references(company, entity, doc)
+    touched = preparer(company, entity, doc, existing, options)
+    check_unique_name(company.tx, entity, doc)  # last: the name may have been derived above
+    return touched
 
 
 def _after(company, entity, stored, previous, touched):
@@ -107,9 +93,7 @@ def update(tx, entity, body, existing, sparse, options):
     else:
         doc = patch
     doc["Id"] = existing["Id"]
-    doc["MetaData"] = existing.get("MetaData")
     touched = _prepare(company, entity, doc, existing, options or {})
-    doc.pop("MetaData", None)
     stored = links.store(company, entity, prune(doc))
     _after(company, entity, stored, existing, touched)
     return stored

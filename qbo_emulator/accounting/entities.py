@@ -10,7 +10,7 @@ from . import links
 from .amounts import compute_sales
 from .common import (OPTIONS, currency_ref, QboFault, business_fault, dec, given, invalid_value_fault, money, num,
                      ref_value, required_fault)
-from .validation import (PERSON_NAME_PARTS, assign_doc_number, check_currency, check_open_period,
+from .validation import (PERSON_NAME_PARTS, SALES_DOCS, assign_doc_number, check_currency, check_open_period,
                          check_tracking, lookup, require)
 
 MAX_SUB_LEVEL = 4
@@ -95,7 +95,7 @@ def cascade_names(company, entity, stored, name_field):
                 cascade_names(company, entity, child, name_field)
 
 
-def prepare_party(company, entity, doc, existing):
+def prepare_party(company, entity, doc, existing, options):
     if not given(doc.get("DisplayName")):
         parts = [doc.get(p) for p in PERSON_NAME_PARTS if given(doc.get(p))]
         name = " ".join(parts) or doc.get("CompanyName")
@@ -140,7 +140,7 @@ def _customer(company, doc, existing):
     doc.setdefault("Taxable", company.is_us)
 
 
-def prepare_item(company, entity, doc, existing):
+def prepare_item(company, entity, doc, existing, options):
     require(doc, "Name")
     kind = doc.get("Type") if given(doc.get("Type")) else "NonInventory"
     if kind not in ITEM_TYPES:
@@ -157,7 +157,7 @@ def prepare_item(company, entity, doc, existing):
     return set()
 
 
-def prepare_account(company, entity, doc, existing):
+def prepare_account(company, entity, doc, existing, options):
     require(doc, "Name")
     kind, subtype = doc.get("AccountType"), doc.get("AccountSubType")
     if not given(kind) and not given(subtype):
@@ -180,7 +180,7 @@ def prepare_account(company, entity, doc, existing):
     return set()
 
 
-def prepare_simple_list(company, entity, doc, existing):
+def prepare_simple_list(company, entity, doc, existing, options):
     """Class, Department, Term, PaymentMethod, TaxAgency."""
     name_field = "DisplayName" if entity == "TaxAgency" else "Name"
     require(doc, name_field)
@@ -358,3 +358,16 @@ def prepare_singleton(company, entity, doc, existing, options):
         raise business_fault("Multicurrency cannot be turned off once it is on.",
                              element="CurrencyPrefs.MultiCurrencyEnabled")
     return set()
+
+
+# entity -> its preparer; every preparer takes (company, entity, doc, existing, options)
+PREPARERS = {
+    **dict.fromkeys(("Customer", "Vendor", "Employee"), prepare_party),
+    "Item": prepare_item,
+    "Account": prepare_account,
+    **dict.fromkeys(("Class", "Department", "Term", "PaymentMethod", "TaxAgency"), prepare_simple_list),
+    **dict.fromkeys(SALES_DOCS, prepare_sales),
+    "Payment": prepare_payment,
+    **dict.fromkeys(OTHER_TXN_REQUIRED, prepare_other_txn),
+    **dict.fromkeys(("CompanyInfo", "Preferences"), prepare_singleton),
+}
