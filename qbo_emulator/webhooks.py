@@ -127,6 +127,8 @@ class Webhooks:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with self._cond:
+            self._stopping = False  # an emulator started again delivers again
 
     def _next_job(self):
         """Block until a batch is due or a retry is due; None when stopping."""
