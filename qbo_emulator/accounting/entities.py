@@ -116,9 +116,9 @@ def prepare_party(company, entity, doc, existing, options):
 
 def _currency_once(company, doc, existing):
     """One currency per name, set at creation and never changed afterwards."""
-    currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
-    check_currency(company, currency)
     old = ref_value((existing or {}).get("CurrencyRef"))
+    currency = ref_value(doc.get("CurrencyRef")) or old or company.home_currency  # omitted: kept
+    check_currency(company, currency)
     if old and old != currency:
         raise business_fault(f"The currency of a customer or vendor cannot be changed once set "
                              f"(it is {old}).", element="CurrencyRef")

@@ -47,6 +47,8 @@ def test_customer_currency_cannot_change(multicurrency_client):
     euro.CurrencyRef = ref("GBP")
     with fault(6000, detail="cannot be changed"):
         euro.save(qb=client)
+    euro.CurrencyRef, euro.Notes = None, "full update without CurrencyRef"
+    assert euro.save(qb=client).CurrencyRef.value == "EUR"  # omitted is not a change
     cool = find(Customer, client, DisplayName="Cool Cars")  # created in the home currency
     cool.CurrencyRef = ref("EUR")
     with fault(6000):
