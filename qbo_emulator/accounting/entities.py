@@ -242,13 +242,6 @@ def _due_date(company, doc, customer):
     doc["DueDate"] = (datetime.date.fromisoformat(doc["TxnDate"]) + datetime.timedelta(days=days)).isoformat()
 
 
-def _default_deposit_account(company, doc):
-    if not ref_value(doc.get("DepositToAccountRef")):
-        undeposited = company.account_by_subtype("UndepositedFunds")
-        if undeposited:
-            doc["DepositToAccountRef"] = {"value": undeposited["Id"], "name": undeposited["Name"]}
-
-
 def _require_lines(doc):
     if not isinstance(doc.get("Line"), list) or not doc["Line"]:
         raise required_fault("Line")
@@ -277,7 +270,7 @@ def prepare_sales(company, entity, doc, existing, options):
         links.apply_balance(company, entity, doc)
     elif entity in ("SalesReceipt", "RefundReceipt"):
         if entity == "SalesReceipt":
-            _default_deposit_account(company, doc)
+            links.default_deposit_account(company, doc)
         doc["Balance"] = 0.0
         links.set_home_amounts(company, doc)
     else:

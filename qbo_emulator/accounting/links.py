@@ -190,11 +190,16 @@ def prepare_payment(company, doc, existing):
                              f"more than the payment amount ({total}).", element="TotalAmt")
     doc["UnappliedAmt"] = num(unapplied)
     set_home_amounts(company, doc)
+    default_deposit_account(company, doc)
+    return set(wanted) | set(previous)
+
+
+def default_deposit_account(company, doc):
+    """Money received without a destination waits in Undeposited Funds, as in QBO."""
     if not ref_value(doc.get("DepositToAccountRef")):
         undeposited = company.account_by_subtype("UndepositedFunds")
         if undeposited:
             doc["DepositToAccountRef"] = {"value": undeposited["Id"], "name": undeposited["Name"]}
-    return set(wanted) | set(previous)
 
 
 def release(company, txn_type, txn_id):
