@@ -177,7 +177,7 @@ def check_unique_name(tx, entity, doc):
     name = doc.get(field)
     if not given(name):
         return
-    wanted = name.strip().casefold()
+    wanted = str(name).strip().casefold()
     for other_entity in namespace:
         for other in tx.all(other_entity):
             if other_entity == entity and other.get("Id") == doc.get("Id"):
@@ -198,14 +198,13 @@ def require(doc, *fields):
             raise required_fault(field)
 
 
-def lookup(tx, entity, ref, element, allow_inactive=False):
+def lookup(tx, entity, ref, element):
     """The referenced object, or the fault QBO answers for a dangling or inactive reference."""
     value = ref_value(ref)
     obj = tx.get(entity, value) if value is not None else None
     if obj is None:
         raise invalid_reference_fault(element, entity, value)
-    if (not allow_inactive and obj.get("Active", True) is False
-            and OPTIONS["refuse_inactive_references"]):
+    if obj.get("Active", True) is False and OPTIONS["refuse_inactive_references"]:
         raise inactive_reference_fault(element, entity, value)
     return obj
 
@@ -214,17 +213,16 @@ def check_references(company, entity, doc):
     """Every *Ref in the document must name a live, active object of the right entity."""
     tx = company.tx
 
-    def walk(node, path):
+    def walk(node):
         if isinstance(node, list):
             for item in node:
-                walk(item, path)
+                walk(item)
             return
         if not isinstance(node, dict):
             return
         for key, value in node.items():
             if key in REF_SKIP:
                 continue
-            element = f"{path}.{key}" if path else key
             target = entity if key == "ParentRef" else REF_TARGETS.get(key)
             if target and isinstance(value, dict):
                 if ref_value(value) is None:
@@ -234,9 +232,9 @@ def check_references(company, entity, doc):
                     continue
                 lookup(tx, target, value, key)
             elif isinstance(value, (dict, list)):
-                walk(value, element)
+                walk(value)
 
-    walk(doc, "")
+    walk(doc)
 
 
 def check_tracking(company, doc):
