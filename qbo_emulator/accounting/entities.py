@@ -236,10 +236,27 @@ def _due_date(company, doc, customer):
     term_id = ref_value(doc.get("SalesTermRef")) or ref_value((customer or {}).get("SalesTermRef")) \
         or ref_value(company.pref("SalesFormsPrefs", "DefaultTerms"))
     term = company.tx.get("Term", term_id) if term_id else None
-    days = int(dec((term or {}).get("DueDays"))) if term and term.get("Type") != "DATE_DRIVEN" else 0
+    issued = datetime.date.fromisoformat(str(doc["TxnDate"])[:10])
     if term:
         doc["SalesTermRef"] = {"value": term["Id"], "name": term.get("Name")}
-    doc["DueDate"] = (datetime.date.fromisoformat(doc["TxnDate"]) + datetime.timedelta(days=days)).isoformat()
+    doc["DueDate"] = term_due_date(term or {}, issued).isoformat()
+
+
+def term_due_date(term, issued):
+    """STANDARD: issued + DueDays. DATE_DRIVEN: DayOfMonthDue of the month, or of the next month
+    when the document is issued after it or within DueNextMonthDays before it."""
+    if term.get("Type") != "DATE_DRIVEN":
+        return issued + datetime.timedelta(days=int(dec(term.get("DueDays"))))
+    day, margin = int(dec(term.get("DayOfMonthDue"))), int(dec(term.get("DueNextMonthDays")))
+
+    def on_day(year, month):
+        last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+        return datetime.date(year, month, min(day, last))
+
+    due = on_day(issued.year, issued.month)
+    if issued > due - datetime.timedelta(days=margin):
+        due = on_day(issued.year + issued.month // 12, issued.month % 12 + 1)
+    return due
 
 
 def _require_lines(doc):

@@ -194,6 +194,19 @@ def test_due_date_from_terms_and_balance_follows_total(client, cool):
     assert (inv.TotalAmt, inv.Balance) == (225, 225)
 
 
+@pytest.mark.parametrize("issued, due", [("2026-01-05", "2026-01-15"), ("2026-01-11", "2026-02-15"),
+                                         ("2026-12-20", "2027-01-15")])
+def test_due_date_from_date_driven_terms(client, cool, issued, due):
+    from quickbooks.objects.term import Term
+    term = Term()
+    term.Name, term.DayOfMonthDue, term.DueNextMonthDays = "15th of month", 15, 5
+    term = term.save(qb=client)
+    assert term.Type == "DATE_DRIVEN"
+    inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)],
+                  TxnDate=issued, SalesTermRef=ref(term.Id))
+    assert inv.DueDate == due
+
+
 def test_sales_receipt_is_paid_on_the_spot(client, cool):
     receipt = invoice(client, cool, [sales_line(item(client, "Design"), qty=2, price=75)], cls=SalesReceipt)
     assert (receipt.TotalAmt, receipt.Balance) == (150, 0)
