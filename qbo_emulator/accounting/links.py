@@ -124,12 +124,46 @@ def _rebalance(company, entity, old, new):
         shift_customer(company, new_customer, new_amount)
 
 
+# ---- inventory ------------------------------------------------------------------------
+# Selling an Inventory item takes it off the shelf, a credit memo or refund puts it back.
+
+STOCK_SIGN = {"Invoice": -1, "SalesReceipt": -1, "CreditMemo": 1, "RefundReceipt": 1}
+
+
+def _quantities(doc):
+    out = {}
+    for line in (doc or {}).get("Line") or []:
+        detail = line.get("SalesItemLineDetail") if line.get("DetailType") == "SalesItemLineDetail" else None
+        if isinstance(detail, dict) and ref_value(detail.get("ItemRef")):
+            item_id = ref_value(detail["ItemRef"])
+            out[item_id] = out.get(item_id, Decimal(0)) + dec(detail.get("Qty"))
+    return out
+
+
+def _restock(company, entity, old, new):
+    sign = STOCK_SIGN.get(entity)
+    if not sign:
+        return
+    before, after = _quantities(old), _quantities(new)
+    for item_id in sorted(set(before) | set(after)):
+        delta = sign * (after.get(item_id, Decimal(0)) - before.get(item_id, Decimal(0)))
+        item = company.tx.get("Item", item_id) if delta else None
+        if item and item.get("Type") == "Inventory":
+            item["QtyOnHand"] = num(dec(item.get("QtyOnHand")) + delta)
+            company.tx.update("Item", item)
+
+
+def _side_effects(company, entity, old, new):
+    _rebalance(company, entity, old, new)
+    _restock(company, entity, old, new)
+
+
 def store(company, entity, doc):
-    """Insert (no Id) or update an object, keeping its customer's balance."""
+    """Insert (no Id) or update an object, keeping customer balances and stock in step."""
     tx = company.tx
     old = tx.get(entity, doc["Id"]) if doc.get("Id") else None
     stored = tx.update(entity, doc) if old is not None else tx.insert(entity, doc)
-    _rebalance(company, entity, old, stored)
+    _side_effects(company, entity, old, stored)
     return stored
 
 
@@ -137,7 +171,7 @@ def remove(company, entity, obj_id):
     tx = company.tx
     old = tx.get(entity, obj_id)
     tx.delete(entity, obj_id)
-    _rebalance(company, entity, old, None)
+    _side_effects(company, entity, old, None)
 
 
 def prepare_payment(company, doc, existing):

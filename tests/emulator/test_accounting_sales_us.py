@@ -255,3 +255,18 @@ def test_malformed_documents_answer_2010(client, cool):
         doc.save(qb=client)
     with fault(2010, detail="TxnDate"):
         invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="31/12/2026")
+
+
+def test_inventory_quantity_follows_sales_and_returns(client, cool):
+    pump = item(client, "Pump")
+    start = pump.QtyOnHand
+    inv = invoice(client, cool, [sales_line(pump, qty=3, price=15, tax="TAX")])
+    assert item(client, "Pump").QtyOnHand == start - 3
+    inv.Line = [sales_line(pump, qty=5, price=15, tax="TAX")]
+    inv = inv.save(qb=client)
+    assert item(client, "Pump").QtyOnHand == start - 5
+    invoice(client, cool, [sales_line(pump, qty=1, price=15, tax="TAX")], cls=CreditMemo)
+    assert item(client, "Pump").QtyOnHand == start - 4
+    Invoice.get(inv.Id, qb=client).void(qb=client)
+    assert item(client, "Pump").QtyOnHand == start + 1
+    assert item(client, "Design").QtyOnHand is None  # services carry no stock
