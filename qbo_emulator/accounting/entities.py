@@ -222,7 +222,7 @@ def _document_currency(company, doc, customer):
     if currency == company.home_currency:
         doc["ExchangeRate"] = 1
     else:
-        rate = dec(doc.get("ExchangeRate"))
+        rate = dec(doc.get("ExchangeRate") or 1)  # QBO would use its rate table; we have none
         if rate <= 0:
             raise business_fault("ExchangeRate must be positive.", element="ExchangeRate")
         doc["ExchangeRate"] = num(rate)
