@@ -271,6 +271,10 @@ def prepare_sales(company, entity, doc, existing, options):
         require(doc, "DepositToAccountRef")
     customer = lookup(company.tx, "Customer", doc["CustomerRef"], "CustomerRef")
     doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
+    if existing and ref_value(existing.get("CustomerRef")) != customer["Id"] and any(
+            l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
+        raise business_fault("The customer of a document with payments applied cannot change; "
+                             "remove the payments first.", element="CustomerRef")
     _document_currency(company, doc, customer)
     check_tracking(company, doc)
     _dated(company, doc, existing)

@@ -142,11 +142,15 @@ def test_delete_invoice_releases_its_payments(client, cool, open_invoice):
     assert Payment.get(pay.Id, qb=client).UnappliedAmt == 50
 
 
-def test_invoice_total_cannot_drop_below_payments(client, cool, open_invoice):
+def test_paid_invoice_keeps_its_total_and_customer(client, cool, open_invoice):
     payment(client, cool, 100, [(open_invoice, 100)])
     inv = Invoice.get(open_invoice.Id, qb=client)
     inv.Line = [sales_line(item(client, "Pest Control"), qty=1, price=35)]
-    with fault(6000):
+    with fault(6000, detail="cannot drop below"):
+        inv.save(qb=client)
+    inv = Invoice.get(open_invoice.Id, qb=client)
+    inv.CustomerRef = find(Customer, client, DisplayName="Diego Rodriguez").to_ref()
+    with fault(6000, detail="customer"):
         inv.save(qb=client)
 
 
