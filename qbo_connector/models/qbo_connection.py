@@ -172,20 +172,27 @@ class QboConnection(models.Model):
             if isinstance(body, str) and 'token' in url:
                 known += [v for k, v in form_pairs(body) if k in ('refresh_token', 'code', 'token')]
             params = kwargs.get('params') or {}
+            values = {
+                'connection_id': connection_id,
+                'method': method.upper(),
+                'endpoint': redact(endpoint_of(url, params), known),
+                'request_id': params.get('requestid') if isinstance(params, dict) else False,
+                'http_status': response.status_code if response is not None else 0,
+                'intuit_tid': response.headers.get('intuit_tid') if response is not None else False,
+                'duration_ms': int(duration * 1000),
+                'request_body': redact(body, known) if body else False,
+                'response_body': redact(response.text, known) if response is not None else False,
+                'error': redact(repr(exc), known) if exc is not None else False,
+                'content_type': headers.get('content-type', False),
+            }
             with registry.cursor() as cr:
-                self.env(cr=cr)['qbo.sync.log']._qbo_record({
-                    'connection_id': connection_id,
-                    'method': method.upper(),
-                    'endpoint': redact(endpoint_of(url, params), known),
-                    'request_id': params.get('requestid') if isinstance(params, dict) else False,
-                    'http_status': response.status_code if response is not None else 0,
-                    'intuit_tid': response.headers.get('intuit_tid') if response is not None else False,
-                    'duration_ms': int(duration * 1000),
-                    'request_body': redact(body, known) if body else False,
-                    'response_body': redact(response.text, known) if response is not None else False,
-                    'error': redact(repr(exc), known) if exc is not None else False,
-                    'content_type': headers.get('content-type', False),
-                })
+                cr.execute("SELECT 1 FROM qbo_connection WHERE id = %s", [connection_id])
+                if cr.rowcount:
+                    self.env(cr=cr)['qbo.sync.log']._qbo_record(values)
+                    return
+            # The connection was created in this very transaction (first Connect from
+            # Settings): its log rows go with it.
+            self.env['qbo.sync.log']._qbo_record(values)
         return record
 
     # ------------------------------------------------------------------

@@ -40,7 +40,7 @@ class ResConfigSettings(models.TransientModel):
         connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.env.company, create=False)
         if connection:
             values.update({setting: connection[field] for setting, field in EDITABLE.items()
-                           if setting in self._fields and self._fields[setting].is_accessible(self.env)})
+                           if self._has_field_access(self._fields[setting], 'read')})
         return values
 
     def set_values(self):
@@ -51,7 +51,7 @@ class ResConfigSettings(models.TransientModel):
         """Write what the page shows to the company's connection (created on first save)."""
         self.ensure_one()
         values = {field: self[setting] for setting, field in EDITABLE.items()
-                  if self._fields[setting].is_accessible(self.env)}
+                  if self._has_field_access(self._fields[setting], 'write')}
         connection = self.env['qbo.connection']._qbo_for_company(self.company_id, create=False)
         changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
         if not changed or (not connection and not (values.get('client_id') or values.get('custom_base_url'))):
