@@ -7,6 +7,7 @@ from quickbooks.objects.employee import Employee
 from quickbooks.objects.item import Item
 from quickbooks.objects.paymentmethod import PaymentMethod
 from quickbooks.objects.term import Term
+from quickbooks.objects.trackingclass import Class
 from quickbooks.objects.vendor import Vendor
 
 from qbo_emulator.accounting.testing import US, customer, fault, find, ref
@@ -84,6 +85,7 @@ def test_display_name_defaults_from_name_parts(emu, qb):
     (Item, {"Type": "NonInventory"}, "Name"),
     (Term, {"DueDays": 10}, "Name"),
     (PaymentMethod, {}, "Name"),
+    (Class, {}, "Name"),
 ])
 def test_required_fields(emu, qb, cls, fields, missing):
     doc = cls()
