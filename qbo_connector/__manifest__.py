@@ -22,6 +22,8 @@ coming back, every call logged and every error explained.
         'views/qbo_oauth_templates.xml',
         'views/qbo_connection_views.xml',
         'views/qbo_sync_log_views.xml',
+        'views/qbo_sync_job_views.xml',
+        'views/account_move_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
     ],

@@ -33,8 +33,9 @@ REQUEST_TIMEOUT = 60
 ACCESS_TOKEN_MARGIN_SECONDS = 300
 # The daily cron renews refresh tokens that have less than this left (they roll over 100 days).
 REFRESH_TOKEN_RENEW_DAYS = 60
-# Nobody waits longer than this for another process to finish refreshing.
-TOKEN_LOCK_TIMEOUT_MS = 30000
+# Nobody waits longer than this for another process to finish refreshing (which may take
+# two requests of REQUEST_TIMEOUT each: discovery and token).
+TOKEN_LOCK_TIMEOUT_MS = 150000
 
 # The signed OAuth state is good for this long, and only once.
 OAUTH_STATE_MAX_AGE_SECONDS = 900
@@ -46,3 +47,12 @@ DISCOVERY_CACHE_SECONDS = 3600
 # Bodies kept in the sync log are cut to this many characters.
 LOG_BODY_MAX_CHARS = 20000
 LOG_RETENTION_DAYS_DEFAULT = 90
+
+# The outbox. A job "in progress" for this long belonged to a worker that died: run it
+# again (its outcome is unknown, so the document is looked up before anything is created).
+JOB_STALE_SECONDS = 900
+JOB_MAX_ATTEMPTS = 8
+# Waits between attempts after a retryable error (QuickBooks' own Retry-After wins).
+JOB_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+# QuickBooks refuses longer document numbers (2050).
+DOC_NUMBER_MAX = 21

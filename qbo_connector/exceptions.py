@@ -50,12 +50,14 @@ class QboNotFoundError(QboValidationError):
 class QboDuplicateError(QboValidationError):
     """A name or document number already exists (6240 / 6140).
 
-    ``existing_id`` is the id QuickBooks names in its detail, when it names one.
+    ``existing_id`` / ``existing_entity`` are the id and kind QuickBooks names in its detail
+    (a 6240 name clash may be with a Vendor or an Employee, not a Customer).
     """
 
-    def __init__(self, code, message, detail='', element=None, existing_id=None):
+    def __init__(self, code, message, detail='', element=None, existing_id=None, existing_entity=None):
         super().__init__(code, message, detail, element)
         self.existing_id = existing_id
+        self.existing_entity = existing_entity
 
 
 class QboStaleError(QboValidationError):

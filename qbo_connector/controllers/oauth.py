@@ -11,12 +11,16 @@ _logger = logging.getLogger(__name__)
 
 class QboOAuthController(http.Controller):
 
-    @http.route('/qbo/oauth/connect/<int:connection_id>', type='http', auth='user', methods=['GET'])
-    def qbo_connect(self, connection_id):
-        """Start (again) the consent flow: the Reconnect link of the mail and the activity."""
+    @http.route('/qbo/oauth/connect/<int:connection_id>', type='http', auth='user', methods=['GET', 'POST'])
+    def qbo_connect(self, connection_id, **kwargs):
+        """The Reconnect link of the mail and the activity. A GET only shows a button: starting
+        the flow replaces the pending authorization, so it takes a POST (Odoo checks its CSRF
+        token), not a link or an image someone slips into a page."""
         connection = request.env['qbo.connection'].browse(connection_id).exists()
         if not connection:
             raise NotFound()
+        if request.httprequest.method == 'GET':
+            return request.render('qbo_connector.qbo_oauth_reconnect', {'connection': connection.sudo()})
         try:
             action = connection.action_connect()
         except AccessError as exc:

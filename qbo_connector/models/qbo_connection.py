@@ -41,12 +41,12 @@ class QboConnection(models.Model):
     # === Where and who === #
     environment = fields.Selection(
         [('production', 'Production'), ('sandbox', 'Sandbox'), ('custom', 'Custom base URL')],
-        required=True, default='sandbox', tracking=True,
+        required=True, default='sandbox', tracking=True, groups='base.group_system',
         help='Production and Sandbox are Intuit\'s. A custom base URL serves the OAuth discovery '
              'document, the token endpoints and the Accounting API under one root, as the '
              'project\'s QuickBooks emulator does.')
     custom_base_url = fields.Char(
-        string='Custom Base URL', tracking=True,
+        string='Custom Base URL', tracking=True, groups='base.group_system',
         help='For example http://127.0.0.1:8099 for the QuickBooks emulator.')
     client_id = fields.Char(string='Client ID', groups='base.group_system', copy=False)
     client_secret = fields.Char(string='Client Secret', groups='base.group_system', copy=False)
@@ -64,6 +64,17 @@ class QboConnection(models.Model):
     qbo_class_tracking = fields.Boolean(string='Class Tracking', readonly=True, copy=False)
     qbo_custom_txn_numbers = fields.Boolean(string='Custom Transaction Numbers', readonly=True, copy=False)
     qbo_automated_sales_tax = fields.Boolean(string='Automated Sales Tax', readonly=True, copy=False)
+
+    # === Sync settings === #
+    sync_mode = fields.Selection(
+        [('automatic', 'Automatic'), ('manual', 'Manual push')], required=True, default='automatic', tracking=True,
+        help='Automatic: posting a document queues it for QuickBooks. Manual push: nothing goes until someone '
+             'clicks "Push to QuickBooks" on the document.')
+    sync_start_date = fields.Date(
+        tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.')
+    invoice_prefix = fields.Char(
+        tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
+                            'QuickBooks allows 21 characters in all.')
 
     # === State === #
     state = fields.Selection(STATES, required=True, default='not_connected', readonly=True, copy=False, tracking=True)
@@ -84,8 +95,30 @@ class QboConnection(models.Model):
     _company_unique = models.Constraint(
         'UNIQUE(company_id)', 'A company connects to one QuickBooks company only.')
     _realm_unique = models.UniqueIndex(
-        '(realm_id) WHERE realm_id IS NOT NULL',
+        "(realm_id) WHERE realm_id IS NOT NULL AND state IN ('connected', 'needs_reconnect')",
         'This QuickBooks company is already connected to another Odoo company.')
+
+    # Written by the addon itself (OAuth, token refresh, sync), never by a user: where the
+    # tokens go and which books they open must not be redirected through the UI or RPC.
+    _QBO_PROTECTED_FIELDS = frozenset({
+        'realm_id', 'synced_realm_id', 'state', 'state_reason', 'connected_at', 'connected_by_id',
+        'access_token', 'refresh_token', 'oauth_nonce', 'access_token_expires_at', 'refresh_token_expires_at',
+        'qbo_company_name', 'qbo_country_code', 'qbo_currency_code', 'qbo_multicurrency',
+        'qbo_class_tracking', 'qbo_custom_txn_numbers', 'qbo_automated_sales_tax',
+    })
+    # Changing where QuickBooks is changes who receives the secrets: system administrators only,
+    # and the tokens of the old endpoint are forgotten.
+    _QBO_ENDPOINT_FIELDS = frozenset({'environment', 'custom_base_url', 'client_id', 'client_secret'})
+
+    def write(self, vals):
+        if not self.env.su and not self.env.is_system() and self._QBO_PROTECTED_FIELDS.union(self._QBO_ENDPOINT_FIELDS) & set(vals):
+            raise AccessError(self.env._('Only system administrators can change how this company connects to QuickBooks.'))
+        if self._QBO_ENDPOINT_FIELDS & set(vals) and not self._QBO_PROTECTED_FIELDS & set(vals):
+            moved = self.sudo().filtered(lambda c: c.state in ('connected', 'needs_reconnect') and any(
+                c[f] != vals[f] for f in self._QBO_ENDPOINT_FIELDS & set(vals)))
+            if moved:
+                raise UserError(self.env._('Disconnect from QuickBooks before changing the environment, the base URL or the app\'s keys.'))
+        return super().write(vals)
 
     @api.depends('log_ids')
     def _compute_log_count(self):
@@ -200,6 +233,7 @@ class QboConnection(models.Model):
     # ------------------------------------------------------------------
 
     def _qbo_check_admin(self):
+        self.check_access('write')
         if not self.env.user.has_group('qbo_connector.group_qbo_admin') or not self.env.is_system():
             raise AccessError(self.env._('Only a QuickBooks administrator who is also a system administrator can connect or disconnect QuickBooks Online.'))
 
@@ -224,12 +258,12 @@ class QboConnection(models.Model):
         except ValueError:
             return None
         expected = odoo_hmac(self.env(su=True), 'qbo_connector_oauth', (connection_id, uid, nonce, issued))
-        if not consteq(signature, expected) or uid != self.env.uid:
+        if not consteq(signature.encode(), expected.encode()) or uid != self.env.uid:
             return None
         if time.time() - issued > const.OAUTH_STATE_MAX_AGE_SECONDS:
             return None
         connection = self.sudo().browse(connection_id).exists()
-        if not connection or not connection.oauth_nonce or not consteq(connection.oauth_nonce, nonce):
+        if not connection or not connection.oauth_nonce or not consteq(connection.oauth_nonce.encode(), nonce.encode()):
             return None
         connection.oauth_nonce = False
         return connection
@@ -275,7 +309,15 @@ class QboConnection(models.Model):
         except QboError as exc:
             raise UserError(self.env._('Connected, but QuickBooks would not show the company: %(error)s', error=exc.message)) from exc
         values = conn._qbo_company_values(info, prefs)
-        conn._qbo_check_company_fits(realm_id, values)
+        try:
+            conn._qbo_check_company_fits(realm_id, values)
+        except UserError:
+            # Not keeping it: do not leave a live grant behind at Intuit.
+            try:
+                auth_client.revoke(token=auth_client.refresh_token)
+            except (AuthClientError, requests.RequestException):
+                _logger.warning('QuickBooks: could not revoke the refused grant for realm %s', realm_id)
+            raise
         conn.write({
             **token_values, **values,
             'realm_id': realm_id,
@@ -294,7 +336,7 @@ class QboConnection(models.Model):
         accounting = prefs.get('AccountingInfoPrefs', {})
         return {
             'qbo_company_name': info.get('CompanyName') or info.get('LegalName'),
-            'qbo_country_code': (info.get('Country') or '').upper()[:2] or False,
+            'qbo_country_code': (info.get('Country') or '').upper() or False,
             'qbo_currency_code': (currency_prefs.get('HomeCurrency') or {}).get('value') or False,
             'qbo_multicurrency': bool(currency_prefs.get('MultiCurrencyEnabled')),
             'qbo_class_tracking': bool(accounting.get('ClassTrackingPerTxn') or accounting.get('ClassTrackingPerTxnLine')),
@@ -309,16 +351,27 @@ class QboConnection(models.Model):
         if self.synced_realm_id and self.synced_realm_id != realm_id:
             raise UserError(self.env._(
                 'This Odoo company has already synchronised with the QuickBooks company %(old)s. '
-                'Reconnect to that company (you chose %(new)s), or ask an administrator to reset the connection.',
+                'Reconnect to that company (you chose %(new)s), or, to start over with other books, '
+                'use Forget QuickBooks Company on the disconnected connection.',
                 old=self.qbo_company_name or self.synced_realm_id, new=values['qbo_company_name'] or realm_id))
-        if values['qbo_currency_code'] and values['qbo_currency_code'] != company.currency_id.name:
+        if not values['qbo_currency_code'] or not values['qbo_country_code']:
+            raise UserError(self.env._(
+                'QuickBooks did not say the home currency and country of %(name)s; they are needed to check '
+                'that its books can mirror %(company)s.', name=values['qbo_company_name'] or realm_id, company=company.name))
+        other = self.sudo().search([('id', '!=', self.id), ('realm_id', '=', realm_id),
+                                    ('state', 'in', ('connected', 'needs_reconnect'))], limit=1)
+        if other:
+            raise UserError(self.env._(
+                'The QuickBooks company %(name)s is already connected to the Odoo company %(other)s.',
+                name=values['qbo_company_name'] or realm_id, other=other.company_id.name))
+        if values['qbo_currency_code'] != company.currency_id.name:
             raise UserError(self.env._(
                 'The QuickBooks company %(name)s keeps its books in %(qbo)s, but %(company)s keeps them in %(odoo)s. '
                 'Connect a QuickBooks company with the same home currency.',
                 name=values['qbo_company_name'], qbo=values['qbo_currency_code'],
                 company=company.name, odoo=company.currency_id.name))
         country = company.account_fiscal_country_id or company.country_id
-        if values['qbo_country_code'] and country and values['qbo_country_code'] != country.code:
+        if country and values['qbo_country_code'] != country.code:
             raise UserError(self.env._(
                 'The QuickBooks company %(name)s is in %(qbo)s, but %(company)s is in %(odoo)s. '
                 'Connect a QuickBooks company of the same country.',
@@ -346,6 +399,22 @@ class QboConnection(models.Model):
             'state': 'disconnected', 'state_reason': reason,
         })
         conn.message_post(body=reason)
+        return True
+
+    def action_forget_books(self):
+        """Unbind a disconnected connection from the QuickBooks company it synchronised with,
+        forgetting which Odoo record is which QuickBooks object: the next connection may then
+        be to other books (a new company, a fresh sandbox)."""
+        self.ensure_one()
+        self._qbo_check_admin()
+        if self.state in ('connected', 'needs_reconnect'):
+            raise UserError(self.env._('Disconnect first.'))
+        conn = self.sudo()
+        if 'qbo.mapping' in self.env:
+            self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)]).unlink()
+        conn.message_post(body=self.env._('Links to the QuickBooks company %(name)s forgotten by %(user)s.',
+                                          name=conn.qbo_company_name or conn.synced_realm_id, user=self.env.user.name))
+        conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False})
         return True
 
     def action_test_connection(self):
@@ -404,9 +473,12 @@ class QboConnection(models.Model):
                     return self.with_env(self.env(cr=cr, su=True))._qbo_refresh_tokens_locked(seen_access_token)
             except psycopg2.errors.SerializationFailure:
                 # Our snapshot predates the other refresher's commit: look again.
-                if attempt == 2:
-                    raise
-        raise AssertionError('unreachable')  # pragma: no cover
+                continue
+            except psycopg2.errors.LockNotAvailable:
+                break
+        raise QboRetryableError('token_lock', self.env._(
+            'Another process is renewing the QuickBooks authorization of %(company)s; the work will be retried.',
+            company=self.company_id.name))
 
     def _qbo_refresh_tokens_locked(self, seen_access_token):
         cr = self.env.cr
@@ -423,7 +495,12 @@ class QboConnection(models.Model):
             return self.access_token, self.access_token_expires_at
         auth_client = QboClient(self).auth_client()
         try:
-            auth_client.refresh(refresh_token=self.refresh_token)
+            try:
+                auth_client.refresh(refresh_token=self.refresh_token)
+            except (requests.Timeout, requests.ConnectionError):
+                # The answer was lost, maybe after Intuit rotated the token: ask again at once,
+                # while the old token may still be honoured, rather than some time later.
+                auth_client.refresh(refresh_token=self.refresh_token)
         except AuthClientError as exc:
             content = exc.content or b''
             if b'invalid_grant' in content or exc.status_code == 401:
@@ -459,26 +536,41 @@ class QboConnection(models.Model):
         synced_realm_id). Own cursor: the caller's transaction never writes the connection
         row, so it cannot collide with a token refresh committed meanwhile."""
         self.ensure_one()
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                "UPDATE qbo_connection SET synced_realm_id = realm_id WHERE id = %s AND synced_realm_id IS NULL",
-                [self.id])
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute(f"SET LOCAL lock_timeout = {int(const.TOKEN_LOCK_TIMEOUT_MS)}")
+                cr.execute(
+                    "UPDATE qbo_connection SET synced_realm_id = realm_id WHERE id = %s AND synced_realm_id IS NULL",
+                    [self.id])
+        except psycopg2.Error:
+            # The write in QuickBooks succeeded and must be returned; the binding is retried
+            # with the next write.
+            _logger.exception('QuickBooks connection %s: could not bind the realm', self.id)
         self.invalidate_recordset(['synced_realm_id'])
 
     def _qbo_mark_needs_reconnect(self, reason):
         """From the caller's side (a refused call): record it in an independent cursor."""
         self.ensure_one()
-        with self.env.registry.cursor() as cr:
-            self.with_env(self.env(cr=cr, su=True))._qbo_set_needs_reconnect(reason)
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute(f"SET LOCAL lock_timeout = {int(const.TOKEN_LOCK_TIMEOUT_MS)}")
+                self.with_env(self.env(cr=cr, su=True))._qbo_set_needs_reconnect(reason)
+        except psycopg2.Error:
+            _logger.exception('QuickBooks connection %s: could not record that it needs a reconnect', self.id)
 
     def _qbo_set_needs_reconnect(self, reason):
-        """Stop using the connection and tell the system administrators, once."""
+        """Stop using the connection and tell the people who can reconnect it, once: of two
+        workers refused at the same moment, only the one whose UPDATE changes the row notifies."""
         self.ensure_one()
-        if self.state == 'needs_reconnect':
+        self.env.cr.execute(
+            "UPDATE qbo_connection SET state = 'needs_reconnect', state_reason = %s, write_date = now() at time zone 'UTC' "
+            "WHERE id = %s AND state = 'connected' RETURNING id", [reason, self.id])
+        if not self.env.cr.fetchone():
             return
-        self.write({'state': 'needs_reconnect', 'state_reason': reason})
+        self.invalidate_recordset(['state', 'state_reason'])
         _logger.warning('QuickBooks connection %s of company %s needs a reconnect: %s', self.id, self.company_id.name, reason)
-        admins = self.env.ref('base.group_system').sudo().all_user_ids.filtered(lambda u: u.active and not u.share)
+        self.message_post(body=reason)
+        admins = self._qbo_admins()
         template = self.env.ref('qbo_connector.mail_template_qbo_needs_reconnect')
         template.with_context(qbo_reason=reason).send_mail(
             self.id, email_values={'recipient_ids': [(6, 0, admins.partner_id.ids)]})
@@ -490,6 +582,13 @@ class QboConnection(models.Model):
                 note=Markup('%s<br/><a href="%s" class="btn btn-primary">%s</a>') % (
                     reason, self._qbo_reconnect_url(), self.env._('Reconnect')),
             )
+
+    def _qbo_admins(self):
+        """Who can reconnect this company: system administrators who are QuickBooks
+        administrators of it."""
+        system = self.env.ref('base.group_system').sudo().all_user_ids
+        qbo = self.env.ref('qbo_connector.group_qbo_admin').sudo().all_user_ids
+        return (system & qbo).filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids)
 
     def _qbo_reconnect_url(self):
         return f'{self.get_base_url().rstrip("/")}/qbo/oauth/connect/{self.id}'

@@ -8,6 +8,9 @@ EDITABLE = {
     'qbo_custom_base_url': 'custom_base_url',
     'qbo_client_id': 'client_id',
     'qbo_client_secret': 'client_secret',
+    'qbo_sync_mode': 'sync_mode',
+    'qbo_sync_start_date': 'sync_start_date',
+    'qbo_invoice_prefix': 'invoice_prefix',
 }
 
 
@@ -21,6 +24,10 @@ class ResConfigSettings(models.TransientModel):
     qbo_custom_base_url = fields.Char(string='QuickBooks Base URL')
     qbo_client_id = fields.Char(string='QuickBooks Client ID', groups='base.group_system')
     qbo_client_secret = fields.Char(string='QuickBooks Client Secret', groups='base.group_system')
+    qbo_sync_mode = fields.Selection(
+        [('automatic', 'Automatic'), ('manual', 'Manual push')], string='QuickBooks Sync Mode', default='automatic')
+    qbo_sync_start_date = fields.Date(string='QuickBooks Sync Start Date')
+    qbo_invoice_prefix = fields.Char(string='QuickBooks Invoice Number Prefix')
     qbo_state = fields.Selection(STATES, string='QuickBooks Status', compute='_compute_qbo_connection_id')
     qbo_state_reason = fields.Text(compute='_compute_qbo_connection_id')
     qbo_company_name = fields.Char(compute='_compute_qbo_connection_id')
@@ -43,10 +50,6 @@ class ResConfigSettings(models.TransientModel):
                            if self._has_field_access(self._fields[setting], 'read')})
         return values
 
-    def set_values(self):
-        super().set_values()
-        self._qbo_save()
-
     def _qbo_save(self):
         """Write what the page shows to the company's connection (created on first save)."""
         self.ensure_one()
@@ -54,15 +57,24 @@ class ResConfigSettings(models.TransientModel):
                   if self._has_field_access(self._fields[setting], 'write')}
         connection = self.env['qbo.connection']._qbo_for_company(self.company_id, create=False)
         changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
-        if not changed or (not connection and not (values.get('client_id') or values.get('custom_base_url'))):
+        defaults = {'environment': 'sandbox', 'sync_mode': 'automatic'}
+        if not changed or (not connection and all(not v or defaults.get(k) == v for k, v in values.items())):
             return connection
         if not connection:
             return self.env['qbo.connection'].create({'company_id': self.company_id.id, **values})
         connection.write(changed)
         return connection
 
+    def set_values(self):
+        super().set_values()
+        self._qbo_save()
+        # The secret now lives on the connection; no copy stays in this transient table.
+        if self.qbo_client_secret:
+            self.env.cr.execute("UPDATE res_config_settings SET qbo_client_secret = NULL WHERE id = %s", [self.id])
+
     def action_qbo_connect(self):
-        return self._qbo_save().action_connect()
+        self.set_values()
+        return self.env['qbo.connection']._qbo_for_company(self.company_id).action_connect()
 
     def action_qbo_disconnect(self):
         self.qbo_connection_id.action_disconnect()

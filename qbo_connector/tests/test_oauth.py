@@ -87,6 +87,20 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.assertEqual(self.connection.state, 'not_connected')
         self.assertFalse(self.connection.sudo().access_token)
 
+    def test_non_ascii_state_refused(self):
+        self._consent()
+        response = self.url_open(f'/qbo/oauth/callback?code=x&realmId={US_REALM}&state=1.2.n.3.%C3%A9')
+        self.assertEqual(response.status_code, 403)
+
+    def test_reconnect_link_asks_before_starting(self):
+        self._authorize_url()
+        nonce = self.connection.sudo().oauth_nonce
+        response = self.url_open(f'/qbo/oauth/connect/{self.connection.id}')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('csrf_token', response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.sudo().oauth_nonce, nonce, 'a GET starts nothing')
+
     def test_replayed_state_refused(self):
         callback = self._consent()
         self.assertIn(self.url_open(callback, allow_redirects=False).status_code, (302, 303))

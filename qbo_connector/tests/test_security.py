@@ -64,6 +64,19 @@ class TestSecrets(QboTestMixin, HttpCase):
             if value:
                 self.assertNotIn(value, response.text)
 
+    def test_only_system_admins_redirect_the_connection(self):
+        """Where the tokens go is not a QuickBooks administrator's to change: a base URL of
+        theirs would receive the client secret and the refresh token."""
+        connection = self.connection.with_user(self.qbo_admin)
+        for values in ({'custom_base_url': 'https://evil.example.com'}, {'environment': 'production'},
+                       {'synced_realm_id': False}, {'state': 'disconnected'}, {'realm_id': '42'}):
+            with self.subTest(values=values):
+                with self.assertRaises(AccessError):
+                    connection.write(values)
+        connection.write({'invoice_prefix': 'OD-'})  # the sync settings are theirs
+        self.assertEqual(self.connection.invoice_prefix, 'OD-')
+        self.assertEqual(self.connection.sudo().custom_base_url, self.emulator.base_url)
+
     def test_company_wall(self):
         self.assertFalse(self.env['qbo.connection'].with_user(self.other_user).search([]))
         with self.assertRaises(AccessError):

@@ -41,7 +41,9 @@ SECRET_KEYS = frozenset({
 })
 FORM_SECRET_KEYS = SECRET_KEYS | {'code'}
 REDACTED = '***'
-_EXISTING_ID_RE = re.compile(r'Id=(\d+)')
+_EXISTING_ID_RE = re.compile(r'(?:Id|TxnId)=(\d+)')
+# 6240: "Another Vendor is already using this name"; 6140: "TxnType=Invoice with TxnId=…".
+_EXISTING_KIND_RE = re.compile(r'(?:Another (\w+)|TxnType=(\w+))')
 
 
 # ----------------------------------------------------------------------------
@@ -123,13 +125,21 @@ class _LoggedSessionMixin:
         try:
             response = super().request(method, url, **kwargs)
         except requests.RequestException as exc:
-            if self.qbo_recorder:
-                self.qbo_recorder(method, url, kwargs, None, exc, time.monotonic() - started)
+            self._qbo_record(method, url, kwargs, None, exc, time.monotonic() - started)
             raise
-        if self.qbo_recorder:
-            self.qbo_recorder(method, url, kwargs, response, None, time.monotonic() - started)
         self.qbo_last_response = response
+        self._qbo_record(method, url, kwargs, response, None, time.monotonic() - started)
         return response
+
+    def _qbo_record(self, *args):
+        """Logging must never cost a response: a rotated token or a created invoice that
+        the caller does not get is worse than a missing log row."""
+        if not self.qbo_recorder:
+            return
+        try:
+            self.qbo_recorder(*args)
+        except Exception:  # noqa: BLE001
+            _logger.exception('QuickBooks: could not write the call log row for %s %s', args[0], endpoint_of(args[1]))
 
 
 class QboAuthClient(_LoggedSessionMixin, AuthClient):
@@ -173,12 +183,17 @@ class _QboApiSession(_LoggedSessionMixin, requests.Session):
 # Fault translation
 # ----------------------------------------------------------------------------
 
-def translate_quickbooks_error(exc, http_status=None, what='the request'):
-    """Map a python-quickbooks exception (and the HTTP status seen) to our types."""
+def translate_quickbooks_error(exc, http_status=None, what='the request', method='GET'):
+    """Map a python-quickbooks exception (and the HTTP status seen) to our types.
+
+    :param method: 'POST' for requests that write: a server error answering one of those
+        leaves its outcome unknown (the gateway may answer 502 after the backend wrote).
+    """
     code = getattr(exc, 'error_code', None)
     message = getattr(exc, 'message', None) or str(exc)
     detail = getattr(exc, 'detail', '') or ''
     code_str = str(code or '')
+    writes = method == 'POST'
     if http_status == 429 or code_str == '3001':
         return QboRetryableError(
             code_str or '429',
@@ -187,18 +202,28 @@ def translate_quickbooks_error(exc, http_status=None, what='the request'):
     if http_status == 401 or code_str in ('100', '3200', '401'):
         return QboAuthError(code_str or '401', 'QuickBooks refused our credentials; reconnect the company.', detail)
     if http_status == 403 or code_str == '3100':
-        return QboAuthError(code_str or '403', 'QuickBooks refused access to this company; reconnect it with an administrator of the QuickBooks company.', detail)
-    if (http_status and http_status >= 500) or (isinstance(code, int) and code >= 10000):
+        return QboValidationError(code_str or '403', 'QuickBooks refused access to this operation (check the '
+                                  'QuickBooks subscription and the connected user\'s rights).', detail)
+    # python-quickbooks reports 10000 for any answer it could not read: a server error only
+    # when the status says so (or there was none); an HTML page with a 4xx is a wrong address.
+    server_side = (http_status and http_status >= 500) or (
+        isinstance(code, int) and code >= 10000 and not (http_status and http_status < 500))
+    if server_side:
         return QboRetryableError(
             code_str or str(http_status),
-            f'QuickBooks had a server error on {what}; it will be retried.', detail)
+            f'QuickBooks had a server error on {what}; it will be retried.', detail, outcome_unknown=writes)
+    if code_str == '10000':
+        return QboValidationError(code_str, f'QuickBooks answered {what} with something that is not its API '
+                                  f'(HTTP {http_status}); check the environment and base URL.', detail[:500])
     if code_str == '5010':
         return QboStaleError(code_str, f'The record changed in QuickBooks since it was last read ({what}).', detail)
     if code_str in ('6240', '6140'):
         match = _EXISTING_ID_RE.search(detail)
+        kind = _EXISTING_KIND_RE.search(detail)
         return QboDuplicateError(
             code_str, f'QuickBooks already has this name or number: {detail or message}', detail,
-            existing_id=match.group(1) if match else None)
+            existing_id=match.group(1) if match else None,
+            existing_entity=(kind.group(1) or kind.group(2)) if kind else None)
     if code_str in ('610', '2500'):
         return QboNotFoundError(code_str, f'QuickBooks does not know a referenced record: {detail or message}', detail)
     return QboValidationError(code_str, f'QuickBooks refused {what}: {detail or message}', detail)
@@ -287,21 +312,26 @@ class QboClient:
         return self._qb
 
     def _call(self, what, func_name, *args, **kwargs):
-        """Run one python-quickbooks call; refresh and retry once on a 401."""
+        """Run one python-quickbooks call; on an authentication refusal refresh the token
+        and retry once (a refused request was not performed, so the retry is safe)."""
+        method = 'GET' if func_name in ('get', 'get_single_object') else 'POST'
         for attempt in (1, 2):
             qb = self._session(force_refresh=attempt == 2)
             qb.session.qbo_last_response = None
             try:
                 return getattr(qb, func_name)(*args, **kwargs)
             except requests.RequestException as exc:
-                raise translate_transport_error(exc, 'GET' if func_name in ('get', 'get_single_object') else 'POST') from exc
-            except qb_exceptions.QuickbooksException as exc:
+                raise translate_transport_error(exc, method if func_name != 'query' else 'GET') from exc
+            except (qb_exceptions.QuickbooksException, TypeError, ValueError, KeyError) as exc:
                 last = qb.session.qbo_last_response
+                if last is None and not isinstance(exc, qb_exceptions.QuickbooksException):
+                    raise  # a bug of ours, not an answer of QuickBooks'
                 status = last.status_code if last is not None else None
-                if status == 401 and attempt == 1 and not self._fixed_token:
-                    continue
-                error = translate_quickbooks_error(exc, status, what)
+                error = translate_quickbooks_error(
+                    exc, status, what, method='GET' if func_name == 'query' else method)
                 if isinstance(error, QboAuthError) and not self._fixed_token:
+                    if attempt == 1:
+                        continue
                     self.connection._qbo_mark_needs_reconnect(error.message)
                 raise error from exc
         raise AssertionError('unreachable')  # pragma: no cover
@@ -333,6 +363,20 @@ class QboClient:
         self._wrote()
         return result[entity]
 
+    def void(self, entity, values, request_id=None):
+        """Void a transaction: ?operation=void for invoices, a sparse update with
+        include=void for payments and sales receipts (as QuickBooks wants it)."""
+        if entity == 'Invoice':
+            params = {'operation': 'void'}
+            body = values
+        else:
+            params = {'operation': 'update', 'include': 'void'}
+            body = dict(values, sparse=True)
+        result = self._call(f'voiding {entity} {values.get("Id")}', 'update_object', entity, json.dumps(body),
+                            request_id=request_id, params=params)
+        self._wrote()
+        return result[entity]
+
     def _wrote(self):
         if not self.connection.synced_realm_id:
             self.connection._qbo_bind_realm()
@@ -347,6 +391,11 @@ class QboClient:
 
 
 __all__ = [
-    'QboAuthClient', 'QboClient', 'QboError', 'endpoint_of', 'form_pairs', 'redact', 'token_is_fresh',
+    'QboAuthClient', 'QboClient', 'QboError', 'endpoint_of', 'form_pairs', 'qbo_quote', 'redact', 'token_is_fresh',
     'translate_quickbooks_error', 'translate_transport_error',
 ]
+
+
+def qbo_quote(value):
+    """A string literal of the QuickBooks query language (backslash escapes the quote)."""
+    return "'" + str(value).replace('\\', '\\\\').replace("'", "\\'") + "'"

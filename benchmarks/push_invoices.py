@@ -1,0 +1,98 @@
+"""Pushing invoices to QuickBooks: requests per invoice, SQL queries per job, throughput.
+
+Run by `./qbo bench` inside `odoo shell` on a throwaway database with qbo_connector installed.
+The emulator runs in this process with QuickBooks' rate limits on (500 requests per minute and
+10 concurrent requests per company). Prints numbers; asserts nothing about time.
+
+    ./qbo bench [invoices]        (default 60)
+"""
+import os
+import sys
+import time
+from datetime import timedelta
+
+import requests
+
+from odoo import Command, fields
+
+sys.path.insert(0, os.environ['QBO_REPO'])
+from qbo_emulator import Emulator, EmulatorConfig  # noqa: E402
+
+count = int(os.environ.get('QBO_BENCH_INVOICES', '60'))
+realm = '9130357766900001'
+
+emulator = Emulator(EmulatorConfig(db_path=':memory:'))
+emulator.start(host='127.0.0.1', port=0)
+base = emulator.base_url
+limits = requests.get(f'{base}/_emulator/config', timeout=10).json()
+
+env = env(user=env.ref('base.user_admin'))  # noqa: F821 - odoo shell provides env
+company = env.ref('base.main_company')
+company.write({'country_id': env.ref('base.us').id})
+if not company.chart_template:
+    env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
+tax = env['account.tax'].create({'name': 'Bench 8%', 'amount': 8.0, 'type_tax_use': 'sale', 'company_id': company.id})
+products = env['product.product'].create([
+    {'name': f'Bench product {i}', 'default_code': f'BENCH-{i}', 'list_price': 10 + i, 'taxes_id': [Command.set(tax.ids)]}
+    for i in range(5)])
+partner = env['res.partner'].create({'name': 'Bench Customer', 'email': 'bench@example.com'})
+tokens = requests.post(f'{base}/_emulator/mint', json={'client_id': 'emulator-client-id', 'realm_id': realm}, timeout=10).json()
+connection = env['qbo.connection'].sudo().create({
+    'company_id': company.id, 'environment': 'custom', 'custom_base_url': base,
+    'client_id': 'emulator-client-id', 'client_secret': 'emulator-client-secret', 'realm_id': realm,
+    'state': 'connected', 'access_token': tokens['access_token'], 'refresh_token': tokens['refresh_token'],
+    'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
+    'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
+})
+env.cr.commit()
+
+
+def invoice():
+    move = env['account.move'].create({
+        'move_type': 'out_invoice', 'partner_id': partner.id, 'invoice_date': fields.Date.today(),
+        'invoice_line_ids': [Command.create({'product_id': p.id, 'quantity': 1 + i, 'price_unit': p.list_price})
+                             for i, p in enumerate(products)],
+    })
+    move.action_post()
+    return move
+
+
+def api_requests():
+    log = requests.get(f'{base}/_emulator/requests', timeout=10).json()['requests']
+    return [r for r in log if r.get('realm') == realm and '/v3/' in r['path']]
+
+
+# Warm-up: the first invoice maps the customer, the items and the tax.
+invoice()
+env.cr.commit()
+env['qbo.sync.job']._cron_process_jobs()
+
+moves = env['account.move']
+for _ in range(count):
+    moves |= invoice()
+env.cr.commit()
+requests_before = len(api_requests())
+queries_before = env.cr.sql_log_count
+started = time.monotonic()
+processed = 0
+while processed < count:
+    done = env['qbo.sync.job']._cron_process_jobs(limit=count)
+    if not done:
+        break
+    processed += done
+elapsed = time.monotonic() - started
+queries = env.cr.sql_log_count - queries_before
+sent = len(api_requests()) - requests_before
+env.invalidate_all()
+synced = len(moves.filtered(lambda m: m.qbo_sync_state == 'synced'))
+per_invoice = sent / max(synced, 1)
+rate = synced / elapsed * 60
+limit_per_minute = limits.get('requests_per_minute', 500)
+ceiling = limit_per_minute / max(per_invoice, 1e-9)
+print(f'invoices pushed (steady state):      {synced} of {count}')
+print(f'HTTP requests per synced invoice:    {per_invoice:.2f}   (target <= 1.0)')
+print(f'SQL queries per processed job:       {queries / max(processed, 1):.1f}   (this cursor; the log rows use their own)')
+print(f'invoices per minute:                 {rate:.0f}')
+print(f'rate limit allows (at this ratio):   {ceiling:.0f} invoices/min ({limit_per_minute} requests/min)')
+print(f'fraction of what the limits allow:   {min(rate / ceiling, 1.0):.2f}')
+emulator.stop()

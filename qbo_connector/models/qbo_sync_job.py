@@ -1,0 +1,219 @@
+import logging
+import secrets
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const
+from ..exceptions import QboAuthError, QboError, QboRetryableError
+
+_logger = logging.getLogger(__name__)
+
+JOB_STATES = [
+    ('pending', 'Pending'),
+    ('in_progress', 'In Progress'),
+    ('done', 'Done'),
+    ('failed', 'Failed'),
+    ('cancelled', 'Cancelled'),
+]
+OPERATIONS = [('push', 'Push'), ('void', 'Void')]
+
+
+class QboSyncJob(models.Model):
+    """The outbox: one row per thing to do in QuickBooks, written in the user's transaction
+    (never a network call there) and drained by a scheduled action.
+
+    Exactly once: the request id is stored with the job, before the first attempt, and
+    reused by every retry; an attempt is recorded as started (and committed) before its
+    request goes out, so that after a timeout, a dropped connection or a crash the next
+    attempt knows the outcome is unknown and looks the document up before creating it."""
+
+    _name = 'qbo.sync.job'
+    _description = 'QuickBooks Online Sync Job'
+    _order = 'priority, id'
+    _check_company_auto = True
+    _rec_name = 'record_name'
+
+    connection_id = fields.Many2one('qbo.connection', required=True, index=True, ondelete='cascade', readonly=True)
+    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
+    res_model = fields.Char(string='Odoo Model', required=True, readonly=True)
+    res_id = fields.Many2oneReference(string='Odoo Record', model_field='res_model', required=True, readonly=True)
+    record_name = fields.Char(string='Record', readonly=True)
+    operation = fields.Selection(OPERATIONS, required=True, default='push', readonly=True)
+    priority = fields.Integer(default=20, readonly=True, help='Lower runs first: a payment waits for its invoices.')
+    state = fields.Selection(JOB_STATES, required=True, default='pending', readonly=True, index=True)
+    request_id = fields.Char(
+        string='Request ID', required=True, readonly=True, copy=False,
+        default=lambda self: secrets.token_hex(10),
+        help='Sent to QuickBooks with every attempt, so that a retried request is not performed twice.')
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
+    outcome_unknown = fields.Boolean(
+        readonly=True, help='The last attempt may have been performed: look the record up before creating it.')
+    error_code = fields.Char(readonly=True)
+    error_message = fields.Text(readonly=True)
+    qbo_entity = fields.Char(string='QuickBooks Entity', readonly=True)
+    qbo_id = fields.Char(string='QuickBooks Id', readonly=True)
+    done_at = fields.Datetime(readonly=True)
+
+    _active_job_unique = models.UniqueIndex(
+        "(res_model, res_id, operation) WHERE state IN ('pending', 'in_progress')",
+        'The record already has this job waiting.')
+
+    # ------------------------------------------------------------------
+    # Enqueue (user's transaction: database writes only)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_enqueue(self, records, operation='push', priority=20):
+        """Queue ``operation`` for each record whose company is connected; one waiting job
+        per record and operation. Returns the jobs (new or already waiting)."""
+        jobs = self.browse()
+        if not records:
+            return jobs
+        connections = {
+            c.company_id.id: c for c in self.env['qbo.connection'].sudo().search([
+                ('company_id', 'in', records.company_id.ids), ('state', 'in', ('connected', 'needs_reconnect'))])
+        }
+        waiting = {
+            (j.res_id, j.operation): j for j in self.sudo().search([
+                ('res_model', '=', records._name), ('res_id', 'in', records.ids),
+                ('state', 'in', ('pending', 'in_progress'))])
+        }
+        to_create = []
+        for record in records:
+            connection = connections.get(record.company_id.id)
+            if not connection:
+                continue
+            if (record.id, operation) in waiting:
+                jobs |= waiting[(record.id, operation)]
+                continue
+            to_create.append({
+                'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id,
+                'record_name': record.display_name, 'operation': operation, 'priority': priority,
+            })
+        if to_create:
+            jobs |= self.sudo().create(to_create)
+            self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+        return jobs
+
+    # ------------------------------------------------------------------
+    # The one state helper
+    # ------------------------------------------------------------------
+
+    def _qbo_set_state(self, state, **values):
+        """Every change of a job's state goes through here, and is mirrored on its record."""
+        now = fields.Datetime.now()
+        values['state'] = state
+        if state == 'done':
+            values.update(done_at=now, outcome_unknown=False, error_code=False, error_message=False)
+        self.write(values)
+        for job in self:
+            record = job._qbo_record()
+            if record and 'qbo_sync_state' in record._fields:
+                record.sudo()._qbo_on_job_state(job)
+
+    def _qbo_record(self):
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id).exists()
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_process_jobs(self, limit=200):
+        """Drain the queue: due jobs of connected companies, oldest and most basic first.
+
+        Each job is locked (a second worker skips it), committed as started, run, and
+        committed with its outcome, so that one bad record never holds the others back."""
+        stale = fields.Datetime.now() - timedelta(seconds=const.JOB_STALE_SECONDS)
+        domain = [
+            ('connection_id.state', '=', 'connected'),
+            '|', '&', ('state', '=', 'pending'), ('next_attempt_at', '<=', fields.Datetime.now()),
+                 '&', ('state', '=', 'in_progress'), ('write_date', '<', stale),
+        ]
+        jobs = self.sudo().search(domain, limit=limit)
+        cron = self.env['ir.cron']
+        cron._commit_progress(remaining=len(jobs))
+        for job_id in jobs.ids:
+            try:
+                job = self.sudo().browse(job_id).try_lock_for_update()
+                if not job or not job.filtered_domain(domain):
+                    cron._commit_progress(1)
+                    continue
+                job._qbo_run()
+            except psycopg2.errors.SerializationFailure:
+                # Another worker changed it since this transaction began: its business.
+                self.env.cr.rollback()
+                continue
+            if not cron._commit_progress(1):
+                break
+        return len(jobs)
+
+    def _qbo_run(self):
+        """Run one locked job: record the attempt, push, record the outcome."""
+        self.ensure_one()
+        attempt_unknown = self.state == 'in_progress' or self.outcome_unknown
+        self._qbo_set_state('in_progress', attempts=self.attempts + 1, outcome_unknown=True)
+        # The attempt is on record before any request goes out.
+        self.env['ir.cron']._commit_progress()
+        if not self.try_lock_for_update():
+            return  # another worker took it over meanwhile
+        record = self._qbo_record()
+        if not record:
+            self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
+            return
+        try:
+            with self.env.cr.savepoint():
+                result = record._qbo_push(self, outcome_unknown=attempt_unknown)
+        except QboAuthError as error:
+            # Paused, not failed: the connection waits for a reconnect.
+            self._qbo_set_state('pending', error_code=error.code, error_message=error.message,
+                                attempts=self.attempts - 1, outcome_unknown=attempt_unknown)
+        except QboRetryableError as error:
+            self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)
+        except QboError as error:
+            self._qbo_set_state('failed', error_code=error.code, error_message=error.message,
+                                outcome_unknown=False)
+        except UserError as error:
+            self._qbo_set_state('failed', error_code='odoo', error_message=str(error), outcome_unknown=False)
+        except Exception as error:  # noqa: BLE001 - a bug must not stop the queue
+            _logger.exception('QuickBooks job %s failed unexpectedly', self.id)
+            self._qbo_retry_later(QboRetryableError('odoo', self.env._(
+                'An unexpected error occurred: %(error)s', error=repr(error)[:500])), attempt_unknown)
+        else:
+            entity, qbo_id = result or (False, False)
+            self._qbo_set_state('done', qbo_entity=entity, qbo_id=qbo_id)
+
+    def _qbo_retry_later(self, error, outcome_unknown):
+        if self.attempts >= const.JOB_MAX_ATTEMPTS:
+            self._qbo_set_state('failed', error_code=error.code, outcome_unknown=outcome_unknown,
+                                error_message=self.env._('%(error)s Gave up after %(n)s attempts.', error=error.message, n=self.attempts))
+            return
+        delay = error.retry_after or const.JOB_BACKOFF_SECONDS[min(self.attempts, len(const.JOB_BACKOFF_SECONDS)) - 1]
+        self._qbo_set_state(
+            'pending', error_code=error.code, error_message=error.message, outcome_unknown=outcome_unknown,
+            next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay))
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger(self.next_attempt_at)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        jobs = self.filtered(lambda j: j.state in ('failed', 'cancelled', 'pending'))
+        jobs._qbo_set_state('pending', next_attempt_at=fields.Datetime.now(), attempts=0)
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda j: j.state in ('pending', 'failed'))._qbo_set_state('cancelled')
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {'type': 'ir.actions.act_window', 'res_model': self.res_model, 'res_id': self.res_id, 'view_mode': 'form'}
