@@ -1,0 +1,220 @@
+import logging
+
+from odoo import models
+from odoo.tools import email_normalize
+
+from ..exceptions import QboDuplicateError, QboNotFoundError, QboValidationError
+from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name, qbo_unclaimed
+
+_logger = logging.getLogger(__name__)
+
+# QuickBooks' length limits (2050 beyond them).
+DISPLAY_NAME_MAX = 500
+PERSON_NAME_MAX = 100
+COMPANY_NAME_MAX = 100
+EMAIL_MAX = 100
+ADDRESS_LINE_MAX = 500
+CITY_MAX = 255
+POSTAL_CODE_MAX = 30
+QUERY_PAGE = 1000
+
+
+class ResPartner(models.Model):
+    _inherit = 'res.partner'
+
+    # ------------------------------------------------------------------
+    # Customer reference (called by the invoice push)
+    # ------------------------------------------------------------------
+
+    def _qbo_customer_ref(self, connection, client, currency=None):
+        """The QuickBooks customer an invoice of this partner goes to, as a reference.
+
+        The customer is the commercial partner (a contact of a company invoices as the
+        company). With multicurrency, QuickBooks fixes a customer's currency at creation:
+        each foreign currency gets its own customer, mapped as ``Customer:<code>``.
+        Once mapped, no request is made.
+        """
+        self.ensure_one()
+        partner = self.sudo().commercial_partner_id
+        currency_code = partner._qbo_foreign_currency_code(connection, currency)
+        entity = f'Customer:{currency_code}' if currency_code else 'Customer'
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(connection, partner, entity)
+        if not mapping:
+            customer = partner._qbo_match_or_create_customer(connection, client, entity, currency_code, self.sudo())
+            mapping = mappings._qbo_link(connection, partner, entity, customer)
+        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+
+    def _qbo_foreign_currency_code(self, connection, currency):
+        """The currency code of a customer in a foreign currency, or None for the home one."""
+        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        if not currency or currency.name == home:
+            return None
+        if not connection.qbo_multicurrency:
+            raise QboValidationError('multicurrency', self.env._(
+                'The QuickBooks company keeps its books in %(home)s only: turn on Multicurrency in QuickBooks '
+                '(Account and settings, Advanced) and test the connection again, to send documents in %(currency)s.',
+                home=home, currency=currency.name))
+        return currency.name
+
+    # ------------------------------------------------------------------
+    # The customer matcher
+    # ------------------------------------------------------------------
+
+    def _qbo_match_or_create_customer(self, connection, client, entity, currency_code, invoiced_partner):
+        """Find this commercial partner among QuickBooks customers (email, then display name,
+        case-insensitive), else create it. Display names are unique across customers,
+        vendors and employees, inactive ones included: when the name is taken, the
+        customer holding it is used if it is this party (same email or tax id, same
+        currency), otherwise the customer is created under a deterministic longer name."""
+        self.ensure_one()
+        values = self._qbo_customer_values(connection, currency_code, invoiced_partner)
+        names = self._qbo_customer_names(values['DisplayName'], currency_code)
+        email = (values.get('PrimaryEmailAddr') or {}).get('Address')
+        found = self._qbo_find_customer(connection, client, entity, currency_code, email, names)
+        if found:
+            return found
+        duplicate = None
+        for name in names:
+            try:
+                return client.create('Customer', dict(values, DisplayName=name))
+            except QboDuplicateError as error:
+                duplicate = error
+                holder = self._qbo_name_holder(connection, client, entity, currency_code, error.existing_id, name)
+                if holder:
+                    return holder
+        raise QboValidationError(duplicate.code, self.env._(
+            'QuickBooks already uses the names %(names)s for other customers, vendors or employees: '
+            'rename the contact %(partner)s, or the QuickBooks records holding these names.',
+            names=', '.join(names), partner=self.display_name), duplicate.detail)
+
+    def _qbo_customer_names(self, display_name, currency_code):
+        """The names to try, in order: the partner's, then (for a second currency) with the
+        currency, then with the Odoo id, which no other party has."""
+        names = [display_name]
+        if currency_code:
+            names.append(qbo_name_with_suffix(display_name, currency_code, DISPLAY_NAME_MAX))
+        names.append(qbo_name_with_suffix(display_name, self.env._('Odoo %(id)s', id=self.id), DISPLAY_NAME_MAX))
+        return names
+
+    def _qbo_find_customer(self, connection, client, entity, currency_code, email, names):
+        """The active customer of this currency with this email, else with one of ``names``.
+
+        Customers are read page by page with the few fields matching needs: QuickBooks
+        documents ``PrimaryEmailAddr`` as filterable, but not how (sources disagree between
+        ``PrimaryEmailAddr`` and ``PrimaryEmailAddr.Address``, and the emulator takes only
+        the second), while a list of customers is answered the same everywhere. This runs
+        once per partner and currency; the mapping answers afterwards. Inactive customers
+        are left out: QuickBooks hides them from name lists, and one only comes back when
+        creating proves it holds the name and is the same party.
+        """
+        candidates = []
+        start = 1
+        while True:
+            page = client.query(
+                'SELECT Id, SyncToken, DisplayName, PrimaryEmailAddr, CurrencyRef, Job FROM Customer '
+                f'ORDERBY Id STARTPOSITION {start} MAXRESULTS {QUERY_PAGE}')
+            candidates += [c for c in page if not c.get('Job') and self._qbo_in_currency(connection, c, currency_code)]
+            if len(page) < QUERY_PAGE:
+                break
+            start += QUERY_PAGE
+        candidates = qbo_unclaimed(self.env, connection, entity, self, candidates)
+        by_email = [c for c in candidates if email and qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)]
+        by_name = [c for c in candidates if any(qbo_same_name(c.get('DisplayName'), name) for name in names)]
+        # Among several customers sharing an email, the one named like the partner wins.
+        for group in ([c for c in by_email if c in by_name], by_email, by_name):
+            if group:
+                return group[0]
+        return None
+
+    def _qbo_name_holder(self, connection, client, entity, currency_code, existing_id, name):
+        """The customer QuickBooks says holds ``name`` (a 6240), when it is this party and
+        free to link; reactivated if it was made inactive. None for a vendor, an employee,
+        another party or another currency's customer."""
+        if not existing_id:
+            return None
+        try:
+            customer = client.read('Customer', existing_id)
+        except QboNotFoundError:
+            return None  # the name is a vendor's or an employee's
+        # Ids are per entity: customer n may not be the record the 6240 spoke of.
+        if not qbo_same_name(customer.get('DisplayName'), name) or customer.get('Job'):
+            return None
+        if not self._qbo_in_currency(connection, customer, currency_code) or not self._qbo_same_party(customer):
+            return None
+        if not qbo_unclaimed(self.env, connection, entity, self, [customer]):
+            return None
+        if customer.get('Active') is False:
+            customer = client.update('Customer', {
+                'Id': customer['Id'], 'SyncToken': customer['SyncToken'], 'Active': True})
+        return customer
+
+    def _qbo_same_party(self, customer):
+        """Whether a QuickBooks customer is this partner: same email, or same tax id
+        (QuickBooks masks tax ids in answers but for their last four characters)."""
+        self.ensure_one()
+        email = email_normalize(self.email or '')
+        if email and qbo_same_name((customer.get('PrimaryEmailAddr') or {}).get('Address'), email):
+            return True
+        vat = ''.join(ch for ch in (self.vat or '') if ch.isalnum()).upper()
+        for field in ('PrimaryTaxIdentifier', 'BusinessNumber'):
+            theirs = ''.join(ch for ch in (customer.get(field) or '') if ch.isalnum()).upper()
+            if vat and theirs and (theirs == vat or (theirs.lstrip('X') == theirs[-4:] and vat.endswith(theirs[-4:]))):
+                return True
+        return False
+
+    @staticmethod
+    def _qbo_in_currency(connection, customer, currency_code):
+        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        return ((customer.get('CurrencyRef') or {}).get('value') or home) == (currency_code or home)
+
+    # ------------------------------------------------------------------
+    # Mapper
+    # ------------------------------------------------------------------
+
+    def _qbo_customer_values(self, connection, currency_code, invoiced_partner):
+        """The QuickBooks Customer for this commercial partner (DisplayName included)."""
+        self.ensure_one()
+        display_name = qbo_name(self.name, DISPLAY_NAME_MAX)
+        if not display_name:
+            raise QboValidationError('no_name', self.env._(
+                'The customer (contact id %(id)s) has no name, and QuickBooks needs one: '
+                'give the contact a name, then send the document again.', id=self.id))
+        values = {'DisplayName': display_name}
+        if self.is_company:
+            values['CompanyName'] = qbo_name(self.name, COMPANY_NAME_MAX)
+        else:
+            given, _sep, family = display_name.rpartition(' ')
+            values['GivenName'] = qbo_name(given or family, PERSON_NAME_MAX)
+            if given:
+                values['FamilyName'] = qbo_name(family, PERSON_NAME_MAX)
+        email = email_normalize(self.email or '')
+        if email and len(email) <= EMAIL_MAX:
+            values['PrimaryEmailAddr'] = {'Address': email}
+        elif self.email:
+            _logger.warning(
+                'QuickBooks customer for partner %s is sent without its email %r: QuickBooks refuses it as an email address.',
+                self.id, self.email)
+        address = self._qbo_billing_address(invoiced_partner)
+        if address:
+            values['BillAddr'] = address
+        if connection.qbo_multicurrency:
+            values['CurrencyRef'] = {'value': currency_code or connection.qbo_currency_code or connection.company_id.currency_id.name}
+        return values
+
+    def _qbo_billing_address(self, invoiced_partner):
+        """The invoice address of the document's partner, else the commercial partner's
+        invoice address, else the commercial partner's own address."""
+        invoice_address = self.browse(self.address_get(['invoice'])['invoice'])
+        for partner in (invoiced_partner if invoiced_partner.type == 'invoice' else self.browse(), invoice_address, self):
+            if partner and (partner.street or partner.city or partner.zip):
+                address = {
+                    'Line1': (partner.street or '')[:ADDRESS_LINE_MAX],
+                    'Line2': (partner.street2 or '')[:ADDRESS_LINE_MAX],
+                    'City': (partner.city or '')[:CITY_MAX],
+                    'CountrySubDivisionCode': partner.state_id.code or '',
+                    'PostalCode': (partner.zip or '')[:POSTAL_CODE_MAX],
+                    'Country': partner.country_id.code or '',
+                }
+                return {key: value for key, value in address.items() if value}
+        return None

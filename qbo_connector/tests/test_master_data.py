@@ -1,0 +1,338 @@
+from odoo import Command
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import tagged
+
+from ..exceptions import QboValidationError
+from .common import CA_REALM, US_REALM, QboTestMixin
+
+
+class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
+    """Customers, items and tax codes, driven against the emulator over real HTTP."""
+
+    # Every company gets the generic chart: the other countries' charts may not be installed.
+    chart_template = 'generic_coa'
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country('us')
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._qbo_setup_emulator()
+        cls.registry_enter_test_mode_cls()
+        cls.company = cls.company_data['company']
+        cls.us_state_ca = cls.env.ref('base.state_us_5')
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        self.connection, self.client = self._qbo_connected(self.company, US_REALM)
+
+    def _qbo_connected(self, company, realm):
+        """A connection whose QuickBooks company facts (country, currency, multicurrency)
+        were read the way the Settings' Test Connection reads them."""
+        connection = self._qbo_connect(self.env, company, realm)
+        connection.action_test_connection()
+        return connection, connection._qbo_client()
+
+    def _other_company(self, name, country='us', currency='USD'):
+        """Another Odoo company (one connection per company), with a chart of accounts."""
+        return self.setup_other_company(
+            name=name, country_id=self.env.ref(f'base.{country}').id, currency_id=self.env.ref(f'base.{currency}').id,
+        )['company']
+
+    def _api_calls(self):
+        return [entry for entry in self.emu.requests_log()['requests'] if '/v3/' in entry['path']]
+
+    def _objects(self, entity, realm=US_REALM):
+        """What QuickBooks holds, inactive objects included (the emulator's inspection API)."""
+        return self.emu._call('GET', f'{realm}/{entity}')['objects']
+
+    def _object(self, entity, qbo_id, realm=US_REALM):
+        return next(obj for obj in self._objects(entity, realm) if obj['Id'] == qbo_id)
+
+    def _named(self, entity, name, realm=US_REALM):
+        return next(obj for obj in self._objects(entity, realm)
+                    if (obj.get('DisplayName') or obj.get('Name')) == name)
+
+    def _assert_no_request(self, func, *args):
+        before = len(self._api_calls())
+        result = func(*args)
+        self.assertEqual(len(self._api_calls()), before, 'a mapped record must not cost a request')
+        return result
+
+
+@tagged('post_install', '-at_install')
+class TestQboCustomers(QboMasterDataCase):
+
+    def test_matched_by_email_whatever_the_name(self):
+        amy = self._named('Customer', "Amy's Bird Sanctuary")
+        partner = self.env['res.partner'].create({'name': 'Amy Lauterbach', 'email': 'BIRDS@intuit.com'})
+        count = len(self._objects('Customer'))
+        ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref, {'value': amy['Id'], 'name': "Amy's Bird Sanctuary"})
+        self.assertEqual(len(self._objects('Customer')), count, 'matched, not created')
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, partner, 'Customer')
+        self.assertEqual(mapping.qbo_id, amy['Id'])
+        self.assertEqual(self._assert_no_request(partner._qbo_customer_ref, self.connection, self.client), ref)
+
+    def test_matched_by_display_name_in_any_case(self):
+        cool_cars = self._named('Customer', 'Cool Cars')
+        partner = self.env['res.partner'].create({'name': 'cool CARS', 'is_company': True, 'email': 'other@example.com'})
+        ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref['value'], cool_cars['Id'])
+
+    def test_created_with_the_invoice_address(self):
+        company = self.env['res.partner'].create({
+            'name': 'Odoo Bakery', 'is_company': True, 'email': 'bakery@example.com', 'vat': '12-3456789',
+            'street': '1 Own St', 'city': 'Own Town', 'zip': '94000', 'country_id': self.env.ref('base.us').id,
+        })
+        self.env['res.partner'].create({
+            'type': 'invoice', 'parent_id': company.id, 'name': 'Bakery Accounts',
+            'street': '77 Billing Ave', 'street2': 'Suite 5', 'city': 'Billington', 'zip': '94111',
+            'state_id': self.us_state_ca.id, 'country_id': self.env.ref('base.us').id,
+        })
+        ref = company._qbo_customer_ref(self.connection, self.client)
+        customer = self._object('Customer', ref['value'])
+        self.assertEqual(customer['DisplayName'], 'Odoo Bakery')
+        self.assertEqual(customer['CompanyName'], 'Odoo Bakery')
+        self.assertEqual(customer['PrimaryEmailAddr'], {'Address': 'bakery@example.com'})
+        self.assertEqual(
+            {key: customer['BillAddr'].get(key) for key in ('Line1', 'Line2', 'City', 'CountrySubDivisionCode', 'PostalCode', 'Country')},
+            {'Line1': '77 Billing Ave', 'Line2': 'Suite 5', 'City': 'Billington', 'CountrySubDivisionCode': 'CA',
+             'PostalCode': '94111', 'Country': 'US'})
+
+    def test_own_address_without_an_invoice_address(self):
+        partner = self.env['res.partner'].create({
+            'name': 'Jane Walker', 'street': '9 Home Rd', 'city': 'Hometown', 'zip': '10001',
+            'state_id': self.us_state_ca.id, 'country_id': self.env.ref('base.us').id,
+        })
+        customer = self._object('Customer', partner._qbo_customer_ref(self.connection, self.client)['value'])
+        self.assertEqual((customer['GivenName'], customer['FamilyName']), ('Jane', 'Walker'))
+        self.assertEqual(customer['BillAddr']['Line1'], '9 Home Rd')
+        self.assertEqual(customer['BillAddr']['City'], 'Hometown')
+
+    def test_contact_invoices_as_its_company(self):
+        company = self.env['res.partner'].create({'name': 'Parent Works', 'is_company': True})
+        contact = self.env['res.partner'].create({'name': 'Pat Buyer', 'parent_id': company.id, 'email': 'pat@parent.example'})
+        ref = contact._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref['name'], 'Parent Works')
+        self.assertTrue(self.env['qbo.mapping'].sudo()._qbo_find(self.connection, company, 'Customer'))
+        self.assertFalse(self.env['qbo.mapping'].sudo()._qbo_find(self.connection, contact, 'Customer'))
+        self.assertEqual(self._assert_no_request(company._qbo_customer_ref, self.connection, self.client), ref)
+
+    def test_name_of_a_vendor_gets_a_distinct_name(self):
+        self.client.create('Vendor', {'DisplayName': 'Acme Tools', 'PrimaryEmailAddr': {'Address': 'ap@acme.example'}})
+        partner = self.env['res.partner'].create({'name': 'Acme Tools', 'is_company': True, 'email': 'ap@acme.example'})
+        ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref['name'], f'Acme Tools (Odoo {partner.id})')
+        self.assertEqual(self._object('Customer', ref['value'])['DisplayName'], ref['name'])
+
+    def test_inactive_customer_of_the_same_party_is_linked_and_reactivated(self):
+        jeff = self._named('Customer', "Jeff's Jalopies")
+        self.assertIs(jeff['Active'], False)
+        partner = self.env['res.partner'].create({'name': "Jeff's Jalopies", 'email': 'jalopies@intuit.com'})
+        count = len(self._objects('Customer'))
+        ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref['value'], jeff['Id'])
+        self.assertEqual(len(self._objects('Customer')), count)
+        self.assertIs(self._object('Customer', jeff['Id'])['Active'], True, 'invoices cannot use an inactive customer')
+
+    def test_inactive_customer_of_another_party_keeps_its_name(self):
+        jeff = self._named('Customer', "Jeff's Jalopies")
+        partner = self.env['res.partner'].create({'name': "JEFF'S JALOPIES", 'email': 'jeff@elsewhere.example'})
+        ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertNotEqual(ref['value'], jeff['Id'])
+        self.assertEqual(ref['name'], f"JEFF'S JALOPIES (Odoo {partner.id})")
+        self.assertIs(self._object('Customer', jeff['Id'])['Active'], False)
+
+    def test_two_partners_never_share_a_customer(self):
+        first = self.env['res.partner'].create({'name': 'Twin Shop', 'email': 'twin@example.com'})
+        second = self.env['res.partner'].create({'name': 'Twin Shop', 'email': 'twin@example.com'})
+        first_ref = first._qbo_customer_ref(self.connection, self.client)
+        second_ref = second._qbo_customer_ref(self.connection, self.client)
+        self.assertNotEqual(first_ref['value'], second_ref['value'])
+        self.assertEqual(second_ref['name'], f'Twin Shop (Odoo {second.id})')
+
+    def test_names_quickbooks_refuses_are_made_acceptable(self):
+        partner = self.env['res.partner'].create({'name': 'Acme: West\tCoast\nDivision', 'is_company': True})
+        ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref['name'], 'Acme- West Coast Division')
+        long_company = self.env['res.partner'].create({'name': 'Big ' * 200, 'is_company': True})
+        customer = self._object('Customer', long_company._qbo_customer_ref(self.connection, self.client)['value'])
+        self.assertEqual(len(customer['DisplayName']), 499)  # 500, less the trailing space cut off
+        self.assertLessEqual(len(customer['CompanyName']), 100)
+        long_person = self.env['res.partner'].create({'name': 'Given' * 30 + ' ' + 'Family' * 30})
+        customer = self._object('Customer', long_person._qbo_customer_ref(self.connection, self.client)['value'])
+        self.assertEqual(len(customer['GivenName']), 100)
+        self.assertEqual(len(customer['FamilyName']), 100)
+
+    def test_partner_without_a_name_is_explained(self):
+        partner = self.env['res.partner'].create({'type': 'invoice', 'email': 'noname@example.com'})
+        before = len(self._objects('Customer'))
+        error = self._qbo_raises(QboValidationError, partner._qbo_customer_ref, self.connection, self.client)
+        self.assertIn('has no name', error.message)
+        self.assertEqual(len(self._objects('Customer')), before)
+
+    def test_invalid_email_is_left_out(self):
+        partner = self.env['res.partner'].create({'name': 'Sloppy Data Inc', 'email': 'sloppy at example dot com'})
+        with self.assertLogs('odoo.addons.qbo_connector.models.res_partner', 'WARNING') as logs:
+            ref = partner._qbo_customer_ref(self.connection, self.client)
+        self.assertIn('sloppy at example dot com', logs.output[0])
+        customer = self._object('Customer', ref['value'])
+        self.assertEqual(customer['DisplayName'], 'Sloppy Data Inc')
+        self.assertNotIn('PrimaryEmailAddr', customer)
+
+    def test_foreign_currency_needs_multicurrency(self):
+        partner = self.env['res.partner'].create({'name': 'Euro Client'})
+        eur = self.setup_other_currency('EUR')
+        error = self._qbo_raises(QboValidationError, partner._qbo_customer_ref, self.connection, self.client, eur)
+        self.assertIn('Multicurrency', error.message)
+
+    def test_one_customer_per_currency(self):
+        realm = self.emu.add_company(template='us', multicurrency=True)['realm_id']
+        connection, client = self._qbo_connected(self._other_company('Global Co'), realm)
+        self.assertTrue(connection.qbo_multicurrency)
+        eur = self.setup_other_currency('EUR')
+        partner = self.env['res.partner'].create({'name': 'Global Buyer', 'email': 'buyer@global.example'})
+        usd_ref = partner._qbo_customer_ref(connection, client, self.env.ref('base.USD'))
+        eur_ref = partner._qbo_customer_ref(connection, client, eur)
+        self.assertNotEqual(usd_ref['value'], eur_ref['value'])
+        self.assertEqual(eur_ref['name'], 'Global Buyer (EUR)')
+        self.assertEqual(self._object('Customer', usd_ref['value'], realm)['CurrencyRef']['value'], 'USD')
+        self.assertEqual(self._object('Customer', eur_ref['value'], realm)['CurrencyRef']['value'], 'EUR')
+        self.assertEqual(self.env['qbo.mapping'].sudo()._qbo_find(connection, partner, 'Customer:EUR').qbo_id, eur_ref['value'])
+        self.assertEqual(self._assert_no_request(partner._qbo_customer_ref, connection, client, eur), eur_ref)
+        # Another Odoo database (or a lost mapping) finds both again by email and currency.
+        self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
+        self.assertEqual(partner._qbo_customer_ref(connection, client, eur), eur_ref)
+        self.assertEqual(partner._qbo_customer_ref(connection, client), usd_ref)
+
+
+@tagged('post_install', '-at_install')
+class TestQboItems(QboMasterDataCase):
+
+    def _product(self, **values):
+        return self.env['product.product'].create({'name': 'A product', **values})
+
+    def test_matched_by_sku_whatever_the_name(self):
+        fountain = self._named('Item', 'Rock Fountain')
+        product = self._product(name='Garden fountain (big)', default_code='RF-100', type='consu')
+        ref = product._qbo_item_ref(self.connection, self.client)
+        self.assertEqual(ref, {'value': fountain['Id'], 'name': 'Rock Fountain'})
+        self.assertEqual(self._assert_no_request(product._qbo_item_ref, self.connection, self.client), ref)
+
+    def test_matched_by_name_in_any_case(self):
+        design = self._named('Item', 'Design')
+        product = self._product(name='DESIGN', type='service')
+        self.assertEqual(product._qbo_item_ref(self.connection, self.client)['value'], design['Id'])
+
+    def test_same_name_other_sku_is_another_item(self):
+        product = self._product(name='Design', default_code='DSGN-99', type='service')
+        ref = product._qbo_item_ref(self.connection, self.client)
+        self.assertNotEqual(ref['value'], self._named('Item', 'Design')['Id'])
+        self.assertEqual(ref['name'], f'Design (Odoo {product.id})')
+        self.assertEqual(self._object('Item', ref['value'])['Sku'], 'DSGN-99')
+
+    def test_service_and_goods_are_created_with_the_income_account(self):
+        sales = self._named('Account', 'Sales of Product Income')
+        service = self._product(name='Odoo Consulting', type='service', default_code='CONS-1', list_price=120)
+        goods = self._product(name='Odoo Mug: large', type='consu', default_code='MUG-L')
+        service_item = self._object('Item', service._qbo_item_ref(self.connection, self.client)['value'])
+        goods_item = self._object('Item', goods._qbo_item_ref(self.connection, self.client)['value'])
+        self.assertEqual((service_item['Name'], service_item['Type'], service_item['Sku']), ('Odoo Consulting', 'Service', 'CONS-1'))
+        self.assertEqual(service_item['UnitPrice'], 120)
+        self.assertEqual((goods_item['Name'], goods_item['Type']), ('Odoo Mug- large', 'NonInventory'))
+        for item in (service_item, goods_item):
+            self.assertEqual(item['IncomeAccountRef']['value'], sales['Id'])
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, self.connection, 'Account:Income')
+        self.assertEqual(mapping.qbo_id, sales['Id'])
+        self.connection.invalidate_recordset()
+        account_queries = self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or ''))
+        self.assertEqual(len(account_queries), 1, 'the income account is chosen once per connection')
+
+    def test_income_account_prefers_sales(self):
+        realm = CA_REALM
+        company = self._other_company('Maple Co', 'ca', 'CAD')
+        connection, client = self._qbo_connected(company, realm)
+        product = self.env['product.product'].create({'name': 'Odoo Poutine', 'type': 'consu'})
+        item = self._object('Item', product._qbo_item_ref(connection, client)['value'], realm)
+        self.assertEqual(item['IncomeAccountRef']['value'], self._named('Account', 'Sales', realm)['Id'])
+
+    def test_line_without_product_uses_the_unmatched_item(self):
+        ref = self.env['product.product']._qbo_item_ref(self.connection, self.client)
+        item = self._object('Item', ref['value'])
+        self.assertEqual((item['Name'], item['Type']), ('Odoo item', 'Service'))
+        self.assertEqual(self._assert_no_request(self.env['product.product']._qbo_item_ref, self.connection, self.client), ref)
+        # A new connection (another Odoo database) finds it by name instead of creating another.
+        self.env['qbo.mapping'].sudo().search([('connection_id', '=', self.connection.id)]).unlink()
+        self.assertEqual(self.env['product.product']._qbo_item_ref(self.connection, self.client), ref)
+        self.assertEqual(len([i for i in self._objects('Item') if i['Name'] == 'Odoo item']), 1)
+
+    def test_inactive_item_is_reactivated(self):
+        pump = self._named('Item', 'Pest Control')
+        self.client.update('Item', {'Id': pump['Id'], 'SyncToken': pump['SyncToken'], 'Active': False})
+        product = self._product(name='Pest Control', type='service', default_code='PEST-01')
+        self.assertEqual(product._qbo_item_ref(self.connection, self.client)['value'], pump['Id'])
+        self.assertIs(self._object('Item', pump['Id'])['Active'], True)
+
+
+@tagged('post_install', '-at_install')
+class TestQboTaxCodes(QboMasterDataCase):
+
+    def _tax(self, name, amount, **values):
+        return self.env['account.tax'].create({
+            'name': name, 'amount': amount, 'amount_type': 'percent', 'type_tax_use': 'sale',
+            'company_id': values.pop('company', self.company).id, **values})
+
+    def test_us_lines_are_tax_or_non(self):
+        taxes = self.env['account.tax']
+        tax8 = self._tax('CA sales 8%', 8)
+        zero = self._tax('Resale 0%', 0)
+        calls = len(self._api_calls())
+        self.assertEqual(taxes._qbo_line_tax_code_ref(self.connection, self.client, tax8), {'value': 'TAX'})
+        self.assertEqual(taxes._qbo_line_tax_code_ref(self.connection, self.client, zero), {'value': 'NON'})
+        self.assertEqual(taxes._qbo_line_tax_code_ref(self.connection, self.client, taxes), {'value': 'NON'})
+        self.assertEqual(len(self._api_calls()), calls)
+
+    def test_us_invoice_tax_code_suggested_by_rate(self):
+        taxes = self.env['account.tax']
+        california = self._named('TaxCode', 'California')
+        tax8 = self._tax('CA sales 8%', 8)
+        tax8_included = self._tax('CA sales 8% included', 8, price_include_override='tax_included')
+        ref = taxes._qbo_txn_tax_code_ref(self.connection, self.client, tax8 | self._tax('Resale 0%', 0))
+        self.assertEqual(ref, {'value': california['Id'], 'name': 'California'})
+        self.assertEqual(taxes._qbo_txn_tax_code_ref(self.connection, self.client, tax8_included)['value'], california['Id'])
+        self.assertEqual(self._assert_no_request(taxes._qbo_txn_tax_code_ref, self.connection, self.client, tax8), ref)
+        self.assertIsNone(taxes._qbo_txn_tax_code_ref(self.connection, self.client, taxes))
+
+    def test_us_group_of_taxes_matches_a_combined_code(self):
+        tucson = self._named('TaxCode', 'Tucson')
+        group = self.env['account.tax'].create({
+            'name': 'Tucson 9.1%', 'amount_type': 'group', 'type_tax_use': 'sale', 'company_id': self.company.id,
+            'children_tax_ids': [Command.set((self._tax('AZ 7.1%', 7.1, type_tax_use='none')
+                                              | self._tax('Tucson city 2%', 2, type_tax_use='none')).ids)],
+        })
+        self.assertEqual(self.env['account.tax']._qbo_txn_tax_code_ref(self.connection, self.client, group)['value'], tucson['Id'])
+
+    def test_tax_without_a_matching_code_is_explained(self):
+        tax7 = self._tax('Nevada 7%', 7)
+        error = self._qbo_raises(QboValidationError, self.env['account.tax']._qbo_txn_tax_code_ref,
+                                 self.connection, self.client, tax7)
+        self.assertIn('Map the Odoo tax "Nevada 7%" to a QuickBooks tax code', error.message)
+        self.assertFalse(self.env['qbo.mapping'].sudo().search([('res_model', '=', 'account.tax'), ('res_id', '=', tax7.id)]))
+
+    def test_canada_lines_carry_the_code_of_their_rate(self):
+        company = self._other_company('Maple Co', 'ca', 'CAD')
+        connection, client = self._qbo_connected(company, CA_REALM)
+        self.assertEqual(connection.qbo_country_code, 'CA')
+        codes = {code['Name']: code['Id'] for code in self._objects('TaxCode', CA_REALM)}
+        taxes = self.env['account.tax']
+        gst = self._tax('GST 5%', 5, company=company)
+        hst = self._tax('HST 13% (ON)', 13, company=company)
+        zero = self._tax('Zero-rated 0%', 0, company=company)
+        for tax, code in ((gst, 'GST'), (hst, 'HST ON'), (zero, 'Zero-rated'), (taxes, 'Exempt')):
+            self.assertEqual(taxes._qbo_line_tax_code_ref(connection, client, tax), {'value': codes[code], 'name': code})
+        self.assertIsNone(taxes._qbo_txn_tax_code_ref(connection, client, gst | hst))
+        self.assertEqual(self._assert_no_request(taxes._qbo_line_tax_code_ref, connection, client, hst)['value'], codes['HST ON'])
+        pst = self._tax('PST 6%', 6, company=company)
+        error = self._qbo_raises(QboValidationError, taxes._qbo_line_tax_code_ref, connection, client, pst)
+        self.assertIn('"PST 6%"', error.message)

@@ -1,0 +1,41 @@
+"""What master data (customers, items, tax codes) shares on its way to QuickBooks: names
+QuickBooks accepts, and the rule that a QuickBooks object already bound to one Odoo record
+is never matched to another one."""
+
+import re
+
+# QuickBooks refuses these in name fields (2040): the colon separates levels of a
+# FullyQualifiedName ("Parent:Child"), tabs and line breaks break its lists.
+_FORBIDDEN = re.compile(r'[:\t\r\n]')
+_SPACES = re.compile(r' {2,}')
+
+
+def qbo_name(value, limit):
+    """``value`` as a QuickBooks name: forbidden characters replaced, cut to ``limit``."""
+    text = _FORBIDDEN.sub(lambda m: '-' if m.group() == ':' else ' ', value or '')
+    return _SPACES.sub(' ', text).strip()[:limit].strip()
+
+
+def qbo_name_with_suffix(value, suffix, limit):
+    """``value`` followed by ``suffix``, cutting ``value`` rather than the suffix, so that
+    names made unique by their suffix stay unique when they are long."""
+    suffix = f' ({suffix})'
+    return qbo_name(value, limit - len(suffix)) + suffix
+
+
+def qbo_same_name(left, right):
+    """QuickBooks compares names without regard to case or surrounding spaces."""
+    return (left or '').strip().casefold() == (right or '').strip().casefold()
+
+
+def qbo_unclaimed(env, connection, entity, record, qbo_objects):
+    """The ``qbo_objects`` that no other Odoo record is bound to (a QuickBooks object maps
+    to one Odoo record: linking a taken one would fail on the mapping's unique index)."""
+    ids = [str(obj['Id']) for obj in qbo_objects]
+    if not ids:
+        return []
+    taken = env['qbo.mapping'].sudo().search([
+        ('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('qbo_id', 'in', ids),
+        '!', '&', ('res_model', '=', record._name), ('res_id', '=', record.id),
+    ]).mapped('qbo_id')
+    return [obj for obj in qbo_objects if str(obj['Id']) not in taken]
