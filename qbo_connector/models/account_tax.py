@@ -2,7 +2,6 @@ from odoo import api, models
 from odoo.tools import float_compare, float_is_zero
 
 from ..exceptions import QboValidationError
-from ..tools.qbo_names import qbo_same_name
 
 RATE_DIGITS = 4
 # Lines without tax still need a tax code outside the US: one code per connection,
@@ -114,5 +113,5 @@ class AccountTax(models.Model):
                 matching.append(code)
         hint = (hint or '').casefold()
         return min(matching, default=None, key=lambda code: (
-            not (code.get('Name') and (code['Name'].casefold() in hint or qbo_same_name(code['Name'], hint))),
+            not (code.get('Name') and code['Name'].casefold() in hint),
             int(code['Id']) if str(code['Id']).isdigit() else 0))

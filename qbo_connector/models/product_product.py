@@ -1,3 +1,5 @@
+import os
+
 from odoo import api, models
 
 from ..exceptions import QboDuplicateError, QboValidationError
@@ -58,30 +60,41 @@ class ProductProduct(models.Model):
         item): by Sku, then by Name (case-insensitive, as QuickBooks keeps names unique),
         else created. Inactive items count (QuickBooks keeps their names taken) and are
         made active again. An item another Odoo record is bound to, a category, or one of
-        the same name but another Sku (both having one) is a different product: this one is then created
-        under its name followed by its Odoo id."""
+        the same name but another Sku (both having one) is a different product: this one
+        is then created under its name followed by its Odoo id, a name it is found by
+        again should its mapping be lost."""
         name, sku = values['Name'], values.get('Sku')
-        found = []
-        if sku:
-            found = client.query(f'SELECT * FROM Item WHERE Sku = {qbo_quote(sku)} AND Active IN (true, false)')
+        # Not translated: the name must come out the same whoever runs the job.
+        names = [name, qbo_name_with_suffix(name, f'Odoo {record.id}', ITEM_NAME_MAX)]
+
+        def usable(items):
+            items = [item for item in items if item.get('Type') != 'Category']
+            return sorted(qbo_unclaimed(self.env, connection, 'Item', record, items), key=lambda item: item.get('Active') is False)
+
+        found = usable(client.query(f'SELECT * FROM Item WHERE Sku = {qbo_quote(sku)} AND Active IN (true, false)')) if sku else []
         if not found:
-            found = [
+            prefix = os.path.commonprefix(names)
+            found = usable([
                 item for item in client.query(
-                    f'SELECT * FROM Item WHERE Name LIKE {qbo_quote(name)} AND Active IN (true, false)')
-                if qbo_same_name(item.get('Name'), name) and not (sku and item.get('Sku') and not qbo_same_name(item['Sku'], sku))
-            ]
-        found = [item for item in qbo_unclaimed(self.env, connection, 'Item', record, found) if item.get('Type') != 'Category']
+                    f'SELECT * FROM Item WHERE Name LIKE {qbo_quote(prefix + "%")} AND Active IN (true, false)')
+                if any(qbo_same_name(item.get('Name'), n) for n in names)
+                and not (sku and item.get('Sku') and not qbo_same_name(item['Sku'], sku))
+            ])
         if found:
-            item = sorted(found, key=lambda item: item.get('Active') is False)[0]
+            item = found[0]
             if item.get('Active') is False:
                 item = client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Active': True})
             return item
         values = dict(values, IncomeAccountRef=self._qbo_income_account_ref(connection, client))
-        try:
-            return client.create('Item', values)
-        except QboDuplicateError:
-            return client.create('Item', dict(values, Name=qbo_name_with_suffix(
-                name, self.env._('Odoo %(id)s', id=record.id), ITEM_NAME_MAX)))
+        for candidate in names:
+            try:
+                return client.create('Item', dict(values, Name=candidate))
+            except QboDuplicateError as error:
+                duplicate = error
+        raise QboValidationError(duplicate.code, self.env._(
+            'QuickBooks already uses the names %(names)s for other products and services: rename the product '
+            '%(product)s, or the QuickBooks items holding these names.',
+            names=', '.join(names), product=record.display_name), duplicate.detail)
 
     @api.model
     def _qbo_income_account_ref(self, connection, client):

@@ -94,7 +94,8 @@ class ResPartner(models.Model):
         names = [display_name]
         if currency_code:
             names.append(qbo_name_with_suffix(display_name, currency_code, DISPLAY_NAME_MAX))
-        names.append(qbo_name_with_suffix(display_name, self.env._('Odoo %(id)s', id=self.id), DISPLAY_NAME_MAX))
+        # Not translated: the name must come out the same whoever runs the job, to be found again.
+        names.append(qbo_name_with_suffix(display_name, f'Odoo {self.id}', DISPLAY_NAME_MAX))
         return names
 
     def _qbo_find_customer(self, connection, client, entity, currency_code, email, names):

@@ -136,6 +136,15 @@ class TestQboCustomers(QboMasterDataCase):
         self.assertEqual(len(self._objects('Customer')), count)
         self.assertIs(self._object('Customer', jeff['Id'])['Active'], True, 'invoices cannot use an inactive customer')
 
+    def test_inactive_customer_with_the_same_tax_id_is_linked(self):
+        # QuickBooks masks tax ids in its answers but for the last four characters.
+        twin = self.client.create('Customer', {'DisplayName': 'Tax Twin LLC', 'PrimaryTaxIdentifier': 'XXXXX6789'})
+        self.client.update('Customer', {'Id': twin['Id'], 'SyncToken': twin['SyncToken'], 'Active': False})
+        partner = self.env['res.partner'].create({'name': 'Tax Twin LLC', 'is_company': True, 'vat': '12-3456789'})
+        self.assertEqual(partner._qbo_customer_ref(self.connection, self.client)['value'], twin['Id'])
+        other = self.env['res.partner'].create({'name': 'Tax Twin LLC', 'is_company': True, 'vat': '98-7654321'})
+        self.assertEqual(other._qbo_customer_ref(self.connection, self.client)['name'], f'Tax Twin LLC (Odoo {other.id})')
+
     def test_inactive_customer_of_another_party_keeps_its_name(self):
         jeff = self._named('Customer', "Jeff's Jalopies")
         partner = self.env['res.partner'].create({'name': "JEFF'S JALOPIES", 'email': 'jeff@elsewhere.example'})
@@ -267,6 +276,18 @@ class TestQboItems(QboMasterDataCase):
         self.assertEqual(self.env['product.product']._qbo_item_ref(self.connection, self.client), ref)
         self.assertEqual(len([i for i in self._objects('Item') if i['Name'] == 'Odoo item']), 1)
 
+    def test_item_under_a_distinct_name_is_found_again(self):
+        first = self._product(name='Gadget', type='consu')
+        second = self._product(name='Gadget', type='consu')
+        first_ref = first._qbo_item_ref(self.connection, self.client)
+        second_ref = second._qbo_item_ref(self.connection, self.client)
+        self.assertEqual(second_ref['name'], f'Gadget (Odoo {second.id})')
+        self.env['qbo.mapping'].sudo().search([('connection_id', '=', self.connection.id)]).unlink()
+        count = len(self._objects('Item'))
+        self.assertEqual(first._qbo_item_ref(self.connection, self.client), first_ref)
+        self.assertEqual(second._qbo_item_ref(self.connection, self.client), second_ref)
+        self.assertEqual(len(self._objects('Item')), count)
+
     def test_inactive_item_is_reactivated(self):
         pump = self._named('Item', 'Pest Control')
         self.client.update('Item', {'Id': pump['Id'], 'SyncToken': pump['SyncToken'], 'Active': False})
@@ -333,6 +354,14 @@ class TestQboTaxCodes(QboMasterDataCase):
             self.assertEqual(taxes._qbo_line_tax_code_ref(connection, client, tax), {'value': codes[code], 'name': code})
         self.assertIsNone(taxes._qbo_txn_tax_code_ref(connection, client, gst | hst))
         self.assertEqual(self._assert_no_request(taxes._qbo_line_tax_code_ref, connection, client, hst)['value'], codes['HST ON'])
+        gst_pst = self.env['account.tax'].create({
+            'name': 'GST + PST BC', 'amount_type': 'group', 'type_tax_use': 'sale', 'company_id': company.id,
+            'children_tax_ids': [Command.set((self._tax('GST', 5, company=company, type_tax_use='none')
+                                              | self._tax('PST BC', 7, company=company, type_tax_use='none')).ids)],
+        })
+        self.assertEqual(taxes._qbo_line_tax_code_ref(connection, client, gst_pst)['value'], codes['GST/PST BC'])
+        error = self._qbo_raises(QboValidationError, taxes._qbo_line_tax_code_ref, connection, client, gst | zero)
+        self.assertIn('several taxes', error.message)
         pst = self._tax('PST 6%', 6, company=company)
         error = self._qbo_raises(QboValidationError, taxes._qbo_line_tax_code_ref, connection, client, pst)
         self.assertIn('"PST 6%"', error.message)
