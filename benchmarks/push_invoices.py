@@ -44,6 +44,7 @@ connection = env['qbo.connection'].sudo().create({
     'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
     'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
 })
+connection.action_test_connection()  # what Connect reads: country, currency, preferences
 env.cr.commit()
 
 
@@ -90,6 +91,8 @@ rate = synced / elapsed * 60
 limit_per_minute = limits.get('requests_per_minute', 500)
 ceiling = limit_per_minute / max(per_invoice, 1e-9)
 print(f'invoices pushed (steady state):      {synced} of {count}')
+for job in env['qbo.sync.job'].sudo().search([('state', '!=', 'done')], limit=3):
+    print(f'  not pushed: {job.record_name}: [{job.error_code}] {job.error_message}')
 print(f'HTTP requests per synced invoice:    {per_invoice:.2f}   (target <= 1.0)')
 print(f'SQL queries per processed job:       {queries / max(processed, 1):.1f}   (this cursor; the log rows use their own)')
 print(f'invoices per minute:                 {rate:.0f}')

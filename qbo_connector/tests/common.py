@@ -116,7 +116,7 @@ class QboTestMixin:
         """A connected `qbo.connection` for ``company`` (in ``env``'s transaction)."""
         tokens = cls.emu.mint(realm_id)
         now = fields.Datetime.now()
-        return env['qbo.connection'].sudo().create({
+        connection = env['qbo.connection'].sudo().create({
             **cls._qbo_connection_values(company),
             'realm_id': realm_id,
             'state': 'connected',
@@ -125,3 +125,6 @@ class QboTestMixin:
             'access_token_expires_at': now + timedelta(seconds=tokens['expires_in']),
             'refresh_token_expires_at': now + timedelta(seconds=tokens['x_refresh_token_expires_in']),
         })
+        # What Connect reads: the company's country, currency and preferences.
+        connection.action_test_connection()
+        return connection
