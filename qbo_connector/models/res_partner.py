@@ -160,7 +160,8 @@ class ResPartner(models.Model):
         vat = ''.join(ch for ch in (self.vat or '') if ch.isalnum()).upper()
         for field in ('PrimaryTaxIdentifier', 'BusinessNumber'):
             theirs = ''.join(ch for ch in (customer.get(field) or '') if ch.isalnum()).upper()
-            if vat and theirs and (theirs == vat or (theirs.lstrip('X') == theirs[-4:] and vat.endswith(theirs[-4:]))):
+            masked = len(theirs) > 4 and set(theirs[:-4]) == {'X'}
+            if vat and theirs and (theirs == vat or (masked and vat.endswith(theirs[-4:]))):
                 return True
         return False
 
