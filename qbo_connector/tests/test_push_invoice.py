@@ -1,0 +1,244 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import tagged
+
+from .common import US_REALM, QboTestMixin
+
+
+class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
+    """A US company connected to the emulator's Sandbox Company US, with an 8 % sales tax
+    (California's rate there) and products whose taxes it uses."""
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country('us')
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._qbo_setup_emulator()
+        cls.registry_enter_test_mode_cls()
+        cls.company = cls.company_data['company']
+        cls.tax_8 = cls.env['account.tax'].create({
+            'name': 'California 8%', 'amount': 8.0, 'amount_type': 'percent', 'type_tax_use': 'sale',
+            'company_id': cls.company.id,
+        })
+        cls.product_a.write({'taxes_id': [Command.set(cls.tax_8.ids)], 'default_code': 'QBO-A'})
+        cls.product_b.write({'taxes_id': [Command.set(cls.tax_8.ids)], 'default_code': 'QBO-B'})
+        cls.partner_a.write({'email': 'partner.a@example.com'})
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        self.connection = self._qbo_connect(self.env, self.company, US_REALM)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _invoice(self, post=True, **values):
+        values.setdefault('invoice_line_ids', [
+            self._prepare_invoice_line(product_id=self.product_a, quantity=2, price_unit=100.0),
+            self._prepare_invoice_line(product_id=self.product_b, quantity=1, price_unit=55.5),
+        ])
+        return self._create_invoice(post=post, **values)
+
+    def _run_queue(self):
+        """What the scheduled action does, in a cursor of its own (as the cron has)."""
+        self.env.flush_all()
+        with self.registry.cursor() as cr:
+            processed = self.env(cr=cr)['qbo.sync.job']._cron_process_jobs()
+        self.env.invalidate_all()
+        return processed
+
+    def _jobs(self, record):
+        return self.env['qbo.sync.job'].sudo().search([('res_model', '=', record._name), ('res_id', '=', record.id)])
+
+    def _qbo(self, entity):
+        return self.emu._call('GET', f'{US_REALM}/{entity}')['objects']
+
+    def _qbo_doc(self, entity, doc_number):
+        found = [o for o in self._qbo(entity) if o.get('DocNumber') == doc_number]
+        self.assertLessEqual(len(found), 1, f'{entity} {doc_number} exists {len(found)} times in QuickBooks')
+        return found[0] if found else None
+
+    def _api_requests(self):
+        return [r for r in self.emu.requests_log()['requests'] if r.get('realm') == US_REALM and '/v3/' in r['path']]
+
+    def _assert_books_agree(self, move, qbo_doc):
+        self.assertAlmostEqual(float(qbo_doc['TotalAmt']), move.amount_total, places=2)
+        self.assertAlmostEqual(float(qbo_doc.get('TxnTaxDetail', {}).get('TotalTax', 0)), move.amount_tax, places=2)
+        self.assertAlmostEqual(float(qbo_doc['Balance']), move.amount_residual, places=2)
+
+
+@tagged('post_install', '-at_install')
+class TestPushInvoice(QboPushCommon):
+
+    def test_post_queues_and_the_queue_pushes(self):
+        before = len(self.emu.requests_log()['requests'])
+        invoice = self._invoice()
+        # Posting wrote a job and did not talk to QuickBooks.
+        self.assertEqual(len(self.emu.requests_log()['requests']), before)
+        job = self._jobs(invoice)
+        self.assertEqual((job.state, job.operation), ('pending', 'push'))
+        self.assertEqual(invoice.qbo_sync_state, 'pending')
+        self.assertEqual(len(job.request_id), 20)
+
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(qbo_invoice['Id'], invoice.qbo_id)
+        self._assert_books_agree(invoice, qbo_invoice)
+        self.assertIn(invoice._qbo_reference(), qbo_invoice['PrivateNote'])
+        self.assertEqual(str(qbo_invoice['DueDate']), str(invoice.invoice_date_due))
+        customer = [c for c in self._qbo('Customer') if c['Id'] == qbo_invoice['CustomerRef']['value']][0]
+        self.assertEqual(customer['DisplayName'], self.partner_a.name)
+        skus = {line['SalesItemLineDetail']['ItemRef']['value'] for line in qbo_invoice['Line']
+                if line.get('DetailType') == 'SalesItemLineDetail'}
+        items = {i['Id']: i for i in self._qbo('Item')}
+        self.assertEqual({items[i].get('Sku') for i in skus}, {'QBO-A', 'QBO-B'})
+        self.assertTrue(invoice.qbo_url.endswith(f'/invoice?txnId={invoice.qbo_id}'))
+
+    def test_steady_state_one_request_per_invoice(self):
+        self._invoice()
+        self._run_queue()
+        invoices = [self._invoice() for _ in range(3)]
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(len(self._api_requests()) - before, 3, 'customer, items and tax already mapped')
+        for invoice in invoices:
+            self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+
+    def test_reset_and_repost_updates(self):
+        invoice = self._invoice()
+        self._run_queue()
+        qbo_id = invoice.qbo_id
+        invoice.button_draft()
+        invoice.invoice_line_ids[0].price_unit = 150.0
+        invoice.action_post()
+        self._run_queue()
+        self.assertEqual(invoice.qbo_id, qbo_id)
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(qbo_invoice['Id'], qbo_id)
+        self._assert_books_agree(invoice, qbo_invoice)
+
+    def test_cancel_voids(self):
+        invoice = self._invoice()
+        self._run_queue()
+        invoice.button_draft()
+        invoice.button_cancel()
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(float(qbo_invoice['TotalAmt']), 0.0)
+        self.assertEqual(float(qbo_invoice['Balance']), 0.0)
+        self.assertEqual(self._jobs(invoice).filtered(lambda j: j.operation == 'void').state, 'done')
+
+    def test_credit_note(self):
+        refund = self._invoice(move_type='out_refund')
+        self._run_queue()
+        memo = self._qbo_doc('CreditMemo', refund.name)
+        self.assertAlmostEqual(float(memo['TotalAmt']), refund.amount_total, places=2)
+        self.assertAlmostEqual(float(memo['RemainingCredit']), refund.amount_residual, places=2)
+
+    def test_doc_number_too_long_fails_clearly_and_others_carry_on(self):
+        good = self._invoice()
+        bad = self._invoice(post=False)
+        bad.name = 'INV/2026/A-NUMBER-FAR-TOO-LONG-1'
+        bad.action_post()
+        self._run_queue()
+        self.assertEqual(bad.qbo_sync_state, 'failed')
+        self.assertIn('21', bad.qbo_sync_error)
+        self.assertIn('prefix', bad.qbo_sync_error)
+        self.assertTrue(bad.message_ids.filtered(lambda m: 'QuickBooks refused' in str(m.body)))
+        self.assertEqual(self._jobs(bad).state, 'failed')
+        self.assertEqual(good.qbo_sync_state, 'synced')
+        self.assertFalse([i for i in self._qbo('Invoice') if i.get('DocNumber') == bad.name])
+        # Fixed and posted again: it goes.
+        bad.button_draft()
+        bad.name = 'INV/2026/99001'
+        bad.action_post()
+        self._run_queue()
+        self.assertEqual(bad.qbo_sync_state, 'synced')
+        self._assert_books_agree(bad, self._qbo_doc('Invoice', 'INV/2026/99001'))
+
+    def test_throttled_then_retried(self):
+        invoice = self._invoice()
+        self._run_queue()  # master data mapped
+        second = self._invoice()
+        self.emu._call('POST', 'faults', json={'kind': '429', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(second)
+        self.assertEqual(job.state, 'pending')
+        self.assertEqual(job.error_code, '3001')
+        self.assertGreater(job.next_attempt_at, fields.Datetime.now() + timedelta(seconds=30))
+        self.assertEqual(second.qbo_sync_state, 'pending')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertTrue(self._qbo_doc('Invoice', second.name))
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))
+
+    def test_performed_then_dropped_is_not_duplicated(self):
+        self._run_queue()
+        invoice = self._invoice()
+        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual(job.state, 'pending')
+        self.assertTrue(job.outcome_unknown)
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name), 'QuickBooks did create it')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)  # asserts there is exactly one
+        self.assertEqual(invoice.qbo_id, qbo_invoice['Id'])
+
+    def test_server_errors_retry_without_duplicates(self):
+        invoice = self._invoice()
+        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual(job.state, 'pending')
+        job.next_attempt_at = fields.Datetime.now()
+        self.emu._call('POST', 'faults', json={'kind': 'reset', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))
+        self.assertEqual(job.attempts, 3)
+
+    def test_manual_mode_and_start_date(self):
+        self.connection.sync_mode = 'manual'
+        invoice = self._invoice()
+        self.assertFalse(self._jobs(invoice))
+        invoice.action_qbo_push()
+        self.assertEqual(self._jobs(invoice).state, 'pending')
+        self.connection.write({'sync_mode': 'automatic', 'sync_start_date': fields.Date.today() + timedelta(days=1)})
+        early = self._invoice()
+        self.assertFalse(self._jobs(early))
+
+    def test_enqueue_cost_does_not_grow_with_lines(self):
+        def invoice_with(n):
+            return self._invoice(post=False, invoice_line_ids=[
+                self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0 + i) for i in range(n)])
+
+        def queries_to_enqueue(invoice):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            invoice._qbo_enqueue('push')
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        self.connection.sync_mode = 'manual'  # posted without queueing, to measure the queueing alone
+        warm, small, large = invoice_with(1), invoice_with(1), invoice_with(40)
+        (warm + small + large).action_post()
+        self.connection.sync_mode = 'automatic'
+        queries_to_enqueue(warm)  # fills the per-process caches (xml ids, defaults)
+        self.assertEqual(queries_to_enqueue(small), queries_to_enqueue(large))
+        self.assertEqual(len(self._jobs(large)), 1)
+
+    def test_no_duplicate_pending_job(self):
+        invoice = self._invoice()
+        job = self._jobs(invoice)
+        invoice.action_qbo_push()
+        self.assertEqual(self._jobs(invoice), job)
