@@ -1,0 +1,5 @@
+from odoo import models
+
+
+class AccountPayment(models.Model):
+    _inherit = 'account.payment'

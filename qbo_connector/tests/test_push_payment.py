@@ -1,0 +1,1 @@
+"""Customer payments and refunds pushed to QuickBooks (see the payments work in progress)."""

@@ -1,0 +1,1 @@
+from . import qbo_books_check
