@@ -27,10 +27,9 @@ class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
         self.connection, self.client = self._qbo_connected(self.company, US_REALM)
 
     def _qbo_connected(self, company, realm):
-        """A connection whose QuickBooks company facts (country, currency, multicurrency)
-        were read the way the Settings' Test Connection reads them."""
+        """A connection (with the QuickBooks company's country, currency and multicurrency
+        read as Connect reads them) and its client."""
         connection = self._qbo_connect(self.env, company, realm)
-        connection.action_test_connection()
         return connection, connection._qbo_client()
 
     def _other_company(self, name, country='us', currency='USD'):
