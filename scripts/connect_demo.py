@@ -43,4 +43,17 @@ else:
     checked = env['qbo.connection']._qbo_check_oauth_state(callback['state'][0])
     checked.with_user(admin)._qbo_exchange_code(callback['code'][0], callback['realmId'][0])
     print(f'qbo: {company.name} connected to {checked.qbo_company_name} (realm {checked.realm_id})')
+
+# The demo company charges 15 % sales tax; Sandbox Company US has no such rate. Create it in
+# QuickBooks (as its bookkeeper would), so that taxed demo invoices map by rate.
+connection = env['qbo.connection']._qbo_for_company(company)
+rates = {company.account_sale_tax_id.amount} - {0.0}
+client = connection._qbo_client()
+known = {float(r.get('RateValue') or 0) for r in client.query('SELECT * FROM TaxRate')}
+agencies = client.query('SELECT * FROM TaxAgency')
+for rate in rates - known:
+    name = f'Odoo demo {rate:g}%'
+    client.create_tax_code({'TaxCode': name, 'TaxRateDetails': [{
+        'TaxRateName': name, 'RateValue': str(rate), 'TaxAgencyId': agencies[0]['Id'], 'TaxApplicableOn': 'Sales'}]})
+    print(f'qbo: created the tax code {name} in QuickBooks')
 env.cr.commit()

@@ -381,6 +381,12 @@ class QboClient:
         if not self.connection.synced_realm_id:
             self.connection._qbo_bind_realm()
 
+    def create_tax_code(self, values):
+        """POST taxservice/taxcode: the only way to create a TaxCode (with its TaxRates)."""
+        result = self._call('the new tax code', 'misc_operation', 'taxservice/taxcode', json.dumps(values))
+        self._wrote()
+        return result
+
     def company_info(self):
         result = self._call('reading the company information', 'get', self._url(f'companyinfo/{self.realm_id}'))
         return result['CompanyInfo']
