@@ -1,18 +1,286 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..exceptions import QboError
+from ..models.account_move import ENTITY_BY_MOVE_TYPE
+
+# QuickBooks answers at most 1000 rows per query page.
+QUERY_PAGE = 1000
+KIND_BY_ENTITY = {'Invoice': 'invoice', 'CreditMemo': 'credit_note'}
+# A credit memo's open amount is its RemainingCredit (QuickBooks mirrors it in Balance).
+BALANCE_KEY = {'Invoice': 'Balance', 'CreditMemo': 'RemainingCredit'}
+HOME_CUSTOMER = 'Customer'
+FOREIGN_CUSTOMER_PREFIX = 'Customer:'
+
+KINDS = [('invoice', 'Invoice'), ('credit_note', 'Credit Note'), ('customer', 'Customer'), ('missing', 'Missing')]
+COMPARED = [
+    ('total', 'Total'), ('tax', 'Tax'), ('balance', 'Balance'), ('receivable', 'Receivable'), ('exists', 'Exists'),
+]
 
 
 class QboBooksCheck(models.TransientModel):
-    """Compares what QuickBooks holds with what Odoo holds, for one connection."""
+    """Compares what QuickBooks holds with what Odoo holds, for one connection (invariant 5:
+    the books agree). Read-only on both sides: it reports, the user decides."""
 
     _name = 'qbo.books.check'
     _description = 'QuickBooks Online Books Check'
+    _rec_name = 'connection_id'
 
     connection_id = fields.Many2one('qbo.connection', required=True, ondelete='cascade')
-    line_ids = fields.One2many('qbo.books.check.line', 'check_id')
+    company_id = fields.Many2one(related='connection_id.company_id')
+    run_date = fields.Datetime(string='Checked On', readonly=True)
+    line_ids = fields.One2many('qbo.books.check.line', 'check_id', string='Differences', readonly=True)
+    document_count = fields.Integer(string='Documents Checked', readonly=True)
+    customer_count = fields.Integer(string='Customers Checked', readonly=True)
+    difference_count = fields.Integer(string='Differences Found', compute='_compute_difference_count')
+
+    @api.depends('line_ids')
+    def _compute_difference_count(self):
+        for check in self:
+            check.difference_count = len(check.line_ids)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_run(self):
+        """Compare now and show the differences on this check's form."""
+        self.ensure_one()
+        try:
+            result = self._qbo_compare(self.connection_id)
+        except QboError as exc:
+            raise UserError(self.env._('The books could not be checked: %(error)s', error=exc.message)) from exc
+        self.line_ids.unlink()
+        lines = self.env['qbo.books.check.line']
+        self.write({
+            'run_date': fields.Datetime.now(),
+            'document_count': result['document_count'],
+            'customer_count': result['customer_count'],
+            'line_ids': [fields.Command.create(lines._qbo_values(d)) for d in result['differences']],
+        })
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._('Books Check'),
+            'res_model': self._name,
+            'res_id': self.id,
+            'view_mode': 'form',
+            'target': 'current',
+        }
+
+    @api.model
+    def _qbo_run_for(self, connection):
+        """The connection form's "Check the Books": a new check, run at once."""
+        connection.ensure_one()
+        return self.create({'connection_id': connection.id}).action_run()
+
+    # ------------------------------------------------------------------
+    # The comparison
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_differences(self, connection):
+        """Every disagreement between Odoo and QuickBooks for ``connection``, as dicts:
+        ``{'kind': 'invoice'|'credit_note'|'customer'|'missing', 'record': <Odoo record>,
+        'qbo_entity', 'qbo_id', 'field': 'total'|'tax'|'balance'|'receivable'|'exists',
+        'odoo': float, 'qbo': float, 'currency': <res.currency of both amounts>}``.
+        For 'missing' (``field`` 'exists') the amounts say which side has the object: 1.0
+        where it exists, 0.0 where it does not."""
+        return self._qbo_compare(connection)['differences']
+
+    @api.model
+    def _qbo_compare(self, connection):
+        """The differences and how much was looked at.
+
+        QuickBooks is read entity by entity, a page of 1000 at a time, so the number of
+        requests grows with the size of the QuickBooks company in thousands, never with
+        the number of documents one by one."""
+        connection.ensure_one()
+        # The mappings are the connector's bookkeeping, read for whoever may see the
+        # connection (companies are walls); the moves and partners are read with the
+        # caller's own rights.
+        connection.check_access('read')
+        client = connection._qbo_client()
+        mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)])
+        doc_mappings = mappings.filtered(lambda m: m.res_model == 'account.move' and m.qbo_entity in KIND_BY_ENTITY)
+        customer_mappings = mappings.filtered(lambda m: m.res_model == 'res.partner' and (
+            m.qbo_entity == HOME_CUSTOMER or m.qbo_entity.startswith(FOREIGN_CUSTOMER_PREFIX)))
+        differences = self._qbo_document_differences(client, doc_mappings)
+        differences += self._qbo_customer_differences(client, connection, customer_mappings)
+        return {
+            'differences': differences,
+            'document_count': len(doc_mappings),
+            'customer_count': len(customer_mappings),
+        }
+
+    @api.model
+    def _qbo_fetch_all(self, client, entity, where=''):
+        """Every object of ``entity`` in QuickBooks, by Id, read page by page (ordered by Id
+        so that a document created meanwhile cannot shift a page)."""
+        found = {}
+        start = 1
+        while True:
+            page = client.query(
+                f'SELECT * FROM {entity}{where} ORDERBY Id STARTPOSITION {start} MAXRESULTS {QUERY_PAGE}')
+            found.update((str(obj['Id']), obj) for obj in page)
+            if len(page) < QUERY_PAGE:
+                return found
+            start += QUERY_PAGE
+
+    @api.model
+    def _qbo_document_differences(self, client, doc_mappings):
+        """Each mapped invoice and credit note: TotalAmt, TxnTaxDetail.TotalTax and Balance
+        (RemainingCredit for a credit memo) against amount_total, amount_tax and
+        amount_residual, all in the document's currency, compared at its rounding.
+
+        Only a posted document counts in Odoo's books: a cancelled one counts for zero (its
+        QuickBooks twin is voided, all amounts zero), and so does one reset to draft, which
+        QuickBooks keeps open until it is posted again."""
+        differences = []
+        # Iterated, not browsed one by one, so that the moves are read in one batch.
+        moves = {move.id: move for move in self.env['account.move'].browse(doc_mappings.mapped('res_id')).exists()}
+        no_move = self.env['account.move']
+        for entity in KIND_BY_ENTITY:
+            mappings = doc_mappings.filtered(lambda m: m.qbo_entity == entity)
+            if not mappings:
+                continue
+            qbo_docs = self._qbo_fetch_all(client, entity)
+            for mapping in mappings:
+                move = moves.get(mapping.res_id, no_move)
+                doc = qbo_docs.get(mapping.qbo_id)
+                if not move or doc is None:
+                    if move or doc is not None:
+                        # Deleted on one side only: the other still counts it in its books.
+                        differences.append(self._qbo_missing(move, mapping, doc is not None))
+                    continue
+                posted = move.state == 'posted'
+                compared = (
+                    ('total', move.amount_total, doc.get('TotalAmt')),
+                    ('tax', move.amount_tax, (doc.get('TxnTaxDetail') or {}).get('TotalTax')),
+                    ('balance', move.amount_residual, doc.get(BALANCE_KEY[entity], doc.get('Balance'))),
+                )
+                for field, odoo_amount, qbo_amount in compared:
+                    odoo_amount = odoo_amount if posted else 0.0
+                    qbo_amount = float(qbo_amount or 0.0)
+                    if move.currency_id.compare_amounts(odoo_amount, qbo_amount):
+                        differences.append({
+                            'kind': KIND_BY_ENTITY[entity], 'record': move, 'qbo_entity': entity,
+                            'qbo_id': mapping.qbo_id, 'field': field, 'odoo': odoo_amount, 'qbo': qbo_amount,
+                            'currency': move.currency_id,
+                        })
+        return differences
+
+    @api.model
+    def _qbo_customer_differences(self, client, connection, customer_mappings):
+        """Each mapped customer: Odoo's open receivable against QuickBooks' Customer.Balance.
+
+        QuickBooks' Balance of a customer is, in the customer's currency, the open Balance of
+        its invoices, minus the RemainingCredit of its credit memos, minus the UnappliedAmt of
+        its payments (its own documents only: BalanceWithJobs adds the sub-customers', and
+        the connector never maps a sub-customer). Odoo's counterpart is therefore not only
+        the residual of invoices and credit notes but of every open posted receivable
+        journal item of the commercial partner in the company, which also holds the
+        payments not yet matched with an invoice:
+
+        - the ``Customer`` (home currency) customer: the sum of ``amount_residual``, in the
+          company currency, of those items in every currency that has no customer of its own;
+        - a ``Customer:<CUR>`` customer (multicurrency: one QuickBooks customer per
+          currency): the sum of ``amount_residual_currency`` of those items in CUR.
+
+        Documents QuickBooks has and Odoo does not (or the other way round: dated before
+        the start date, not pushed yet, refused) show up here as a receivable difference.
+        """
+        if not customer_mappings:
+            return []
+        company = connection.company_id
+        partners = self.env['res.partner'].browse(customer_mappings.mapped('res_id')).exists()
+        partner_by_id = {partner.id: partner for partner in partners}
+        currency_codes = {m.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX) for m in customer_mappings
+                          if m.qbo_entity != HOME_CUSTOMER}
+        currencies = {c.name: c for c in self.env['res.currency'].with_context(active_test=False).search(
+            [('name', 'in', list(currency_codes))])}
+        own_currency = {(m.res_id, m.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX)) for m in customer_mappings
+                        if m.qbo_entity != HOME_CUSTOMER}
+        receivable = defaultdict(float)
+        groups = self.env['account.move.line']._read_group(
+            [('company_id', '=', company.id), ('parent_state', '=', 'posted'),
+             ('account_id.account_type', '=', 'asset_receivable'),
+             ('partner_id.commercial_partner_id', 'in', partners.ids)],
+            ['partner_id', 'currency_id'], ['amount_residual:sum', 'amount_residual_currency:sum'])
+        for partner, currency, residual, residual_currency in groups:
+            commercial = partner.commercial_partner_id.id
+            if (commercial, currency.name) in own_currency:
+                receivable[commercial, FOREIGN_CUSTOMER_PREFIX + currency.name] += residual_currency
+            else:
+                receivable[commercial, HOME_CUSTOMER] += residual
+
+        customers = self._qbo_fetch_all(client, 'Customer', where=' WHERE Active IN (true, false)')
+        differences = []
+        for mapping in customer_mappings:
+            partner = partner_by_id.get(mapping.res_id, partners.browse())
+            customer = customers.get(mapping.qbo_id)
+            if not partner or customer is None:
+                if partner or customer is not None:
+                    differences.append(self._qbo_missing(partner, mapping, customer is not None))
+                continue
+            currency = company.currency_id
+            if mapping.qbo_entity != HOME_CUSTOMER:
+                currency = currencies.get(mapping.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX), currency)
+            odoo_amount = receivable[partner.id, mapping.qbo_entity]
+            qbo_amount = float(customer.get('Balance') or 0.0)
+            if currency.compare_amounts(odoo_amount, qbo_amount):
+                differences.append({
+                    'kind': 'customer', 'record': partner, 'qbo_entity': mapping.qbo_entity,
+                    'qbo_id': mapping.qbo_id, 'field': 'receivable', 'odoo': odoo_amount, 'qbo': qbo_amount,
+                    'currency': currency,
+                })
+        return differences
+
+    @api.model
+    def _qbo_missing(self, record, mapping, in_qbo):
+        """A mapped object that one side no longer has (deleted in QuickBooks, or in Odoo)."""
+        return {
+            'kind': 'missing', 'record': record, 'qbo_entity': mapping.qbo_entity, 'qbo_id': mapping.qbo_id,
+            'field': 'exists', 'odoo': float(bool(record)), 'qbo': float(in_qbo),
+            'currency': self.env['res.currency'],
+        }
 
 
 class QboBooksCheckLine(models.TransientModel):
     _name = 'qbo.books.check.line'
     _description = 'QuickBooks Online Books Check Difference'
+    _order = 'check_id, id'
 
     check_id = fields.Many2one('qbo.books.check', required=True, ondelete='cascade')
+    kind = fields.Selection(KINDS, required=True)
+    move_id = fields.Many2one('account.move', string='Document', ondelete='cascade')
+    partner_id = fields.Many2one('res.partner', string='Customer', ondelete='cascade')
+    qbo_entity = fields.Char(string='QuickBooks Entity')
+    qbo_id = fields.Char(string='QuickBooks Id')
+    compared = fields.Selection(COMPARED, string='What Differs', required=True)
+    currency_id = fields.Many2one('res.currency')
+    odoo_amount = fields.Monetary(string='In Odoo')
+    qbo_amount = fields.Monetary(string='In QuickBooks')
+    difference = fields.Monetary(string='QuickBooks − Odoo', compute='_compute_difference')
+
+    @api.depends('odoo_amount', 'qbo_amount')
+    def _compute_difference(self):
+        for line in self:
+            line.difference = line.qbo_amount - line.odoo_amount
+
+    @api.model
+    def _qbo_values(self, difference):
+        """A line of the check for one of ``_qbo_differences``' dicts."""
+        record = difference['record']
+        return {
+            'kind': difference['kind'],
+            'move_id': record.id if record._name == 'account.move' else False,
+            'partner_id': record.id if record._name == 'res.partner' else False,
+            'qbo_entity': difference['qbo_entity'],
+            'qbo_id': difference['qbo_id'],
+            'compared': difference['field'],
+            'currency_id': difference['currency'].id,
+            'odoo_amount': difference['odoo'],
+            'qbo_amount': difference['qbo'],
+        }
