@@ -1,1 +1,311 @@
-"""Customer payments and refunds pushed to QuickBooks (see the payments work in progress)."""
+"""Customer payments, refunds and credit-note applications pushed to QuickBooks, once."""
+
+import unittest
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .test_push_invoice import QboPushCommon
+
+
+@tagged('post_install', '-at_install')
+class TestPushPayment(QboPushCommon):
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _pay(self, moves, **values):
+        """What a user does with "Register Payment" on the selected documents."""
+        return self._register_payment(moves, **values)
+
+    def _qbo_by_id(self, entity, qbo_id):
+        found = [o for o in self._qbo(entity) if o['Id'] == qbo_id]
+        self.assertEqual(len(found), 1, f'{entity} {qbo_id} not in QuickBooks')
+        return found[0]
+
+    def _qbo_payments_of(self, record):
+        return [p for p in self._qbo('Payment') if record._qbo_reference() in (p.get('PrivateNote') or '')]
+
+    def _applied(self, qbo_payment):
+        return {(link['TxnType'], link['TxnId']): float(line['Amount'])
+                for line in qbo_payment.get('Line') or [] for link in line['LinkedTxn']}
+
+    def _assert_books_agree(self, *moves, payments=()):
+        """Invariant 5: what QuickBooks shows open is what Odoo has not reconciled."""
+        for move in moves:
+            if move.move_type == 'out_invoice':
+                self.assertAlmostEqual(float(self._qbo_doc('Invoice', move.name)['Balance']), move.amount_residual,
+                                       places=2, msg=f'balance of {move.name}')
+            else:
+                self.assertAlmostEqual(float(self._qbo_doc('CreditMemo', move.name)['RemainingCredit']),
+                                       move.amount_residual, places=2, msg=f'remaining credit of {move.name}')
+        for payment in payments:
+            qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+            self.assertAlmostEqual(float(qbo_payment['TotalAmt']), payment.amount, places=2)
+            unreconciled = abs(sum(payment.move_id.line_ids.filtered(
+                lambda l: l.account_id.account_type == 'asset_receivable').mapped('amount_residual')))
+            self.assertAlmostEqual(float(qbo_payment['UnappliedAmt']), unreconciled, places=2,
+                                   msg=f'unapplied amount of {payment.name}')
+
+    def _account_named(self, name):
+        return [a for a in self._qbo('Account') if a['Name'] == name][0]
+
+    # -- payments ----------------------------------------------------------------
+
+    def test_full_payment(self):
+        invoice = self._invoice()
+        self._run_queue()
+        before = len(self.emu.requests_log()['requests'])
+        payment = self._pay(invoice)
+        # Registering wrote a job and did not talk to QuickBooks.
+        self.assertEqual(len(self.emu.requests_log()['requests']), before)
+        job = self._jobs(payment)
+        self.assertEqual((job.state, job.operation, job.priority), ('pending', 'push', 30))
+        self.assertEqual(payment.qbo_sync_state, 'pending')
+
+        self._run_queue()
+        self.assertEqual((job.state, payment.qbo_sync_state), ('done', 'synced'))
+        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(self._applied(qbo_payment), {('Invoice', qbo_invoice['Id']): invoice.amount_total})
+        self.assertEqual(qbo_payment['CustomerRef']['value'], qbo_invoice['CustomerRef']['value'])
+        self.assertEqual(qbo_payment['PaymentRefNum'], payment.name)
+        self.assertEqual(str(qbo_payment['TxnDate']), str(payment.date))
+        self.assertIn(payment._qbo_reference(), qbo_payment['PrivateNote'])
+        # The journal "Bank" matches no QuickBooks bank account: QuickBooks' Undeposited Funds.
+        self.assertEqual(qbo_payment['DepositToAccountRef']['value'], self._account_named('Undeposited Funds')['Id'])
+        methods = {m['Id']: m['Name'] for m in self._qbo('PaymentMethod')}
+        self.assertEqual(methods[qbo_payment['PaymentMethodRef']['value']], payment.payment_method_line_id.name)
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self._assert_books_agree(invoice, payments=payment)
+
+    def test_partial_payment_then_the_rest(self):
+        invoice = self._invoice()
+        first = self._pay(invoice, amount=100.0)
+        self._run_queue()
+        self.assertEqual(first.qbo_sync_state, 'synced')
+        self._assert_books_agree(invoice, payments=first)
+        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_total - 100.0)
+
+        rest = self._pay(invoice)
+        self._run_queue()
+        self.assertAlmostEqual(rest.amount, invoice.amount_total - 100.0)
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self._assert_books_agree(invoice, payments=first + rest)
+        # The payment method was created once and then answered from the mapping.
+        self.assertEqual(len([m for m in self._qbo('PaymentMethod') if m['Name'] == first.payment_method_line_id.name]), 1)
+
+    def test_one_payment_over_two_invoices(self):
+        invoices = self._invoice() + self._invoice(invoice_line_ids=[
+            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=40.0)])
+        payment = self._pay(invoices)
+        self.assertEqual(len(payment), 1)
+        self._run_queue()
+        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+        self.assertEqual(self._applied(qbo_payment), {
+            ('Invoice', invoice.qbo_id): invoice.amount_total for invoice in invoices})
+        self._assert_books_agree(*invoices, payments=payment)
+
+    def test_two_payments_for_one_invoice_in_one_run(self):
+        invoice = self._invoice()
+        payments = self._pay(invoice, amount=50.0) + self._pay(invoice, amount=70.0)
+        self._run_queue()
+        self.assertEqual(set(payments.mapped('qbo_sync_state')), {'synced'})
+        self._assert_books_agree(invoice, payments=payments)
+        self.assertAlmostEqual(invoice.amount_residual, invoice.amount_total - 120.0)
+
+    def test_payment_reconciled_later_is_applied_again(self):
+        invoice = self._invoice()
+        payment = self.env['account.payment'].create({
+            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
+            'amount': 300.0, 'journal_id': self.company_data['default_journal_bank'].id,
+        })
+        payment.action_post()
+        self._run_queue()
+        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+        self.assertFalse(qbo_payment.get('Line'))
+        self._assert_books_agree(invoice, payments=payment)  # all of it unapplied
+
+        receivable = payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(receivable.id)
+        self.assertEqual(self._jobs(payment).filtered(lambda j: j.state == 'pending').operation, 'push')
+        self._run_queue()
+        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+        self.assertEqual(self._applied(qbo_payment), {('Invoice', invoice.qbo_id): invoice.amount_total})
+        self._assert_books_agree(invoice, payments=payment)
+
+    # -- dependencies -------------------------------------------------------------
+
+    def test_payment_waits_for_its_invoice(self):
+        self._run_queue()
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self.emu._call('POST', 'faults', json={'kind': '429', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(payment)
+        self.assertEqual((job.state, job.error_code), ('pending', 'waiting'))
+        self.assertIn(invoice.name, job.error_message)
+        self.assertFalse(self._qbo_payments_of(payment))
+
+        (self._jobs(invoice) | job).next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual((job.state, payment.qbo_sync_state), ('done', 'synced'))
+        self._assert_books_agree(invoice, payments=payment)
+
+    def test_payment_of_a_refused_invoice_fails_naming_it(self):
+        invoice = self._invoice(post=False)
+        invoice.name = 'INV/2026/A-NUMBER-FAR-TOO-LONG-2'
+        invoice.action_post()
+        payment = self._pay(invoice)
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'failed')
+        self.assertEqual(payment.qbo_sync_state, 'failed')
+        self.assertIn(invoice.name, payment.qbo_sync_error)
+        self.assertTrue(payment.message_ids.filtered(lambda m: invoice.name in str(m.body)))
+        self.assertFalse(self._qbo_payments_of(payment))
+
+    # -- credit notes and refunds ---------------------------------------------------
+
+    def _credit_note(self, price_unit=50.0):
+        return self._invoice(move_type='out_refund', invoice_line_ids=[
+            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=price_unit)])
+
+    def test_credit_note_applied_to_invoice(self):
+        invoice = self._invoice()
+        credit_note = self._credit_note()
+        self._run_queue()
+        credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(credit_line.id)
+        self.assertEqual(credit_note.amount_residual, 0.0)
+        self._run_queue()
+
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        [application] = self._qbo_payments_of(credit_note)
+        self.assertEqual(float(application['TotalAmt']), 0.0)
+        self.assertEqual(self._applied(application), {
+            ('Invoice', invoice.qbo_id): credit_note.amount_total,
+            ('CreditMemo', memo['Id']): credit_note.amount_total,
+        })
+        self.assertEqual(float(application['UnappliedAmt']), 0.0)
+        self._assert_books_agree(invoice, credit_note)
+
+        # The rest paid, then the credit note taken off the invoice again: QuickBooks follows.
+        payment = self._pay(invoice)
+        self._run_queue()
+        self._assert_books_agree(invoice, credit_note, payments=payment)
+        partial = invoice.line_ids.matched_credit_ids.filtered(lambda p: p.credit_move_id.move_id == credit_note)
+        invoice.js_remove_outstanding_partial(partial.id)
+        self._run_queue()
+        self.assertFalse(self._qbo_payments_of(credit_note), 'the application is voided')
+        self._assert_books_agree(invoice, credit_note, payments=payment)
+
+    def test_credit_note_applied_before_its_invoice_reached_quickbooks(self):
+        credit_note = self._credit_note()
+        invoice = self._invoice()
+        credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(credit_line.id)
+        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(credit_note)
+        self.assertEqual((job.state, job.error_code), ('pending', 'waiting'))
+        self.assertFalse(self._qbo_doc('CreditMemo', credit_note.name), 'nothing written while it waits')
+        self._jobs(invoice).next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertEqual(len(self._qbo_payments_of(credit_note)), 1)
+        self._assert_books_agree(invoice, credit_note)
+
+    def test_refund_paid_out(self):
+        credit_note = self._credit_note()
+        journal = self.company_data['default_journal_bank']
+        journal.name = 'Savings'
+        refund = self._pay(credit_note)
+        self.assertEqual((refund.payment_type, refund.partner_type), ('outbound', 'customer'))
+        self._run_queue()
+        self.assertEqual(refund.qbo_sync_state, 'synced')
+        receipt = self._qbo_by_id('RefundReceipt', refund.qbo_id)
+        self.assertAlmostEqual(float(receipt['TotalAmt']), credit_note.amount_total, places=2)
+        self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Savings')['Id'])
+        self.assertEqual(receipt['CustomerRef']['value'], self._qbo_doc('CreditMemo', credit_note.name)['CustomerRef']['value'])
+        self.assertIn(refund._qbo_reference(), receipt['PrivateNote'])
+        # The refund's line books to Accounts Receivable, not to income a second time.
+        items = {i['Id']: i for i in self._qbo('Item')}
+        item = items[receipt['Line'][0]['SalesItemLineDetail']['ItemRef']['value']]
+        self.assertEqual(item['IncomeAccountRef']['value'], self._account_named('Accounts Receivable (A/R)')['Id'])
+
+    @unittest.expectedFailure
+    def test_refund_paid_out_takes_back_the_credit(self):
+        """QuickBooks ties a refund to the credit memo it pays out through Receive Payment, whose
+        lines link the credit memo and the refund; the emulator (like QuickBooks' documented
+        LinkedTxn types) takes only Invoice and CreditMemo links there, so the credit memo keeps
+        its remaining credit while Odoo's credit note is settled. Known gap, see the report."""
+        credit_note = self._credit_note()
+        self._pay(credit_note)
+        self._run_queue()
+        self._assert_books_agree(credit_note)
+
+    # -- cancel, faults, modes -------------------------------------------------------
+
+    def test_cancel_voids_and_restores_the_invoice_balance(self):
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        qbo_id = payment.qbo_id
+        payment.action_cancel()
+        job = self._jobs(payment).filtered(lambda j: j.operation == 'void')
+        self.assertEqual(job.state, 'pending')
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        voided = self._qbo_by_id('Payment', qbo_id)
+        self.assertEqual(float(voided['TotalAmt']), 0.0)
+        self.assertAlmostEqual(invoice.amount_residual, invoice.amount_total)
+        self._assert_books_agree(invoice)
+
+    def test_reset_voids_and_post_again_creates_anew(self):
+        invoice = self._invoice()
+        payment = self._pay(invoice, amount=100.0)
+        self._run_queue()
+        first_id = payment.qbo_id
+        payment.action_draft()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('Payment', first_id)['TotalAmt']), 0.0)
+        payment.action_post()
+        self._run_queue()
+        self.assertNotEqual(payment.qbo_id, first_id)
+        self.assertEqual(len(self._qbo_payments_of(payment)), 1)
+        self.assertAlmostEqual(float(self._qbo_by_id('Payment', payment.qbo_id)['TotalAmt']), 100.0)
+
+    def test_performed_then_dropped_is_not_duplicated(self):
+        invoice = self._invoice()
+        self._run_queue()
+        payment = self._pay(invoice)
+        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(payment)
+        self.assertEqual(job.state, 'pending')
+        self.assertTrue(job.outcome_unknown)
+        self.assertEqual(len(self._qbo_payments_of(payment)), 1, 'QuickBooks did create it')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        [qbo_payment] = self._qbo_payments_of(payment)
+        self.assertEqual(payment.qbo_id, qbo_payment['Id'])
+        self._assert_books_agree(invoice, payments=payment)
+
+    def test_manual_mode_and_vendor_payments(self):
+        self.connection.sync_mode = 'manual'
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self.assertFalse(self._jobs(payment))
+        invoice.action_qbo_push()
+        payment.action_qbo_push()
+        self.assertEqual(self._jobs(payment).state, 'pending')
+        self._run_queue()
+        self._assert_books_agree(invoice, payments=payment)
+
+        self.connection.sync_mode = 'automatic'
+        bill = self._create_invoice(move_type='in_invoice', post=True, invoice_line_ids=[
+            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0)])
+        self.assertFalse(self._jobs(self._pay(bill)), 'vendor payments are not sent')
