@@ -47,6 +47,20 @@ class TestBooksCheck(QboPushCommon):
             self._qbo_customer_balance(invoices[0]),
             sum(invoices.mapped('amount_total')) - refund.amount_total, places=2)
 
+    def test_payments_count_in_the_receivable(self):
+        """QuickBooks takes a payment applied to nothing off the customer's balance; Odoo
+        keeps it as an open receivable journal item of the customer: they agree."""
+        invoice = self._pushed()
+        self._register_payment(invoice, amount=100.0)
+        unapplied = self.env['account.payment'].create({
+            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
+            'amount': 300.0, 'journal_id': self.company_data['default_journal_bank'].id,
+        })
+        unapplied.action_post()
+        self._run_queue()
+        self.assertEqual(self._differences(), [])
+        self.assertAlmostEqual(self._qbo_customer_balance(invoice), invoice.amount_total - 100.0 - 300.0, places=2)
+
     def test_document_changed_in_quickbooks(self):
         invoice, other = self._pushed(2)
         self._pushed(move_type='out_refund')
