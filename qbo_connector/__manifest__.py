@@ -24,6 +24,7 @@ coming back, every call logged and every error explained.
         'views/qbo_sync_log_views.xml',
         'views/qbo_sync_job_views.xml',
         'views/account_move_views.xml',
+        'views/account_payment_views.xml',
         'views/qbo_books_check_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
