@@ -270,12 +270,14 @@ class TestPushPayment(QboPushCommon):
         first_id = payment.qbo_id
         payment.action_draft()
         self._run_queue()
+        # Odoo 19 keeps a draft payment reconciled (the invoice still reads partly paid) while
+        # QuickBooks, holding no draft payments, shows the invoice open until it is posted again.
         self.assertEqual(float(self._qbo_by_id('Payment', first_id)['TotalAmt']), 0.0)
         payment.action_post()
         self._run_queue()
         self.assertNotEqual(payment.qbo_id, first_id)
         self.assertEqual(len(self._qbo_payments_of(payment)), 1)
-        self.assertAlmostEqual(float(self._qbo_by_id('Payment', payment.qbo_id)['TotalAmt']), 100.0)
+        self._assert_books_agree(invoice, payments=payment)
 
     def test_performed_then_dropped_is_not_duplicated(self):
         invoice = self._invoice()
