@@ -61,17 +61,21 @@ class TestBooksCheck(QboPushCommon):
         self.assertEqual(self._differences(), [])
         self.assertAlmostEqual(self._qbo_customer_balance(invoice), invoice.amount_total - 100.0 - 300.0, places=2)
 
-    def test_document_changed_in_quickbooks(self):
-        invoice, other = self._pushed(2)
-        self._pushed(move_type='out_refund')
+    def _raise_first_line_in_quickbooks(self, invoice):
+        """Someone in QuickBooks changes the first line from 2 x 100.00 to 2 x 150.00: the
+        default invoice's 255.50 + 8 % = 275.94 becomes 355.50 + 8 % = 383.94."""
         client = self.connection._qbo_client()
         qbo_invoice = client.read('Invoice', invoice.qbo_id)
         lines = [line for line in qbo_invoice['Line'] if line['DetailType'] == 'SalesItemLineDetail']
-        # 2 x 100.00 becomes 2 x 150.00 behind Odoo's back: 255.50 + 8 % = 275.94 becomes 383.94.
         lines[0]['SalesItemLineDetail']['UnitPrice'] = 150.0
         lines[0]['Amount'] = 300.0
         client.update('Invoice', {'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken'], 'Line': lines},
                       sparse=True)
+
+    def test_document_changed_in_quickbooks(self):
+        invoice, other = self._pushed(2)
+        self._pushed(move_type='out_refund')
+        self._raise_first_line_in_quickbooks(invoice)
         receivable_before = self._qbo_customer_balance(other)
 
         differences = self._differences()
@@ -90,6 +94,27 @@ class TestBooksCheck(QboPushCommon):
         self.assertEqual((receivable['kind'], receivable['record']), ('customer', self.partner_a))
         self.assertAlmostEqual(receivable['qbo'], receivable_before, places=2)
         self.assertAlmostEqual(receivable['qbo'] - receivable['odoo'], 108.0, places=2)
+
+    def test_foreign_currency_customer_compared_in_its_currency(self):
+        """With multicurrency, a customer's euro documents go to its euro customer, whose
+        Balance QuickBooks keeps in euros: compared with Odoo's receivable in euros."""
+        realm = self.emu.add_company(template='us', multicurrency=True)['realm_id']
+        self.connection.sudo().unlink()
+        self.connection = self._qbo_connect(self.env, self.company, realm)
+        eur = self.setup_other_currency('EUR')
+        self._pushed()
+        eur_invoice, _other = self._pushed(2, currency_id=eur.id)
+        self.assertNotEqual(eur_invoice.amount_total, eur_invoice.amount_total_signed)
+        result = self.env['qbo.books.check']._qbo_compare(self.connection)
+        self.assertEqual((result['differences'], result['document_count'], result['customer_count']), ([], 3, 2))
+
+        self._raise_first_line_in_quickbooks(eur_invoice)
+        receivable = [d for d in self._differences() if d['field'] == 'receivable']
+        self.assertEqual(len(receivable), 1)
+        self.assertEqual((receivable[0]['record'], receivable[0]['qbo_entity'], receivable[0]['currency']),
+                         (self.partner_a, 'Customer:EUR', eur))
+        self.assertAlmostEqual(receivable[0]['odoo'], 2 * eur_invoice.amount_total, places=2)
+        self.assertAlmostEqual(receivable[0]['qbo'] - receivable[0]['odoo'], 108.0, places=2)
 
     def test_document_deleted_in_quickbooks(self):
         invoice, _other = self._pushed(2)
