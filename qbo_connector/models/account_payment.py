@@ -217,8 +217,7 @@ class AccountPayment(models.Model):
         ], order='id desc', limit=1)
         if job.state in ('pending', 'in_progress'):
             raise QboRetryableError('waiting', self.env._(
-                '%(document)s is not in QuickBooks yet; this payment is sent once it is.', document=move.display_name),
-                retry_after=60)
+                '%(document)s is not in QuickBooks yet; this payment is sent once it is.', document=move.display_name))
         if job.state == 'failed':
             raise QboValidationError('dependency', self.env._(
                 'QuickBooks refused %(document)s, which this payment settles: correct it and send it again, '
@@ -235,7 +234,7 @@ class AccountPayment(models.Model):
             'DepositToAccountRef': self._qbo_bank_account_ref(connection, client, refund=True),
             'Line': [{
                 'DetailType': 'SalesItemLineDetail', 'Amount': self.amount,
-                'Description': self.memo or self.name, 'SalesItemLineDetail': detail,
+                'Description': (self.memo or self.name or '')[:4000], 'SalesItemLineDetail': detail,
             }],
         }
         if connection.qbo_country_code == 'US':
