@@ -198,6 +198,22 @@ class TestPushPayment(QboPushCommon):
         self.assertFalse(self._qbo_payments_of(credit_note), 'the application is voided')
         self._assert_books_agree(invoice, credit_note, payments=payment)
 
+    def test_invoice_and_credit_note_paid_together(self):
+        """Register Payment on an invoice and a credit note at once: Odoo settles the invoice
+        with the credit note and the payment of the difference; QuickBooks gets the credit
+        applied by a Payment of 0 and the payment of the difference."""
+        invoice = self._invoice()
+        credit_note = self._credit_note()
+        payment = self._pay(invoice + credit_note)
+        self.assertAlmostEqual(payment.amount, invoice.amount_total - credit_note.amount_total)
+        self._run_queue()
+        self.assertEqual((invoice.amount_residual, credit_note.amount_residual), (0.0, 0.0))
+        [application] = self._qbo_payments_of(credit_note)
+        self.assertEqual(float(application['TotalAmt']), 0.0)
+        self.assertEqual(self._applied(self._qbo_by_id('Payment', payment.qbo_id)),
+                         {('Invoice', invoice.qbo_id): payment.amount})
+        self._assert_books_agree(invoice, credit_note, payments=payment)
+
     def test_credit_note_applied_before_its_invoice_reached_quickbooks(self):
         credit_note = self._credit_note()
         invoice = self._invoice()
