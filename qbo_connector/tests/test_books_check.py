@@ -135,11 +135,17 @@ class TestBooksCheck(QboPushCommon):
         self.assertAlmostEqual(receivable[0]['odoo'] - receivable[0]['qbo'], invoice.amount_total, places=2)
         self.assertEqual(len(differences), 2)
 
-    def test_cancelled_document_agrees_with_its_void(self):
-        invoice, _other = self._pushed(2)
-        invoice.button_draft()
-        invoice.button_cancel()
+    def test_cancelled_documents_and_inactive_customer_agree(self):
+        invoices = self._pushed(2)
+        for invoice in invoices:
+            invoice.button_draft()
+            invoice.button_cancel()
         self._run_queue()
+        self.assertEqual(self._differences(), [])
+        # Owed nothing, the customer is made inactive in QuickBooks: still there, not missing.
+        client = self.connection._qbo_client()
+        customer = client.read('Customer', client.read('Invoice', invoices[0].qbo_id)['CustomerRef']['value'])
+        client.update('Customer', {'Id': customer['Id'], 'SyncToken': customer['SyncToken'], 'Active': False})
         self.assertEqual(self._differences(), [])
 
     def test_check_the_books_from_the_connection(self):

@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import QboError
-from ..models.account_move import ENTITY_BY_MOVE_TYPE
 
 # QuickBooks answers at most 1000 rows per query page.
 QUERY_PAGE = 1000
@@ -115,9 +114,10 @@ class QboBooksCheck(models.TransientModel):
         }
 
     @api.model
-    def _qbo_fetch_all(self, client, entity, where=''):
-        """Every object of ``entity`` in QuickBooks, by Id, read page by page (ordered by Id
-        so that a document created meanwhile cannot shift a page)."""
+    def _qbo_fetch_all(self, client, entity, condition=None):
+        """Every object of ``entity`` in QuickBooks (matching ``condition``), by Id, read
+        page by page (ordered by Id so that a document created meanwhile cannot shift a page)."""
+        where = f' WHERE {condition}' if condition else ''
         found = {}
         start = 1
         while True:
@@ -215,7 +215,9 @@ class QboBooksCheck(models.TransientModel):
             else:
                 receivable[commercial, HOME_CUSTOMER] += residual
 
-        customers = self._qbo_fetch_all(client, 'Customer', where=' WHERE Active IN (true, false)')
+        # Name lists answer active objects only unless asked; a customer made inactive in
+        # QuickBooks is still in its books, not missing.
+        customers = self._qbo_fetch_all(client, 'Customer', 'Active IN (true, false)')
         differences = []
         for mapping in customer_mappings:
             partner = partner_by_id.get(mapping.res_id, partners.browse())
