@@ -2,7 +2,7 @@
 
 import unittest
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 
 from .test_push_invoice import QboPushCommon
@@ -47,7 +47,7 @@ class TestPushPayment(QboPushCommon):
                                    msg=f'unapplied amount of {payment.name}')
 
     def _account_named(self, name):
-        return [a for a in self._qbo('Account') if a['Name'] == name][0]
+        return next(a for a in self._qbo('Account') if a['Name'] == name)
 
     # -- payments ----------------------------------------------------------------
 
@@ -104,6 +104,22 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(self._applied(qbo_payment), {
             ('Invoice', invoice.qbo_id): invoice.amount_total for invoice in invoices})
         self._assert_books_agree(*invoices, payments=payment)
+
+    def test_journal_named_like_a_quickbooks_bank_account(self):
+        """Money received in the journal "Checking" is deposited to QuickBooks' Checking
+        account; matched once, then one request per payment."""
+        self.company_data['default_journal_bank'].name = 'Checking'
+        invoice = self._invoice()
+        payment = self._pay(invoice, amount=10.0)
+        self._run_queue()
+        checking = self._account_named('Checking')['Id']
+        self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['DepositToAccountRef']['value'], checking)
+        second = self._pay(invoice, amount=20.0)
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(len(self._api_requests()) - before, 1, 'customer, method and account already mapped')
+        self.assertEqual(self._qbo_by_id('Payment', second.qbo_id)['DepositToAccountRef']['value'], checking)
+        self._assert_books_agree(invoice, payments=payment + second)
 
     def test_two_payments_for_one_invoice_in_one_run(self):
         invoice = self._invoice()
@@ -213,6 +229,24 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(self._applied(self._qbo_by_id('Payment', payment.qbo_id)),
                          {('Invoice', invoice.qbo_id): payment.amount})
         self._assert_books_agree(invoice, credit_note, payments=payment)
+
+    def test_applied_credit_note_cancelled(self):
+        """Cancelling a credit note applied to an invoice: its application is taken back
+        before its CreditMemo is voided (QuickBooks refuses to void a credit memo in use)."""
+        invoice = self._invoice()
+        credit_note = self._credit_note()
+        credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(credit_line.id)
+        self._run_queue()
+        self._assert_books_agree(invoice, credit_note)
+        credit_note.button_draft()
+        credit_note.button_cancel()
+        self._run_queue()
+        self.assertEqual(set(self._jobs(credit_note).mapped('state')), {'done'})
+        self.assertFalse(self._qbo_payments_of(credit_note))
+        self.assertEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['TotalAmt']), 0.0, 'voided')
+        self.assertAlmostEqual(invoice.amount_residual, invoice.amount_total)
+        self._assert_books_agree(invoice)
 
     def test_credit_note_applied_before_its_invoice_reached_quickbooks(self):
         credit_note = self._credit_note()
