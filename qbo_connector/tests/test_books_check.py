@@ -3,6 +3,7 @@
 import json
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
 from ..wizards import qbo_books_check
@@ -95,6 +96,13 @@ class TestBooksCheck(QboPushCommon):
         self.assertAlmostEqual(receivable['qbo'], receivable_before, places=2)
         self.assertAlmostEqual(receivable['qbo'] - receivable['odoo'], 108.0, places=2)
 
+    def _delete_in_quickbooks(self, invoice):
+        """The connector never deletes: someone in QuickBooks does, through its API."""
+        client = self.connection._qbo_client()
+        qbo_invoice = client.read('Invoice', invoice.qbo_id)
+        client._call('deleting the invoice', 'delete_object', 'Invoice',
+                     json.dumps({'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken']}))
+
     def test_foreign_currency_customer_compared_in_its_currency(self):
         """With multicurrency, a customer's euro documents go to its euro customer, whose
         Balance QuickBooks keeps in euros: compared with Odoo's receivable in euros."""
@@ -118,11 +126,7 @@ class TestBooksCheck(QboPushCommon):
 
     def test_document_deleted_in_quickbooks(self):
         invoice, _other = self._pushed(2)
-        client = self.connection._qbo_client()
-        qbo_invoice = client.read('Invoice', invoice.qbo_id)
-        # The connector never deletes; someone in QuickBooks did, through its API.
-        client._call('deleting the invoice', 'delete_object', 'Invoice',
-                     json.dumps({'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken']}))
+        self._delete_in_quickbooks(invoice)
         differences = self._differences()
         missing = [d for d in differences if d['kind'] == 'missing']
         self.assertEqual(len(missing), 1)
@@ -152,13 +156,13 @@ class TestBooksCheck(QboPushCommon):
         """A QuickBooks user with invoicing rights clicks Check the Books and sees the line."""
         invoice, _other = self._pushed(2)
         user = self.checker
-        client = self.connection._qbo_client()
-        qbo_invoice = client.read('Invoice', invoice.qbo_id)
-        client._call('deleting the invoice', 'delete_object', 'Invoice',
-                     json.dumps({'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken']}))
+        self._delete_in_quickbooks(invoice)
 
         connection = self.connection.with_user(user)
-        action = self.env.ref('qbo_connector.action_qbo_books_check_run').with_user(user).with_context(
+        server_action = self.env.ref('qbo_connector.action_qbo_books_check_run')
+        arch = connection.get_views([(False, 'form')])['views']['form']['arch']
+        self.assertIn(f'name="{server_action.id}"', arch, 'the button is on the connection form')
+        action = server_action.with_user(user).with_context(
             active_model='qbo.connection', active_id=connection.id, active_ids=connection.ids).run()
         self.assertEqual((action['res_model'], action['view_mode']), ('qbo.books.check', 'form'))
         check = self.env['qbo.books.check'].with_user(user).browse(action['res_id'])
@@ -179,6 +183,10 @@ class TestBooksCheck(QboPushCommon):
         check.action_run()
         self.assertFalse(check.line_ids)
         self.assertEqual(check.document_count, 2)
+        # Not connected any more: said in words, not as a traceback.
+        self.connection.sudo().state = 'disconnected'
+        with self.assertRaisesRegex(UserError, 'not connected to QuickBooks'):
+            check.action_run()
 
     def test_requests_do_not_grow_with_documents(self):
         def requests_to_check():
