@@ -346,6 +346,43 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(payment.qbo_id, qbo_payment['Id'])
         self._assert_books_agree(invoice, payments=payment)
 
+    def test_credit_application_performed_then_dropped_is_not_duplicated(self):
+        """The answer to the application's Payment is lost after QuickBooks wrote it, in the
+        attempt that also created the CreditMemo: the retry finds both instead of writing
+        them again."""
+        invoice = self._invoice()
+        self._run_queue()
+        credit_note = self._credit_note()
+        credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(credit_line.id)
+        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(credit_note)
+        self.assertEqual(job.state, 'pending')
+        self.assertTrue(job.outcome_unknown)
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        memo = self._qbo_doc('CreditMemo', credit_note.name)  # asserts there is exactly one
+        self.assertEqual(credit_note.qbo_id, memo['Id'])
+        self.assertEqual(len(self._qbo_payments_of(credit_note)), 1)
+        self._assert_books_agree(invoice, credit_note)
+
+    def test_refund_performed_then_dropped_is_not_duplicated(self):
+        credit_note = self._credit_note()
+        self._run_queue()
+        refund = self._pay(credit_note)
+        self.emu._call('POST', 'faults', json={
+            'kind': 'drop_after_commit', 'count': 1, 'entity': 'RefundReceipt', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(refund)
+        self.assertTrue(job.outcome_unknown)
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        receipts = [r for r in self._qbo('RefundReceipt') if refund._qbo_reference() in (r.get('PrivateNote') or '')]
+        self.assertEqual([r['Id'] for r in receipts], [refund.qbo_id])
+
     def test_manual_mode_and_vendor_payments(self):
         self.connection.sync_mode = 'manual'
         invoice = self._invoice()
