@@ -206,8 +206,8 @@ class AccountPayment(models.Model):
     @api.model
     def _qbo_linked_txn(self, connection, move):
         """The QuickBooks document ``move`` is, as a LinkedTxn. A move not there yet makes the
-        payment wait for it while its own push is queued, and fail, naming it, when that push
-        failed or was never queued (so that it does not wait forever)."""
+        payment (or credit application) wait for it while its own push is queued, and fail,
+        naming it, when that push failed or was never queued (rather than wait forever)."""
         entity = ENTITY_BY_MOVE_TYPE[move.move_type]
         mapping = self.env['qbo.mapping']._qbo_find(connection, move, entity)
         if mapping:
@@ -217,14 +217,14 @@ class AccountPayment(models.Model):
         ], order='id desc', limit=1)
         if job.state in ('pending', 'in_progress'):
             raise QboRetryableError('waiting', self.env._(
-                '%(document)s is not in QuickBooks yet; this payment is sent once it is.', document=move.display_name))
+                'Waiting for %(document)s to reach QuickBooks first.', document=move.display_name))
         if job.state == 'failed':
             raise QboValidationError('dependency', self.env._(
-                'QuickBooks refused %(document)s, which this payment settles: correct it and send it again, '
-                'then retry this payment.', document=move.display_name))
+                'QuickBooks refused %(document)s, which this applies to: correct it and send it again, then retry.',
+                document=move.display_name))
         raise QboValidationError('dependency', self.env._(
-            '%(document)s, which this payment settles, was not sent to QuickBooks (manual mode, or dated before '
-            'the start date): push it, then retry this payment.', document=move.display_name))
+            '%(document)s, which this applies to, was not sent to QuickBooks (manual mode, or dated before the start '
+            'date): push it, then retry.', document=move.display_name))
 
     def _qbo_refund_values(self, connection, client):
         """Money paid back to a customer: a RefundReceipt on the bank account it leaves from.
