@@ -65,6 +65,24 @@ class AccountMove(models.Model):
         leaving = credit_notes.filtered(lambda m: m.state != 'posted' and m._qbo_application_mapping())
         self.env['qbo.sync.job']._qbo_enqueue(leaving, 'push', priority=20)
 
+    def _qbo_on_job_state(self, job):
+        super()._qbo_on_job_state(job)
+        if job.state == 'done' and job.operation == 'push':
+            self._qbo_retry_dependents()
+
+    def _qbo_retry_dependents(self):
+        """Payments and credit applications that failed because this document was not in
+        QuickBooks go again now that it is, without anyone retrying them by hand."""
+        partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
+        payments, credit_notes = partials._qbo_applying_documents()
+        if not payments and not credit_notes:
+            return
+        self.env['qbo.sync.job'].sudo().search([
+            ('state', '=', 'failed'), ('error_code', '=', 'dependency'),
+            '|', '&', ('res_model', '=', 'account.payment'), ('res_id', 'in', payments.ids),
+                 '&', ('res_model', '=', 'account.move'), ('res_id', 'in', credit_notes.ids),
+        ]).action_retry()
+
     def _qbo_application_mapping(self):
         connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.company_id, create=False)
         return connection and self.env['qbo.mapping'].sudo()._qbo_find(connection, self, APPLICATION_ENTITY)
