@@ -178,6 +178,16 @@ class TestPushPayment(QboPushCommon):
         self.assertIn(invoice.name, payment.qbo_sync_error)
         self.assertTrue(payment.message_ids.filtered(lambda m: invoice.name in str(m.body)))
         self.assertFalse(self._qbo_payments_of(payment))
+        # The invoice corrected and sent: the payment goes again by itself.
+        invoice.button_draft()
+        invoice.name = 'INV/2026/99002'
+        invoice.action_post()
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+        self.assertEqual(self._jobs(payment).state, 'pending')
+        self._run_queue()
+        self.assertEqual(payment.qbo_sync_state, 'synced')
+        self._assert_books_agree(invoice, payments=payment)
 
     # -- credit notes and refunds ---------------------------------------------------
 
