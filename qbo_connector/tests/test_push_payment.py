@@ -1,6 +1,7 @@
 """Customer payments, refunds and credit-note applications pushed to QuickBooks, once."""
 
 import unittest
+from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
@@ -405,6 +406,9 @@ class TestPushPayment(QboPushCommon):
         self._assert_books_agree(invoice, payments=payment)
 
         self.connection.sync_mode = 'automatic'
+        self.connection.sync_start_date = fields.Date.today()
+        early = self._pay(self._invoice(), amount=1.0, payment_date=fields.Date.today() - timedelta(days=1))
+        self.assertFalse(self._jobs(early), 'dated before the start date')
         bill = self._create_invoice(move_type='in_invoice', post=True, invoice_line_ids=[
             self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0)])
         self.assertFalse(self._jobs(self._pay(bill)), 'vendor payments are not sent')
