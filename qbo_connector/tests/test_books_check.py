@@ -170,7 +170,8 @@ class TestBooksCheck(QboPushCommon):
         self.assertEqual((form.difference_count, len(form.line_ids)), (2, 2))
         lines = check.line_ids
         missing = lines.filtered(lambda line: line.kind == 'missing')
-        self.assertEqual((missing.move_id, missing.qbo_id, missing.compared), (invoice, invoice.qbo_id, 'exists'))
+        self.assertEqual((missing.move_id, missing.qbo_id, missing.compared, missing.missing_in),
+                         (invoice, invoice.qbo_id, 'exists', 'qbo'))
         customer = lines - missing
         self.assertEqual((customer.partner_id, customer.compared), (self.partner_a, 'receivable'))
         self.assertAlmostEqual(customer.difference, -invoice.amount_total, places=2)

@@ -265,11 +265,15 @@ class QboBooksCheckLine(models.TransientModel):
     odoo_amount = fields.Monetary(string='In Odoo')
     qbo_amount = fields.Monetary(string='In QuickBooks')
     difference = fields.Monetary(string='QuickBooks − Odoo', compute='_compute_difference')
+    missing_in = fields.Selection(
+        [('qbo', 'QuickBooks'), ('odoo', 'Odoo')], string='Missing In', compute='_compute_difference')
 
-    @api.depends('odoo_amount', 'qbo_amount')
+    @api.depends('compared', 'odoo_amount', 'qbo_amount')
     def _compute_difference(self):
         for line in self:
             line.difference = line.qbo_amount - line.odoo_amount
+            # For a missing object the amounts are 1.0 where it exists, 0.0 where it does not.
+            line.missing_in = line.compared == 'exists' and ('qbo' if not line.qbo_amount else 'odoo')
 
     @api.model
     def _qbo_values(self, difference):
