@@ -54,5 +54,9 @@ JOB_STALE_SECONDS = 900
 JOB_MAX_ATTEMPTS = 8
 # Waits between attempts after a retryable error (QuickBooks' own Retry-After wins).
 JOB_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+# First key of the advisory locks that claim jobs (the second is the job id).
+JOB_LOCK_NAMESPACE = 7_162_610
+# A job that lost a race to link the same master data retries this soon.
+JOB_CONCURRENT_RETRY_SECONDS = 5
 # QuickBooks refuses longer document numbers (2050).
 DOC_NUMBER_MAX = 21

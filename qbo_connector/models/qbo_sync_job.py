@@ -130,7 +130,7 @@ class QboSyncJob(models.Model):
     def _cron_process_jobs(self, limit=200):
         """Drain the queue: due jobs of connected companies, oldest and most basic first.
 
-        Each job is locked (a second worker skips it), committed as started, run, and
+        Each job is claimed (a second worker skips it), committed as started, run, and
         committed with its outcome, so that one bad record never holds the others back."""
         stale = fields.Datetime.now() - timedelta(seconds=const.JOB_STALE_SECONDS)
         domain = [
@@ -141,20 +141,32 @@ class QboSyncJob(models.Model):
         jobs = self.sudo().search(domain, limit=limit)
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(jobs))
-        for job_id in jobs.ids:
+        for job in jobs:
+            if not job._qbo_claim():
+                continue  # another worker has it
             try:
-                job = self.sudo().browse(job_id).try_lock_for_update()
-                if not job or not job.filtered_domain(domain):
-                    cron._commit_progress(1)
-                    continue
-                job._qbo_run()
+                job.invalidate_recordset()
+                if job.filtered_domain(domain):  # not done by another worker meanwhile
+                    job._qbo_run()
+                time_left = cron._commit_progress(1)
             except psycopg2.errors.SerializationFailure:
-                # Another worker changed it since this transaction began: its business.
                 self.env.cr.rollback()
-                continue
-            if not cron._commit_progress(1):
+                time_left = True
+            finally:
+                job._qbo_release()
+            if not time_left:
                 break
         return len(jobs)
+
+    def _qbo_claim(self):
+        """A session-level advisory lock on the job: unlike a row lock it survives the commit
+        that records the attempt before the request goes out, so no other worker can take
+        the job between that commit and the outcome's."""
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
+        return self.env.cr.fetchone()[0]
+
+    def _qbo_release(self):
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
 
     def _qbo_run(self):
         """Run one locked job: record the attempt, push, record the outcome."""
@@ -163,8 +175,6 @@ class QboSyncJob(models.Model):
         self._qbo_set_state('in_progress', attempts=self.attempts + 1, outcome_unknown=True)
         # The attempt is on record before any request goes out.
         self.env['ir.cron']._commit_progress()
-        if not self.try_lock_for_update():
-            return  # another worker took it over meanwhile
         record = self._qbo_record()
         if not record:
             self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
@@ -172,6 +182,13 @@ class QboSyncJob(models.Model):
         try:
             with self.env.cr.savepoint():
                 result = record._qbo_push(self, outcome_unknown=attempt_unknown)
+        except psycopg2.errors.UniqueViolation:
+            # Another worker linked the same customer, product or tax at the same moment (each
+            # transaction's snapshot predates the other's mapping): what it linked is visible
+            # to our next attempt, which then reuses it.
+            self._qbo_retry_later(QboRetryableError('concurrent', self.env._(
+                'Another worker was linking the same customer, product or tax; this will be retried in a moment.'),
+                retry_after=const.JOB_CONCURRENT_RETRY_SECONDS), attempt_unknown)
         except QboAuthError as error:
             # Paused, not failed: the connection waits for a reconnect.
             self._qbo_set_state('pending', error_code=error.code, error_message=error.message,
