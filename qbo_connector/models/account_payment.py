@@ -61,11 +61,9 @@ class AccountPayment(models.Model):
         invoices. Voids always go: QuickBooks must not keep money Odoo no longer has."""
         payments = self.filtered(lambda p: p.partner_type == 'customer')
         if operation == 'push':
-            connections = self.env['qbo.connection'].sudo().search([
-                ('company_id', 'in', payments.company_id.ids), ('sync_mode', '=', 'automatic')])
-            start = {c.company_id: c.sync_start_date for c in connections}
-            payments = payments.filtered(
-                lambda p: p.company_id in start and (not start[p.company_id] or p.date >= start[p.company_id]))
+            connections = {c.company_id: c for c in self.env['qbo.connection'].sudo().search([
+                ('company_id', 'in', payments.company_id.ids), ('sync_mode', '=', 'automatic')])}
+            payments = payments.filtered(lambda p: p.company_id in connections and connections[p.company_id]._qbo_syncs_payment(p))
         return self.env['qbo.sync.job']._qbo_enqueue(payments, operation, priority=PAYMENT_PRIORITY)
 
     def action_qbo_push(self):

@@ -72,6 +72,10 @@ class QboConnection(models.Model):
              'clicks "Push to QuickBooks" on the document.')
     sync_start_date = fields.Date(
         tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.')
+    payment_method_line_ids = fields.Many2many(
+        'account.payment.method.line', string='Payment Methods to Sync',
+        help='Only customer payments made with these methods go to QuickBooks (refunds included); '
+             'leave empty to send them all.')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')
@@ -143,6 +147,14 @@ class QboConnection(models.Model):
         if not connection and create:
             connection = self.create({'company_id': company.id})
         return connection
+
+    def _qbo_syncs_payment(self, payment):
+        """Whether this connection's settings send ``payment``: its date is on or after the
+        start date, and its method is one of those chosen (any, when none is)."""
+        self.ensure_one()
+        methods = self.payment_method_line_ids
+        return (not self.sync_start_date or payment.date >= self.sync_start_date) and (
+            not methods or payment.payment_method_line_id in methods)
 
     def _qbo_urls(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from .qbo_connection import STATES
 
@@ -7,10 +7,10 @@ EDITABLE = {
     'qbo_environment': 'environment',
     'qbo_custom_base_url': 'custom_base_url',
     'qbo_client_id': 'client_id',
-    'qbo_client_secret': 'client_secret',
     'qbo_sync_mode': 'sync_mode',
     'qbo_sync_start_date': 'sync_start_date',
     'qbo_invoice_prefix': 'invoice_prefix',
+    'qbo_payment_method_line_ids': 'payment_method_line_ids',
 }
 
 
@@ -23,11 +23,15 @@ class ResConfigSettings(models.TransientModel):
         string='QuickBooks Environment', default='sandbox')
     qbo_custom_base_url = fields.Char(string='QuickBooks Base URL')
     qbo_client_id = fields.Char(string='QuickBooks Client ID', groups='base.group_system')
+    # Write-only: never read back to the page, never stored in this table (see create).
     qbo_client_secret = fields.Char(string='QuickBooks Client Secret', groups='base.group_system')
     qbo_sync_mode = fields.Selection(
         [('automatic', 'Automatic'), ('manual', 'Manual push')], string='QuickBooks Sync Mode', default='automatic')
     qbo_sync_start_date = fields.Date(string='QuickBooks Sync Start Date')
     qbo_invoice_prefix = fields.Char(string='QuickBooks Invoice Number Prefix')
+    qbo_payment_method_line_ids = fields.Many2many(
+        'account.payment.method.line', string='QuickBooks Payment Methods to Sync',
+        domain="[('payment_type', '=', 'inbound')]")
     qbo_state = fields.Selection(STATES, string='QuickBooks Status', compute='_compute_qbo_connection_id')
     qbo_state_reason = fields.Text(compute='_compute_qbo_connection_id')
     qbo_company_name = fields.Char(compute='_compute_qbo_connection_id')
@@ -46,7 +50,8 @@ class ResConfigSettings(models.TransientModel):
         values = super().get_values()
         connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.env.company, create=False)
         if connection:
-            values.update({setting: connection[field] for setting, field in EDITABLE.items()
+            values.update({setting: connection[field].ids if isinstance(connection[field], models.BaseModel) else connection[field]
+                           for setting, field in EDITABLE.items()
                            if self._has_field_access(self._fields[setting], 'read')})
         return values
 
@@ -60,17 +65,27 @@ class ResConfigSettings(models.TransientModel):
         defaults = {'environment': 'sandbox', 'sync_mode': 'automatic'}
         if not changed or (not connection and all(not v or defaults.get(k) == v for k, v in values.items())):
             return connection
+        changed = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in changed.items()}
+        values = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in values.items()}
         if not connection:
             return self.env['qbo.connection'].create({'company_id': self.company_id.id, **values})
         connection.write(changed)
         return connection
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The secret goes straight to the connection: it is neither sent back to the browser
+        (get_values leaves it out) nor kept in this transient table."""
+        secrets_ = [vals.pop('qbo_client_secret', False) for vals in vals_list]
+        records = super().create(vals_list)
+        for settings, secret in zip(records, secrets_):
+            if secret:
+                settings.env['qbo.connection']._qbo_for_company(settings.company_id).client_secret = secret
+        return records
+
     def set_values(self):
         super().set_values()
         self._qbo_save()
-        # The secret now lives on the connection; no copy stays in this transient table.
-        if self.qbo_client_secret:
-            self.env.cr.execute("UPDATE res_config_settings SET qbo_client_secret = NULL WHERE id = %s", [self.id])
 
     def action_qbo_connect(self):
         self.set_values()

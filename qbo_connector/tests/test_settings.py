@@ -1,0 +1,42 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .test_push_invoice import QboPushCommon
+
+
+@tagged('post_install', '-at_install')
+class TestSettings(QboPushCommon):
+    """The QuickBooks Online section of Settings, as an administrator uses it."""
+
+    def _settings(self, **values):
+        settings = self.env['res.config.settings'].with_company(self.company).create(values)
+        settings.execute()
+        self.connection.invalidate_recordset()
+        return settings
+
+    def test_settings_write_the_connection(self):
+        method = self.company_data['default_journal_bank'].inbound_payment_method_line_ids[:1]
+        settings = self.env['res.config.settings'].with_company(self.company).create({})
+        self.assertEqual(settings.qbo_state, 'connected')
+        self.assertEqual(settings.qbo_environment, 'custom')
+        self.assertFalse(settings.qbo_client_secret, 'the secret is not sent back to the page')
+        self.connection.state = 'disconnected'  # the keys are locked while connected
+        self._settings(qbo_sync_mode='manual', qbo_invoice_prefix='OD-', qbo_client_secret='a-new-secret',
+                       qbo_payment_method_line_ids=[Command.set(method.ids)])
+        self.assertEqual(self.connection.sudo().client_secret, 'a-new-secret')
+        self.assertEqual(self.connection.sync_mode, 'manual')
+        self.assertEqual(self.connection.invoice_prefix, 'OD-')
+        self.assertEqual(self.connection.payment_method_line_ids, method)
+        self.env.cr.execute("SELECT count(*) FROM res_config_settings WHERE qbo_client_secret IS NOT NULL")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, 'no copy of the secret stays behind')
+
+    def test_payment_method_filter(self):
+        bank = self.company_data['default_journal_bank']
+        allowed, other = bank.inbound_payment_method_line_ids[:1], self.company_data['default_journal_cash'].inbound_payment_method_line_ids[:1]
+        self.connection.payment_method_line_ids = allowed
+        jobs = self.env['qbo.sync.job'].sudo()
+        invoice = self._invoice()
+        kept = self._register_payment(invoice, amount=100.0, journal_id=bank.id, payment_method_line_id=allowed.id)
+        left = self._register_payment(invoice, amount=50.0, journal_id=other.journal_id.id, payment_method_line_id=other.id)
+        self.assertTrue(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', kept.id)]))
+        self.assertFalse(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', left.id)]))
