@@ -2,6 +2,7 @@ from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
 from . import account_payment
+from . import account_payment_term
 from . import account_tax
 from . import product_product
 from . import qbo_connection

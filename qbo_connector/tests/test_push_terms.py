@@ -1,0 +1,43 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .test_push_invoice import QboPushCommon
+
+
+@tagged('post_install', '-at_install')
+class TestTerms(QboPushCommon):
+    """Payment terms: matched by name, created when QuickBooks can say the same thing."""
+
+    def _client(self):
+        return self.connection._qbo_client()
+
+    def _terms(self):
+        return self._qbo('Term')
+
+    def test_matched_by_name(self):
+        net30 = [t for t in self._terms() if t['Name'] == 'Net 30'][0]
+        term = self.env['account.payment.term'].create({
+            'name': 'NET 30', 'line_ids': [Command.create({'value': 'percent', 'value_amount': 100, 'nb_days': 30})]})
+        before = len(self._terms())
+        ref = term._qbo_term_ref(self.connection, self._client())
+        self.assertEqual(ref['value'], net30['Id'])
+        self.assertEqual(len(self._terms()), before)
+        requests_before = len(self._api_requests())
+        self.assertEqual(term._qbo_term_ref(self.connection, self._client())['value'], net30['Id'])
+        self.assertEqual(len(self._api_requests()), requests_before, 'mapped: no request')
+
+    def test_created_when_expressible(self):
+        term = self.env['account.payment.term'].create({
+            'name': 'Odoo 45 days', 'line_ids': [Command.create({'value': 'percent', 'value_amount': 100, 'nb_days': 45})]})
+        ref = term._qbo_term_ref(self.connection, self._client())
+        created = [t for t in self._terms() if t['Id'] == ref['value']][0]
+        self.assertEqual((created['Name'], int(created['DueDays'])), ('Odoo 45 days', 45))
+
+    def test_instalments_are_not_a_quickbooks_term(self):
+        term = self.env['account.payment.term'].create({
+            'name': 'Half now, half in 30 days', 'line_ids': [
+                Command.create({'value': 'percent', 'value_amount': 50, 'nb_days': 0}),
+                Command.create({'value': 'percent', 'value_amount': 50, 'nb_days': 30})]})
+        before = len(self._terms())
+        self.assertIsNone(term._qbo_term_ref(self.connection, self._client()))
+        self.assertEqual(len(self._terms()), before)
