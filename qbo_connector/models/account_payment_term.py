@@ -11,10 +11,11 @@ class AccountPaymentTerm(models.Model):
     _inherit = 'account.payment.term'
 
     def _qbo_term_ref(self, connection, client):
-        """The QuickBooks Term of this payment term, as a reference: matched by name (any
-        case), else created when QuickBooks can express it (all due N days after the invoice
-        date). None otherwise: the invoice still carries its due date, which is what the
-        books need; the term is a label. Once mapped, no request is made."""
+        """The QuickBooks Term of this payment term, as a reference, when QuickBooks can
+        express it (all due N days after the invoice date): matched by name (any case), else
+        created. None otherwise, without a request (so that such invoices still cost one
+        request each): the invoice carries its due date, which is what the books need; the
+        term is a label. Once mapped, no request is made."""
         if not self:
             return None
         self.ensure_one()
@@ -24,14 +25,12 @@ class AccountPaymentTerm(models.Model):
         if mapping:
             return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
         name = qbo_name(term.name, TERM_NAME_MAX)
-        if not name:
+        days = term._qbo_due_days()
+        if not name or days is None:
             return None
         found = [t for t in client.query(f'SELECT * FROM Term WHERE Name = {qbo_quote(name)} AND Active IN (true, false)')
                  if qbo_same_name(t.get('Name'), name)]
         if not found:
-            days = term._qbo_due_days()
-            if days is None:
-                return None
             try:
                 found = [client.create('Term', {'Name': name, 'DueDays': days})]
             except QboDuplicateError as error:
