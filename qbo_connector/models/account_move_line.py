@@ -1,28 +1,70 @@
 from odoo import models
-from odoo.tools import float_is_zero, float_round
+from odoo.tools import float_compare, float_is_zero, float_round
+
+# QuickBooks refuses longer line descriptions (2050): they are cut, never refused.
+LINE_DESCRIPTION_MAX = 4000
+# QuickBooks keeps unit prices to this many decimals.
+UNIT_PRICE_DIGITS = 7
+QUANTITY_DIGITS = 6
 
 
 class AccountMoveLine(models.Model):
     _inherit = 'account.move.line'
 
-    def _qbo_prepare_line(self, connection, client, taxes):
-        """One invoice line as a QuickBooks SalesItemLine. Amount is Odoo's subtotal (after
-        discount, before tax); UnitPrice is derived from it, so that Qty x UnitPrice = Amount
-        as QuickBooks checks."""
-        self.ensure_one()
-        quantity = self.quantity or 1.0
-        amount = self.price_subtotal
+    def _qbo_prepare_line(self, connection, client, tax_included=False):
+        """These invoice lines as one QuickBooks SalesItemLine: a single line, or (aggregated
+        mode) several lines of one product, unit and tax, whose amounts and quantities add up.
+
+        Amount is Odoo's subtotal (after discount): before tax, or tax included when the
+        document goes to QuickBooks as TaxInclusive, where QuickBooks takes the line's gross
+        amount and carves the tax out of it. A negative amount (a discount or a returned
+        item) stays a negative SalesItemLine under its own item and tax code, so that the
+        tax it takes off is the tax of its own rate, as in Odoo; a DiscountLineDetail would
+        be spread over all tax codes in proportion to their amounts instead."""
+        first = self[:1]
+        currency = first.move_id.currency_id
+        amount = currency.round(sum(self.mapped('price_total' if tax_included else 'price_subtotal')))
+        quantity, unit_price = self._qbo_quantity_and_unit_price(amount)
         detail = {
-            'ItemRef': self.product_id._qbo_item_ref(connection, client),
+            'ItemRef': first.product_id._qbo_item_ref(connection, client),
             'Qty': quantity,
-            'UnitPrice': float_round(amount / quantity, precision_digits=7) if not float_is_zero(quantity, 6) else amount,
+            'UnitPrice': unit_price,
         }
-        tax_code = taxes._qbo_line_tax_code_ref(connection, client, self.tax_ids)
+        tax_code = self.env['account.tax']._qbo_line_tax_code_ref(connection, client, first.tax_ids)
         if tax_code:
             detail['TaxCodeRef'] = tax_code
+        if len(self) == 1:
+            description = first.name or first.product_id.display_name or ''
+        else:
+            description = self.env._(
+                '%(product)s: %(count)s lines of the Odoo document together',
+                product=first.product_id.display_name or first.name or '', count=len(self))
         return {
             'DetailType': 'SalesItemLineDetail',
             'Amount': amount,
-            'Description': (self.name or self.product_id.display_name or '')[:4000],
+            'Description': description[:LINE_DESCRIPTION_MAX],
             'SalesItemLineDetail': detail,
         }
+
+    def _qbo_quantity_and_unit_price(self, amount):
+        """Qty and UnitPrice for a line of ``amount``, such that QuickBooks' check
+        round(Qty x UnitPrice, 2) = Amount holds (6070 otherwise).
+
+        The unit price is derived from the amount, not Odoo's price_unit, which is before
+        discount and may include taxes. A quantity of 0 (an amount of 0) keeps its unit
+        price: 0 x price is 0. When no unit price of QuickBooks' precision gives back the
+        amount (huge quantities, or aggregated lines whose quantities cancel out), the line
+        goes as 1 x amount: the amount is what the books need."""
+        currency = self[:1].move_id.currency_id
+        quantity = sum(self.mapped('quantity'))
+        if float_is_zero(quantity, precision_digits=QUANTITY_DIGITS):
+            if currency.is_zero(amount):
+                first = self[:1]
+                return 0.0, float_round(first.price_unit * (1 - (first.discount or 0.0) / 100),
+                                        precision_digits=UNIT_PRICE_DIGITS)
+            return 1.0, amount
+        unit_price = float_round(amount / quantity, precision_digits=UNIT_PRICE_DIGITS)
+        if float_compare(float_round(quantity * unit_price, precision_rounding=currency.rounding), amount,
+                         precision_rounding=currency.rounding):
+            return 1.0, amount
+        return quantity, unit_price
