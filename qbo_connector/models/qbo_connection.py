@@ -479,7 +479,7 @@ class QboConnection(models.Model):
         :return: (access token, its expiry)
         """
         self.ensure_one()
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 with self.env.registry.cursor() as cr:
                     return self.with_env(self.env(cr=cr, su=True))._qbo_refresh_tokens_locked(seen_access_token)

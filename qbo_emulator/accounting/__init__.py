@@ -149,7 +149,6 @@ def _refuse_taken_name(tx, entity, name, element):
 
 def create_tax_code(tx, body):
     """POST /taxservice/taxcode: a TaxCode and its new TaxRate(s), answered in TaxService shape."""
-    company = Company(tx)
     body = _strip(body)
     name = body.get("TaxCode")
     if not given(name):
