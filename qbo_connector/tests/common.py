@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import requests
 
-from odoo import fields
-from odoo.tests import tagged  # noqa: F401 - re-exported for the test modules
+from odoo import api, fields
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, TransactionCase
+from odoo.tests.common import get_db_name
 
 US_REALM = '9130357766900001'
 CA_REALM = '9130357766900002'
@@ -128,3 +130,61 @@ class QboTestMixin:
         # What Connect reads: the company's country, currency and preferences.
         connection.action_test_connection()
         return connection
+
+
+class QboConnectedCase(QboTestMixin, TransactionCase):
+    """The main company connected to Sandbox Company US, afresh for each test.
+
+    The registry is in test mode: the independent cursors the addon opens (tokens, logs)
+    share this test's transaction, so each test is rolled back like any other."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._qbo_setup_emulator()
+        cls.registry_enter_test_mode_cls()
+        cls.company = cls.env.ref('base.main_company')
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        self.connection = self._qbo_connect(self.env, self.company)
+
+
+class QboCommittedCase(QboTestMixin, BaseCase):
+    """Real, committed transactions on real database connections: for what no test cursor
+    can show (concurrent workers, a rollback after a commit). The main company's connection
+    is created committed, and removed (with its jobs, mappings and logs) after the test."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls._qbo_setup_emulator()
+
+    def setUp(self):
+        super().setUp()
+        self.emu.reset()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env.ref('base.main_company')
+            env['qbo.connection'].search([('company_id', '=', company.id)]).unlink()
+            if not company.country_id:
+                company.country_id = env.ref('base.us')
+            self.connection_id = self._qbo_connect(env, company, US_REALM).id
+            self._qbo_committed_setup(env)
+        self.addCleanup(self._qbo_cleanup)
+
+    def _qbo_committed_setup(self, env):
+        """More committed data for the test (override)."""
+
+    def _qbo_cleanup(self):
+        with self.registry.cursor() as cr:
+            self._connection(cr).unlink()
+
+    @staticmethod
+    def _env(cr):
+        return api.Environment(cr, api.SUPERUSER_ID, {})
+
+    def _connection(self, cr):
+        return self._env(cr)['qbo.connection'].browse(self.connection_id)

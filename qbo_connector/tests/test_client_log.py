@@ -1,27 +1,18 @@
 import json
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboValidationError
 from ..tools.qbo_client import redact
-from .common import US_REALM, QboTestMixin
+from .common import US_REALM, QboConnectedCase
 
 
 @tagged('post_install', '-at_install')
-class TestClientAndLog(QboTestMixin, TransactionCase):
+class TestClientAndLog(QboConnectedCase):
     """The one HTTP path: minor version, typed faults, one redacted log row per call."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._qbo_setup_emulator()
-        cls.registry_enter_test_mode_cls()
-        cls.company = cls.env.ref('base.main_company')
 
     def setUp(self):
         super().setUp()
-        self.emu.reset()
-        self.connection = self._qbo_connect(self.env, self.company)
         self.client = self.connection._qbo_client()
 
     def test_one_log_row_per_call(self):

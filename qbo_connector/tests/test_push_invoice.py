@@ -1,13 +1,11 @@
 import threading
 from datetime import timedelta
 
-from odoo import Command, api, fields
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
-from .common import US_REALM, QboTestMixin
+from .common import US_REALM, QboCommittedCase, QboTestMixin
 
 
 class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
@@ -248,40 +246,19 @@ class TestPushInvoice(QboPushCommon):
 
 
 @tagged('post_install', '-at_install')
-class TestTwoWorkers(QboTestMixin, BaseCase):
+class TestTwoWorkers(QboCommittedCase):
     """Two cron workers draining one queue at the same time, in real transactions: each
     invoice reaches QuickBooks once."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls._qbo_setup_emulator()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            company = env.ref('base.main_company')
-            env['qbo.connection'].search([('company_id', '=', company.id)]).unlink()
-            if not company.country_id:
-                company.country_id = env.ref('base.us')
-            connection = self._qbo_connect(env, company, US_REALM)
-            self.connection_id = connection.id
-            partner = env['res.partner'].create({'name': 'Two Workers Inc', 'email': 'two.workers@example.com'})
-            product = env['product.product'].create({'name': 'Two workers widget', 'default_code': 'TWO-W', 'taxes_id': False})
-            moves = env['account.move'].create([{
-                'move_type': 'out_invoice', 'partner_id': partner.id, 'invoice_date': fields.Date.today(),
-                'invoice_line_ids': [Command.create({'product_id': product.id, 'quantity': 1, 'price_unit': 10 + i, 'tax_ids': False})],
-            } for i in range(12)])
-            moves.action_post()
-            self.names = moves.mapped('name')
-        self.addCleanup(self._cleanup)
-
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            api.Environment(cr, api.SUPERUSER_ID, {})['qbo.connection'].browse(self.connection_id).unlink()
+    def _qbo_committed_setup(self, env):
+        partner = env['res.partner'].create({'name': 'Two Workers Inc', 'email': 'two.workers@example.com'})
+        product = env['product.product'].create({'name': 'Two workers widget', 'default_code': 'TWO-W', 'taxes_id': False})
+        moves = env['account.move'].create([{
+            'move_type': 'out_invoice', 'partner_id': partner.id, 'invoice_date': fields.Date.today(),
+            'invoice_line_ids': [Command.create({'product_id': product.id, 'quantity': 1, 'price_unit': 10 + i, 'tax_ids': False})],
+        } for i in range(12)])
+        moves.action_post()
+        self.names = moves.mapped('name')
 
     def test_two_workers_no_duplicate(self):
         barrier = threading.Barrier(2)
@@ -290,7 +267,7 @@ class TestTwoWorkers(QboTestMixin, BaseCase):
         def worker():
             try:
                 with self.registry.cursor() as cr:
-                    env = api.Environment(cr, api.SUPERUSER_ID, {})
+                    env = self._env(cr)
                     barrier.wait(timeout=10)
                     env['qbo.sync.job']._cron_process_jobs()
             except Exception as exc:  # noqa: BLE001 - reported below
@@ -305,20 +282,20 @@ class TestTwoWorkers(QboTestMixin, BaseCase):
         # A job that lost a race to link the same new customer or product waits a few
         # seconds; the next run (the cron's) takes it.
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = self._env(cr)
             waiting = env['qbo.sync.job'].search([('connection_id', '=', self.connection_id), ('state', '=', 'pending')])
             self.assertEqual(set(waiting.mapped('error_code')) - {'concurrent'}, set())
             waiting.write({'next_attempt_at': fields.Datetime.now()})
         with self.registry.cursor() as cr:
-            api.Environment(cr, api.SUPERUSER_ID, {})['qbo.sync.job']._cron_process_jobs()
+            self._env(cr)['qbo.sync.job']._cron_process_jobs()
         in_qbo = [i['DocNumber'] for i in self.emu._call('GET', f'{US_REALM}/Invoice')['objects']]
         with self.registry.cursor() as cr:
-            jobs = api.Environment(cr, api.SUPERUSER_ID, {})['qbo.sync.job'].search([('connection_id', '=', self.connection_id)])
+            jobs = self._env(cr)['qbo.sync.job'].search([('connection_id', '=', self.connection_id)])
             states = {j.record_name: (j.state, j.error_code, j.error_message) for j in jobs}
         for name in self.names:
             self.assertEqual(in_qbo.count(name), 1, f'{name}: {states.get(name)}')
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env = self._env(cr)
             jobs = env['qbo.sync.job'].search([('connection_id', '=', self.connection_id)])
             self.assertEqual(set(jobs.mapped('state')), {'done'})
             self.assertEqual(len(jobs), len(self.names))

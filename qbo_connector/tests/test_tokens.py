@@ -1,33 +1,16 @@
 import threading
 from datetime import timedelta
 
-from odoo import api, fields
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, TransactionCase, tagged
-from odoo.tests.common import get_db_name
+from odoo import fields
+from odoo.tests import tagged
 
 from ..exceptions import QboAuthError
-from .common import US_REALM, QboTestMixin
+from .common import US_REALM, QboCommittedCase, QboConnectedCase
 
 
 @tagged('post_install', '-at_install')
-class TestTokenLifecycle(QboTestMixin, TransactionCase):
-    """Refresh before expiry, refresh-and-retry on a 401, and what invalid_grant does.
-
-    The registry is in test mode: the independent cursors the token code opens share
-    this test's transaction, so each test is rolled back like any other."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._qbo_setup_emulator()
-        cls.registry_enter_test_mode_cls()
-        cls.company = cls.env.ref('base.main_company')
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
-        self.connection = self._qbo_connect(self.env, self.company)
+class TestTokenLifecycle(QboConnectedCase):
+    """Refresh before expiry, refresh-and-retry on a 401, and what invalid_grant does."""
 
     def _refreshes(self):
         return self.emu.stats()['realms'].get(US_REALM, {}).get('token_refreshes', 0)
@@ -108,34 +91,12 @@ class TestTokenLifecycle(QboTestMixin, TransactionCase):
 
 
 @tagged('post_install', '-at_install')
-class TestTokenDurability(QboTestMixin, BaseCase):
+class TestTokenDurability(QboCommittedCase):
     """Real transactions on real connections: what no test cursor can show."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls._qbo_setup_emulator()
-
-    def setUp(self):
-        super().setUp()
-        self.emu.reset()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            company = env.ref('base.main_company')
-            env['qbo.connection'].search([('company_id', '=', company.id)]).unlink()
-            self.connection_id = self._qbo_connect(env, company).id
-            # Make the stored access token stale, so that the next call must refresh.
-            env['qbo.connection'].browse(self.connection_id).access_token_expires_at = fields.Datetime.now()
-        self.addCleanup(self._cleanup)
-
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            env['qbo.connection'].browse(self.connection_id).unlink()
-
-    def _connection(self, cr):
-        return api.Environment(cr, api.SUPERUSER_ID, {})['qbo.connection'].browse(self.connection_id)
+    def _qbo_committed_setup(self, env):
+        # Make the stored access token stale, so that the next call must refresh.
+        env['qbo.connection'].browse(self.connection_id).access_token_expires_at = fields.Datetime.now()
 
     def _refreshes(self):
         return self.emu.stats()['realms'].get(US_REALM, {}).get('token_refreshes', 0)
