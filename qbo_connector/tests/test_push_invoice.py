@@ -238,6 +238,19 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual(queries_to_enqueue(small), queries_to_enqueue(large))
         self.assertEqual(len(self._jobs(large)), 1)
 
+    def test_needs_reconnect_pauses_the_queue(self):
+        invoice = self._invoice()
+        self.connection._qbo_set_needs_reconnect('Refused in a test.')
+        before = len(self._api_requests())
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual((job.state, job.attempts), ('pending', 0), 'paused, not failed')
+        self.assertEqual(len(self._api_requests()), before, 'nothing sent while paused')
+        self.connection.state = 'connected'  # what a reconnect does
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))
+
     def test_no_duplicate_pending_job(self):
         invoice = self._invoice()
         job = self._jobs(invoice)
