@@ -1,12 +1,23 @@
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
 from odoo import api, fields, models
 from odoo.tools import float_round
 
 from .. import const
-from ..exceptions import QboValidationError
+from ..exceptions import QboDuplicateError, QboValidationError
 from ..tools.qbo_client import qbo_quote
+from .account_move_line import LINE_DESCRIPTION_MAX
 
 SYNC_STATES = [('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Failed')]
 ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
+DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
+# QuickBooks refuses taxable sales documents of more lines than this.
+TAXABLE_LINES_MAX = 750
+# Past that limit, send one line per product and tax rather than fail. To become a setting
+# of the connection ("aggregated lines"); a constant until then.
+AGGREGATE_LINES_OVER_LIMIT = True
+EXCHANGE_RATE_DIGITS = 10
 
 
 class AccountMove(models.Model):
@@ -104,21 +115,61 @@ class AccountMove(models.Model):
             mappings._qbo_link(connection, self, entity, done)
             return entity, mapping.qbo_id
         values = self._qbo_prepare_values(connection, client)
-        if not mapping and outcome_unknown:
-            # The last attempt may have created it: find it rather than create it twice.
-            found = client.query(f"SELECT * FROM {entity} WHERE DocNumber = {qbo_quote(values['DocNumber'])}")
-            found = [f for f in found if self._qbo_reference() in (f.get('PrivateNote') or '')]
-            if found:
-                mappings._qbo_link(connection, self, entity, found[0])
-                return entity, found[0]['Id']
         if mapping:
             current = client.read(entity, mapping.qbo_id)
             result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
                                    request_id=job.request_id)
-        else:
+            mappings._qbo_link(connection, self, entity, result)
+            return entity, result['Id']
+        if outcome_unknown:
+            # The last attempt may have created it: find it rather than create it twice.
+            mine, _others = self._qbo_numbered(client, entity, values['DocNumber'])
+            if mine:
+                mappings._qbo_link(connection, self, entity, mine)
+                return entity, mine['Id']
+        try:
             result = client.create(entity, values, request_id=job.request_id)
+        except QboDuplicateError as error:
+            if error.code != '6140':
+                raise
+            mine, others = self._qbo_numbered(client, entity, values['DocNumber'])
+            if not mine:
+                raise self._qbo_number_taken(entity, values['DocNumber'], others, error) from error
+            # Ours, sent before the mapping was lost (a restored database, an attempt whose
+            # answer never came): linked, and brought up to date. Under a request id of its
+            # own, as QuickBooks answers a reused one with what it answered first (the 6140).
+            mappings._qbo_link(connection, self, entity, mine)
+            result = client.update(entity, {**values, 'Id': mine['Id'], 'SyncToken': mine['SyncToken']},
+                                   request_id=f'{job.request_id}-linked')
         mappings._qbo_link(connection, self, entity, result)
         return entity, result['Id']
+
+    def _qbo_numbered(self, client, entity, doc_number):
+        """The QuickBooks documents numbered ``doc_number``: (the one made from this document
+        or None, the others)."""
+        found = client.query(f"SELECT * FROM {entity} WHERE DocNumber = {qbo_quote(doc_number)}")
+        reference = self._qbo_reference()
+        mine = [doc for doc in found if reference in (doc.get('PrivateNote') or '')]
+        return (mine[0] if mine else None), [doc for doc in found if doc not in mine]
+
+    def _qbo_number_taken(self, entity, doc_number, others, error):
+        """The 6140 of a number QuickBooks gave another document (made there by hand, or by
+        another system), naming that document so that someone can decide which one changes."""
+        if others:
+            other = others[0]
+            existing = self.env._(
+                '%(entity)s %(number)s (QuickBooks id %(id)s, customer %(customer)s, dated %(date)s, total %(total)s %(currency)s)',
+                entity=entity, number=doc_number, id=other.get('Id'),
+                customer=(other.get('CustomerRef') or {}).get('name') or (other.get('CustomerRef') or {}).get('value'),
+                date=other.get('TxnDate'), total=other.get('TotalAmt'),
+                currency=(other.get('CurrencyRef') or {}).get('value') or '')
+        else:
+            existing = self.env._('%(entity)s %(number)s (QuickBooks id %(id)s)',
+                                  entity=entity, number=doc_number, id=error.existing_id or '?')
+        return QboValidationError('6140', self.env._(
+            'QuickBooks already has %(existing)s, which was not sent from this document. Rename or delete that one '
+            'in QuickBooks, or set an invoice number prefix in the QuickBooks settings of Odoo, then retry.',
+            existing=existing), error.detail)
 
     def _qbo_reference(self):
         """What ties a QuickBooks document back to this one (kept in its private note)."""
@@ -140,23 +191,13 @@ class AccountMove(models.Model):
         product_lines = self.invoice_line_ids.filtered(lambda l: l.display_type == 'product')
         if not product_lines:
             raise QboValidationError('odoo', self.env._('The document has no lines to send.'))
-        taxes = self.env['account.tax']
-        lines = []
-        for line in self.invoice_line_ids.sorted('sequence'):
-            if line.display_type in ('line_section', 'line_note'):
-                if line.name:
-                    lines.append({'DetailType': 'DescriptionOnly', 'Description': line.name[:4000],
-                                  'DescriptionLineDetail': {}})
-                continue
-            if line.display_type != 'product':
-                continue
-            lines.append(line._qbo_prepare_line(connection, client, taxes))
+        tax_included = self._qbo_tax_included(connection, client, product_lines)
         values = {
             'CustomerRef': partner._qbo_customer_ref(connection, client, currency=self.currency_id),
             'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
-            'Line': lines,
+            'Line': self._qbo_prepare_lines(connection, client, tax_included),
         }
         if self.move_type == 'out_invoice' and self.invoice_date_due:
             values['DueDate'] = fields.Date.to_string(self.invoice_date_due)
@@ -165,15 +206,74 @@ class AccountMove(models.Model):
         if connection.qbo_multicurrency:
             values['CurrencyRef'] = {'value': self.currency_id.name}
             if self.currency_id != self.company_id.currency_id:
-                values['ExchangeRate'] = float_round(
-                    abs(self.amount_total_signed) / self.amount_total if self.amount_total else 1.0, precision_digits=6)
-        tax_lines = product_lines.tax_ids
+                # Odoo keeps document currency per unit of company currency; QuickBooks the
+                # other way round (home currency per unit of the document's).
+                values['ExchangeRate'] = float_round(1 / self.invoice_currency_rate, precision_digits=EXCHANGE_RATE_DIGITS)
+        # QuickBooks rounds tax once per rate over the document; Odoo (by default) per line.
+        # Odoo's tax is sent as TotalTax, which QuickBooks keeps for tax-excluded prices; with
+        # tax-included prices it always computes its own, hence _qbo_tax_included's check.
+        detail = {'TotalTax': self.amount_tax}
         if connection.qbo_country_code == 'US':
-            txn_code = taxes._qbo_txn_tax_code_ref(connection, client, tax_lines)
-            detail = {'TotalTax': self.amount_tax}
+            txn_code = self.env['account.tax']._qbo_txn_tax_code_ref(connection, client, product_lines.tax_ids)
             if txn_code:
                 detail['TxnTaxCodeRef'] = txn_code
-            values['TxnTaxDetail'] = detail
         else:
-            values['GlobalTaxCalculation'] = 'TaxExcluded'
+            values['GlobalTaxCalculation'] = 'TaxInclusive' if tax_included else 'TaxExcluded'
+        if not tax_included:
+            values['TxnTaxDetail'] = detail
         return values
+
+    def _qbo_prepare_lines(self, connection, client, tax_included):
+        """The QuickBooks lines: one per Odoo line, sections and notes as description lines.
+
+        QuickBooks refuses taxable documents of more than TAXABLE_LINES_MAX lines. Beyond
+        that, in the aggregated lines mode, the product lines go as one line per product,
+        unit, tax and sign (descriptions and notes left out), which keeps every amount, and
+        so the totals, the same; otherwise the document fails, saying so."""
+        lines = self.invoice_line_ids.filtered(
+            lambda l: l.display_type == 'product' or (l.display_type in DESCRIPTION_LINE_TYPES and l.name)
+        ).sorted(lambda l: (l.sequence, l.id))
+        product_lines = lines.filtered(lambda l: l.display_type == 'product')
+        taxable = connection.qbo_country_code != 'US' or self.env['account.tax']._qbo_charged(product_lines.tax_ids)
+        if len(lines) <= TAXABLE_LINES_MAX or not taxable:
+            return [
+                line._qbo_prepare_line(connection, client, tax_included) if line.display_type == 'product'
+                else {'DetailType': 'DescriptionOnly', 'Description': line.name[:LINE_DESCRIPTION_MAX],
+                      'DescriptionLineDetail': {}}
+                for line in lines
+            ]
+        groups = product_lines.grouped(lambda l: (l.product_id, l.product_uom_id, l.tax_ids, l.price_subtotal < 0))
+        if not AGGREGATE_LINES_OVER_LIMIT or len(groups) > TAXABLE_LINES_MAX:
+            raise QboValidationError('lines', self.env._(
+                'QuickBooks takes at most %(max)s lines on a taxable document, and this one has %(count)s '
+                '(%(groups)s once lines of the same product and tax are added together): split it into several documents.',
+                max=TAXABLE_LINES_MAX, count=len(lines), groups=len(groups)))
+        return [group._qbo_prepare_line(connection, client, tax_included) for group in groups.values()]
+
+    def _qbo_tax_included(self, connection, client, product_lines):
+        """Whether the document goes to QuickBooks with tax-included prices (TaxInclusive,
+        outside the US): when the taxes of its taxed lines are all price-included in Odoo.
+
+        QuickBooks then carves each tax code's tax out of the gross total of its lines,
+        rounded once per code, and ignores a TotalTax sent with it. Odoo may round per line
+        and find another cent: then (as for a mix of included and excluded taxes) the
+        document goes with tax-excluded prices and Odoo's TotalTax, as the books must agree."""
+        if connection.qbo_country_code == 'US':
+            return False  # QuickBooks US has no tax-included prices
+        taxes = self.env['account.tax']
+        charged = taxes._qbo_charged(product_lines.tax_ids)
+        if not charged or not all(tax.price_include for tax in charged.flatten_taxes_hierarchy()):
+            return False
+        gross_by_code, rate_by_code = defaultdict(Decimal), {}
+        for line in product_lines:
+            code = taxes._qbo_line_tax_code_ref(connection, client, line.tax_ids)['value']
+            rate = line.tax_ids._qbo_rate() if line.tax_ids else 0.0
+            if rate is None:
+                return False  # a fixed amount is not carved out of a price
+            gross_by_code[code] += Decimal(str(line.price_total))
+            rate_by_code[code] = Decimal(str(rate))
+        cent = Decimal(str(self.currency_id.rounding))
+        carved = sum(
+            (gross * rate_by_code[code] / (100 + rate_by_code[code])).quantize(cent, rounding=ROUND_HALF_UP)
+            for code, gross in gross_by_code.items())
+        return self.currency_id.is_zero(float(carved) - self.amount_tax)
