@@ -1,0 +1,279 @@
+"""Invoices and credit notes QuickBooks is particular about: other countries' taxes, other
+currencies, odd lines and names, numbers already taken. Each goes through the queue to the
+emulator, and either arrives with books that agree or fails on its document, clearly,
+while the rest of the queue goes on."""
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from ..tools.qbo_client import qbo_quote
+from .common import CA_REALM, US_REALM
+from .test_push_invoice import QboPushCommon
+
+CUSTOMER = "Amy's Bird Sanctuary"  # one of the emulator's US customers
+
+
+class QboPushEdgeCommon(QboPushCommon):
+    """QboPushCommon on any realm, with documents of any company."""
+
+    realm = US_REALM
+
+    def _qbo(self, entity):
+        return self.emu._call('GET', f'{self.realm}/{entity}')['objects']
+
+    def _api_requests(self):
+        return [r for r in self.emu.requests_log()['requests'] if r.get('realm') == self.realm and '/v3/' in r['path']]
+
+    def _move(self, lines, move_type='out_invoice', **values):
+        """A posted document of the connected company: ``lines`` are (product, quantity,
+        price, taxes) or dicts of line values."""
+        company = self.connection.company_id
+        env = self.env(context=dict(self.env.context, allowed_company_ids=(company | self.env.user.company_ids).ids))
+        move = env['account.move'].create({
+            'move_type': move_type, 'company_id': company.id,
+            'journal_id': env['account.journal'].search([('company_id', '=', company.id), ('type', '=', 'sale')], limit=1).id, 'partner_id': self.partner_a.id, 'invoice_date': fields.Date.today(),
+            'invoice_line_ids': [Command.create(line if isinstance(line, dict) else {
+                'product_id': line[0].id, 'quantity': line[1], 'price_unit': line[2],
+                'tax_ids': [Command.set(line[3].ids)]}) for line in lines],
+            **values,
+        })
+        move.action_post()
+        return move
+
+    def _sales_lines(self, qbo_doc):
+        return [line for line in qbo_doc['Line'] if line['DetailType'] == 'SalesItemLineDetail']
+
+    def _assert_synced(self, *moves):
+        for move in moves:
+            self.assertEqual(move.qbo_sync_state, 'synced', move.qbo_sync_error)
+            qbo_doc = self._qbo_doc('Invoice' if move.move_type == 'out_invoice' else 'CreditMemo', move.name)
+            self._assert_books_agree(move, qbo_doc)
+            yield qbo_doc
+
+
+@tagged('post_install', '-at_install')
+class TestPushCanada(QboPushEdgeCommon):
+    """A Canadian company on the emulator's Sandbox Company CA: GST 5 %, HST ON 13 %."""
+
+    realm = CA_REALM
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ca_company = cls.setup_other_company(
+            name='Maple Co', country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)['company']
+        cls.ca_company.tax_calculation_rounding_method = 'round_per_line'  # Odoo's default, said out loud
+
+        def tax(name, amount, included=False):
+            return cls.env['account.tax'].create({
+                'name': name, 'amount': amount, 'amount_type': 'percent', 'type_tax_use': 'sale',
+                'company_id': cls.ca_company.id,
+                'price_include_override': 'tax_included' if included else 'tax_excluded'})
+
+        cls.gst, cls.hst = tax('GST 5%', 5), tax('HST 13% (ON)', 13)
+        cls.gst_incl, cls.hst_incl = tax('GST 5% incl.', 5, True), tax('HST 13% (ON) incl.', 13, True)
+        cls.maple = cls.env['product.product'].create({'name': 'Maple syrup', 'default_code': 'MAPLE-1', 'company_id': cls.ca_company.id})
+        cls.poutine = cls.env['product.product'].create({'name': 'Poutine', 'default_code': 'POUT-1', 'company_id': cls.ca_company.id})
+
+    def setUp(self):
+        super().setUp()
+        self.connection = self._qbo_connect(self.env, self.ca_company, CA_REALM)
+        self.codes = {code['Name']: code['Id'] for code in self._qbo('TaxCode')}
+
+    def _line_codes(self, qbo_doc):
+        return [line['SalesItemLineDetail']['TaxCodeRef']['value'] for line in self._sales_lines(qbo_doc)]
+
+    def test_tax_excluded_invoice_and_credit_note(self):
+        lines = [(self.maple, 3, 19.99, self.gst), (self.poutine, 2, 12.5, self.hst), (self.poutine, 1, 4.0, self.gst.browse())]
+        invoice = self._move(lines)
+        refund = self._move(lines[:2], move_type='out_refund')
+        self._run_queue()
+        qbo_invoice, memo = self._assert_synced(invoice, refund)
+        self.assertAlmostEqual(float(memo['RemainingCredit']), refund.amount_residual, places=2)
+        for qbo_doc in (qbo_invoice, memo):
+            self.assertEqual(qbo_doc['GlobalTaxCalculation'], 'TaxExcluded')
+        self.assertEqual(self._line_codes(qbo_invoice), [self.codes['GST'], self.codes['HST ON'], self.codes['Exempt']])
+        self.assertEqual(self._line_codes(memo), [self.codes['GST'], self.codes['HST ON']])
+        self.assertEqual([line['Amount'] for line in self._sales_lines(qbo_invoice)], [59.97, 25.0, 4.0])
+
+    def test_tax_included_prices(self):
+        invoice = self._move([(self.maple, 2, 21.0, self.gst_incl), (self.poutine, 1, 11.3, self.hst_incl)])
+        refund = self._move([(self.maple, 1, 21.0, self.gst_incl)], move_type='out_refund')
+        self._run_queue()
+        qbo_invoice, memo = self._assert_synced(invoice, refund)
+        for qbo_doc in (qbo_invoice, memo):
+            self.assertEqual(qbo_doc['GlobalTaxCalculation'], 'TaxInclusive')
+        # QuickBooks was sent the prices with tax, and keeps the net beside them.
+        sales = self._sales_lines(qbo_invoice)
+        self.assertEqual([line['SalesItemLineDetail']['TaxInclusiveAmt'] for line in sales], [42.0, 11.3])
+        self.assertEqual([line['Amount'] for line in sales], [40.0, 10.0])
+        self.assertEqual(self._line_codes(qbo_invoice), [self.codes['GST'], self.codes['HST ON']])
+
+    def test_odoo_rounding_per_line_is_what_quickbooks_keeps(self):
+        """Odoo rounds the tax of each line, QuickBooks the tax of each rate over the
+        document: three lines of 0.10 at 5 % are 0.03 of tax in Odoo, 0.02 in QuickBooks."""
+        excluded = self._move([(self.maple, 1, 0.10, self.gst)] * 3)
+        included = self._move([(self.maple, 1, 0.11, self.gst_incl)] * 3)
+        self.assertEqual((excluded.amount_tax, included.amount_tax), (0.03, 0.03))
+        self._run_queue()
+        _qbo_excluded, qbo_included = self._assert_synced(excluded, included)
+        # QuickBooks would carve 0.02 out of 0.33: the prices go without tax, and Odoo's tax with them.
+        self.assertEqual(qbo_included['GlobalTaxCalculation'], 'TaxExcluded')
+
+    def test_mixed_included_and_excluded_taxes(self):
+        invoice = self._move([(self.maple, 1, 21.0, self.gst_incl), (self.poutine, 1, 10.0, self.hst)])
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        self.assertEqual(qbo_invoice['GlobalTaxCalculation'], 'TaxExcluded')
+        self.assertEqual([line['Amount'] for line in self._sales_lines(qbo_invoice)], [20.0, 10.0])
+
+
+@tagged('post_install', '-at_install')
+class TestPushMulticurrency(QboPushEdgeCommon):
+
+    def setUp(self):
+        super().setUp()
+        self.eur = self.setup_other_currency('EUR')  # 2 EUR for 1 USD
+
+    def _reconnect(self, realm):
+        self.connection.sudo().unlink()
+        self.realm = realm
+        self.connection = self._qbo_connect(self.env, self.company, realm)
+
+    def test_invoice_in_euros(self):
+        self._reconnect(self.emu.add_company(template='us', multicurrency=True)['realm_id'])
+        eur_invoice = self._invoice(currency_id=self.eur.id)
+        usd_invoice = self._invoice()
+        self._run_queue()
+        qbo_eur, qbo_usd = self._assert_synced(eur_invoice, usd_invoice)
+        self.assertNotEqual(eur_invoice.amount_total, eur_invoice.amount_total_signed)
+        self.assertEqual(qbo_eur['CurrencyRef']['value'], 'EUR')
+        self.assertEqual(qbo_eur['ExchangeRate'], 0.5)
+        self.assertAlmostEqual(float(qbo_eur['HomeTotalAmt']), eur_invoice.amount_total_signed, places=2)
+        customers = {c['Id']: c for c in self._qbo('Customer')}
+        self.assertEqual(customers[qbo_eur['CustomerRef']['value']]['CurrencyRef']['value'], 'EUR')
+        self.assertEqual(customers[qbo_usd['CustomerRef']['value']]['CurrencyRef']['value'], 'USD')
+        self.assertEqual(qbo_usd['CurrencyRef']['value'], 'USD')
+
+    def test_currency_quickbooks_does_not_keep_fails_on_the_invoice(self):
+        eur_invoice = self._invoice(currency_id=self.eur.id)
+        usd_invoice = self._invoice()
+        self._run_queue()
+        self.assertEqual(eur_invoice.qbo_sync_state, 'failed')
+        self.assertIn('Multicurrency', eur_invoice.qbo_sync_error)
+        self.assertIn('EUR', eur_invoice.qbo_sync_error)
+        self.assertTrue(eur_invoice.message_ids.filtered(lambda m: 'Multicurrency' in str(m.body)))
+        self.assertFalse(self._qbo_doc('Invoice', eur_invoice.name))
+        list(self._assert_synced(usd_invoice))
+        # Nothing lost: multicurrency turned on in QuickBooks, the failed job goes again.
+        client = self.connection._qbo_client()
+        preferences = client.preferences()
+        client.update('Preferences', {'Id': preferences['Id'], 'SyncToken': preferences['SyncToken'],
+                                      'CurrencyPrefs': {'MultiCurrencyEnabled': True}})
+        self.connection.action_test_connection()
+        self._jobs(eur_invoice).action_retry()
+        self._run_queue()
+        list(self._assert_synced(eur_invoice))
+
+
+@tagged('post_install', '-at_install')
+class TestPushBadInput(QboPushEdgeCommon):
+
+    def test_zero_and_negative_lines(self):
+        invoice = self._move([
+            (self.product_a, 2, 100.0, self.tax_8),
+            (self.product_a, 0, 100.0, self.tax_8),  # nothing delivered
+            (self.product_b, 3, 0.0, self.tax_8),  # given away
+            {'name': 'Loyalty discount', 'quantity': 1, 'price_unit': -30.0, 'tax_ids': [Command.set(self.tax_8.ids)]},
+        ])
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        sales = self._sales_lines(qbo_invoice)
+        self.assertEqual([line['Amount'] for line in sales], [200.0, 0.0, 0.0, -30.0])
+        self.assertEqual([line['SalesItemLineDetail']['Qty'] for line in sales], [2, 0, 3, 1])
+        self.assertEqual(sales[3]['Description'], 'Loyalty discount')
+        self.assertAlmostEqual(invoice.amount_total, 183.6, places=2)
+
+    def test_a_thousand_lines_are_aggregated(self):
+        invoice = self._move([
+            (self.product_a if n % 2 else self.product_b, 1 + n % 3, 1.0 + n / 100, self.tax_8) for n in range(1000)])
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        sales = self._sales_lines(qbo_invoice)
+        self.assertLessEqual(len(qbo_invoice['Line']), 750)
+        self.assertEqual(len(sales), 2)
+        for line in sales:
+            detail = line['SalesItemLineDetail']
+            self.assertAlmostEqual(detail['Qty'] * detail['UnitPrice'], line['Amount'], places=2)
+        self.assertEqual(sum(line['SalesItemLineDetail']['Qty'] for line in sales), sum(invoice.invoice_line_ids.mapped('quantity')))
+
+    def test_product_without_income_account(self):
+        # The charts of accounts give every product and category a default income account.
+        self.env['ir.default'].sudo().search([('field_id.name', 'in', (
+            'property_account_income_id', 'property_account_income_categ_id'))]).unlink()
+        category = self.env['product.category'].create({'name': 'No accounts'})
+        product = self.env['product.product'].create({
+            'name': 'Unaccounted widget', 'categ_id': category.id, 'property_account_income_id': False})
+        self.assertFalse(product.property_account_income_id or category.property_account_income_categ_id)
+        invoice = self._move([(product, 1, 42.0, self.tax_8)])
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        items = {i['Id']: i for i in self._qbo('Item')}
+        item = items[self._sales_lines(qbo_invoice)[0]['SalesItemLineDetail']['ItemRef']['value']]
+        self.assertEqual(item['Name'], 'Unaccounted widget')
+        default = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, self.connection, 'Account:Income')
+        self.assertEqual(item['IncomeAccountRef']['value'], default.qbo_id)
+
+    def test_awkward_partners(self):
+        colon = self.env['res.partner'].create({'name': 'Smith: Sons & Co', 'email': 'not an email'})
+        long_name = self.env['res.partner'].create({'name': 'Long ' * 120, 'email': 'long@example.com'})
+        invoices = [self._invoice(partner_id=partner.id) for partner in (colon, long_name)]
+        with self.assertLogs('odoo.addons.qbo_connector.models.res_partner', 'WARNING'):
+            self._run_queue()
+        customers = {c['Id']: c for c in self._qbo('Customer')}
+        colon_doc, long_doc = self._assert_synced(*invoices)
+        colon_customer = customers[colon_doc['CustomerRef']['value']]
+        self.assertEqual(colon_customer['DisplayName'], 'Smith- Sons & Co')
+        self.assertNotIn('PrimaryEmailAddr', colon_customer)
+        long_customer = customers[long_doc['CustomerRef']['value']]
+        self.assertLessEqual(len(long_customer['DisplayName']), 500)
+        self.assertTrue(long_customer['DisplayName'].startswith('Long Long'))
+
+    def test_long_description_is_cut(self):
+        invoice = self._move([{'product_id': self.product_a.id, 'name': 'x' * 5000, 'quantity': 1, 'price_unit': 10.0,
+                               'tax_ids': [Command.set(self.tax_8.ids)]}])
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        self.assertEqual(self._sales_lines(qbo_invoice)[0]['Description'], 'x' * 4000)
+
+
+@tagged('post_install', '-at_install')
+class TestPushNumberTaken(QboPushEdgeCommon):
+
+    def _qbo_invoice_by_hand(self, number, note=''):
+        client = self.connection._qbo_client()
+        customer = client.query(f"SELECT * FROM Customer WHERE DisplayName = {qbo_quote(CUSTOMER)}")[0]
+        item = client.query("SELECT * FROM Item WHERE Name = 'Design'")[0]
+        return client.create('Invoice', {
+            'DocNumber': number, 'CustomerRef': {'value': customer['Id']}, 'PrivateNote': note,
+            'Line': [{'DetailType': 'SalesItemLineDetail', 'Amount': 75.0,
+                      'SalesItemLineDetail': {'ItemRef': {'value': item['Id']}, 'Qty': 1, 'UnitPrice': 75.0}}]})
+
+    def test_number_of_another_document_fails_naming_it(self):
+        taken, good = self._invoice(), self._invoice()
+        existing = self._qbo_invoice_by_hand(taken.name)
+        self._run_queue()
+        self.assertEqual(taken.qbo_sync_state, 'failed')
+        self.assertEqual(self._jobs(taken).error_code, '6140')
+        for words in (f'Invoice {taken.name}', f'QuickBooks id {existing["Id"]}', CUSTOMER, '75'):
+            self.assertIn(words, taken.qbo_sync_error)
+        self.assertEqual(self._qbo_doc('Invoice', taken.name)['Id'], existing['Id'], 'left as it was')
+        list(self._assert_synced(good))
+
+    def test_number_of_this_document_links_it(self):
+        """Made from this document before its mapping was lost: linked and brought up to date."""
+        invoice = self._invoice()
+        existing = self._qbo_invoice_by_hand(invoice.name, note=f'{invoice.name} {invoice._qbo_reference()}')
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        self.assertEqual((invoice.qbo_id, qbo_invoice['Id']), (existing['Id'], existing['Id']))
