@@ -138,7 +138,6 @@ class AccountMove(models.Model):
             # Ours, sent before the mapping was lost (a restored database, an attempt whose
             # answer never came): linked, and brought up to date. Under a request id of its
             # own, as QuickBooks answers a reused one with what it answered first (the 6140).
-            mappings._qbo_link(connection, self, entity, mine)
             result = client.update(entity, {**values, 'Id': mine['Id'], 'SyncToken': mine['SyncToken']},
                                    request_id=f'{job.request_id}-linked')
         mappings._qbo_link(connection, self, entity, result)
