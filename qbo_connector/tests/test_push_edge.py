@@ -133,7 +133,8 @@ class TestPushMulticurrency(QboPushEdgeCommon):
 
     def setUp(self):
         super().setUp()
-        self.eur = self.setup_other_currency('EUR')  # 2 EUR for 1 USD
+        # A rate whose inverse has no short decimal: QuickBooks gets Odoo's rate, not a ratio of rounded totals.
+        self.eur = self.setup_other_currency('EUR', rates=[('2000-01-01', 3.0)])  # 3 EUR for 1 USD
 
     def _reconnect(self, realm):
         self.connection.sudo().unlink()
@@ -148,7 +149,7 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         qbo_eur, qbo_usd = self._assert_synced(eur_invoice, usd_invoice)
         self.assertNotEqual(eur_invoice.amount_total, eur_invoice.amount_total_signed)
         self.assertEqual(qbo_eur['CurrencyRef']['value'], 'EUR')
-        self.assertEqual(qbo_eur['ExchangeRate'], 0.5)
+        self.assertAlmostEqual(qbo_eur['ExchangeRate'], 1 / 3, places=9)
         self.assertAlmostEqual(float(qbo_eur['HomeTotalAmt']), eur_invoice.amount_total_signed, places=2)
         customers = {c['Id']: c for c in self._qbo('Customer')}
         self.assertEqual(customers[qbo_eur['CustomerRef']['value']]['CurrencyRef']['value'], 'EUR')
