@@ -20,7 +20,8 @@ class AccountMoveLine(models.Model):
         amount and carves the tax out of it. A negative amount (a discount or a returned
         item) stays a negative SalesItemLine under its own item and tax code, so that the
         tax it takes off is the tax of its own rate, as in Odoo; a DiscountLineDetail would
-        be spread over all tax codes in proportion to their amounts instead."""
+        be spread over all tax codes in proportion to their amounts instead, and in the US
+        would not lower the tax at all (ApplyTaxAfterDiscount is off by default there)."""
         first = self[:1]
         currency = first.move_id.currency_id
         amount = currency.round(sum(self.mapped('price_total' if tax_included else 'price_subtotal')))
@@ -30,6 +31,10 @@ class AccountMoveLine(models.Model):
             'Qty': quantity,
             'UnitPrice': unit_price,
         }
+        if tax_included:
+            # Said twice: QuickBooks reads the gross from TaxInclusiveAmt when there is one
+            # (and answers with the net in Amount), so an update never taxes a net again.
+            detail['TaxInclusiveAmt'] = amount
         tax_code = self.env['account.tax']._qbo_line_tax_code_ref(connection, client, first.tax_ids)
         if tax_code:
             detail['TaxCodeRef'] = tax_code
