@@ -108,6 +108,14 @@ class TestPushCanada(QboPushEdgeCommon):
         self.assertEqual([line['SalesItemLineDetail']['TaxInclusiveAmt'] for line in sales], [42.0, 11.3])
         self.assertEqual([line['Amount'] for line in sales], [40.0, 10.0])
         self.assertEqual(self._line_codes(qbo_invoice), [self.codes['GST'], self.codes['HST ON']])
+        # Changed and posted again: the same QuickBooks invoice, its gross prices not taxed twice.
+        invoice.button_draft()
+        invoice.invoice_line_ids[1].price_unit = 22.6
+        invoice.action_post()
+        self._run_queue()
+        (updated,) = self._assert_synced(invoice)
+        self.assertEqual(updated['Id'], qbo_invoice['Id'])
+        self.assertEqual([line['Amount'] for line in self._sales_lines(updated)], [40.0, 20.0])
 
     def test_odoo_rounding_per_line_is_what_quickbooks_keeps(self):
         """Odoo rounds the tax of each line, QuickBooks the tax of each rate over the
