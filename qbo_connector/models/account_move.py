@@ -119,6 +119,7 @@ class AccountMove(models.Model):
             current = client.read(entity, mapping.qbo_id)
             result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
                                    request_id=job.request_id)
+            result = self._qbo_insist_on_tax(client, entity, values, result, job.request_id)
             mappings._qbo_link(connection, self, entity, result)
             return entity, result['Id']
         if outcome_unknown:
@@ -140,8 +141,26 @@ class AccountMove(models.Model):
             # own, as QuickBooks answers a reused one with what it answered first (the 6140).
             result = client.update(entity, {**values, 'Id': mine['Id'], 'SyncToken': mine['SyncToken']},
                                    request_id=f'{job.request_id}-linked')
+        result = self._qbo_insist_on_tax(client, entity, values, result, job.request_id)
         mappings._qbo_link(connection, self, entity, result)
         return entity, result['Id']
+
+    def _qbo_insist_on_tax(self, client, entity, values, result, request_id):
+        """The document as QuickBooks keeps it, with Odoo's tax.
+
+        QuickBooks takes the TotalTax sent in place of its own tax (rounded per rate over
+        the document, where Odoo may round per line), except a value equal to the one it
+        already holds: python-quickbooks echoes that one on every write, so it is taken
+        for an echo and the tax computed again (emulator's ACCOUNTING.md, assumption 8).
+        Sending a changed document again therefore loses a kept TotalTax; told once more,
+        alone, QuickBooks takes it. Costs a request only when the two roundings differ."""
+        sent = (values.get('TxnTaxDetail') or {}).get('TotalTax')
+        kept = (result.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0
+        if not sent or self.currency_id.is_zero(sent - float(kept)):
+            return result
+        return client.update(entity, {
+            'Id': result['Id'], 'SyncToken': result['SyncToken'], 'TxnTaxDetail': values['TxnTaxDetail'],
+        }, request_id=f'{request_id}-tax')
 
     def _qbo_numbered(self, client, entity, doc_number):
         """The QuickBooks documents numbered ``doc_number``: (the one made from this document
