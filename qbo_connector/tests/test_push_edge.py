@@ -3,6 +3,8 @@ currencies, odd lines and names, numbers already taken. Each goes through the qu
 emulator, and either arrives with books that agree or fails on its document, clearly,
 while the rest of the queue goes on."""
 
+from datetime import timedelta
+
 from odoo import Command, fields
 from odoo.tests import tagged
 
@@ -127,6 +129,13 @@ class TestPushCanada(QboPushEdgeCommon):
         _qbo_excluded, qbo_included = self._assert_synced(excluded, included)
         # QuickBooks would carve 0.02 out of 0.33: the prices go without tax, and Odoo's tax with them.
         self.assertEqual(qbo_included['GlobalTaxCalculation'], 'TaxExcluded')
+        # Sent again (a new date, the same amounts): Odoo's tax is still the one kept.
+        for move in (excluded, included):
+            move.button_draft()
+            move.invoice_date = fields.Date.today() - timedelta(days=1)
+            move.action_post()
+        self._run_queue()
+        list(self._assert_synced(excluded, included))
 
     def test_mixed_included_and_excluded_taxes(self):
         invoice = self._move([(self.maple, 1, 21.0, self.gst_incl), (self.poutine, 1, 10.0, self.hst)])
