@@ -290,6 +290,14 @@ class TestPushNumberTaken(QboPushEdgeCommon):
             self.assertIn(words, taken.qbo_sync_error)
         self.assertEqual(self._qbo_doc('Invoice', taken.name)['Id'], existing['Id'], 'left as it was')
         self._assert_synced(good)
+        # Renumbered in QuickBooks, then retried: it goes.
+        client = self.connection._qbo_client()
+        current = client.read('Invoice', existing['Id'])
+        client.update('Invoice', {'Id': existing['Id'], 'SyncToken': current['SyncToken'], 'DocNumber': 'HAND-1'})
+        self._jobs(taken).action_retry()
+        self._run_queue()
+        (qbo_taken,) = self._assert_synced(taken)
+        self.assertNotEqual(qbo_taken['Id'], existing['Id'])
 
     def test_number_of_this_document_links_it(self):
         """Made from this document before its mapping was lost: linked and brought up to date."""
