@@ -14,9 +14,6 @@ ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
 DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
 # QuickBooks refuses taxable sales documents of more lines than this.
 TAXABLE_LINES_MAX = 750
-# Past that limit, send one line per product and tax rather than fail. To become a setting
-# of the connection ("aggregated lines"); a constant until then.
-AGGREGATE_LINES_OVER_LIMIT = True
 EXCHANGE_RATE_DIGITS = 10
 
 
@@ -219,6 +216,9 @@ class AccountMove(models.Model):
         }
         if self.move_type == 'out_invoice' and self.invoice_date_due:
             values['DueDate'] = fields.Date.to_string(self.invoice_date_due)
+            term = self.invoice_payment_term_id._qbo_term_ref(connection, client)
+            if term:
+                values['SalesTermRef'] = term
         if self.ref:
             values['CustomerMemo'] = {'value': self.ref[:1000]}
         if connection.qbo_multicurrency:
@@ -242,18 +242,17 @@ class AccountMove(models.Model):
         return values
 
     def _qbo_prepare_lines(self, connection, client, tax_included):
-        """The QuickBooks lines: one per Odoo line, sections and notes as description lines.
-
-        QuickBooks refuses taxable documents of more than TAXABLE_LINES_MAX lines. Beyond
-        that, in the aggregated lines mode, the product lines go as one line per product,
-        unit, tax and sign (descriptions and notes left out), which keeps every amount, and
-        so the totals, the same; otherwise the document fails, saying so."""
+        """The QuickBooks lines: one per Odoo line, sections and notes as description lines;
+        or, in the connection's aggregated mode, and always for a taxable document of more
+        than TAXABLE_LINES_MAX lines (QuickBooks refuses those), one line per product, unit,
+        tax and sign (descriptions and notes left out), which keeps every amount, and so the
+        totals, the same. A document still too long fails, saying so."""
         lines = self.invoice_line_ids.filtered(
             lambda l: l.display_type == 'product' or (l.display_type in DESCRIPTION_LINE_TYPES and l.name)
         ).sorted(lambda l: (l.sequence, l.id))
         product_lines = lines.filtered(lambda l: l.display_type == 'product')
         taxable = connection.qbo_country_code != 'US' or self.env['account.tax']._qbo_charged(product_lines.tax_ids)
-        if len(lines) <= TAXABLE_LINES_MAX or not taxable:
+        if connection.line_mode != 'aggregated' and (len(lines) <= TAXABLE_LINES_MAX or not taxable):
             return [
                 line._qbo_prepare_line(connection, client, tax_included) if line.display_type == 'product'
                 else {'DetailType': 'DescriptionOnly', 'Description': line.name[:LINE_DESCRIPTION_MAX],
@@ -261,7 +260,7 @@ class AccountMove(models.Model):
                 for line in lines
             ]
         groups = product_lines.grouped(lambda l: (l.product_id, l.product_uom_id, l.tax_ids, l.price_subtotal < 0))
-        if not AGGREGATE_LINES_OVER_LIMIT or len(groups) > TAXABLE_LINES_MAX:
+        if taxable and len(groups) > TAXABLE_LINES_MAX:
             raise QboValidationError('lines', self.env._(
                 'QuickBooks takes at most %(max)s lines on a taxable document, and this one has %(count)s '
                 '(%(groups)s once lines of the same product and tax are added together): split it into several documents.',

@@ -76,6 +76,11 @@ class QboConnection(models.Model):
         'account.payment.method.line', string='Payment Methods to Sync',
         help='Only customer payments made with these methods go to QuickBooks (refunds included); '
              'leave empty to send them all.')
+    line_mode = fields.Selection(
+        [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
+        string='Invoice Lines', required=True, default='individual', tracking=True,
+        help='Aggregated: lines of the same product, unit and tax go as one QuickBooks line (totals unchanged). '
+             'Taxable documents of more than 750 lines, which QuickBooks refuses, are always aggregated.')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')

@@ -11,6 +11,7 @@ EDITABLE = {
     'qbo_sync_start_date': 'sync_start_date',
     'qbo_invoice_prefix': 'invoice_prefix',
     'qbo_payment_method_line_ids': 'payment_method_line_ids',
+    'qbo_line_mode': 'line_mode',
 }
 
 
@@ -29,6 +30,9 @@ class ResConfigSettings(models.TransientModel):
         [('automatic', 'Automatic'), ('manual', 'Manual push')], string='QuickBooks Sync Mode', default='automatic')
     qbo_sync_start_date = fields.Date(string='QuickBooks Sync Start Date')
     qbo_invoice_prefix = fields.Char(string='QuickBooks Invoice Number Prefix')
+    qbo_line_mode = fields.Selection(
+        [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
+        string='QuickBooks Invoice Lines', default='individual')
     qbo_payment_method_line_ids = fields.Many2many(
         'account.payment.method.line', string='QuickBooks Payment Methods to Sync',
         domain="[('payment_type', '=', 'inbound')]")
@@ -62,7 +66,7 @@ class ResConfigSettings(models.TransientModel):
                   if self._has_field_access(self._fields[setting], 'write')}
         connection = self.env['qbo.connection']._qbo_for_company(self.company_id, create=False)
         changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
-        defaults = {'environment': 'sandbox', 'sync_mode': 'automatic'}
+        defaults = {'environment': 'sandbox', 'sync_mode': 'automatic', 'line_mode': 'individual'}
         if not changed or (not connection and all(not v or defaults.get(k) == v for k, v in values.items())):
             return connection
         changed = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in changed.items()}

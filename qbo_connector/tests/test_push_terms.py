@@ -42,3 +42,13 @@ class TestTerms(QboPushCommon):
         before = len(self._api_requests())
         self.assertIsNone(term._qbo_term_ref(self.connection, client))
         self.assertEqual(len(self._api_requests()), before, 'no request for what QuickBooks cannot express')
+
+    def test_invoice_carries_its_term(self):
+        term = self.env.ref('account.account_payment_term_30days')
+        invoice = self._invoice(invoice_payment_term_id=term.id)
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        qbo_term = [t for t in self._terms() if t['Id'] == qbo_invoice['SalesTermRef']['value']][0]
+        self.assertEqual(int(qbo_term['DueDays']), 30)
+        self.assertEqual(str(qbo_invoice['DueDate']), str(invoice.invoice_date_due))
+        self._assert_books_agree(invoice, qbo_invoice)

@@ -40,3 +40,16 @@ class TestSettings(QboPushCommon):
         left = self._register_payment(invoice, amount=50.0, journal_id=other.journal_id.id, payment_method_line_id=other.id)
         self.assertTrue(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', kept.id)]))
         self.assertFalse(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', left.id)]))
+
+    def test_aggregated_lines(self):
+        self.connection.line_mode = 'aggregated'
+        invoice = self._invoice(invoice_line_ids=[
+            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0),
+            self._prepare_invoice_line(product_id=self.product_a, quantity=2, price_unit=12.5),
+            self._prepare_invoice_line(product_id=self.product_b, quantity=1, price_unit=7.0),
+        ])
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        sales_lines = [line for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail']
+        self.assertEqual(len(sales_lines), 2, 'one line per product and tax')
+        self._assert_books_agree(invoice, qbo_invoice)
