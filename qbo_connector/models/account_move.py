@@ -9,7 +9,6 @@ from ..exceptions import QboDuplicateError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from .account_move_line import LINE_DESCRIPTION_MAX
 
-SYNC_STATES = [('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Failed')]
 ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
 DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
 # QuickBooks refuses taxable sales documents of more lines than this.
@@ -18,11 +17,9 @@ EXCHANGE_RATE_DIGITS = 10
 
 
 class AccountMove(models.Model):
-    _inherit = 'account.move'
+    _name = 'account.move'
+    _inherit = ['account.move', 'qbo.synced.mixin']
 
-    qbo_sync_state = fields.Selection(SYNC_STATES, string='QuickBooks', copy=False, readonly=True, tracking=True)
-    qbo_sync_error = fields.Text(string='QuickBooks Error', copy=False, readonly=True)
-    qbo_id = fields.Char(string='QuickBooks Id', copy=False, readonly=True)
     qbo_url = fields.Char(string='Open in QuickBooks', compute='_compute_qbo_url')
 
     @api.depends('qbo_id', 'move_type')
@@ -78,19 +75,6 @@ class AccountMove(models.Model):
     def action_qbo_open(self):
         self.ensure_one()
         return {'type': 'ir.actions.act_url', 'url': self.qbo_url, 'target': 'new'}
-
-    def _qbo_on_job_state(self, job):
-        values = {'qbo_sync_state': {'done': 'synced', 'failed': 'failed'}.get(job.state, 'pending')}
-        if job.state == 'done':
-            values.update(qbo_sync_error=False, qbo_id=job.qbo_id or self.qbo_id)
-        elif job.state == 'failed':
-            values['qbo_sync_error'] = job.error_message
-        elif job.state == 'cancelled':
-            values = {'qbo_sync_state': False}
-        self.write(values)
-        if job.state == 'failed':
-            self.message_post(body=self.env._(
-                'QuickBooks refused this document (%(code)s): %(message)s', code=job.error_code, message=job.error_message))
 
     # ------------------------------------------------------------------
     # Push (in the job, outside any user's transaction)
@@ -185,10 +169,6 @@ class AccountMove(models.Model):
             'QuickBooks already has %(existing)s, which was not sent from this document. Rename or delete that one '
             'in QuickBooks, or set an invoice number prefix in the QuickBooks settings of Odoo, then retry.',
             existing=existing), error.detail)
-
-    def _qbo_reference(self):
-        """What ties a QuickBooks document back to this one (kept in its private note)."""
-        return f'[odoo:{self.env.cr.dbname}:account.move:{self.id}]'
 
     def _qbo_doc_number(self, connection):
         number = f'{connection.invoice_prefix or ""}{self.name}'

@@ -6,7 +6,7 @@ from odoo.tools import float_round
 from ..exceptions import QboDuplicateError, QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_names import qbo_name, qbo_same_name, qbo_unclaimed
-from .account_move import ENTITY_BY_MOVE_TYPE, SYNC_STATES, AccountMove
+from .account_move import ENTITY_BY_MOVE_TYPE
 
 # Money received is a Payment; money paid back to a customer a RefundReceipt.
 ENTITY_BY_PAYMENT_TYPE = {'inbound': 'Payment', 'outbound': 'RefundReceipt'}
@@ -28,11 +28,8 @@ QUERY_PAGE = 1000
 
 
 class AccountPayment(models.Model):
-    _inherit = 'account.payment'
-
-    qbo_sync_state = fields.Selection(SYNC_STATES, string='QuickBooks', copy=False, readonly=True, tracking=True)
-    qbo_sync_error = fields.Text(string='QuickBooks Error', copy=False, readonly=True)
-    qbo_id = fields.Char(string='QuickBooks Id', copy=False, readonly=True)
+    _name = 'account.payment'
+    _inherit = ['account.payment', 'qbo.synced.mixin']
 
     # ------------------------------------------------------------------
     # Enqueue hooks: database writes only, never a network call
@@ -74,20 +71,12 @@ class AccountPayment(models.Model):
             'params': {'type': 'info', 'message': self.env._('%(n)s payment(s) queued for QuickBooks.', n=len(jobs))},
         }
 
-    def _qbo_on_job_state(self, job):
-        # One rule for every document: the job's state, its error in the chatter.
-        AccountMove._qbo_on_job_state(self, job)
-
     # ------------------------------------------------------------------
     # Push (in the job, outside any user's transaction)
     # ------------------------------------------------------------------
 
     def _qbo_entity(self):
         return ENTITY_BY_PAYMENT_TYPE[self.payment_type]
-
-    def _qbo_reference(self):
-        """What ties a QuickBooks transaction back to this payment (kept in its private note)."""
-        return f'[odoo:{self.env.cr.dbname}:account.payment:{self.id}]'
 
     def _qbo_push(self, job, outcome_unknown=False):
         """Create, update or void this payment in QuickBooks. Returns (entity, id)."""
