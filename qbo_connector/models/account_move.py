@@ -53,15 +53,10 @@ class AccountMove(models.Model):
     def _qbo_enqueue(self, operation):
         moves = self
         if operation == 'push':
-            automatic = self.env['qbo.connection'].sudo().search([
-                ('company_id', 'in', self.company_id.ids), ('sync_mode', '=', 'automatic')]).company_id
-            moves = self.filtered(lambda m: m.company_id in automatic and m._qbo_after_start_date())
+            connections = {c.company_id: c for c in self.env['qbo.connection'].sudo().search([
+                ('company_id', 'in', self.company_id.ids), ('sync_mode', '=', 'automatic')])}
+            moves = self.filtered(lambda m: m.company_id in connections and connections[m.company_id]._qbo_syncs_move(m))
         self.env['qbo.sync.job']._qbo_enqueue(moves, operation, priority=20)
-
-    def _qbo_after_start_date(self):
-        connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.company_id, create=False)
-        start = connection.sync_start_date
-        return not start or (self.invoice_date or self.date) >= start
 
     def action_qbo_push(self):
         """One-way, manual mode: the user decides when a document goes to QuickBooks."""

@@ -70,6 +70,11 @@ class QboConnection(models.Model):
         [('automatic', 'Automatic'), ('manual', 'Manual push')], required=True, default='automatic', tracking=True,
         help='Automatic: posting a document queues it for QuickBooks. Manual push: nothing goes until someone '
              'clicks "Push to QuickBooks" on the document.')
+    sync_invoices = fields.Boolean(string='Invoices', default=True, tracking=True)
+    sync_credit_notes = fields.Boolean(string='Credit Notes', default=True, tracking=True)
+    sync_payments = fields.Boolean(
+        string='Payments', default=True, tracking=True,
+        help='Customer payments and refunds paid out. (A credit note applied to an invoice goes with the credit note.)')
     sync_start_date = fields.Date(
         tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.')
     payment_method_line_ids = fields.Many2many(
@@ -153,13 +158,24 @@ class QboConnection(models.Model):
             connection = self.create({'company_id': company.id})
         return connection
 
+    def _qbo_syncs_move(self, move):
+        """Whether this connection's settings send ``move`` on their own: its kind is switched
+        on and its date is on or after the start date."""
+        self.ensure_one()
+        kind_on = self.sync_invoices if move.move_type == 'out_invoice' else self.sync_credit_notes
+        return kind_on and self._qbo_after_start(move.invoice_date or move.date)
+
     def _qbo_syncs_payment(self, payment):
-        """Whether this connection's settings send ``payment``: its date is on or after the
-        start date, and its method is one of those chosen (any, when none is)."""
+        """Whether this connection's settings send ``payment`` on their own: payments are
+        switched on, its date is on or after the start date, and its method is one of those
+        chosen (any, when none is)."""
         self.ensure_one()
         methods = self.payment_method_line_ids
-        return (not self.sync_start_date or payment.date >= self.sync_start_date) and (
+        return self.sync_payments and self._qbo_after_start(payment.date) and (
             not methods or payment.payment_method_line_id in methods)
+
+    def _qbo_after_start(self, day):
+        return not self.sync_start_date or day >= self.sync_start_date
 
     def _qbo_urls(self):
         self.ensure_one()

@@ -12,6 +12,9 @@ EDITABLE = {
     'qbo_invoice_prefix': 'invoice_prefix',
     'qbo_payment_method_line_ids': 'payment_method_line_ids',
     'qbo_line_mode': 'line_mode',
+    'qbo_sync_invoices': 'sync_invoices',
+    'qbo_sync_credit_notes': 'sync_credit_notes',
+    'qbo_sync_payments': 'sync_payments',
 }
 
 
@@ -29,6 +32,9 @@ class ResConfigSettings(models.TransientModel):
     qbo_sync_mode = fields.Selection(
         [('automatic', 'Automatic'), ('manual', 'Manual push')], string='QuickBooks Sync Mode', default='automatic')
     qbo_sync_start_date = fields.Date(string='QuickBooks Sync Start Date')
+    qbo_sync_invoices = fields.Boolean(string='Sync Invoices to QuickBooks', default=True)
+    qbo_sync_credit_notes = fields.Boolean(string='Sync Credit Notes to QuickBooks', default=True)
+    qbo_sync_payments = fields.Boolean(string='Sync Payments to QuickBooks', default=True)
     qbo_invoice_prefix = fields.Char(string='QuickBooks Invoice Number Prefix')
     qbo_line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
@@ -66,7 +72,8 @@ class ResConfigSettings(models.TransientModel):
                   if self._has_field_access(self._fields[setting], 'write')}
         connection = self.env['qbo.connection']._qbo_for_company(self.company_id, create=False)
         changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
-        defaults = {'environment': 'sandbox', 'sync_mode': 'automatic', 'line_mode': 'individual'}
+        defaults = {'environment': 'sandbox', 'sync_mode': 'automatic', 'line_mode': 'individual',
+                    'sync_invoices': True, 'sync_credit_notes': True, 'sync_payments': True}
         if not changed or (not connection and all(not v or defaults.get(k) == v for k, v in values.items())):
             return connection
         changed = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in changed.items()}

@@ -53,3 +53,15 @@ class TestSettings(QboPushCommon):
         sales_lines = [line for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail']
         self.assertEqual(len(sales_lines), 2, 'one line per product and tax')
         self._assert_books_agree(invoice, qbo_invoice)
+
+    def test_entity_switches(self):
+        self.connection.write({'sync_invoices': False, 'sync_payments': False})
+        jobs = self.env['qbo.sync.job'].sudo()
+        invoice = self._invoice()
+        refund = self._invoice(move_type='out_refund')
+        self.assertFalse(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]))
+        self.assertTrue(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', refund.id)]))
+        payment = self._register_payment(invoice, amount=10.0)
+        self.assertFalse(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', payment.id)]))
+        invoice.action_qbo_push()  # a person may still send one by hand
+        self.assertTrue(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]))
