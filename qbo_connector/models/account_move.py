@@ -196,6 +196,13 @@ class AccountMove(models.Model):
                 values['SalesTermRef'] = term
         if self.ref:
             values['CustomerMemo'] = {'value': self.ref[:1000]}
+        class_ref = connection._qbo_class_ref(client)
+        if class_ref and connection.qbo_class_per_line:
+            for line in values['Line']:
+                if line.get('DetailType') == 'SalesItemLineDetail':
+                    line['SalesItemLineDetail']['ClassRef'] = class_ref
+        elif class_ref:
+            values['ClassRef'] = class_ref
         if connection.qbo_multicurrency:
             values['CurrencyRef'] = {'value': self.currency_id.name}
             if self.currency_id != self.company_id.currency_id:

@@ -13,8 +13,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq, hmac as odoo_hmac
 
 from .. import const
-from ..exceptions import QboAuthError, QboError, QboRetryableError
-from ..tools.qbo_client import QboClient, endpoint_of, form_pairs, redact, token_is_fresh, translate_transport_error
+from ..exceptions import QboAuthError, QboError, QboRetryableError, QboValidationError
+from ..tools.qbo_client import (
+    QboClient, endpoint_of, form_pairs, qbo_quote, redact, token_is_fresh, translate_transport_error,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ class QboConnection(models.Model):
     qbo_currency_code = fields.Char(string='Home Currency', readonly=True, copy=False)
     qbo_multicurrency = fields.Boolean(string='Multicurrency', readonly=True, copy=False)
     qbo_class_tracking = fields.Boolean(string='Class Tracking', readonly=True, copy=False)
+    qbo_class_per_line = fields.Boolean(
+        string='Class per Line', readonly=True, copy=False,
+        help='QuickBooks tracks classes on each line rather than on the whole transaction.')
     qbo_custom_txn_numbers = fields.Boolean(string='Custom Transaction Numbers', readonly=True, copy=False)
     qbo_automated_sales_tax = fields.Boolean(string='Automated Sales Tax', readonly=True, copy=False)
 
@@ -86,6 +91,10 @@ class QboConnection(models.Model):
         string='Invoice Lines', required=True, default='individual', tracking=True,
         help='Aggregated: lines of the same product, unit and tax go as one QuickBooks line (totals unchanged). '
              'Taxable documents of more than 750 lines, which QuickBooks refuses, are always aggregated.')
+    default_class_name = fields.Char(
+        string='Default Class', tracking=True,
+        help='The QuickBooks class put on every document (or every line, as the QuickBooks company tracks them), '
+             'when the QuickBooks company tracks classes.')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')
@@ -118,7 +127,7 @@ class QboConnection(models.Model):
         'realm_id', 'synced_realm_id', 'state', 'state_reason', 'connected_at', 'connected_by_id',
         'access_token', 'refresh_token', 'oauth_nonce', 'access_token_expires_at', 'refresh_token_expires_at',
         'qbo_company_name', 'qbo_country_code', 'qbo_currency_code', 'qbo_multicurrency',
-        'qbo_class_tracking', 'qbo_custom_txn_numbers', 'qbo_automated_sales_tax',
+        'qbo_class_tracking', 'qbo_class_per_line', 'qbo_custom_txn_numbers', 'qbo_automated_sales_tax',
     })
     # Changing where QuickBooks is changes who receives the secrets: system administrators only,
     # and the tokens of the old endpoint are forgotten.
@@ -173,6 +182,24 @@ class QboConnection(models.Model):
         methods = self.payment_method_line_ids
         return self.sync_payments and self._qbo_after_start(payment.date) and (
             not methods or payment.payment_method_line_id in methods)
+
+    def _qbo_class_ref(self, client):
+        """The default class as a QuickBooks reference, or None when there is none to send
+        (no default class, or the QuickBooks company does not track classes, which would
+        refuse it). Found by name once, then mapped."""
+        self.ensure_one()
+        if not self.default_class_name or not self.qbo_class_tracking:
+            return None
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(self, self, 'Class')
+        if not mapping or mapping.qbo_name != self.default_class_name:
+            found = client.query(f'SELECT * FROM Class WHERE Name = {qbo_quote(self.default_class_name)}')
+            if not found:
+                raise QboValidationError('class', self.env._(
+                    'QuickBooks has no class named "%(name)s": create it in QuickBooks or change the default class '
+                    'in Settings.', name=self.default_class_name))
+            mapping = mappings._qbo_link(self, self, 'Class', found[0])
+        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
 
     def _qbo_after_start(self, day):
         return not self.sync_start_date or day >= self.sync_start_date
@@ -373,6 +400,7 @@ class QboConnection(models.Model):
             'qbo_currency_code': (currency_prefs.get('HomeCurrency') or {}).get('value') or False,
             'qbo_multicurrency': bool(currency_prefs.get('MultiCurrencyEnabled')),
             'qbo_class_tracking': bool(accounting.get('ClassTrackingPerTxn') or accounting.get('ClassTrackingPerTxnLine')),
+            'qbo_class_per_line': bool(accounting.get('ClassTrackingPerTxnLine')) and not accounting.get('ClassTrackingPerTxn'),
             'qbo_custom_txn_numbers': bool(prefs.get('SalesFormsPrefs', {}).get('CustomTxnNumbers')),
             'qbo_automated_sales_tax': bool(prefs.get('TaxPrefs', {}).get('PartnerTaxEnabled')),
         }

@@ -65,3 +65,46 @@ class TestSettings(QboPushCommon):
         self.assertFalse(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', payment.id)]))
         invoice.action_qbo_push()  # a person may still send one by hand
         self.assertTrue(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]))
+
+    def _track_classes(self, per_line=False):
+        """The QuickBooks company's bookkeeper turns class tracking on (QuickBooks' Preferences)."""
+        client = self.connection._qbo_client()
+        prefs = client.preferences()
+        flag = 'ClassTrackingPerTxnLine' if per_line else 'ClassTrackingPerTxn'
+        client.update('Preferences', {'Id': prefs['Id'], 'SyncToken': prefs['SyncToken'],
+                                      'AccountingInfoPrefs': {**prefs['AccountingInfoPrefs'], flag: True}})
+        self.connection.action_test_connection()  # what Test Connection (or a reconnect) reads
+
+    def test_default_class(self):
+        self.connection.default_class_name = 'Landscaping'
+        untracked = self._invoice()
+        self._run_queue()
+        self.assertNotIn('ClassRef', self._qbo_doc('Invoice', untracked.name), 'not tracked: not sent')
+        self._track_classes()
+        self.assertTrue(self.connection.qbo_class_tracking)
+        landscaping = [c for c in self._qbo('Class') if c['Name'] == 'Landscaping'][0]
+        invoice = self._invoice()
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(qbo_invoice['ClassRef']['value'], landscaping['Id'])
+        self._assert_books_agree(invoice, qbo_invoice)
+
+    def test_default_class_per_line(self):
+        self._track_classes(per_line=True)
+        self.assertTrue(self.connection.qbo_class_per_line)
+        self.connection.default_class_name = 'Maintenance'
+        invoice = self._invoice()
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        classes = {line['SalesItemLineDetail'].get('ClassRef', {}).get('name') for line in qbo_invoice['Line']
+                   if line.get('DetailType') == 'SalesItemLineDetail'}
+        self.assertEqual(classes, {'Maintenance'})
+        self.assertNotIn('ClassRef', qbo_invoice)
+
+    def test_unknown_default_class_fails_clearly(self):
+        self._track_classes()
+        self.connection.default_class_name = 'No Such Class'
+        invoice = self._invoice()
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'failed')
+        self.assertIn('No Such Class', invoice.qbo_sync_error)
