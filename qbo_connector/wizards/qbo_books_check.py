@@ -142,7 +142,7 @@ class QboBooksCheck(models.TransientModel):
         moves = {move.id: move for move in self.env['account.move'].browse(doc_mappings.mapped('res_id')).exists()}
         no_move = self.env['account.move']
         for entity in KIND_BY_ENTITY:
-            mappings = doc_mappings.filtered(lambda m: m.qbo_entity == entity)
+            mappings = doc_mappings.filtered_domain([("qbo_entity", "=", entity)])
             if not mappings:
                 continue
             qbo_docs = self._qbo_fetch_all(client, entity)
