@@ -24,13 +24,13 @@ class AccountMove(models.Model):
 
     @api.depends('qbo_id', 'move_type')
     def _compute_qbo_url(self):
+        # One search for the whole list, not one per move.
+        synced = self.filtered(lambda m: m.qbo_id and m.move_type in ENTITY_BY_MOVE_TYPE)
+        app_urls = {c.company_id: c._qbo_urls()['app'] for c in self.env['qbo.connection'].sudo().search(
+            [('company_id', 'in', synced.company_id.ids)])}
         for move in self:
-            move.qbo_url = False
-            entity = ENTITY_BY_MOVE_TYPE.get(move.move_type)
-            if move.qbo_id and entity:
-                connection = self.env['qbo.connection'].sudo()._qbo_for_company(move.company_id, create=False)
-                if connection:
-                    move.qbo_url = f'{connection._qbo_urls()["app"]}/{entity.lower()}?txnId={move.qbo_id}'
+            app = app_urls.get(move.company_id) if move in synced else None
+            move.qbo_url = app and f'{app}/{ENTITY_BY_MOVE_TYPE[move.move_type].lower()}?txnId={move.qbo_id}'
 
     # ------------------------------------------------------------------
     # Enqueue hooks: database writes only, never a network call

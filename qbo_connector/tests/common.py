@@ -188,3 +188,25 @@ class QboCommittedCase(QboTestMixin, BaseCase):
 
     def _connection(self, cr):
         return self._env(cr)['qbo.connection'].browse(self.connection_id)
+
+    def _qbo_race(self, work, workers=2):
+        """Run ``work(env)`` in ``workers`` threads at once, each in its own transaction
+        (committed), released together by a barrier; fails the test on any error.
+        Returns the results."""
+        barrier = threading.Barrier(workers)
+        results, errors = [], []
+
+        def run():
+            try:
+                with self.registry.cursor() as cr:
+                    results.append(work(self._env(cr), barrier))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertFalse(errors, errors)
+        return results

@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 from odoo import fields
@@ -114,25 +113,13 @@ class TestTokenDurability(QboCommittedCase):
         self.assertEqual(self._refreshes(), 2)
 
     def test_concurrent_refresh_refreshes_once(self):
-        barrier = threading.Barrier(2)
-        results, errors = [], []
+        def call(env, barrier):
+            connection = env['qbo.connection'].browse(self.connection_id)
+            connection.access_token_expires_at  # noqa: B018 - both read the stale expiry first
+            barrier.wait(timeout=10)
+            return connection._qbo_client().company_info()['CompanyName']
 
-        def work():
-            try:
-                with self.registry.cursor() as cr:
-                    connection = self._connection(cr)
-                    connection.access_token_expires_at  # noqa: B018 - both read the stale expiry first
-                    barrier.wait(timeout=10)
-                    results.append(connection._qbo_client().company_info()['CompanyName'])
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        self.assertFalse(errors, errors)
+        results = self._qbo_race(call)
         self.assertEqual(results, ['Sandbox Company US'] * 2)
         self.assertEqual(self._refreshes(), 1, 'one process refreshed, the other used its token')
         with self.registry.cursor() as cr:

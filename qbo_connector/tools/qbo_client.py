@@ -41,6 +41,8 @@ SECRET_KEYS = frozenset({
 })
 FORM_SECRET_KEYS = SECRET_KEYS | {'code'}
 REDACTED = '***'
+# The python-quickbooks calls that can change something in QuickBooks.
+_WRITING_CALLS = frozenset({'create_object', 'update_object', 'delete_object', 'misc_operation', 'batch_operation'})
 _EXISTING_ID_RE = re.compile(r'(?:Id|TxnId)=(\d+)')
 # 6240: "Another Vendor is already using this name"; 6140: "TxnType=Invoice with TxnId=…".
 _EXISTING_KIND_RE = re.compile(r'(?:Another (\w+)|TxnType=(\w+))')
@@ -314,21 +316,22 @@ class QboClient:
     def _call(self, what, func_name, *args, **kwargs):
         """Run one python-quickbooks call; on an authentication refusal refresh the token
         and retry once (a refused request was not performed, so the retry is safe)."""
-        method = 'GET' if func_name in ('get', 'get_single_object') else 'POST'
+        # What matters about the method is whether the call can write (a lost answer then
+        # leaves its outcome unknown); a query is a POST that writes nothing.
+        method = 'POST' if func_name in _WRITING_CALLS else 'GET'
         for attempt in (1, 2):
             qb = self._session(force_refresh=attempt == 2)
             qb.session.qbo_last_response = None
             try:
                 return getattr(qb, func_name)(*args, **kwargs)
             except requests.RequestException as exc:
-                raise translate_transport_error(exc, method if func_name != 'query' else 'GET') from exc
+                raise translate_transport_error(exc, method) from exc
             except (qb_exceptions.QuickbooksException, TypeError, ValueError, KeyError) as exc:
                 last = qb.session.qbo_last_response
                 if last is None and not isinstance(exc, qb_exceptions.QuickbooksException):
                     raise  # a bug of ours, not an answer of QuickBooks'
                 status = last.status_code if last is not None else None
-                error = translate_quickbooks_error(
-                    exc, status, what, method='GET' if func_name == 'query' else method)
+                error = translate_quickbooks_error(exc, status, what, method=method)
                 if isinstance(error, QboAuthError) and not self._fixed_token:
                     if attempt == 1:
                         continue
