@@ -38,7 +38,8 @@ class AccountPartialReconcile(models.Model):
         for partial in self:
             moves = partial.debit_move_id.move_id | partial.credit_move_id.move_id
             if moves.origin_payment_id:
-                payments |= moves.origin_payment_id.filtered(lambda p: p.payment_type == 'inbound')
+                # Money received, and refunds (their link to the credit notes they pay out).
+                payments |= moves.origin_payment_id.filtered(lambda p: p.partner_type == 'customer')
             elif sorted(moves.mapped('move_type')) == ['out_invoice', 'out_refund']:
                 credit_notes |= moves.filtered(lambda m: m.move_type == 'out_refund')
         return payments, credit_notes

@@ -3,13 +3,15 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import float_round
 
-from ..exceptions import QboDuplicateError, QboRetryableError, QboValidationError
+from ..exceptions import QboDuplicateError, QboNotFoundError, QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_names import qbo_name, qbo_same_name, qbo_unclaimed
-from .account_move import ENTITY_BY_MOVE_TYPE
+from .account_move import ENTITY_BY_MOVE_TYPE, EXCHANGE_RATE_DIGITS
 
-# Money received is a Payment; money paid back to a customer a RefundReceipt.
-ENTITY_BY_PAYMENT_TYPE = {'inbound': 'Payment', 'outbound': 'RefundReceipt'}
+# Money received is a Payment. Money paid back to a customer is a check (a Purchase) booked
+# to Accounts Receivable, as QuickBooks records "refund a credit memo by check"; the credit
+# notes it pays out are linked to it by a Receive Payment of 0 (see _qbo_push_refund).
+ENTITY_BY_PAYMENT_TYPE = {'inbound': 'Payment', 'outbound': 'Purchase'}
 # The payment states in which QuickBooks should hold the payment.
 POSTED_STATES = ('in_process', 'paid')
 # Payments go after the invoices they settle (which run at 20).
@@ -19,11 +21,17 @@ PAYMENT_REF_MAX = 21
 PAYMENT_METHOD_NAME_MAX = 31
 # The journal's QuickBooks bank account, once matched by name.
 BANK_ACCOUNT_ENTITY = 'Account:Bank'
-# A refund receipt needs an item on its line. It books to Accounts Receivable, so that the
-# refund takes back the customer's credit instead of reversing the sale a second time
-# (the credit memo already did). Not translated: it is found again by name.
-REFUND_ITEM_NAME = 'Odoo customer refund'
-REFUND_ITEM_ENTITY = 'Item:Refund'
+# The refund: the outbound payment's mapping kinds for its Receive Payment linking the check
+# to the credit notes, and for the account named in the refund-account setting.
+REFUND_LINK_ENTITY = 'Payment'
+REFUND_ACCOUNT_ENTITY = 'Account:Refund'
+RECEIVABLE_ACCOUNT_ENTITY = 'Account:Receivable'
+# The account a refund leaves from decides what kind of Purchase it is, and how a Receive
+# Payment links it (the emulator's ACCOUNTING.md, on links to purchases).
+PURCHASE_TYPE_BY_ACCOUNT_TYPE = {'Bank': 'Check', 'Credit Card': 'CreditCard'}
+LINKED_TXN_TYPE_BY_PURCHASE_TYPE = {'Check': 'Check', 'CreditCard': 'Expense', 'Cash': 'Expense'}
+# A refund sent before refunds were checks (RefundReceipt): still voided when cancelled.
+LEGACY_REFUND_ENTITY = 'RefundReceipt'
 QUERY_PAGE = 1000
 
 
@@ -85,10 +93,14 @@ class AccountPayment(models.Model):
         client = connection._qbo_client()
         entity = self._qbo_entity()
         if job.operation == 'void':
+            if self.payment_type == 'outbound':
+                return entity, self._qbo_void_refund(job, client)
             return entity, self._qbo_void_txn(job, client, self, entity)
         if self.state not in POSTED_STATES:
             # Reset or cancelled since it was queued: its void job takes care of QuickBooks.
             return entity, False
+        if self.payment_type == 'outbound':
+            return entity, self._qbo_push_refund(job, client, outcome_unknown)
         values = self._qbo_prepare_values(connection, client)
         result = self._qbo_write_txn(job, client, self, entity, values, job.request_id, outcome_unknown)
         return entity, result['Id']
@@ -97,28 +109,34 @@ class AccountPayment(models.Model):
     def _qbo_write_txn(self, job, client, record, entity, values, request_id, outcome_unknown):
         """Create or update the QuickBooks transaction ``record`` is mapped to under ``entity``.
 
-        After an attempt whose outcome is unknown, the transaction is looked up (same
-        customer and date, our reference in the private note) before it is created again.
-        An update reads the fresh SyncToken first: applying payments changes it."""
+        ``entity`` is the mapping's kind: the QuickBooks entity, or the entity followed by
+        ``:`` and a qualifier. After an attempt whose outcome is unknown, the transaction is
+        looked up (same customer and date, our reference in the private note) before it is
+        created again. An update reads the fresh SyncToken first: applying payments changes it."""
         connection = job.connection_id
         mappings = self.env['qbo.mapping']
         mapping = mappings._qbo_find(connection, record, entity)
+        qbo_entity = entity.split(':', 1)[0]
         if not mapping and outcome_unknown:
+            # QuickBooks filters purchases by date only: their payee is checked below.
+            customer = values.get('CustomerRef') or values.get('EntityRef')
+            condition = f" AND CustomerRef = {qbo_quote(customer['value'])}" if 'CustomerRef' in values else ''
             found = client.query(
-                f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])} "
-                f"AND CustomerRef = {qbo_quote(values['CustomerRef']['value'])} MAXRESULTS {QUERY_PAGE}")
-            found = [f for f in found if record._qbo_reference() in (f.get('PrivateNote') or '')]
+                f"SELECT * FROM {qbo_entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition} "
+                f"MAXRESULTS {QUERY_PAGE}")
+            found = [f for f in found if record._qbo_reference() in (f.get('PrivateNote') or '')
+                     and str((f.get('CustomerRef') or f.get('EntityRef') or {}).get('value')) == str(customer['value'])]
             if found:
                 # The request id of that attempt is this one: a write with it would only replay
                 # the create's answer, so the found transaction is taken as it is.
                 mappings._qbo_link(connection, record, entity, found[0])
                 return found[0]
         if mapping:
-            current = client.read(entity, mapping.qbo_id)
-            result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
+            current = client.read(qbo_entity, mapping.qbo_id)
+            result = client.update(qbo_entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
                                    request_id=request_id)
         else:
-            result = client.create(entity, values, request_id=request_id)
+            result = client.create(qbo_entity, values, request_id=request_id)
         mappings._qbo_link(connection, record, entity, result)
         return result
 
@@ -131,8 +149,9 @@ class AccountPayment(models.Model):
         if not mapping:
             return False
         qbo_id = mapping.qbo_id
-        current = client.read(entity, qbo_id)
-        client.void(entity, {'Id': qbo_id, 'SyncToken': current['SyncToken']}, request_id=request_id or job.request_id)
+        qbo_entity = entity.split(':', 1)[0]
+        current = client.read(qbo_entity, qbo_id)
+        client.void(qbo_entity, {'Id': qbo_id, 'SyncToken': current['SyncToken']}, request_id=request_id or job.request_id)
         mapping.sudo().unlink()
         return qbo_id
 
@@ -142,7 +161,7 @@ class AccountPayment(models.Model):
 
     def _qbo_prepare_values(self, connection, client):
         """The mapper: a customer payment as a QuickBooks Payment applied to the invoices
-        and credit notes it is reconciled with, or a refund paid out as a RefundReceipt."""
+        and credit notes it is reconciled with."""
         self.ensure_one()
         values = {
             'CustomerRef': self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id),
@@ -153,19 +172,27 @@ class AccountPayment(models.Model):
         method = self._qbo_payment_method_ref(connection, client)
         if method:
             values['PaymentMethodRef'] = method
-        if connection.qbo_multicurrency:
-            values['CurrencyRef'] = {'value': self.currency_id.name}
-            if self.currency_id != self.company_id.currency_id and self.amount:
-                values['ExchangeRate'] = float_round(
-                    abs(self.amount_company_currency_signed) / self.amount, precision_digits=6)
-        if self.payment_type == 'outbound':
-            values.update(self._qbo_refund_values(connection, client))
-            return values
+        values.update(self._qbo_currency_values(connection))
         values['TotalAmt'] = self.amount
         values['Line'] = self._qbo_payment_lines(connection, self._qbo_applied())
         deposit = self._qbo_bank_account_ref(connection, client)
         if deposit:
             values['DepositToAccountRef'] = deposit
+        return values
+
+    def _qbo_currency_values(self, connection):
+        """CurrencyRef and ExchangeRate (home currency per unit of the payment's) with
+        multicurrency: Odoo's rate of the payment's date, unrounded, so that QuickBooks'
+        home amount is Odoo's to the cent whatever the amount (a ratio of rounded amounts
+        is not)."""
+        if not connection.qbo_multicurrency:
+            return {}
+        values = {'CurrencyRef': {'value': self.currency_id.name}}
+        company_currency = self.company_id.currency_id
+        if self.currency_id != company_currency:
+            rate = self.env['res.currency']._get_conversion_rate(
+                self.currency_id, company_currency, self.company_id, self.date or fields.Date.context_today(self))
+            values['ExchangeRate'] = float_round(rate, precision_digits=EXCHANGE_RATE_DIGITS)
         return values
 
     def _qbo_applied(self):
@@ -213,25 +240,143 @@ class AccountPayment(models.Model):
             '%(document)s, which this applies to, was not sent to QuickBooks (manual mode, or dated before the start '
             'date): push it, then retry.', document=move.display_name))
 
-    def _qbo_refund_values(self, connection, client):
-        """Money paid back to a customer: a RefundReceipt on the bank account it leaves from.
-        Its one line books to Accounts Receivable (see REFUND_ITEM_NAME)."""
-        detail = {'ItemRef': self._qbo_refund_item_ref(connection, client), 'Qty': 1, 'UnitPrice': self.amount}
+    # ------------------------------------------------------------------
+    # Refunds: a check to the customer, linked to the credit notes it pays out
+    # ------------------------------------------------------------------
+
+    def _qbo_push_refund(self, job, client, outcome_unknown):
+        """Money paid back to a customer, as QuickBooks records "refund a credit memo by
+        check": a Purchase paid to the customer from the refund account, booked to Accounts
+        Receivable (QuickBooks' and Odoo's receivable and bank move alike), and, when Odoo
+        reconciled the refund with credit notes, a Receive Payment of 0 whose lines link those
+        credit memos and the check, so that QuickBooks shows the credit used and the check
+        settled, as Odoo does. Without credit notes (an overpayment paid back), the open check
+        and the customer's unapplied credit cancel out in the customer's balance, as in Odoo.
+        Returns the check's id."""
+        connection = job.connection_id
+        check_values, linked_type = self._qbo_refund_check_values(connection, client)
+        check = self._qbo_write_txn(job, client, self, 'Purchase', check_values, job.request_id, outcome_unknown)
+        credits = {move: amount for move, amount in self._qbo_applied().items() if move.move_type == 'out_refund'}
+        if not credits:
+            # No longer reconciled with a credit note: the link goes, the check stays.
+            self._qbo_void_txn(job, client, self, REFUND_LINK_ENTITY, request_id=f'{job.request_id}-unlink')
+            return check['Id']
+        lines = self._qbo_payment_lines(connection, credits)
+        lines.append({'Amount': self.currency_id.round(sum(line['Amount'] for line in lines)),
+                      'LinkedTxn': [{'TxnId': check['Id'], 'TxnType': linked_type}]})
+        link = {
+            'CustomerRef': {k: v for k, v in check_values['EntityRef'].items() if k != 'type'},
+            'TxnDate': check_values['TxnDate'],
+            'PrivateNote': check_values['PrivateNote'],
+            'TotalAmt': 0.0,
+            'Line': lines,
+        }
+        for key in ('CurrencyRef', 'ExchangeRate'):
+            if key in check_values:
+                link[key] = check_values[key]
+        self._qbo_write_txn(job, client, self, REFUND_LINK_ENTITY, link, f'{job.request_id}-link', outcome_unknown)
+        return check['Id']
+
+    def _qbo_refund_check_values(self, connection, client):
+        """The refund's Purchase, and the TxnType a Receive Payment links it under."""
+        self.ensure_one()
+        account, account_type = self._qbo_refund_account_ref(connection, client)
+        purchase_type = PURCHASE_TYPE_BY_ACCOUNT_TYPE[account_type]
+        customer = self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id)
         values = {
-            'DepositToAccountRef': self._qbo_bank_account_ref(connection, client, refund=True),
+            'PaymentType': purchase_type,
+            'AccountRef': account,
+            'EntityRef': {'value': customer['value'], 'name': customer.get('name'), 'type': 'Customer'},
+            'TxnDate': fields.Date.to_string(self.date),
+            'PrivateNote': f'{self.name} {self._qbo_reference()}',
             'Line': [{
-                'DetailType': 'SalesItemLineDetail', 'Amount': self.amount,
-                'Description': (self.memo or self.name or '')[:4000], 'SalesItemLineDetail': detail,
+                'DetailType': 'AccountBasedExpenseLineDetail',
+                'Amount': self.amount,
+                'Description': (self.memo or self.name or '')[:4000],
+                'AccountBasedExpenseLineDetail': {
+                    'AccountRef': self._qbo_receivable_account_ref(connection, client, self.currency_id),
+                },
             }],
         }
-        if connection.qbo_country_code == 'US':
-            detail['TaxCodeRef'] = {'value': 'NON'}
-        else:
+        if connection.qbo_country_code != 'US':
             values['GlobalTaxCalculation'] = 'NotApplicable'
-        return values
+        values.update(self._qbo_currency_values(connection))
+        return values, LINKED_TXN_TYPE_BY_PURCHASE_TYPE[purchase_type]
+
+    def _qbo_void_refund(self, job, client):
+        """A refund cancelled in Odoo: its link to the credit notes is voided first (which
+        gives the credit back), then its check deleted (QuickBooks voids no purchases through
+        the API). Returns the check's id (False if it never reached QuickBooks)."""
+        self._qbo_void_txn(job, client, self, REFUND_LINK_ENTITY, request_id=f'{job.request_id}-unlink')
+        legacy = self._qbo_void_txn(job, client, self, LEGACY_REFUND_ENTITY)
+        mappings = self.env['qbo.mapping']
+        mapping = mappings._qbo_find(job.connection_id, self, 'Purchase')
+        if not mapping:
+            return legacy
+        qbo_id = mapping.qbo_id
+        try:
+            current = client.read('Purchase', qbo_id)
+        except QboNotFoundError:
+            current = None  # deleted by an attempt whose answer was lost, or by hand
+        if current:
+            client.delete('Purchase', {'Id': qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
+        mapping.sudo().unlink()
+        return qbo_id
+
+    @api.model
+    def _qbo_receivable_account_ref(self, connection, client, currency):
+        """The Accounts Receivable account a refund in ``currency`` books to, chosen once per
+        connection and currency: the oldest in that currency. QuickBooks (multicurrency)
+        makes one per currency with the first foreign document; where it has none in that
+        currency, the home one is sent and QuickBooks decides."""
+        record = connection.sudo()
+        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        code = currency.name if connection.qbo_multicurrency else home
+        entity = RECEIVABLE_ACCOUNT_ENTITY if code == home else f'{RECEIVABLE_ACCOUNT_ENTITY}:{code}'
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(connection, record, entity)
+        if not mapping:
+            accounts = client.query("SELECT * FROM Account WHERE AccountType = 'Accounts Receivable'")
+            in_currency = {c: [a for a in accounts if (a.get('CurrencyRef') or {}).get('value', home) == c]
+                           for c in (code, home)}
+            candidates = in_currency[code] or in_currency[home]
+            if not candidates:
+                raise QboValidationError('no_receivable_account', self.env._(
+                    'The QuickBooks company has no Accounts Receivable account for refunds to book to.'))
+            account = min(candidates, key=lambda a: int(a['Id']) if str(a['Id']).isdigit() else 0)
+            mapping = mappings._qbo_link(connection, record, entity, account)
+        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+
+    def _qbo_refund_account_ref(self, connection, client):
+        """The account a refund is paid from, and its QuickBooks type: the connection's refund
+        account when one is set (the Bank or Credit Card account of that name, its type kept
+        in the mapping's kind), else the bank account of the payment's journal (see
+        _qbo_bank_account_ref)."""
+        name = (connection.refund_account_name or '').strip()
+        if not name:
+            return self._qbo_bank_account_ref(connection, client, refund=True), 'Bank'
+        record = connection.sudo()
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings.search([
+            ('connection_id', '=', connection.id), ('res_model', '=', record._name), ('res_id', '=', record.id),
+            ('qbo_entity', '=like', f'{REFUND_ACCOUNT_ENTITY}:%')], limit=1)
+        if mapping and not qbo_same_name(mapping.qbo_name, name):
+            mapping.unlink()  # the setting changed since
+            mapping = mappings
+        if not mapping:
+            found = [a for a in client.query(f'SELECT * FROM Account WHERE Name = {qbo_quote(name)}')
+                     if a.get('AccountType') in PURCHASE_TYPE_BY_ACCOUNT_TYPE]
+            if not found:
+                raise QboValidationError('refund_account', self.env._(
+                    'The refund account "%(name)s" set in the QuickBooks settings is not an active Bank or Credit Card '
+                    'account of the QuickBooks company: correct the setting (or clear it to pay refunds from the '
+                    'journal\'s bank account), then retry.', name=name))
+            mapping = mappings._qbo_link(connection, record, f'{REFUND_ACCOUNT_ENTITY}:{found[0]["AccountType"]}', found[0])
+        account_type = mapping.qbo_entity.removeprefix(f'{REFUND_ACCOUNT_ENTITY}:')
+        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}, account_type
 
     # ------------------------------------------------------------------
-    # Lists the payment refers to: bank account, payment method, refund item
+    # Lists the payment refers to: bank account, payment method
     # ------------------------------------------------------------------
 
     def _qbo_bank_account_ref(self, connection, client, refund=False):
@@ -240,8 +385,7 @@ class AccountPayment(models.Model):
 
         Without a match, money received goes to Undeposited Funds (QuickBooks' default, where
         it waits to be grouped into a bank deposit), and a refund leaves from the first Bank
-        account; a refund-account setting on the connection is to come for companies that
-        want another one."""
+        account unless the connection names a refund account (see _qbo_refund_account_ref)."""
         journal = self.journal_id
         mappings = self.env['qbo.mapping'].sudo()
         mapping = mappings._qbo_find(connection, journal, BANK_ACCOUNT_ENTITY)
@@ -257,10 +401,13 @@ class AccountPayment(models.Model):
             return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
         if not refund:
             return None
+        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        banks = [a for a in banks if (a.get('CurrencyRef') or {}).get('value', home) == self.currency_id.name]
         if not banks:
             raise QboValidationError('no_bank_account', self.env._(
                 'QuickBooks needs the bank account a refund is paid from, and the QuickBooks company has no Bank '
-                'account: create one named like the journal %(journal)s, then retry.', journal=journal.display_name))
+                'account in %(currency)s: create one named like the journal %(journal)s (or set the refund account '
+                'in the QuickBooks settings), then retry.', currency=self.currency_id.name, journal=journal.display_name))
         return {'value': banks[0]['Id'], 'name': banks[0].get('Name')}
 
     def _qbo_payment_method_ref(self, connection, client):
@@ -285,29 +432,4 @@ class AccountPayment(models.Model):
             if method.get('Active') is False:
                 method = client.update('PaymentMethod', {'Id': method['Id'], 'SyncToken': method['SyncToken'], 'Active': True})
             mapping = mappings._qbo_link(connection, self.payment_method_line_id, 'PaymentMethod', method)
-        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
-
-    @api.model
-    def _qbo_refund_item_ref(self, connection, client):
-        """The item refund receipts use, booked to Accounts Receivable; chosen once per connection."""
-        record = connection.sudo()
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, record, REFUND_ITEM_ENTITY)
-        if not mapping:
-            found = client.query(
-                f'SELECT * FROM Item WHERE Name = {qbo_quote(REFUND_ITEM_NAME)} AND Active IN (true, false)')
-            item = found[0] if found else None
-            if item and item.get('Active') is False:
-                item = client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Active': True})
-            if not item:
-                receivable = client.query("SELECT * FROM Account WHERE AccountType = 'Accounts Receivable'")
-                if not receivable:
-                    raise QboValidationError('no_receivable_account', self.env._(
-                        'The QuickBooks company has no Accounts Receivable account for refunds to book to.'))
-                item = client.create('Item', {
-                    'Name': REFUND_ITEM_NAME, 'Type': 'Service',
-                    'IncomeAccountRef': {'value': receivable[0]['Id']},
-                    'Description': 'Refunds of customer credit paid from Odoo',
-                })
-            mapping = mappings._qbo_link(connection, record, REFUND_ITEM_ENTITY, item)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}

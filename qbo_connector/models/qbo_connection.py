@@ -95,6 +95,10 @@ class QboConnection(models.Model):
         string='Default Class', tracking=True,
         help='The QuickBooks class put on every document (or every line, as the QuickBooks company tracks them), '
              'when the QuickBooks company tracks classes.')
+    refund_account_name = fields.Char(
+        string='Refund Account', tracking=True,
+        help='The QuickBooks Bank or Credit Card account refunds to customers are paid from. '
+             'Empty: the bank account named like the refund\'s journal, else the first bank account.')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')

@@ -176,6 +176,39 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         self.assertEqual(customers[qbo_usd['CustomerRef']['value']]['CurrencyRef']['value'], 'USD')
         self.assertEqual(qbo_usd['CurrencyRef']['value'], 'USD')
 
+    def test_payment_and_refund_in_euros(self):
+        """Money received and paid back in euros: the Payment and the refund's check in EUR at
+        Odoo's rate, the refund from a euro bank account (none: a clear failure), and the
+        euro customer's books agreeing."""
+        self._reconnect(self.emu.add_company(template='us', multicurrency=True)['realm_id'])
+        invoice = self._invoice(currency_id=self.eur.id)
+        credit_note = self._invoice(move_type='out_refund', currency_id=self.eur.id, invoice_line_ids=[
+            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=30.0)])
+        payment = self._register_payment(invoice, amount=100.0)
+        refund = self._register_payment(credit_note)
+        self.assertEqual((payment.currency_id, refund.currency_id), (self.eur, self.eur))
+        self._run_queue()
+        self.assertEqual(payment.qbo_sync_state, 'synced')
+        qbo_payment = next(p for p in self._qbo('Payment') if p['Id'] == payment.qbo_id)
+        self.assertEqual(qbo_payment['CurrencyRef']['value'], 'EUR')
+        self.assertAlmostEqual(float(qbo_payment['ExchangeRate']), 1 / 3, places=6)
+        self.assertAlmostEqual(float(qbo_payment['TotalAmt']), 100.0, places=2)
+        self.assertEqual(refund.qbo_sync_state, 'failed')
+        self.assertIn('EUR', refund.qbo_sync_error)
+
+        self.connection._qbo_client().create('Account', {
+            'Name': 'Euro Account', 'AccountType': 'Bank', 'CurrencyRef': {'value': 'EUR'}})
+        self._jobs(refund).action_retry()
+        self._run_queue()
+        self.assertEqual(refund.qbo_sync_state, 'synced', refund.qbo_sync_error)
+        check = next(p for p in self._qbo('Purchase') if p['Id'] == refund.qbo_id)
+        accounts = {a['Id']: a['Name'] for a in self._qbo('Account')}
+        self.assertEqual((check['CurrencyRef']['value'], accounts[check['AccountRef']['value']]), ('EUR', 'Euro Account'))
+        self.assertAlmostEqual(float(check['TotalAmt']), credit_note.amount_total, places=2)
+        self.assertEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']), 0.0)
+        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
     def test_currency_quickbooks_does_not_keep_fails_on_the_invoice(self):
         eur_invoice = self._invoice(currency_id=self.eur.id)
         usd_invoice = self._invoice()

@@ -1,6 +1,5 @@
 """Customer payments, refunds and credit-note applications pushed to QuickBooks, once."""
 
-import unittest
 from datetime import timedelta
 
 from odoo import fields
@@ -278,7 +277,18 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(len(self._qbo_payments_of(credit_note)), 1)
         self._assert_books_agree(invoice, credit_note)
 
+    def _refund_check(self, refund):
+        """The check (Purchase) a refund went to QuickBooks as, and the Receive Payment
+        linking it to credit notes (None when there is none)."""
+        check = self._qbo_by_id('Purchase', refund.qbo_id)
+        links = self._qbo_payments_of(refund)
+        self.assertLessEqual(len(links), 1)
+        return check, (links[0] if links else None)
+
     def test_refund_paid_out(self):
+        """A credit note paid back: a check to the customer booked to A/R, and a Receive
+        Payment of 0 linking the credit memo and the check, so that QuickBooks shows the
+        credit used up, as Odoo shows the credit note paid."""
         credit_note = self._credit_note()
         journal = self.company_data['default_journal_bank']
         journal.name = 'Savings'
@@ -286,25 +296,81 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual((refund.payment_type, refund.partner_type), ('outbound', 'customer'))
         self._run_queue()
         self.assertEqual(refund.qbo_sync_state, 'synced')
-        receipt = self._qbo_by_id('RefundReceipt', refund.qbo_id)
-        self.assertAlmostEqual(float(receipt['TotalAmt']), credit_note.amount_total, places=2)
-        self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Savings')['Id'])
-        self.assertEqual(receipt['CustomerRef']['value'], self._qbo_doc('CreditMemo', credit_note.name)['CustomerRef']['value'])
-        self.assertIn(refund._qbo_reference(), receipt['PrivateNote'])
-        # The refund's line books to Accounts Receivable, not to income a second time.
-        items = {i['Id']: i for i in self._qbo('Item')}
-        item = items[receipt['Line'][0]['SalesItemLineDetail']['ItemRef']['value']]
-        self.assertEqual(item['IncomeAccountRef']['value'], self._account_named('Accounts Receivable (A/R)')['Id'])
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        check, link = self._refund_check(refund)
+        self.assertEqual(check['PaymentType'], 'Check')
+        self.assertAlmostEqual(float(check['TotalAmt']), credit_note.amount_total, places=2)
+        self.assertEqual(check['AccountRef']['value'], self._account_named('Savings')['Id'])
+        self.assertEqual(check['EntityRef']['value'], memo['CustomerRef']['value'])
+        [line] = check['Line']
+        self.assertEqual(line['AccountBasedExpenseLineDetail']['AccountRef']['value'],
+                         self._account_named('Accounts Receivable (A/R)')['Id'])
+        self.assertIn(refund._qbo_reference(), check['PrivateNote'])
+        self.assertEqual(float(link['TotalAmt']), 0.0)
+        self.assertEqual(self._applied(link), {('CreditMemo', memo['Id']): credit_note.amount_total,
+                                               ('Check', check['Id']): credit_note.amount_total})
+        self.assertEqual(credit_note.amount_residual, 0.0)
+        self._assert_books_agree(credit_note)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
 
-    @unittest.expectedFailure
-    def test_refund_paid_out_takes_back_the_credit(self):
-        """QuickBooks ties a refund to the credit memo it pays out through Receive Payment, whose
-        lines link the credit memo and the refund; the emulator (like QuickBooks' documented
-        LinkedTxn types) takes only Invoice and CreditMemo links there, so the credit memo keeps
-        its remaining credit while Odoo's credit note is settled. Known gap, see the report."""
+    def test_partial_refund_then_cancelled(self):
         credit_note = self._credit_note()
-        self._pay(credit_note)
+        refund = self._pay(credit_note, amount=40.0)
         self._run_queue()
+        check, link = self._refund_check(refund)
+        self.assertAlmostEqual(float(check['TotalAmt']), 40.0, places=2)
+        self.assertAlmostEqual(credit_note.amount_residual, credit_note.amount_total - 40.0)
+        self._assert_books_agree(credit_note)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
+        refund.action_cancel()
+        self._run_queue()
+        self.assertEqual(set(self._jobs(refund).mapped('state')), {'done'})
+        self.assertFalse([p for p in self._qbo('Purchase') if p['Id'] == check['Id']], 'the check is deleted')
+        self.assertEqual(float(self._qbo_by_id('Payment', link['Id'])['TotalAmt']), 0.0)
+        self.assertFalse(self._qbo_by_id('Payment', link['Id']).get('Line'), 'the link is voided')
+        self.assertAlmostEqual(credit_note.amount_residual, credit_note.amount_total)
+        self._assert_books_agree(credit_note)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
+    def test_overpayment_paid_back(self):
+        """Money refunded that pays out no credit note (a customer paid too much): the check
+        alone, whose open amount and the payment's unapplied credit cancel out in the
+        customer's balance, as in Odoo."""
+        invoice = self._invoice()
+        payment = self._pay(invoice, amount=invoice.amount_total + 50.0)
+        refund = self.env['account.payment'].create({
+            'payment_type': 'outbound', 'partner_type': 'customer', 'partner_id': invoice.partner_id.id,
+            'amount': 50.0, 'journal_id': self.company_data['default_journal_bank'].id,
+        })
+        refund.action_post()
+        (payment.move_id.line_ids | refund.move_id.line_ids).filtered(
+            lambda l: l.account_id.account_type == 'asset_receivable' and not l.reconciled).reconcile()
+        self._run_queue()
+        self.assertEqual(refund.qbo_sync_state, 'synced')
+        check, link = self._refund_check(refund)
+        self.assertIsNone(link)
+        self.assertAlmostEqual(float(check['TotalAmt']), 50.0, places=2)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
+    def test_refund_account_setting(self):
+        self.connection.refund_account_name = 'Nowhere'
+        credit_note = self._credit_note()
+        refund = self._pay(credit_note)
+        self._run_queue()
+        job = self._jobs(refund)
+        self.assertEqual((job.state, refund.qbo_sync_state), ('failed', 'failed'))
+        self.assertIn('"Nowhere"', refund.qbo_sync_error)
+        self.assertFalse(self._qbo('Purchase'), 'nothing written')
+        self.assertEqual(self._jobs(credit_note).state, 'done', 'the rest of the queue went on')
+
+        self.connection.refund_account_name = 'mastercard'
+        job.action_retry()
+        self._run_queue()
+        self.assertEqual(refund.qbo_sync_state, 'synced')
+        check, _link = self._refund_check(refund)
+        self.assertEqual((check['PaymentType'], check['AccountRef']['value']),
+                         ('CreditCard', self._account_named('Mastercard')['Id']))
         self._assert_books_agree(credit_note)
 
     # -- cancel, faults, modes -------------------------------------------------------
@@ -380,19 +446,23 @@ class TestPushPayment(QboPushCommon):
         self._assert_books_agree(invoice, credit_note)
 
     def test_refund_performed_then_dropped_is_not_duplicated(self):
+        """Both writes of a refund (its check, then its link) answered never: each found again."""
         credit_note = self._credit_note()
         self._run_queue()
         refund = self._pay(credit_note)
-        self.emu._call('POST', 'faults', json={
-            'kind': 'drop_after_commit', 'count': 1, 'entity': 'RefundReceipt', 'method': 'POST'})
-        self._run_queue()
-        job = self._jobs(refund)
-        self.assertTrue(job.outcome_unknown)
-        job.next_attempt_at = fields.Datetime.now()
+        for entity in ('Purchase', 'Payment'):
+            self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'})
+            self._run_queue()
+            job = self._jobs(refund)
+            self.assertEqual(job.state, 'pending')
+            self.assertTrue(job.outcome_unknown)
+            job.next_attempt_at = fields.Datetime.now()
         self._run_queue()
         self.assertEqual(job.state, 'done')
-        receipts = [r for r in self._qbo('RefundReceipt') if refund._qbo_reference() in (r.get('PrivateNote') or '')]
-        self.assertEqual([r['Id'] for r in receipts], [refund.qbo_id])
+        checks = [p for p in self._qbo('Purchase') if refund._qbo_reference() in (p.get('PrivateNote') or '')]
+        self.assertEqual([p['Id'] for p in checks], [refund.qbo_id])
+        self.assertEqual(len(self._qbo_payments_of(refund)), 1)
+        self._assert_books_agree(credit_note)
 
     def test_manual_mode_and_vendor_payments(self):
         self.connection.sync_mode = 'manual'

@@ -380,6 +380,13 @@ class QboClient:
         self._wrote()
         return result[entity]
 
+    def delete(self, entity, values, request_id=None):
+        """Delete a transaction QuickBooks does not void through the API (a Purchase)."""
+        result = self._call(f'deleting {entity} {values.get("Id")}', 'delete_object', entity, json.dumps(values),
+                            request_id=request_id)
+        self._wrote()
+        return result[entity]
+
     def _wrote(self):
         if not self.connection.synced_realm_id:
             self.connection._qbo_bind_realm()
