@@ -22,6 +22,9 @@ OPTIONS = {
     "tax_rounding": "total",
     # First number handed out when a document is auto-numbered.
     "first_doc_number": 1001,
+    # Payment Line.LinkedTxn.TxnType naming a Purchase booked to Accounts Receivable -> the
+    # Purchase.PaymentType values it may name (QBO's docs do not spell these names out).
+    "payment_purchase_link_types": {"Check": ("Check",), "Expense": ("Cash", "CreditCard")},
 }
 
 CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar", "EUR": "Euro",
