@@ -7,8 +7,8 @@ import datetime
 from decimal import Decimal
 
 from . import links
-from .amounts import compute_sales
-from .common import (OPTIONS, currency_ref, QboFault, business_fault, dec, given,
+from .amounts import check_line_limit, compute_sales
+from .common import (CURRENCY_NAMES, OPTIONS, currency_ref, QboFault, business_fault, dec, given,
                      invalid_reference_fault, invalid_value_fault, money, num,
                      ref_value, required_fault)
 from .validation import (PARTIES, PERSON_NAME_PARTS, SALES_DOCS, assign_doc_number, check_currency, check_open_period,
@@ -202,6 +202,36 @@ def prepare_simple_list(company, entity, doc, existing, options):
     return set()
 
 
+def prepare_company_currency(company, entity, doc, existing, options):
+    """A foreign currency the company uses (multicurrency only). Code is an ISO 4217 code, set at
+    creation; Name is QBO's; Active:false retires it (name lists are never deleted)."""
+    require(doc, "Code")
+    code = str(doc["Code"]).upper()
+    if existing and code != existing.get("Code"):
+        raise business_fault("The Code of a company currency cannot be changed.", element="Code")
+    if code not in CURRENCY_NAMES:
+        raise invalid_value_fault("Code", code, f"Invalid Enumeration : {code} is not a supported currency code")
+    if not company.multicurrency:
+        raise business_fault("Multicurrency is turned off (Preferences.CurrencyPrefs.MultiCurrencyEnabled).",
+                             element="Code")
+    if code == company.home_currency:
+        raise business_fault(f"{code} is the home currency; it is always active.", element="Code")
+    doc["Code"], doc["Name"] = code, CURRENCY_NAMES[code]
+    doc["Active"] = doc.get("Active", True) is not False
+    return set()
+
+
+def activate_default_currencies(tx):
+    """Multicurrency just turned on: the currencies of OPTIONS["multicurrency_default_currencies"]
+    become active CompanyCurrency objects (the home currency is not one)."""
+    prefs = tx.preferences() or {}
+    home = ref_value((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency"))
+    present = {c.get("Code") for c in tx.all("CompanyCurrency")}
+    for code in OPTIONS["multicurrency_default_currencies"]:
+        if code != home and code not in present and code in CURRENCY_NAMES:
+            tx.insert("CompanyCurrency", {"Code": code, "Name": CURRENCY_NAMES[code], "Active": True})
+
+
 # ---- transactions ---------------------------------------------------------------------
 
 def _dated(company, doc, existing):
@@ -285,6 +315,7 @@ def prepare_sales(company, entity, doc, existing, options):
                 doc[field] = dict(customer[source])  # QBO copies them from the customer
     assign_doc_number(company, entity, doc, existing, options)
     compute_sales(company, doc, existing)
+    check_line_limit(company, doc)
     if entity == "Invoice":
         _due_date(company, doc, customer)
         links.apply_balance(company, entity, doc)
@@ -440,6 +471,7 @@ PREPARERS = {
     "Item": prepare_item,
     "Account": prepare_account,
     **dict.fromkeys(("Class", "Department", "Term", "PaymentMethod", "TaxAgency"), prepare_simple_list),
+    "CompanyCurrency": prepare_company_currency,
     **dict.fromkeys(SALES_DOCS, prepare_sales),
     "Payment": prepare_payment,
     **dict.fromkeys(OTHER_TXN_REQUIRED, prepare_other_txn),
