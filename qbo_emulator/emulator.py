@@ -117,6 +117,8 @@ class Emulator:
             if "multicurrency" in overrides:
                 currency["MultiCurrencyEnabled"] = bool(overrides["multicurrency"])
             tx.overwrite("Preferences", prefs)
+            if currency.get("MultiCurrencyEnabled"):
+                accounting.activate_default_currencies(tx)
 
     def company(self, realm_id):
         with self.store.transaction(realm_id) as tx:

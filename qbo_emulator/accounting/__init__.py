@@ -10,7 +10,9 @@ from .validation import (check_lengths, check_name_characters, check_open_period
                          check_references, check_shape, check_unique_name, lookup)
 
 __all__ = ["ENTITIES", "EntitySpec", "entity_for_path", "create", "update", "delete", "void",
-           "create_tax_code", "seed", "OPTIONS"]
+           "create_tax_code", "seed", "activate_default_currencies", "OPTIONS"]
+
+activate_default_currencies = entities.activate_default_currencies
 
 # Envelope and protocol fields that are never part of what the rules store.
 TRANSPORT_FIELDS = ("sparse", "domain", "status", "SyncToken", "MetaData", "time")
@@ -36,6 +38,8 @@ def _prepare(company, entity, doc, existing, options):
 def _after(company, entity, stored, previous, touched):
     """Side effects once the object is stored: linked balances, customer balance, child names."""
     links.refresh(company, touched, [stored["Id"]] if stored and entity == "Payment" else ())
+    if entity == "Preferences" and _multicurrency(stored) and not _multicurrency(previous):
+        entities.activate_default_currencies(company.tx)
     field = NAME_FIELD.get(entity, "Name")
     if previous and ENTITIES[entity].kind == "name_list" and \
             previous.get("FullyQualifiedName") != stored.get("FullyQualifiedName"):
@@ -45,6 +49,10 @@ def _after(company, entity, stored, previous, touched):
         carried = money(stored.get("BalanceWithJobs"))  # a job moving takes its balance along
         links.shift_customer(company, ref_value(previous.get("ParentRef")), -carried, own=False)
         links.shift_customer(company, ref_value(stored.get("ParentRef")), carried, own=False)
+
+
+def _multicurrency(prefs):
+    return bool(((prefs or {}).get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled"))
 
 
 def _refuse_read_only(spec):

@@ -184,6 +184,26 @@ def compute_sales(company, doc, existing=None):
     return total
 
 
+def check_line_limit(company, doc):
+    """QBO refuses a taxable sales document of more than OPTIONS["max_taxable_lines"] lines
+    (every line the client sent counts, description lines included; QBO's SubTotalLine does not).
+    Taxable: in the US, a line coded TAX while the company uses sales tax; elsewhere, any
+    document whose GlobalTaxCalculation is not NotApplicable."""
+    lines = [l for l in doc.get("Line") or [] if l.get("DetailType") != "SubTotalLineDetail"]
+    limit = OPTIONS["max_taxable_lines"]
+    if len(lines) <= limit:
+        return
+    if company.is_us:
+        taxable = company.using_sales_tax and any(
+            ref_value((l.get("SalesItemLineDetail") or {}).get("TaxCodeRef")) == "TAX"
+            for l in lines if l.get("DetailType") == "SalesItemLineDetail")
+    else:
+        taxable = doc.get("GlobalTaxCalculation") != "NotApplicable"
+    if taxable:
+        raise business_fault(f"A transaction with sales tax can have at most {limit} lines; this one has "
+                             f"{len(lines)}.", element="Line")
+
+
 def _number_lines(lines):
     used = {str(l["Id"]) for l in lines if given(l.get("Id"))}
     nxt = 1

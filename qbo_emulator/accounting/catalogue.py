@@ -30,6 +30,7 @@ ENTITIES = {s.name: s for s in (
     _spec("TaxCode", "name_list", read_only=True),
     _spec("TaxRate", "name_list", read_only=True),
     _spec("TaxAgency", "name_list"),
+    _spec("CompanyCurrency", "name_list"),
     _spec("Invoice", "transaction", voidable=True),
     _spec("CreditMemo", "transaction", voidable=True),
     _spec("Payment", "transaction", voidable=True),

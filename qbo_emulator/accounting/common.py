@@ -22,11 +22,28 @@ OPTIONS = {
     "tax_rounding": "total",
     # First number handed out when a document is auto-numbered.
     "first_doc_number": 1001,
+    # Payment Line.LinkedTxn.TxnType naming a Purchase booked to Accounts Receivable -> the
+    # Purchase.PaymentType values it may name (QBO's docs do not spell these names out).
+    "payment_purchase_link_types": {"Check": ("Check",), "Expense": ("Cash", "CreditCard")},
+    # A taxable sales document (Invoice, CreditMemo, SalesReceipt, RefundReceipt, Estimate) may
+    # have at most this many lines (QBO's SubTotalLine not counted).
+    "max_taxable_lines": 750,
+    # Currencies a company has active (CompanyCurrency) as soon as multicurrency is turned on,
+    # besides its home currency; () makes every foreign currency an explicit CompanyCurrency.
+    "multicurrency_default_currencies": ("USD", "CAD", "EUR", "GBP", "AUD", "MXN", "INR", "JPY"),
 }
 
+# The ISO 4217 currencies the emulator knows (a CompanyCurrency can only be one of these).
 CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar", "EUR": "Euro",
                   "GBP": "British Pound Sterling", "AUD": "Australian Dollar", "MXN": "Mexican Peso",
-                  "INR": "Indian Rupee", "JPY": "Japanese Yen"}
+                  "INR": "Indian Rupee", "JPY": "Japanese Yen", "CHF": "Swiss Franc",
+                  "NZD": "New Zealand Dollar", "SEK": "Swedish Krona", "NOK": "Norwegian Krone",
+                  "DKK": "Danish Krone", "PLN": "Polish Zloty", "CZK": "Czech Koruna",
+                  "HUF": "Hungarian Forint", "CNY": "Chinese Yuan Renminbi", "HKD": "Hong Kong Dollar",
+                  "SGD": "Singapore Dollar", "ZAR": "South African Rand", "BRL": "Brazilian Real",
+                  "ILS": "Israeli New Shekel", "KRW": "South Korean Won", "TRY": "Turkish Lira",
+                  "AED": "UAE Dirham", "SAR": "Saudi Riyal", "THB": "Thai Baht",
+                  "PHP": "Philippine Peso", "MYR": "Malaysian Ringgit", "IDR": "Indonesian Rupiah"}
 
 
 def currency_ref(code):

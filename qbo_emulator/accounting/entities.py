@@ -7,10 +7,11 @@ import datetime
 from decimal import Decimal
 
 from . import links
-from .amounts import compute_sales
-from .common import (OPTIONS, currency_ref, QboFault, business_fault, dec, given, invalid_value_fault, money, num,
+from .amounts import check_line_limit, compute_sales
+from .common import (CURRENCY_NAMES, OPTIONS, currency_ref, QboFault, business_fault, dec, given,
+                     invalid_reference_fault, invalid_value_fault, money, num,
                      ref_value, required_fault)
-from .validation import (PERSON_NAME_PARTS, SALES_DOCS, assign_doc_number, check_currency, check_open_period,
+from .validation import (PARTIES, PERSON_NAME_PARTS, SALES_DOCS, assign_doc_number, check_currency, check_open_period,
                          check_tracking, lookup, require)
 
 MAX_SUB_LEVEL = 4
@@ -201,6 +202,36 @@ def prepare_simple_list(company, entity, doc, existing, options):
     return set()
 
 
+def prepare_company_currency(company, entity, doc, existing, options):
+    """A foreign currency the company uses (multicurrency only). Code is an ISO 4217 code, set at
+    creation; Name is QBO's; Active:false retires it (name lists are never deleted)."""
+    require(doc, "Code")
+    code = str(doc["Code"]).upper()
+    if existing and code != existing.get("Code"):
+        raise business_fault("The Code of a company currency cannot be changed.", element="Code")
+    if code not in CURRENCY_NAMES:
+        raise invalid_value_fault("Code", code, f"Invalid Enumeration : {code} is not a supported currency code")
+    if not company.multicurrency:
+        raise business_fault("Multicurrency is turned off (Preferences.CurrencyPrefs.MultiCurrencyEnabled).",
+                             element="Code")
+    if code == company.home_currency:
+        raise business_fault(f"{code} is the home currency; it is always active.", element="Code")
+    doc["Code"], doc["Name"] = code, CURRENCY_NAMES[code]
+    doc["Active"] = doc.get("Active", True) is not False
+    return set()
+
+
+def activate_default_currencies(tx):
+    """Multicurrency just turned on: the currencies of OPTIONS["multicurrency_default_currencies"]
+    become active CompanyCurrency objects (the home currency is not one)."""
+    prefs = tx.preferences() or {}
+    home = ref_value((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency"))
+    present = {c.get("Code") for c in tx.all("CompanyCurrency")}
+    for code in OPTIONS["multicurrency_default_currencies"]:
+        if code != home and code not in present and code in CURRENCY_NAMES:
+            tx.insert("CompanyCurrency", {"Code": code, "Name": CURRENCY_NAMES[code], "Active": True})
+
+
 # ---- transactions ---------------------------------------------------------------------
 
 def _dated(company, doc, existing):
@@ -284,6 +315,7 @@ def prepare_sales(company, entity, doc, existing, options):
                 doc[field] = dict(customer[source])  # QBO copies them from the customer
     assign_doc_number(company, entity, doc, existing, options)
     compute_sales(company, doc, existing)
+    check_line_limit(company, doc)
     if entity == "Invoice":
         _due_date(company, doc, customer)
         links.apply_balance(company, entity, doc)
@@ -332,13 +364,14 @@ def prepare_other_txn(company, entity, doc, existing, options):
     _require_lines(doc)
     check_tracking(company, doc)
     _dated(company, doc, existing)
-    currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
-    check_currency(company, currency)
-    doc["CurrencyRef"] = currency_ref(currency)
+    if entity == "Purchase":
+        _purchase(company, doc, existing)
+    else:
+        currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
+        check_currency(company, currency)
+        doc["CurrencyRef"] = currency_ref(currency)
     if entity == "Deposit":
         links.check_deposit(company, doc)
-    if entity == "Purchase" and doc["PaymentType"] not in ("Cash", "Check", "CreditCard"):
-        raise invalid_value_fault("PaymentType", doc["PaymentType"])
     total = _sum_lines(doc)
     if entity == "JournalEntry":
         sides = {"Debit": Decimal(0), "Credit": Decimal(0)}
@@ -357,8 +390,66 @@ def prepare_other_txn(company, entity, doc, existing, options):
     doc["TotalAmt"] = num(total)
     if entity == "Bill":
         doc["Balance"] = num(total)
+    if entity == "Purchase":
+        links.apply_balance(company, entity, doc)  # its LinkedTxn to the payments settling it
     links.set_home_amounts(company, doc)
     return set()
+
+
+# Purchase.PaymentType -> the AccountType(s) the money may leave from (AccountRef).
+PURCHASE_ACCOUNT_TYPES = {"Check": ("Bank",), "CreditCard": ("Credit Card",),
+                          "Cash": ("Bank", "Credit Card", "Other Current Asset")}
+RECEIVABLE_NEEDS_CUSTOMER = "When you use Accounts Receivable, you must choose a customer in the Name field."
+
+
+def _purchase(company, doc, existing):
+    """A check, cash or credit card purchase: the account the money leaves from suits the
+    payment type; the payee (EntityRef) is a live party; lines booked to Accounts Receivable
+    need a Customer payee, whose currency the purchase is in."""
+    kind = doc["PaymentType"]
+    if kind not in PURCHASE_ACCOUNT_TYPES:
+        raise invalid_value_fault("PaymentType", kind)
+    account = lookup(company.tx, "Account", doc["AccountRef"], "AccountRef")
+    if account.get("AccountType") not in PURCHASE_ACCOUNT_TYPES[kind]:
+        allowed = " or ".join(PURCHASE_ACCOUNT_TYPES[kind])
+        raise business_fault(f"A {kind} purchase is paid from a {allowed} account, not from "
+                             f"{account.get('Name')} ({account.get('AccountType')}).", element="AccountRef")
+    for line in doc["Line"]:
+        detail = line.get("AccountBasedExpenseLineDetail")
+        if line.get("DetailType") == "AccountBasedExpenseLineDetail" and not ref_value((detail or {}).get("AccountRef")):
+            raise required_fault("Line.AccountBasedExpenseLineDetail.AccountRef")
+    payee_type, payee = _payee(company, doc)
+    if links.receivable_lines(company.tx, doc) and payee_type != "Customer":
+        raise business_fault(RECEIVABLE_NEEDS_CUSTOMER, element="EntityRef")
+    if payee_type == "Customer":
+        _document_currency(company, doc, payee)
+    else:
+        currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
+        check_currency(company, currency)
+        doc["CurrencyRef"] = currency_ref(currency)
+    if existing and links.customer_of("Purchase", existing) != links.customer_of("Purchase", doc) and any(
+            l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
+        raise business_fault("The customer of a purchase that payments settle cannot change; "
+                             "remove the payments first.", element="EntityRef")
+
+
+def _payee(company, doc):
+    """(type, object) of the purchase's EntityRef, its type filled in as QBO returns it; an
+    EntityRef without a type is looked for among customers, vendors and employees."""
+    ref = doc.get("EntityRef")
+    value = ref_value(ref)
+    if value is None:
+        doc.pop("EntityRef", None)
+        return None, None
+    kind = ref.get("type") if given(ref.get("type")) else None
+    if kind is not None and kind not in PARTIES:
+        raise invalid_value_fault("EntityRef.type", kind)
+    for candidate in (kind,) if kind else PARTIES:
+        if company.tx.get(candidate, value) is not None:
+            payee = lookup(company.tx, candidate, ref, "EntityRef")  # 610 when inactive
+            doc["EntityRef"] = {"value": payee["Id"], "name": payee.get("DisplayName"), "type": candidate}
+            return candidate, payee
+    raise invalid_reference_fault("EntityRef", kind or "Entity", value)
 
 
 def prepare_singleton(company, entity, doc, existing, options):
@@ -380,6 +471,7 @@ PREPARERS = {
     "Item": prepare_item,
     "Account": prepare_account,
     **dict.fromkeys(("Class", "Department", "Term", "PaymentMethod", "TaxAgency"), prepare_simple_list),
+    "CompanyCurrency": prepare_company_currency,
     **dict.fromkeys(SALES_DOCS, prepare_sales),
     "Payment": prepare_payment,
     **dict.fromkeys(OTHER_TXN_REQUIRED, prepare_other_txn),

@@ -1,23 +1,45 @@
-"""Payments applied to invoices and credit memos: balances, LinkedTxn, release on delete/void.
+"""Payments applied to invoices, credit memos and checks booked to A/R: balances, LinkedTxn,
+release on delete/void.
 
 The Payment lines are the single source of truth: an invoice's Balance and LinkedTxn, a credit
-memo's RemainingCredit, are recomputed from the live payments that link them."""
+memo's RemainingCredit, a purchase's open A/R amount and LinkedTxn, are recomputed from the live
+payments that link them."""
 from decimal import Decimal
 
 from .common import OPTIONS, QboFault, business_fault, dec, given, money, num, ref_value, required_fault
 from .validation import invalid_reference_fault
 
-APPLICABLE = ("Invoice", "CreditMemo")
+# Documents a payment line can settle, by entity: charges raise what the customer owes
+# (Invoice; a Purchase paid to the customer and booked to Accounts Receivable), credits lower it.
+CHARGES = ("Invoice", "Purchase")
+CREDITS = ("CreditMemo",)
+APPLICABLE = CHARGES + CREDITS
+
+
+def link_entity(txn_type):
+    """The entity a payment line's LinkedTxn.TxnType names: Invoice and CreditMemo as such; the
+    purchase link types of OPTIONS["payment_purchase_link_types"] ("Check", "Expense") a Purchase."""
+    if txn_type in ("Invoice", "CreditMemo"):
+        return txn_type
+    if txn_type in OPTIONS["payment_purchase_link_types"]:
+        return "Purchase"
+    return None
 
 
 def payment_links(payment):
-    """{(TxnType, TxnId): amount} applied by a payment's lines."""
+    """{(entity, TxnId): amount} applied by a payment's lines (a Check link counts as Purchase)."""
     out = {}
     for line in (payment or {}).get("Line") or []:
         for link in line.get("LinkedTxn") or []:
-            key = (link.get("TxnType"), str(link.get("TxnId")))
+            key = (link_entity(link.get("TxnType")) or link.get("TxnType"), str(link.get("TxnId")))
             out[key] = out.get(key, Decimal(0)) + money(line.get("Amount"))
     return out
+
+
+def net_applied(applied):
+    """What a payment's applications cost it: charges settled minus credits used."""
+    return sum((a for (t, _), a in applied.items() if t in CHARGES), Decimal(0)) - \
+        sum((a for (t, _), a in applied.items() if t in CREDITS), Decimal(0))
 
 
 def applied_to(tx, txn_type, doc, payer_hints=()):
@@ -35,22 +57,69 @@ def applied_to(tx, txn_type, doc, payer_hints=()):
     return total, payers
 
 
-def open_amount(doc, txn_type):
+# ---- purchases booked to Accounts Receivable ---------------------------------------------
+# A check (or cash / credit card expense) paid to a customer with lines on an A/R account is
+# money the customer now owes back: it raises the customer's balance and stays open until a
+# payment links it (QBO's "refund a credit memo by check").
+
+def receivable_lines(tx, doc):
+    """A purchase's lines booked to an Accounts Receivable account."""
+    out = []
+    for line in (doc or {}).get("Line") or []:
+        detail = line.get("AccountBasedExpenseLineDetail") \
+            if line.get("DetailType") == "AccountBasedExpenseLineDetail" else None
+        account_id = ref_value(detail.get("AccountRef")) if isinstance(detail, dict) else None
+        account = tx.get("Account", account_id) if account_id else None
+        if account and account.get("AccountType") == "Accounts Receivable":
+            out.append(line)
+    return out
+
+
+def receivable_total(tx, doc):
+    """What a purchase books to Accounts Receivable (negative for a credit card credit,
+    Credit: true)."""
+    total = sum((money(line.get("Amount")) for line in receivable_lines(tx, doc)), Decimal(0))
+    return -total if (doc or {}).get("Credit") is True else total
+
+
+def customer_of(entity, doc):
+    """The customer whose balance a document moves: CustomerRef, or a purchase's payee when it
+    is a Customer."""
+    if entity == "Purchase":
+        ref = (doc or {}).get("EntityRef") or {}
+        return ref_value(ref) if isinstance(ref, dict) and ref.get("type") == "Customer" else None
+    return ref_value((doc or {}).get("CustomerRef"))
+
+
+def open_amount(company, doc, txn_type):
     """What is still available on a document before any payment is considered."""
     if txn_type == "Invoice":
         return money(doc.get("TotalAmt")) - money(doc.get("Deposit"))
+    if txn_type == "Purchase":
+        return receivable_total(company.tx, doc)
     return money(doc.get("TotalAmt"))
 
 
+def open_balance(company, txn_type, doc):
+    """What a payment may still apply to a stored document: its Balance (invoices, credit memos),
+    or for a purchase, which has no Balance field, its A/R amount less what payments settled."""
+    if txn_type == "Purchase":
+        return receivable_total(company.tx, doc) - applied_to(company.tx, txn_type, doc)[0]
+    return money(doc.get("Balance"))
+
+
 def apply_balance(company, txn_type, doc, payer_hints=()):
-    """Fill Balance / RemainingCredit / LinkedTxn of an invoice or credit memo in place."""
+    """Fill Balance / RemainingCredit / LinkedTxn of an invoice or credit memo (a purchase:
+    LinkedTxn only) in place."""
     applied, payers = (applied_to(company.tx, txn_type, doc, payer_hints) if doc.get("Id")
                        else (Decimal(0), []))
-    remaining = open_amount(doc, txn_type) - applied
-    if remaining < 0 and OPTIONS["refuse_over_application"]:
-        raise business_fault(f"Payments of {applied} are applied to this {txn_type.lower()}; its amount "
+    remaining = open_amount(company, doc, txn_type) - applied
+    if remaining < 0 and (applied or txn_type != "Purchase") and OPTIONS["refuse_over_application"]:
+        what = "its Accounts Receivable amount" if txn_type == "Purchase" else "its amount"
+        raise business_fault(f"Payments of {applied} are applied to this {txn_type.lower()}; {what} "
                              f"cannot drop below them.", element="TotalAmt")
-    doc["Balance"] = num(remaining)
+    if txn_type != "Purchase":
+        doc["Balance"] = num(remaining)
     if txn_type == "CreditMemo":
         doc["RemainingCredit"] = num(remaining)
     kept = [l for l in doc.get("LinkedTxn") or [] if l.get("TxnType") != "Payment"]
@@ -84,17 +153,28 @@ def refresh(company, keys, payer_hints=()):
 
 
 # ---- customer balance -----------------------------------------------------------------
-# Customer.Balance = open invoices - unused credit memos - unapplied payments, kept by deltas:
-# every write of those three entities goes through store()/remove() below.
+# Customer.Balance = open invoices + open A/R purchases - unused credit memos - unapplied
+# payments, kept by deltas: every write of those entities goes through store()/remove() below.
+# A purchase has no Balance field, so it counts its whole A/R amount and each payment counts what
+# it settled of purchases on top of its UnappliedAmt: the same sum, read off each document alone.
 
-RECEIVABLE = {"Invoice": ("Balance", 1), "CreditMemo": ("RemainingCredit", -1), "Payment": ("UnappliedAmt", -1)}
 
-
-def _receivable(entity, doc):
-    field, sign = RECEIVABLE.get(entity, (None, 0))
-    if not doc or field is None:
+def _receivable(company, entity, doc):
+    """(customer id, what this document adds to that customer's balance)."""
+    if not doc:
         return None, Decimal(0)
-    return ref_value(doc.get("CustomerRef")), sign * money(doc.get(field))
+    if entity == "Invoice":
+        amount = money(doc.get("Balance"))
+    elif entity == "CreditMemo":
+        amount = -money(doc.get("RemainingCredit"))
+    elif entity == "Payment":
+        settled = sum((a for (t, _), a in payment_links(doc).items() if t == "Purchase"), Decimal(0))
+        amount = -(money(doc.get("UnappliedAmt")) + settled)
+    elif entity == "Purchase":
+        amount = receivable_total(company.tx, doc)
+    else:
+        return None, Decimal(0)
+    return customer_of(entity, doc), amount
 
 
 def shift_customer(company, customer_id, delta, own=True):
@@ -115,8 +195,8 @@ def shift_customer(company, customer_id, delta, own=True):
 
 
 def _rebalance(company, entity, old, new):
-    old_customer, old_amount = _receivable(entity, old)
-    new_customer, new_amount = _receivable(entity, new)
+    old_customer, old_amount = _receivable(company, entity, old)
+    new_customer, new_amount = _receivable(company, entity, new)
     if old_customer == new_customer:
         shift_customer(company, new_customer, new_amount - old_amount)
     else:
@@ -193,39 +273,62 @@ def prepare_payment(company, doc, existing):
             raise required_fault("Line.LinkedTxn")
         for link in links:
             txn_type, txn_id = link.get("TxnType"), str(link.get("TxnId") or "")
-            if txn_type not in APPLICABLE:
-                raise business_fault(f"A payment line can be linked to an Invoice or a CreditMemo, "
-                                     f"not to {txn_type}.", element="Line.LinkedTxn.TxnType")
-            target = tx.get(txn_type, txn_id) if txn_id else None
+            entity = link_entity(txn_type)
+            if entity is None:
+                kinds = ", ".join(("Invoice", "CreditMemo") + tuple(OPTIONS["payment_purchase_link_types"]))
+                raise business_fault(f"A payment line can be linked to one of {kinds}, not to {txn_type}.",
+                                     element="Line.LinkedTxn.TxnType")
+            target = tx.get(entity, txn_id) if txn_id else None
             if target is None:
                 raise invalid_reference_fault("Line.LinkedTxn.TxnId", txn_type, txn_id)
-            if ref_value(target.get("CustomerRef")) != customer_id:
+            if entity == "Purchase":
+                _check_purchase_link(tx, txn_type, target)
+            if customer_of(entity, target) != customer_id:
                 raise business_fault(f"{txn_type} {txn_id} belongs to another customer.",
                                      element="Line.LinkedTxn")
             if ref_value(target.get("CurrencyRef")) != ref_value(doc.get("CurrencyRef")):
                 raise business_fault(f"{txn_type} {txn_id} is in another currency than the payment.",
                                      element="Line.LinkedTxn")
-            key = (txn_type, txn_id)
+            key = (entity, txn_id)
             wanted[key] = wanted.get(key, Decimal(0)) + money(line["Amount"])
-    applied = {"Invoice": Decimal(0), "CreditMemo": Decimal(0)}
-    for (txn_type, txn_id), amount in wanted.items():
+    for (entity, txn_id), amount in wanted.items():
         if amount < 0:
             raise business_fault("A payment line amount cannot be negative.", element="Line.Amount")
-        target = tx.get(txn_type, txn_id)
-        available = money(target.get("Balance")) + previous.get((txn_type, txn_id), Decimal(0))
+        available = open_balance(company, entity, tx.get(entity, txn_id)) + previous.get((entity, txn_id), Decimal(0))
         if amount > available and OPTIONS["refuse_over_application"]:
-            what = "balance" if txn_type == "Invoice" else "remaining credit"
-            raise business_fault(f"The amount applied to {txn_type} {txn_id} ({amount}) is more than "
+            what = {"Invoice": "balance", "CreditMemo": "remaining credit",
+                    "Purchase": "Accounts Receivable amount"}[entity]
+            raise business_fault(f"The amount applied to {entity} {txn_id} ({amount}) is more than "
                                  f"its open {what} ({available}).", element="Line.Amount")
-        applied[txn_type] += amount
-    unapplied = total - (applied["Invoice"] - applied["CreditMemo"])
+    net = net_applied(wanted)
+    unapplied = total - net
     if unapplied < 0:
-        raise business_fault(f"The amount applied ({applied['Invoice'] - applied['CreditMemo']}) is "
-                             f"more than the payment amount ({total}).", element="TotalAmt")
+        raise business_fault(f"The amount applied ({net}) is more than the payment amount ({total}).",
+                             element="TotalAmt")
     doc["UnappliedAmt"] = num(unapplied)
     set_home_amounts(company, doc)
     default_deposit_account(company, doc)
     return set(wanted) | set(previous)
+
+
+def _check_purchase_link(tx, txn_type, purchase):
+    """A Check link names a check, an Expense link a cash or credit card purchase, and either
+    must have booked something to Accounts Receivable for the payment to settle."""
+    kinds = OPTIONS["payment_purchase_link_types"][txn_type]
+    if purchase.get("PaymentType") not in kinds:
+        raise business_fault(f"Purchase {purchase['Id']} is paid by {purchase.get('PaymentType')}: a payment "
+                             f"links it as {_link_type_for(purchase)}, not as {txn_type}.",
+                             element="Line.LinkedTxn.TxnType")
+    if receivable_total(tx, purchase) <= 0:
+        raise business_fault(f"{txn_type} {purchase['Id']} books nothing to Accounts Receivable; "
+                             f"there is nothing for a payment to settle.", element="Line.LinkedTxn")
+
+
+def _link_type_for(purchase):
+    for link_type, kinds in OPTIONS["payment_purchase_link_types"].items():
+        if purchase.get("PaymentType") in kinds:
+            return link_type
+    return "?"
 
 
 def default_deposit_account(company, doc):
@@ -240,20 +343,19 @@ def release(company, txn_type, txn_id):
     """Unlink a document from every payment (it is being deleted or voided): the payments
     keep their TotalAmt and the released amount becomes unapplied credit."""
     tx = company.tx
+    key = (txn_type, str(txn_id))
     for payment in tx.all("Payment"):
-        if (txn_type, str(txn_id)) not in payment_links(payment):
+        if key not in payment_links(payment):
             continue
         lines = []
         for line in payment.get("Line") or []:
             links = [l for l in line.get("LinkedTxn") or []
-                     if (l.get("TxnType"), str(l.get("TxnId"))) != (txn_type, str(txn_id))]
+                     if (link_entity(l.get("TxnType")) or l.get("TxnType"), str(l.get("TxnId"))) != key]
             if links:
                 lines.append({**line, "LinkedTxn": links})
         payment["Line"] = lines
         applied = payment_links(payment)
-        net = sum((a for (t, _), a in applied.items() if t == "Invoice"), Decimal(0)) - \
-            sum((a for (t, _), a in applied.items() if t == "CreditMemo"), Decimal(0))
-        unapplied = money(payment.get("TotalAmt")) - net
+        unapplied = money(payment.get("TotalAmt")) - net_applied(applied)
         if unapplied < 0:
             # the credit memo was paying part of an invoice: the payment would over-apply
             raise business_fault(f"{txn_type} {txn_id} is applied by Payment {payment['Id']}, which "

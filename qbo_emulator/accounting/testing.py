@@ -8,11 +8,13 @@ import pytest
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.base import LinkedTxn, Ref
 from quickbooks.objects.customer import Customer
-from quickbooks.objects.detailline import (DiscountLine, DiscountLineDetail, SalesItemLine,
+from quickbooks.objects.detailline import (AccountBasedExpenseLine, AccountBasedExpenseLineDetail,
+                                           DiscountLine, DiscountLineDetail, SalesItemLine,
                                            SalesItemLineDetail)
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.purchase import Purchase
 from quickbooks.objects.tax import TxnTaxDetail
 
 US = "9130357766900001"
@@ -85,16 +87,36 @@ def invoice(qb, customer, lines, cls=Invoice, tax_code=None, total_tax=None, **f
 
 
 def payment(qb, customer, total, applied=(), **fields):
-    """applied: [(document, amount)] with documents Invoice or CreditMemo objects."""
+    """applied: [(document, amount)] with documents Invoice or CreditMemo objects, or
+    [(document, amount, TxnType)] to name the link type ("Check", "Expense" for a Purchase)."""
     doc = Payment()
     doc.CustomerRef = customer.to_ref() if hasattr(customer, "to_ref") else customer
     doc.TotalAmt = total
-    for target, amount in applied:
+    for target, amount, *txn_type in applied:
         line = PaymentLine()
         line.Amount = amount
         link = LinkedTxn()
-        link.TxnId, link.TxnType = target.Id, target.qbo_object_name
+        link.TxnId, link.TxnType = target.Id, txn_type[0] if txn_type else target.qbo_object_name
         line.LinkedTxn = [link]
+        doc.Line.append(line)
+    for key, value in fields.items():
+        setattr(doc, key, value)
+    return doc.save(qb=qb)
+
+
+def purchase(qb, account, lines, payee=None, payment_type="Check", **fields):
+    """A Purchase (check, cash or credit card expense) paid from `account`, lines [(account, amount)],
+    to `payee` (a Customer, Vendor or Employee object: its to_ref() is typed)."""
+    doc = Purchase()
+    doc.PaymentType = payment_type
+    doc.AccountRef = account.to_ref()
+    if payee is not None:
+        doc.EntityRef = payee.to_ref()
+    for line_account, amount in lines:
+        line = AccountBasedExpenseLine()
+        line.Amount = amount
+        line.AccountBasedExpenseLineDetail = AccountBasedExpenseLineDetail()
+        line.AccountBasedExpenseLineDetail.AccountRef = line_account.to_ref()
         doc.Line.append(line)
     for key, value in fields.items():
         setattr(doc, key, value)

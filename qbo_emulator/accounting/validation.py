@@ -65,6 +65,7 @@ UNIQUE_NAMES = {
     "Term": ("Name", ("Term",)),
     "PaymentMethod": ("Name", ("PaymentMethod",)),
     "TaxAgency": ("DisplayName", ("TaxAgency",)),
+    "CompanyCurrency": ("Code", ("CompanyCurrency",)),
 }
 
 # Ref field -> referenced entity. ParentRef points at the writer's own entity.
@@ -285,10 +286,22 @@ def assign_doc_number(company, entity, doc, existing, options):
 
 # ---- currency -------------------------------------------------------------------------
 
+def active_currencies(tx):
+    """The foreign currencies a multicurrency company has active (its CompanyCurrency list)."""
+    return {c.get("Code") for c in tx.all("CompanyCurrency") if c.get("Active", True) is not False}
+
+
 def check_currency(company, currency, element="CurrencyRef"):
-    if currency != company.home_currency and not company.multicurrency:
+    """Multicurrency off: the home currency only. On: the home currency or one the company has
+    active (CompanyCurrency)."""
+    if currency == company.home_currency:
+        return
+    if not company.multicurrency:
         raise business_fault(f"Multicurrency is turned off: only the home currency "
                              f"{company.home_currency} can be used (got {currency}).", element=element)
+    if currency not in active_currencies(company.tx):
+        raise business_fault(f"The currency {currency} is not active in this company: add it to the "
+                             f"company's currencies (CompanyCurrency) first.", element=element)
 
 
 # ---- closed books ---------------------------------------------------------------------
