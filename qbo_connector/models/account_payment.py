@@ -364,8 +364,10 @@ class AccountPayment(models.Model):
             mapping.unlink()  # the setting changed since
             mapping = mappings
         if not mapping:
-            found = [a for a in client.query(f'SELECT * FROM Account WHERE Name = {qbo_quote(name)}')
-                     if a.get('AccountType') in PURCHASE_TYPE_BY_ACCOUNT_TYPE]
+            # Read as a list and compared as QuickBooks compares names (any case): there are few.
+            found = [a for a in client.query(
+                "SELECT * FROM Account WHERE AccountType IN ('Bank', 'Credit Card') MAXRESULTS 1000")
+                if a.get('AccountType') in PURCHASE_TYPE_BY_ACCOUNT_TYPE and qbo_same_name(a.get('Name'), name)]
             if not found:
                 raise QboValidationError('refund_account', self.env._(
                     'The refund account "%(name)s" set in the QuickBooks settings is not an active Bank or Credit Card '
