@@ -142,10 +142,19 @@ class AccountPayment(models.Model):
 
     def _qbo_prepare_values(self, connection, client):
         """The mapper: a customer payment as a QuickBooks Payment applied to the invoices
-        and credit notes it is reconciled with, or a refund paid out as a RefundReceipt."""
+        and credit notes it is reconciled with, or a refund paid out as a RefundReceipt.
+        Its customer is the one of the documents it settles (QuickBooks links a payment only
+        to its own customer's documents: with sub-customers, a contact's), else its partner's."""
         self.ensure_one()
+        applied = self._qbo_applied()
+        # The documents must be in QuickBooks before anything is written (else it waits).
+        lines = self._qbo_payment_lines(connection, applied) if self.payment_type == 'inbound' else None
+        settled = self.env['account.move'].concat(*(
+            move for move, amount in applied.items() if not move.currency_id.is_zero(amount)))._qbo_one_customer_partner(self)
+        customer = settled or self.partner_id._qbo_customer_partner(connection)
         values = {
-            'CustomerRef': self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id),
+            'CustomerRef': customer._qbo_own_customer_ref(
+                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
             'TxnDate': fields.Date.to_string(self.date),
             'PaymentRefNum': (self.name or '')[:PAYMENT_REF_MAX],
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
@@ -162,7 +171,7 @@ class AccountPayment(models.Model):
             values.update(self._qbo_refund_values(connection, client))
             return values
         values['TotalAmt'] = self.amount
-        values['Line'] = self._qbo_payment_lines(connection, self._qbo_applied())
+        values['Line'] = lines
         deposit = self._qbo_bank_account_ref(connection, client)
         if deposit:
             values['DepositToAccountRef'] = deposit

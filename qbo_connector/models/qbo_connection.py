@@ -95,6 +95,11 @@ class QboConnection(models.Model):
         string='Default Class', tracking=True,
         help='The QuickBooks class put on every document (or every line, as the QuickBooks company tracks them), '
              'when the QuickBooks company tracks classes.')
+    sub_customers = fields.Boolean(
+        string='Child Contacts as Sub-customers', tracking=True,
+        help='Documents of a contact (a person) of a company go to a QuickBooks sub-customer of the company\'s customer '
+             '(billed with its parent). Off: they go to the company\'s customer. Documents already in QuickBooks '
+             'keep their customer.')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')
