@@ -437,6 +437,86 @@ class TestQboItems(QboMasterDataCase):
         self.assertEqual(self.env['product.product']._qbo_item_ref(self.connection, self.client), ref)
         self.assertEqual(len([i for i in self._objects('Item') if i['Name'] == 'Odoo item']), 1)
 
+    def test_item_for_unmatched_lines_is_a_setting(self):
+        products = self.env['product.product']
+        self.connection.unmatched_item_name = 'services'
+        ref = products._qbo_item_ref(self.connection, self.client)
+        self.assertEqual(ref, {'value': self._named('Item', 'Services')['Id'], 'name': 'Services'}, 'matched in any case')
+        self.assertEqual(self._assert_no_request(products._qbo_item_ref, self.connection, self.client), ref)
+        # Named another, it is that one from the next line on (created, as it is missing).
+        count = len(self._objects('Item'))
+        self.connection.unmatched_item_name = 'Odoo: misc. lines'
+        ref = products._qbo_item_ref(self.connection, self.client)
+        self.assertEqual(ref['name'], 'Odoo- misc. lines')
+        self.assertEqual(len(self._objects('Item')), count + 1)
+        self.assertEqual(self._object('Item', ref['value'])['Type'], 'Service')
+        self.assertEqual(self._assert_no_request(products._qbo_item_ref, self.connection, self.client), ref)
+        # Emptied, it is the default one again.
+        self.connection.unmatched_item_name = False
+        self.assertEqual(products._qbo_item_ref(self.connection, self.client)['name'], 'Odoo item')
+
+    def _income_account(self, name, code):
+        return self.env['account.account'].with_company(self.company).create({
+            'name': name, 'code': code, 'account_type': 'income', 'company_ids': [Command.set(self.company.ids)]})
+
+    def _income_account_of(self, product):
+        item = self._object('Item', product._qbo_item_ref(self.connection, self.client)['value'])
+        return item['IncomeAccountRef']['value']
+
+    def test_new_item_books_to_the_account_named_like_the_products(self):
+        accounts = {a['Name']: a['Id'] for a in self._objects('Account')}
+        consulting = self.client.create('Account', {'Name': '4100 Consulting Income', 'AccountType': 'Income'})
+        category = self.env['product.category'].with_company(self.company).create({
+            'name': 'Consulting', 'property_account_income_categ_id': self._income_account('Consulting Income', '4100').id})
+        sub_category = self.env['product.category'].with_company(self.company).create({
+            'name': 'Remote consulting', 'parent_id': category.id, 'property_account_income_categ_id': False})
+        own = self._product(name='Garden plan', type='service', categ_id=category.id)
+        own.with_company(self.company).property_account_income_id = self._income_account('LANDSCAPING services', '400500')
+        by_category = self._product(name='Strategy day', type='service', categ_id=category.id)
+        by_parent_category = self._product(name='Video call', type='service', categ_id=sub_category.id)
+        self.assertEqual(self._income_account_of(own), accounts['Landscaping Services'], "the product's own, in any case")
+        self.assertEqual(self._income_account_of(by_category), consulting['Id'], "the category's, with its code")
+        self.assertEqual(self._income_account_of(by_parent_category), consulting['Id'], "the parent category's")
+        # Matched once per Odoo account, then mapped.
+        self.connection.invalidate_recordset()
+        queries = len(self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or '')))
+        another = self._product(name='Workshop', type='service', categ_id=category.id)
+        self.assertEqual(self._income_account_of(another), consulting['Id'])
+        self.connection.invalidate_recordset()
+        self.assertEqual(len(self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or ''))), queries)
+
+    def test_product_without_an_income_account_books_to_the_default(self):
+        bare = self.env['product.category'].with_company(self.company).create({
+            'name': 'No accounts', 'property_account_income_categ_id': False})
+        product = self._product(name='Odd job', type='service', categ_id=bare.id)
+        self.assertFalse(product._qbo_odoo_income_account(self.connection))
+        unknown = self._product(name='Odd goods', type='consu', categ_id=bare.id)
+        unknown.with_company(self.company).property_account_income_id = self._income_account('Product Sales Odoo', '400900')
+        self.assertEqual(self._income_account_of(product), self._named('Account', 'Sales of Product Income')['Id'])
+        self.assertEqual(self._income_account_of(unknown), self._named('Account', 'Sales of Product Income')['Id'],
+                         'no QuickBooks account of that name: the default')
+
+    def test_default_income_account_is_a_setting(self):
+        bare = self.env['product.category'].with_company(self.company).create({
+            'name': 'No accounts', 'property_account_income_categ_id': False})
+        self.connection.default_income_account_name = 'landscaping SERVICES'
+        first = self._product(name='Hedge trimming', type='service', categ_id=bare.id)
+        self.assertEqual(self._income_account_of(first), self._named('Account', 'Landscaping Services')['Id'])
+        self.connection.default_income_account_name = 'Services'
+        second = self._product(name='Lawn mowing', type='service', categ_id=bare.id)
+        self.assertEqual(self._income_account_of(second), self._named('Account', 'Services')['Id'])
+        # Emptied: QuickBooks' usual sales account again.
+        self.connection.default_income_account_name = False
+        third = self._product(name='Leaf blowing', type='service', categ_id=bare.id)
+        self.assertEqual(self._income_account_of(third), self._named('Account', 'Sales of Product Income')['Id'])
+        # An account QuickBooks does not have: the document fails saying so, and no item is made.
+        self.connection.default_income_account_name = 'Garden Income'
+        fourth = self._product(name='Pond cleaning', type='service', categ_id=bare.id)
+        count = len(self._objects('Item'))
+        error = self._qbo_raises(QboValidationError, fourth._qbo_item_ref, self.connection, self.client)
+        self.assertIn('no income account named "Garden Income"', error.message)
+        self.assertEqual(len(self._objects('Item')), count)
+
     def test_item_under_a_distinct_name_is_found_again(self):
         first = self._product(name='Gadget', type='consu')
         second = self._product(name='Gadget', type='consu')

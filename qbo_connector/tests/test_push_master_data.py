@@ -1,6 +1,8 @@
-"""Customers as documents take them to QuickBooks, through the queue: child contacts as
-sub-customers, with their payments, credits and the books check."""
+"""Customers and items as documents take them to QuickBooks, through the queue: child contacts
+as sub-customers (with their payments, credits and the books check), the item of lines
+without a product, and the income account of new items."""
 
+from odoo import Command
 from odoo.tests import tagged
 
 from . import test_push_payment
@@ -140,3 +142,56 @@ class TestPushSubCustomers(QboPushCommon):
         self.assertEqual(self._qbo_by_id('Payment', after_payment.qbo_id)['CustomerRef']['value'],
                          self._qbo_doc('Invoice', after.name)['CustomerRef']['value'])
         self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
+
+@tagged('post_install', '-at_install')
+class TestPushItems(QboPushCommon):
+
+    def test_the_settings_page_edits_the_settings(self):
+        page = self.env['res.config.settings'].with_company(self.company)
+        settings = page.create({})
+        self.assertEqual(
+            (settings.qbo_sub_customers, settings.qbo_unmatched_item_name, settings.qbo_default_income_account_name),
+            (False, 'Odoo item', False))
+        page.create({'qbo_sub_customers': True, 'qbo_unmatched_item_name': 'Sundries',
+                     'qbo_default_income_account_name': 'Services'}).execute()
+        self.connection.invalidate_recordset()
+        self.assertEqual(
+            (self.connection.sub_customers, self.connection.unmatched_item_name, self.connection.default_income_account_name),
+            (True, 'Sundries', 'Services'))
+        self.assertEqual(page.create({}).qbo_unmatched_item_name, 'Sundries')
+        # Saved with its defaults, the page of a company without QuickBooks creates no connection.
+        other = self.setup_other_company(name='No QuickBooks Co')['company']
+        self.env['res.config.settings'].with_company(other).create({}).execute()
+        self.assertFalse(self.env['qbo.connection']._qbo_for_company(other, create=False))
+
+    def test_lines_without_product_and_new_products_items(self):
+        """The item lines without a product go to, and the income account of a new item: the
+        QuickBooks one named like the product's Odoo income account, else the default."""
+        self.connection.write({'unmatched_item_name': 'Sundries', 'default_income_account_name': 'Services'})
+        landscaping = self.env['account.account'].create({
+            'name': 'Landscaping Services', 'code': '400700', 'account_type': 'income',
+            'company_ids': [Command.set(self.company.ids)]})
+        category = self.env['product.category'].create({'name': 'Gardens', 'property_account_income_categ_id': landscaping.id})
+        hedge = self.env['product.product'].create({'name': 'Hedge trim', 'type': 'service', 'categ_id': category.id,
+                                                     'taxes_id': [Command.set(self.tax_8.ids)]})
+        plain = self.env['product.product'].create({'name': 'Plain thing', 'type': 'consu', 'categ_id': False,
+                                                     'taxes_id': [Command.set(self.tax_8.ids)]})
+        invoice = self._invoice(invoice_line_ids=[
+            self._prepare_invoice_line(product_id=hedge, quantity=1, price_unit=80.0),
+            self._prepare_invoice_line(product_id=plain, quantity=2, price_unit=5.0),
+            self._prepare_invoice_line(name='Travel costs', price_unit=12.0, tax_ids=self.tax_8),
+        ])
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        items = {i['Id']: i for i in self._qbo('Item')}
+        accounts = {a['Id']: a['Name'] for a in self._qbo('Account')}
+        lines = [(items[line['SalesItemLineDetail']['ItemRef']['value']]['Name'], line['Description'])
+                 for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail']
+        self.assertEqual(lines, [('Hedge trim', 'Hedge trim'), ('Plain thing', 'Plain thing'), ('Sundries', 'Travel costs')])
+        booked = {items[line['SalesItemLineDetail']['ItemRef']['value']]['Name']:
+                  accounts[items[line['SalesItemLineDetail']['ItemRef']['value']]['IncomeAccountRef']['value']]
+                  for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail'}
+        self.assertEqual(booked, {'Hedge trim': 'Landscaping Services', 'Plain thing': 'Services', 'Sundries': 'Services'})
+        self._assert_books_agree(invoice, qbo_invoice)
