@@ -221,7 +221,8 @@ def parse(text, max_page=1000):
 
 
 def lookup(obj, prop):
-    """A dotted property; a reference ({"value", "name"}) compares by its value."""
+    """A dotted property; a reference ({"value", "name"}) compares by its value, and an
+    email address ({"Address"}) by its address."""
     value = obj
     for part in prop.split("."):
         if not isinstance(value, dict):
@@ -229,6 +230,15 @@ def lookup(obj, prop):
         value = next((v for k, v in value.items() if k.lower() == part.lower()), None)
     if isinstance(value, dict) and "value" in value:
         value = value["value"]
+    return _email_address(value)
+
+
+def _email_address(value):
+    """Intuit documents `WHERE PrimaryEmailAddr = 'x@y'`: an EmailAddress object (Customer,
+    Vendor and Employee's PrimaryEmailAddr, a sales form's BillEmail) is filtered by its
+    Address, as `PrimaryEmailAddr.Address` is."""
+    if isinstance(value, dict) and "Address" in value:
+        return value["Address"]
     return value
 
 

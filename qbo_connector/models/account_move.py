@@ -21,6 +21,9 @@ class AccountMove(models.Model):
     _inherit = ['account.move', 'qbo.synced.mixin']
 
     qbo_url = fields.Char(string='Open in QuickBooks', compute='_compute_qbo_url')
+    qbo_customer_partner_id = fields.Many2one(
+        'res.partner', string='QuickBooks Customer', copy=False, readonly=True,
+        help='The partner whose QuickBooks customer (or sub-customer) the document was last sent to.')
 
     @api.depends('qbo_id', 'move_type')
     def _compute_qbo_url(self):
@@ -91,6 +94,8 @@ class AccountMove(models.Model):
             mappings._qbo_link(connection, self, entity, done)
             return entity, mapping.qbo_id
         values = self._qbo_prepare_values(connection, client)
+        # Rolled back with the attempt when QuickBooks refuses the document.
+        self.qbo_customer_partner_id = self._qbo_customer_partner(connection)
         if mapping:
             current = client.read(entity, mapping.qbo_id)
             result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
@@ -138,6 +143,44 @@ class AccountMove(models.Model):
             'Id': result['Id'], 'SyncToken': result['SyncToken'], 'TxnTaxDetail': values['TxnTaxDetail'],
         }, request_id=f'{request_id}-tax')
 
+    def _qbo_customer_partner(self, connection):
+        """The partner whose QuickBooks customer this document goes to. A document already
+        in QuickBooks keeps the customer it went to while its partner stays the same, even
+        if "Child contacts as sub-customers" changed since: QuickBooks refuses to move a
+        document with payments to another customer. Otherwise, as the connection says for
+        its partner."""
+        self.ensure_one()
+        if self.env['qbo.mapping'].sudo()._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type]):
+            sent = self._qbo_sent_customer_partner()
+            if sent in self.partner_id | self.partner_id.commercial_partner_id:
+                return sent
+        return self.partner_id._qbo_customer_partner(connection)
+
+    def _qbo_sent_customer_partner(self):
+        """The partner whose QuickBooks customer this document went to: what links to it in
+        QuickBooks (payments, credit applications) must name the same customer. Documents
+        sent before sub-customers existed went to their commercial partner."""
+        self.ensure_one()
+        return self.qbo_customer_partner_id or self.commercial_partner_id
+
+    def _qbo_one_customer_partner(self, settling, partner=None):
+        """The one partner whose QuickBooks customer these documents went to (and
+        ``partner``, the settling document's own, if it has one), or an empty recordset for
+        no documents. ``settling`` (a payment, a credit note) links them in QuickBooks,
+        which takes only documents of the customer it names: documents of several customers
+        (a company's and its contacts', sent as sub-customers) fail it, saying so."""
+        partners = partner or self.env['res.partner']
+        for move in self:
+            partners |= move._qbo_sent_customer_partner()
+        if len(partners) > 1:
+            raise QboValidationError('customer', self.env._(
+                'In QuickBooks, a payment or a credit applies only to documents of one customer, and %(settling)s '
+                'settles documents of several: %(customers)s (contacts are sub-customers of their company). Settle '
+                'the documents of each contact separately, or turn off "Child contacts as sub-customers" before '
+                'sending the documents.', settling=settling.display_name,
+                customers=', '.join(partners.mapped('display_name'))))
+        return partners
+
     def _qbo_numbered(self, client, entity, doc_number):
         """The QuickBooks documents numbered ``doc_number``: (the one made from this document
         or None, the others)."""
@@ -177,13 +220,13 @@ class AccountMove(models.Model):
     def _qbo_prepare_values(self, connection, client):
         """The mapper: this invoice or credit note as a QuickBooks Invoice or CreditMemo."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
         product_lines = self.invoice_line_ids.filtered(lambda l: l.display_type == 'product')
         if not product_lines:
             raise QboValidationError('odoo', self.env._('The document has no lines to send.'))
         tax_included = self._qbo_tax_included(connection, client, product_lines)
         values = {
-            'CustomerRef': partner._qbo_customer_ref(connection, client, currency=self.currency_id),
+            'CustomerRef': self._qbo_customer_partner(connection)._qbo_own_customer_ref(
+                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
             'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',

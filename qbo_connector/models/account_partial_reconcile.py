@@ -110,6 +110,9 @@ class AccountMove(models.Model):
         # The invoices must be in QuickBooks before anything is written: waiting after the
         # CreditMemo was created would roll its mapping back.
         lines = payments._qbo_payment_lines(connection, applied)
+        if lines:
+            # Checked before anything is written: QuickBooks applies a credit memo to its own customer's invoices only.
+            self.browse().concat(*applied)._qbo_one_customer_partner(self, self._qbo_customer_partner(connection))
         memo = self.env['qbo.mapping']._qbo_find(connection, self, 'CreditMemo')
         if self.state == 'posted':
             # Looked up when not mapped: an earlier attempt may have created the CreditMemo and
@@ -125,7 +128,8 @@ class AccountMove(models.Model):
                 return entity, memo_id
             total = sum(applied.values())
             values = {
-                'CustomerRef': self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id),
+                'CustomerRef': self._qbo_sent_customer_partner()._qbo_own_customer_ref(
+                    connection, client, currency=self.currency_id),
                 'TxnDate': fields.Date.to_string(date),
                 'TotalAmt': 0.0,
                 'PrivateNote': f'{self.name} {self._qbo_reference()}',

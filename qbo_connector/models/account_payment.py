@@ -161,10 +161,19 @@ class AccountPayment(models.Model):
 
     def _qbo_prepare_values(self, connection, client):
         """The mapper: a customer payment as a QuickBooks Payment applied to the invoices
-        and credit notes it is reconciled with."""
+        and credit notes it is reconciled with. Its customer is the one of the documents it
+        settles (QuickBooks links a payment only to its own customer's documents: with
+        sub-customers, a contact's), else its partner's."""
         self.ensure_one()
+        applied = self._qbo_applied()
+        # The documents must be in QuickBooks before anything is written (else it waits).
+        lines = self._qbo_payment_lines(connection, applied) if self.payment_type == 'inbound' else None
+        settled = self.env['account.move'].concat(*(
+            move for move, amount in applied.items() if not move.currency_id.is_zero(amount)))._qbo_one_customer_partner(self)
+        customer = settled or self.partner_id._qbo_customer_partner(connection)
         values = {
-            'CustomerRef': self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id),
+            'CustomerRef': customer._qbo_own_customer_ref(
+                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
             'TxnDate': fields.Date.to_string(self.date),
             'PaymentRefNum': (self.name or '')[:PAYMENT_REF_MAX],
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
@@ -174,7 +183,7 @@ class AccountPayment(models.Model):
             values['PaymentMethodRef'] = method
         values.update(self._qbo_currency_values(connection))
         values['TotalAmt'] = self.amount
-        values['Line'] = self._qbo_payment_lines(connection, self._qbo_applied())
+        values['Line'] = lines
         deposit = self._qbo_bank_account_ref(connection, client)
         if deposit:
             values['DepositToAccountRef'] = deposit
@@ -254,14 +263,19 @@ class AccountPayment(models.Model):
         and the customer's unapplied credit cancel out in the customer's balance, as in Odoo.
         Returns the check's id."""
         connection = job.connection_id
-        check_values, linked_type = self._qbo_refund_check_values(connection, client)
+        credits = {move: amount for move, amount in self._qbo_applied().items()
+                   if move.move_type == 'out_refund' and not move.currency_id.is_zero(amount)}
+        # The credit notes must be in QuickBooks before anything is written (else it waits),
+        # and the check goes to their customer (with sub-customers, maybe a contact's).
+        lines = self._qbo_payment_lines(connection, credits)
+        customer = self.env['account.move'].concat(*credits)._qbo_one_customer_partner(self) \
+            or self.partner_id._qbo_customer_partner(connection)
+        check_values, linked_type = self._qbo_refund_check_values(connection, client, customer)
         check = self._qbo_write_txn(job, client, self, 'Purchase', check_values, job.request_id, outcome_unknown)
-        credits = {move: amount for move, amount in self._qbo_applied().items() if move.move_type == 'out_refund'}
         if not credits:
             # No longer reconciled with a credit note: the link goes, the check stays.
             self._qbo_void_txn(job, client, self, REFUND_LINK_ENTITY, request_id=f'{job.request_id}-unlink')
             return check['Id']
-        lines = self._qbo_payment_lines(connection, credits)
         lines.append({'Amount': self.currency_id.round(sum(line['Amount'] for line in lines)),
                       'LinkedTxn': [{'TxnId': check['Id'], 'TxnType': linked_type}]})
         link = {
@@ -277,12 +291,14 @@ class AccountPayment(models.Model):
         self._qbo_write_txn(job, client, self, REFUND_LINK_ENTITY, link, f'{job.request_id}-link', outcome_unknown)
         return check['Id']
 
-    def _qbo_refund_check_values(self, connection, client):
-        """The refund's Purchase, and the TxnType a Receive Payment links it under."""
+    def _qbo_refund_check_values(self, connection, client, partner):
+        """The refund's Purchase paid to ``partner``'s customer, and the TxnType a Receive
+        Payment links it under."""
         self.ensure_one()
         account, account_type = self._qbo_refund_account_ref(connection, client)
         purchase_type = PURCHASE_TYPE_BY_ACCOUNT_TYPE[account_type]
-        customer = self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id)
+        customer = partner._qbo_own_customer_ref(
+            connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
         values = {
             'PaymentType': purchase_type,
             'AccountRef': account,

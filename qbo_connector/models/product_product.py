@@ -10,12 +10,18 @@ from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name, qbo
 ITEM_NAME_MAX = 100
 SKU_MAX = 100
 DESCRIPTION_MAX = 4000
-# Lines without a product still need an ItemRef: they all go to this one item.
+# Lines without a product still need an ItemRef: they all go to one item, this one unless
+# the connection names another.
 UNMATCHED_ITEM_NAME = 'Odoo item'
-# The income account new items book to: the first of these names QuickBooks companies
-# are created with, else the oldest income account.
+# The income account new items book to when none is named like the product's Odoo income
+# account and the connection names none: the first of these names QuickBooks companies are
+# created with, else the oldest income account.
 INCOME_ACCOUNT_NAMES = ('Sales', 'Sales of Product Income', 'Services')
 INCOME_ACCOUNT_ENTITY = 'Account:Income'
+# The income account the connection's "Default income account" names, once found.
+NAMED_INCOME_ACCOUNT_ENTITY = 'Account:Income:Default'
+# The QuickBooks income account named like an Odoo income account (mapped from account.account).
+ODOO_INCOME_ACCOUNT_ENTITY = 'Account:Income:Odoo'
 
 
 class ProductProduct(models.Model):
@@ -27,8 +33,8 @@ class ProductProduct(models.Model):
 
     def _qbo_item_ref(self, connection, client):
         """The QuickBooks item of this product, as a reference; an empty recordset (a line
-        without product) gets the connection's "unmatched item". Once mapped, no request
-        is made."""
+        without product) gets the connection's "item for unmatched lines". Once mapped, no
+        request is made (unless that setting names another item since)."""
         if self:
             self.ensure_one()
             record = self.sudo()
@@ -42,9 +48,12 @@ class ProductProduct(models.Model):
             }
         else:
             record = connection.sudo()
-            item = {'Name': UNMATCHED_ITEM_NAME, 'Type': 'Service'}
+            item = {'Name': qbo_name(record.unmatched_item_name, ITEM_NAME_MAX) or UNMATCHED_ITEM_NAME, 'Type': 'Service'}
         mappings = self.env['qbo.mapping'].sudo()
         mapping = mappings._qbo_find(connection, record, 'Item')
+        if mapping and not self and not any(
+                qbo_same_name(mapping.qbo_name, name) for name in self._qbo_item_names(item['Name'], record)):
+            mapping = None  # the setting names another item now
         if not mapping:
             found = self._qbo_match_or_create_item(connection, client, record, {k: v for k, v in item.items() if v})
             mapping = mappings._qbo_link(connection, record, 'Item', found)
@@ -64,8 +73,7 @@ class ProductProduct(models.Model):
         is then created under its name followed by its Odoo id, a name it is found by
         again should its mapping be lost."""
         name, sku = values['Name'], values.get('Sku')
-        # Not translated: the name must come out the same whoever runs the job.
-        names = [name, qbo_name_with_suffix(name, f'Odoo {record.id}', ITEM_NAME_MAX)]
+        names = self._qbo_item_names(name, record)
 
         def usable(items):
             items = [item for item in items if item.get('Type') != 'Category']
@@ -85,7 +93,7 @@ class ProductProduct(models.Model):
             if item.get('Active') is False:
                 item = client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Active': True})
             return item
-        values = dict(values, IncomeAccountRef=self._qbo_income_account_ref(connection, client))
+        values = dict(values, IncomeAccountRef=self._qbo_item_income_account_ref(connection, client, record))
         for candidate in names:
             try:
                 return client.create('Item', dict(values, Name=candidate))
@@ -97,23 +105,89 @@ class ProductProduct(models.Model):
             names=', '.join(names), product=record.display_name), duplicate.detail)
 
     @api.model
-    def _qbo_income_account_ref(self, connection, client):
-        """The income account new items book to, chosen once per connection."""
-        record = connection.sudo()
+    def _qbo_item_names(self, name, record):
+        """The names an item is found by: its own, then followed by its Odoo id (the name it
+        is created under when its own is taken). Not translated: the name must come out the
+        same whoever runs the job."""
+        return [name, qbo_name_with_suffix(name, f'Odoo {record.id}', ITEM_NAME_MAX)]
+
+    # ------------------------------------------------------------------
+    # Income account of new items
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_item_income_account_ref(self, connection, client, record):
+        """The income account a new item for ``record`` books to: the QuickBooks Income
+        account named like the product's income account in Odoo (its own, else its
+        category's), with or without the Odoo code and in any case; else the connection's
+        default income account. Found once per Odoo account, then mapped; an Odoo account
+        QuickBooks has no namesake for costs one query per new item."""
+        account = record._qbo_odoo_income_account(connection) if record._name == self._name else None
+        if not account:
+            return self._qbo_income_account_ref(connection, client)
         mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, record, INCOME_ACCOUNT_ENTITY)
+        mapping = mappings._qbo_find(connection, account, ODOO_INCOME_ACCOUNT_ENTITY)
+        if mapping:
+            return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+        accounts = self._qbo_income_accounts(client)
+        code = account.with_company(connection.company_id).code
+        names = [account.name, f'{code} {account.name}' if code else None]
+        named = [a for a in accounts if any(name and qbo_same_name(a.get('Name'), name) for name in names)]
+        if not named:
+            return self._qbo_income_account_ref(connection, client, accounts)
+        # Another Odoo account of the same name took the mapping: this one uses it all the same.
+        unclaimed = qbo_unclaimed(self.env, connection, ODOO_INCOME_ACCOUNT_ENTITY, account, named)
+        if unclaimed:
+            mapping = mappings._qbo_link(connection, account, ODOO_INCOME_ACCOUNT_ENTITY, unclaimed[0])
+            return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+        return {'value': named[0]['Id'], 'name': named[0].get('Name')}
+
+    def _qbo_odoo_income_account(self, connection):
+        """The product's income account in the connection's company: its own, else the first
+        of its category and the category's parents. Not the company's default income
+        account, which Odoo would also fall back on: that is what the connection's default
+        income account stands for in QuickBooks."""
+        self.ensure_one()
+        product = self.with_company(connection.company_id).sudo()
+        return product.property_account_income_id or product.product_tmpl_id._get_category_account(
+            'property_account_income_categ_id')
+
+    @api.model
+    def _qbo_income_accounts(self, client):
+        return client.query("SELECT * FROM Account WHERE AccountType = 'Income'")
+
+    @api.model
+    def _qbo_income_account_ref(self, connection, client, accounts=None):
+        """The connection's default income account: the one its "Default income account"
+        names, else the first of INCOME_ACCOUNT_NAMES QuickBooks has, else the oldest income
+        account. Chosen once (and again when the setting names another one), then mapped.
+        ``accounts``: QuickBooks' income accounts, when they were just read."""
+        record = connection.sudo()
+        name = record.default_income_account_name
+        entity = NAMED_INCOME_ACCOUNT_ENTITY if name else INCOME_ACCOUNT_ENTITY
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(connection, record, entity)
+        if mapping and name and not qbo_same_name(mapping.qbo_name, name):
+            mapping = None
         if not mapping:
-            accounts = [
-                account for account in client.query("SELECT * FROM Account WHERE AccountType = 'Income'")
-                if account.get('AccountSubType') != 'DiscountsRefundsGiven'
-            ]
-            if not accounts:
-                raise QboValidationError('no_income_account', self.env._(
-                    'The QuickBooks company has no active income account to book new products and services to: '
-                    'create one in QuickBooks (e.g. "Sales"), then send the document again.'))
-            rank = {name.casefold(): index for index, name in enumerate(INCOME_ACCOUNT_NAMES)}
-            account = min(accounts, key=lambda account: (
-                rank.get(account.get('Name', '').casefold(), len(rank)),
-                int(account['Id']) if str(account['Id']).isdigit() else 0))
-            mapping = mappings._qbo_link(connection, record, INCOME_ACCOUNT_ENTITY, account)
+            if accounts is None:
+                accounts = self._qbo_income_accounts(client)
+            if name:
+                account = next((a for a in accounts if qbo_same_name(a.get('Name'), name)), None)
+                if not account:
+                    raise QboValidationError('no_income_account', self.env._(
+                        'QuickBooks has no income account named "%(name)s", the default income account of the '
+                        'QuickBooks settings: create it in QuickBooks or change the setting, then send the document '
+                        'again.', name=name))
+            else:
+                accounts = [a for a in accounts if a.get('AccountSubType') != 'DiscountsRefundsGiven']
+                if not accounts:
+                    raise QboValidationError('no_income_account', self.env._(
+                        'The QuickBooks company has no active income account to book new products and services to: '
+                        'create one in QuickBooks (e.g. "Sales"), then send the document again.'))
+                rank = {n.casefold(): index for index, n in enumerate(INCOME_ACCOUNT_NAMES)}
+                account = min(accounts, key=lambda a: (
+                    rank.get(a.get('Name', '').casefold(), len(rank)),
+                    int(a['Id']) if str(a['Id']).isdigit() else 0))
+            mapping = mappings._qbo_link(connection, record, entity, account)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}

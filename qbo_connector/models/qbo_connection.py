@@ -17,6 +17,7 @@ from ..exceptions import QboAuthError, QboError, QboRetryableError, QboValidatio
 from ..tools.qbo_client import (
     QboClient, endpoint_of, form_pairs, qbo_quote, redact, token_is_fresh, translate_transport_error,
 )
+from .product_product import UNMATCHED_ITEM_NAME
 
 _logger = logging.getLogger(__name__)
 
@@ -99,6 +100,19 @@ class QboConnection(models.Model):
         string='Refund Account', tracking=True,
         help='The QuickBooks Bank or Credit Card account refunds to customers are paid from. '
              'Empty: the bank account named like the refund\'s journal, else the first bank account.')
+    sub_customers = fields.Boolean(
+        string='Child Contacts as Sub-customers', tracking=True,
+        help='Documents of a contact (a person) of a company go to a QuickBooks sub-customer of the company\'s customer '
+             '(billed with its parent). Off: they go to the company\'s customer. Documents already in QuickBooks '
+             'keep their customer.')
+    unmatched_item_name = fields.Char(
+        string='Item for Unmatched Lines', default=UNMATCHED_ITEM_NAME, tracking=True,
+        help='The QuickBooks item (found by name, else created) that invoice lines without a product use.')
+    default_income_account_name = fields.Char(
+        string='Default Income Account', tracking=True,
+        help='The QuickBooks income account new items book to when no QuickBooks income account is named like the '
+             'product\'s income account in Odoo. Empty: "Sales" (or "Sales of Product Income", "Services", else the '
+             'oldest income account).')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')

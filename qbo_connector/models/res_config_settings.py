@@ -1,5 +1,6 @@
 from odoo import Command, api, fields, models
 
+from .product_product import UNMATCHED_ITEM_NAME
 from .qbo_connection import STATES
 
 # Settings field -> connection field, for what the Settings page edits.
@@ -14,6 +15,9 @@ EDITABLE = {
     'qbo_line_mode': 'line_mode',
     'qbo_default_class_name': 'default_class_name',
     'qbo_refund_account_name': 'refund_account_name',
+    'qbo_sub_customers': 'sub_customers',
+    'qbo_unmatched_item_name': 'unmatched_item_name',
+    'qbo_default_income_account_name': 'default_income_account_name',
     'qbo_sync_invoices': 'sync_invoices',
     'qbo_sync_credit_notes': 'sync_credit_notes',
     'qbo_sync_payments': 'sync_payments',
@@ -40,6 +44,9 @@ class ResConfigSettings(models.TransientModel):
     qbo_invoice_prefix = fields.Char(string='QuickBooks Invoice Number Prefix')
     qbo_default_class_name = fields.Char(string='QuickBooks Default Class')
     qbo_refund_account_name = fields.Char(string='QuickBooks Refund Account')
+    qbo_sub_customers = fields.Boolean(string='QuickBooks Sub-customers for Child Contacts')
+    qbo_unmatched_item_name = fields.Char(string='QuickBooks Item for Unmatched Lines', default=UNMATCHED_ITEM_NAME)
+    qbo_default_income_account_name = fields.Char(string='QuickBooks Default Income Account')
     qbo_line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
         string='QuickBooks Invoice Lines', default='individual')
@@ -77,7 +84,8 @@ class ResConfigSettings(models.TransientModel):
         connection = self.env['qbo.connection']._qbo_for_company(self.company_id, create=False)
         changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
         defaults = {'environment': 'sandbox', 'sync_mode': 'automatic', 'line_mode': 'individual',
-                    'sync_invoices': True, 'sync_credit_notes': True, 'sync_payments': True}
+                    'sync_invoices': True, 'sync_credit_notes': True, 'sync_payments': True,
+                    'unmatched_item_name': UNMATCHED_ITEM_NAME}
         if not changed or (not connection and all(not v or defaults.get(k) == v for k, v in values.items())):
             return connection
         changed = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in changed.items()}

@@ -1,9 +1,11 @@
 import logging
+import os
 
 from odoo import models
 from odoo.tools import email_normalize
 
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboValidationError
+from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name, qbo_unclaimed
 
 _logger = logging.getLogger(__name__)
@@ -17,6 +19,9 @@ ADDRESS_LINE_MAX = 500
 CITY_MAX = 255
 POSTAL_CODE_MAX = 30
 QUERY_PAGE = 1000
+# The mapping of a contact sent as a sub-customer ("Job" in QuickBooks' API), as
+# "Customer" / "Customer:<code>" is a commercial partner's.
+JOB_ENTITY = 'Job'
 
 
 class ResPartner(models.Model):
@@ -27,21 +32,47 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _qbo_customer_ref(self, connection, client, currency=None):
-        """The QuickBooks customer an invoice of this partner goes to, as a reference.
+        """The QuickBooks customer a document of this partner goes to, as a reference (see
+        _qbo_customer_partner)."""
+        self.ensure_one()
+        return self._qbo_customer_partner(connection)._qbo_own_customer_ref(
+            connection, client, currency, invoiced_partner=self.sudo())
 
-        The customer is the commercial partner (a contact of a company invoices as the
-        company). With multicurrency, QuickBooks fixes a customer's currency at creation:
-        each foreign currency gets its own customer, mapped as ``Customer:<code>``.
+    def _qbo_customer_partner(self, connection):
+        """The partner whose QuickBooks customer the documents of this partner go to: the
+        commercial partner (a contact of a company invoices as the company), or, when the
+        connection sends child contacts as sub-customers, this contact itself if it is a
+        person of a company (type contact, which Odoo always names). Invoice, delivery and
+        other addresses are the company's addresses, often nameless, not people: they
+        invoice as the company."""
+        self.ensure_one()
+        partner = self.sudo()
+        commercial = partner.commercial_partner_id
+        if connection.sub_customers and partner != commercial and commercial.is_company and partner.type == 'contact':
+            return partner
+        return commercial
+
+    def _qbo_own_customer_ref(self, connection, client, currency=None, invoiced_partner=None):
+        """The QuickBooks customer of exactly this partner, as a reference: a customer for a
+        commercial partner, a sub-customer of its company's customer for a contact.
+
+        With multicurrency, QuickBooks fixes a customer's currency at creation: each
+        foreign currency gets its own customer, mapped as ``Customer:<code>`` (a
+        sub-customer as ``Job:<code>``, under the company's customer of that currency).
         Once mapped, no request is made.
         """
         self.ensure_one()
-        partner = self.sudo().commercial_partner_id
+        partner = self.sudo()
+        parent = partner.commercial_partner_id if partner != partner.commercial_partner_id else None
         currency_code = partner._qbo_foreign_currency_code(connection, currency)
-        entity = f'Customer:{currency_code}' if currency_code else 'Customer'
+        kind = JOB_ENTITY if parent else 'Customer'
+        entity = f'{kind}:{currency_code}' if currency_code else kind
         mappings = self.env['qbo.mapping'].sudo()
         mapping = mappings._qbo_find(connection, partner, entity)
         if not mapping:
-            customer = partner._qbo_match_or_create_customer(connection, client, entity, currency_code, self.sudo())
+            parent_ref = parent._qbo_own_customer_ref(connection, client, currency, invoiced_partner) if parent else None
+            customer = partner._qbo_match_or_create_customer(
+                connection, client, entity, currency_code, invoiced_partner or partner, parent_ref)
             mapping = mappings._qbo_link(connection, partner, entity, customer)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
 
@@ -61,17 +92,20 @@ class ResPartner(models.Model):
     # The customer matcher
     # ------------------------------------------------------------------
 
-    def _qbo_match_or_create_customer(self, connection, client, entity, currency_code, invoiced_partner):
-        """Find this commercial partner among QuickBooks customers (email, then display name,
-        case-insensitive), else create it. Display names are unique across customers,
-        vendors and employees, inactive ones included: when the name is taken, the
-        customer holding it is used if it is this party (same email or tax id, same
-        currency), otherwise the customer is created under a deterministic longer name."""
+    def _qbo_match_or_create_customer(self, connection, client, entity, currency_code, invoiced_partner, parent_ref=None):
+        """Find this partner among QuickBooks customers (email, then display name,
+        case-insensitive), else create it; with ``parent_ref`` (a contact), among the
+        sub-customers of that customer, and create it as one. Display names are unique
+        across customers, vendors and employees, inactive ones included: when the name is
+        taken, the customer holding it is used if it is this party (same email or tax id,
+        same currency, same parent), otherwise the customer is created under a
+        deterministic longer name."""
         self.ensure_one()
-        values = self._qbo_customer_values(connection, currency_code, invoiced_partner)
+        values = self._qbo_customer_values(connection, currency_code, invoiced_partner, parent_ref)
         names = self._qbo_customer_names(values['DisplayName'], currency_code)
         email = (values.get('PrimaryEmailAddr') or {}).get('Address')
-        found = self._qbo_find_customer(connection, client, entity, currency_code, email, names)
+        parent_id = parent_ref and parent_ref['value']
+        found = self._qbo_find_customer(connection, client, entity, currency_code, email, names, parent_id)
         if found:
             return found
         duplicate = None
@@ -80,7 +114,7 @@ class ResPartner(models.Model):
                 return client.create('Customer', dict(values, DisplayName=name))
             except QboDuplicateError as error:
                 duplicate = error
-                holder = self._qbo_name_holder(connection, client, entity, currency_code, error.existing_id, name)
+                holder = self._qbo_name_holder(connection, client, entity, currency_code, error.existing_id, name, parent_id)
                 if holder:
                     return holder
         raise QboValidationError(duplicate.code, self.env._(
@@ -98,40 +132,63 @@ class ResPartner(models.Model):
         names.append(qbo_name_with_suffix(display_name, f'Odoo {self.id}', DISPLAY_NAME_MAX))
         return names
 
-    def _qbo_find_customer(self, connection, client, entity, currency_code, email, names):
-        """The active customer of this currency with this email, else with one of ``names``.
+    def _qbo_find_customer(self, connection, client, entity, currency_code, email, names, parent_id=None):
+        """The active customer of this currency (a sub-customer of ``parent_id`` when given,
+        else a top-level one) with this email, else with one of ``names``.
 
-        Customers are read page by page with the few fields matching needs: QuickBooks
-        documents ``PrimaryEmailAddr`` as filterable, but not how (sources disagree between
-        ``PrimaryEmailAddr`` and ``PrimaryEmailAddr.Address``, and the emulator takes only
-        the second), while a list of customers is answered the same everywhere. This runs
-        once per partner and currency; the mapping answers afterwards. Inactive customers
-        are left out: QuickBooks hides them from name lists, and one only comes back when
-        creating proves it holds the name and is the same party.
+        Asked of QuickBooks by email (``PrimaryEmailAddr``, the form Intuit documents),
+        then by display name, with LIKE, which compares without regard to case: the
+        answers hold this party's few namesakes, never the whole customer list, so that
+        matching costs the same requests in a company of ten customers or of ten thousand.
+        This runs once per partner and currency; the mapping answers afterwards. Inactive
+        customers are left out: QuickBooks hides them from name lists, and one only comes
+        back when creating proves it holds the name and is the same party.
         """
-        candidates = []
-        start = 1
+        def usable(customers):
+            return qbo_unclaimed(self.env, connection, entity, self, [
+                c for c in customers if self._qbo_same_level(c, parent_id)
+                and self._qbo_in_currency(connection, c, currency_code)])
+
+        def named(customer):
+            return any(qbo_same_name(customer.get('DisplayName'), name) for name in names)
+
+        if email:
+            by_email = [c for c in usable(self._qbo_query_customers(client, f'PrimaryEmailAddr LIKE {qbo_quote(email)}'))
+                        if qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)]
+            if by_email:
+                # Among several customers sharing an email, the one named like the partner wins.
+                return next((c for c in by_email if named(c)), by_email[0])
+        # One query for every name tried: they all start with the partner's name ('%' in a
+        # name widens the answer, which is filtered here).
+        prefix = os.path.commonprefix(names)
+        by_name = [c for c in usable(self._qbo_query_customers(client, f'DisplayName LIKE {qbo_quote(prefix + "%")}'))
+                   if named(c)]
+        return by_name[0] if by_name else None
+
+    @staticmethod
+    def _qbo_query_customers(client, condition):
+        """The active customers matching ``condition``, every page of them, oldest first."""
+        found = []
         while True:
             page = client.query(
-                'SELECT Id, SyncToken, DisplayName, PrimaryEmailAddr, CurrencyRef, Job FROM Customer '
-                f'ORDERBY Id STARTPOSITION {start} MAXRESULTS {QUERY_PAGE}')
-            candidates += [c for c in page if not c.get('Job') and self._qbo_in_currency(connection, c, currency_code)]
+                f'SELECT * FROM Customer WHERE {condition} ORDERBY Id STARTPOSITION {len(found) + 1} MAXRESULTS {QUERY_PAGE}')
+            found += page
             if len(page) < QUERY_PAGE:
-                break
-            start += QUERY_PAGE
-        candidates = qbo_unclaimed(self.env, connection, entity, self, candidates)
-        by_email = [c for c in candidates if email and qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)]
-        by_name = [c for c in candidates if any(qbo_same_name(c.get('DisplayName'), name) for name in names)]
-        # Among several customers sharing an email, the one named like the partner wins.
-        for group in ([c for c in by_email if c in by_name], by_email, by_name):
-            if group:
-                return group[0]
-        return None
+                return found
 
-    def _qbo_name_holder(self, connection, client, entity, currency_code, existing_id, name):
+    @staticmethod
+    def _qbo_same_level(customer, parent_id):
+        """Whether ``customer`` is a sub-customer of ``parent_id``, or (None) a top-level customer."""
+        if not parent_id:
+            return not customer.get('Job')
+        return bool(customer.get('Job')) and (customer.get('ParentRef') or {}).get('value') == parent_id
+
+    def _qbo_name_holder(self, connection, client, entity, currency_code, existing_id, name, parent_id=None):
         """The customer QuickBooks says holds ``name`` (a 6240), when it is this party and
         free to link; reactivated if it was made inactive. None for a vendor, an employee,
-        another party or another currency's customer."""
+        another party, another currency's customer, or a customer of another level (a
+        sub-customer for a company, a top-level customer or another company's sub-customer
+        for a contact)."""
         if not existing_id:
             return None
         try:
@@ -139,7 +196,7 @@ class ResPartner(models.Model):
         except QboNotFoundError:
             return None  # the name is a vendor's or an employee's
         # Ids are per entity: customer n may not be the record the 6240 spoke of.
-        if not qbo_same_name(customer.get('DisplayName'), name) or customer.get('Job'):
+        if not qbo_same_name(customer.get('DisplayName'), name) or not self._qbo_same_level(customer, parent_id):
             return None
         if not self._qbo_in_currency(connection, customer, currency_code) or not self._qbo_same_party(customer):
             return None
@@ -174,8 +231,13 @@ class ResPartner(models.Model):
     # Mapper
     # ------------------------------------------------------------------
 
-    def _qbo_customer_values(self, connection, currency_code, invoiced_partner):
-        """The QuickBooks Customer for this commercial partner (DisplayName included)."""
+    def _qbo_customer_values(self, connection, currency_code, invoiced_partner, parent_ref=None):
+        """The QuickBooks Customer for this partner (DisplayName included): a commercial
+        partner, or with ``parent_ref`` a contact as a sub-customer of its company's
+        customer. A sub-customer is billed with its parent (BillWithParent): in Odoo the
+        company owes what its contacts are invoiced (the receivable is the commercial
+        partner's), and QuickBooks then shows the contact's invoices on the company's
+        statements and in its Receive Payment list."""
         self.ensure_one()
         display_name = qbo_name(self.name, DISPLAY_NAME_MAX)
         if not display_name:
@@ -183,9 +245,12 @@ class ResPartner(models.Model):
                 'The customer (contact id %(id)s) has no name, and QuickBooks needs one: '
                 'give the contact a name, then send the document again.', id=self.id))
         values = {'DisplayName': display_name}
-        if self.is_company:
-            values['CompanyName'] = qbo_name(self.name, COMPANY_NAME_MAX)
-        else:
+        if parent_ref:
+            values.update(Job=True, ParentRef=parent_ref, BillWithParent=True)
+        company = self if self.is_company else self.commercial_partner_id if parent_ref else None
+        if company:
+            values['CompanyName'] = qbo_name(company.name, COMPANY_NAME_MAX)
+        if not self.is_company:
             given, _sep, family = display_name.rpartition(' ')
             values['GivenName'] = qbo_name(given or family, PERSON_NAME_MAX)
             if given:

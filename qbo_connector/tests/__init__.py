@@ -6,6 +6,7 @@ from . import test_push_invoice
 from . import test_push_payment
 from . import test_books_check
 from . import test_master_data
+from . import test_push_master_data
 from . import test_settings
 from . import test_push_terms
 from . import test_push_edge

@@ -1,9 +1,15 @@
+import requests
+
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import tagged
 
 from ..exceptions import QboValidationError
+from ..models.res_partner import QUERY_PAGE
 from .common import CA_REALM, US_REALM, QboTestMixin
+
+# QuickBooks takes at most this many items in one batch request.
+BATCH_MAX = 30
 
 
 class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
@@ -51,6 +57,28 @@ class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
     def _named(self, entity, name, realm=US_REALM):
         return next(obj for obj in self._objects(entity, realm)
                     if (obj.get('DisplayName') or obj.get('Name')) == name)
+
+    def _create_in_qbo(self, entity, objects, realm=US_REALM):
+        """Create ``objects`` in QuickBooks as another application would: through the API's
+        batch endpoint, 30 at a time (outside the connection, so not in its call log)."""
+        token = self.emu.mint(realm)['access_token']
+        for start in range(0, len(objects), BATCH_MAX):
+            response = requests.post(
+                f'{self.emulator.base_url}/v3/company/{realm}/batch', params={'minorversion': 75}, timeout=60,
+                headers={'Authorization': f'Bearer {token}', 'Accept': 'application/json'},
+                json={'BatchItemRequest': [{'bId': str(start + n), 'operation': 'create', entity: obj}
+                                           for n, obj in enumerate(objects[start:start + BATCH_MAX])]})
+            response.raise_for_status()
+            faults = [item['Fault'] for item in response.json()['BatchItemResponse'] if 'Fault' in item]
+            self.assertFalse(faults)
+
+    def _logged_calls(self, func, *args):
+        """The result of ``func`` and the number of calls it made, as the connection's call log counts them."""
+        self.connection.invalidate_recordset(['log_ids'])
+        before = len(self.connection.log_ids)
+        result = func(*args)
+        self.connection.invalidate_recordset(['log_ids'])
+        return result, len(self.connection.log_ids) - before
 
     def _assert_no_request(self, func, *args):
         before = len(self._api_calls())
@@ -195,6 +223,31 @@ class TestQboCustomers(QboMasterDataCase):
         error = self._qbo_raises(QboValidationError, partner._qbo_customer_ref, self.connection, self.client, eur)
         self.assertIn('Multicurrency', error.message)
 
+    def test_matching_costs_the_same_requests_whatever_the_size_of_the_customer_list(self):
+        """Matched by email, matched by name, or created: the requests it takes do not grow
+        with the number of customers in QuickBooks (here beyond one page of a query)."""
+        def calls(email_twin, name_twin, new):
+            counts = []
+            for values in (email_twin, name_twin, new):
+                partner = self.env['res.partner'].create({'is_company': True, **values})
+                ref, count = self._logged_calls(partner._qbo_customer_ref, self.connection, self.client)
+                counts.append(count)
+            return ref, counts
+
+        _ref, small = calls({'name': 'Birdwatchers', 'email': 'Birds@Intuit.com'},
+                            {'name': 'COOL CARS', 'email': 'cars@elsewhere.example'},
+                            {'name': 'Brand New Ltd', 'email': 'new@brand.example'})
+        self._create_in_qbo('Customer', [
+            {'DisplayName': f'Bulk Customer {n:04d}', 'PrimaryEmailAddr': {'Address': f'bulk{n:04d}@example.com'}}
+            for n in range(QUERY_PAGE + 1)])
+        self.assertGreater(len(self._objects('Customer')), QUERY_PAGE)
+        ref, large = calls({'name': 'Bulk buyer', 'email': 'BULK0990@example.com'},
+                           {'name': 'bulk customer 0995', 'email': 'other@bulk.example'},
+                           {'name': 'Bulk Customer 0995 Jr', 'email': 'junior@bulk.example'})
+        self.assertEqual(self._object('Customer', ref['value'])['DisplayName'], 'Bulk Customer 0995 Jr')
+        self.assertEqual(large, small)
+        self.assertEqual(small, [1, 2, 3], 'by email: one query; by name: two; created: two and the creation')
+
     def test_one_customer_per_currency(self):
         realm = self.emu.add_company(template='us', multicurrency=True)['realm_id']
         connection, client = self._qbo_connected(self._other_company('Global Co'), realm)
@@ -213,6 +266,115 @@ class TestQboCustomers(QboMasterDataCase):
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
         self.assertEqual(partner._qbo_customer_ref(connection, client, eur), eur_ref)
         self.assertEqual(partner._qbo_customer_ref(connection, client), usd_ref)
+
+
+@tagged('post_install', '-at_install')
+class TestQboSubCustomers(QboMasterDataCase):
+    """Child contacts as sub-customers: a company's named contacts get a sub-customer of the
+    company's customer, matched and created with the customers' rules."""
+
+    def setUp(self):
+        super().setUp()
+        self.connection.sub_customers = True
+        self.company_partner = self.env['res.partner'].create({
+            'name': 'Parent Works', 'is_company': True, 'email': 'office@parent.example',
+            'street': '1 Works Rd', 'city': 'Worksville', 'zip': '94100', 'country_id': self.env.ref('base.us').id,
+        })
+        self.contact = self.env['res.partner'].create({
+            'name': 'Pat Buyer', 'parent_id': self.company_partner.id, 'email': 'pat@parent.example'})
+
+    def _mapping(self, partner, entity, connection=None):
+        return self.env['qbo.mapping'].sudo()._qbo_find(connection or self.connection, partner, entity)
+
+    def test_named_contact_is_a_sub_customer_of_its_company(self):
+        ref = self.contact._qbo_customer_ref(self.connection, self.client)
+        job = self._object('Customer', ref['value'])
+        parent = self._object('Customer', self._mapping(self.company_partner, 'Customer').qbo_id)
+        self.assertEqual(parent['DisplayName'], 'Parent Works')
+        self.assertEqual((job['DisplayName'], job['Job'], job['ParentRef']['value'], job['BillWithParent']),
+                         ('Pat Buyer', True, parent['Id'], True))
+        self.assertEqual(job['FullyQualifiedName'], 'Parent Works:Pat Buyer')
+        self.assertEqual((job['GivenName'], job['FamilyName'], job['CompanyName']), ('Pat', 'Buyer', 'Parent Works'))
+        self.assertEqual(job['PrimaryEmailAddr'], {'Address': 'pat@parent.example'})
+        self.assertEqual(job['BillAddr']['Line1'], '1 Works Rd', "the company's address")
+        self.assertEqual(self._mapping(self.contact, 'Job').qbo_id, job['Id'])
+        self.assertFalse(self._mapping(self.contact, 'Customer'))
+        self.assertEqual(self._assert_no_request(self.contact._qbo_customer_ref, self.connection, self.client), ref)
+        # The company itself is still the customer of its own documents.
+        self.assertEqual(self.company_partner._qbo_customer_ref(self.connection, self.client)['value'], parent['Id'])
+
+    def test_off_by_default_and_off_a_contact_invoices_as_its_company(self):
+        self.assertFalse(self.env['qbo.connection'].create({'company_id': self._other_company('Fresh Co').id}).sub_customers)
+        self.connection.sub_customers = False
+        ref = self.contact._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref['name'], 'Parent Works')
+        self.assertFalse(self._mapping(self.contact, 'Job'))
+
+    def test_addresses_invoice_as_the_company(self):
+        partners = self.env['res.partner'].create([
+            {'type': 'invoice', 'name': 'Works Accounts', 'parent_id': self.company_partner.id},
+            {'type': 'delivery', 'name': 'Works Dock', 'parent_id': self.company_partner.id},
+            {'type': 'other', 'parent_id': self.company_partner.id, 'email': 'anon@parent.example'},
+        ])
+        person = self.env['res.partner'].create({'name': 'Solo Person'})
+        child_of_person = self.env['res.partner'].create({'name': 'Solo Helper', 'parent_id': person.id})
+        for partner in partners:
+            self.assertEqual(partner._qbo_customer_ref(self.connection, self.client)['name'], 'Parent Works')
+        self.assertEqual(child_of_person._qbo_customer_ref(self.connection, self.client)['name'], 'Solo Person')
+        self.assertFalse(self.env['qbo.mapping'].sudo().search([('qbo_entity', '=', 'Job')]))
+
+    def test_matched_by_email_among_its_company_sub_customers_only(self):
+        parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
+        elsewhere = self.client.create('Customer', {'DisplayName': 'Somebody Else Co'})
+        # The same email on a customer, and on a sub-customer of another company: neither is this contact.
+        self.client.create('Customer', {'DisplayName': 'Pat (top level)', 'PrimaryEmailAddr': {'Address': 'pat@parent.example'}})
+        self.client.create('Customer', {'DisplayName': 'Pat at Else', 'PrimaryEmailAddr': {'Address': 'pat@parent.example'},
+                                        'Job': True, 'ParentRef': {'value': elsewhere['Id']}})
+        own = self.client.create('Customer', {'DisplayName': 'P. Buyer (purchasing)', 'PrimaryEmailAddr': {'Address': 'PAT@parent.example'},
+                                              'Job': True, 'ParentRef': {'value': parent['Id']}})
+        ref = self.contact._qbo_customer_ref(self.connection, self.client)
+        self.assertEqual(ref, {'value': own['Id'], 'name': 'P. Buyer (purchasing)'})
+
+    def test_matched_by_name_and_a_name_taken_elsewhere_gets_a_distinct_name(self):
+        parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
+        own = self.client.create('Customer', {'DisplayName': 'PAT BUYER', 'Job': True, 'ParentRef': {'value': parent['Id']}})
+        self.assertEqual(self.contact._qbo_customer_ref(self.connection, self.client)['value'], own['Id'])
+        # Another company's Pat Buyer: the name is taken (names are unique over all customers).
+        other_company = self.env['res.partner'].create({'name': 'Other Works', 'is_company': True})
+        other_pat = self.env['res.partner'].create({'name': 'Pat Buyer', 'parent_id': other_company.id})
+        ref = other_pat._qbo_customer_ref(self.connection, self.client)
+        job = self._object('Customer', ref['value'])
+        self.assertEqual(ref['name'], f'Pat Buyer (Odoo {other_pat.id})')
+        self.assertEqual(job['ParentRef']['value'], self._mapping(other_company, 'Customer').qbo_id)
+
+    def test_inactive_sub_customer_of_the_same_contact_is_reactivated(self):
+        parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
+        old = self.client.create('Customer', {'DisplayName': 'Pat Buyer', 'Job': True, 'ParentRef': {'value': parent['Id']},
+                                              'PrimaryEmailAddr': {'Address': 'pat@parent.example'}})
+        self.client.update('Customer', {'Id': old['Id'], 'SyncToken': old['SyncToken'], 'Active': False})
+        self.assertEqual(self.contact._qbo_customer_ref(self.connection, self.client)['value'], old['Id'])
+        self.assertIs(self._object('Customer', old['Id'])['Active'], True)
+
+    def test_one_sub_customer_per_currency_under_the_company_customer_of_that_currency(self):
+        realm = self.emu.add_company(template='us', multicurrency=True)['realm_id']
+        connection, client = self._qbo_connected(self._other_company('Global Co'), realm)
+        connection.sub_customers = True
+        eur = self.setup_other_currency('EUR')
+        usd_ref = self.contact._qbo_customer_ref(connection, client, self.env.ref('base.USD'))
+        eur_ref = self.contact._qbo_customer_ref(connection, client, eur)
+        self.assertNotEqual(usd_ref['value'], eur_ref['value'])
+        self.assertEqual(eur_ref['name'], 'Pat Buyer (EUR)')
+        eur_job = self._object('Customer', eur_ref['value'], realm)
+        eur_parent = self._object('Customer', self._mapping(self.company_partner, 'Customer:EUR', connection).qbo_id, realm)
+        self.assertEqual((eur_job['CurrencyRef']['value'], eur_job['ParentRef']['value']), ('EUR', eur_parent['Id']))
+        self.assertEqual(eur_parent['CurrencyRef']['value'], 'EUR')
+        self.assertEqual(self._mapping(self.contact, 'Job:EUR', connection).qbo_id, eur_ref['value'])
+        usd_job = self._object('Customer', usd_ref['value'], realm)
+        self.assertEqual(usd_job['ParentRef']['value'], self._mapping(self.company_partner, 'Customer', connection).qbo_id)
+        # Found again (a lost mapping, another database) by email, currency and parent.
+        self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
+        self.assertEqual(self.contact._qbo_customer_ref(connection, client, eur), eur_ref)
+        self.assertEqual(self.contact._qbo_customer_ref(connection, client), usd_ref)
 
 
 @tagged('post_install', '-at_install')
@@ -274,6 +436,86 @@ class TestQboItems(QboMasterDataCase):
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', self.connection.id)]).unlink()
         self.assertEqual(self.env['product.product']._qbo_item_ref(self.connection, self.client), ref)
         self.assertEqual(len([i for i in self._objects('Item') if i['Name'] == 'Odoo item']), 1)
+
+    def test_item_for_unmatched_lines_is_a_setting(self):
+        products = self.env['product.product']
+        self.connection.unmatched_item_name = 'services'
+        ref = products._qbo_item_ref(self.connection, self.client)
+        self.assertEqual(ref, {'value': self._named('Item', 'Services')['Id'], 'name': 'Services'}, 'matched in any case')
+        self.assertEqual(self._assert_no_request(products._qbo_item_ref, self.connection, self.client), ref)
+        # Named another, it is that one from the next line on (created, as it is missing).
+        count = len(self._objects('Item'))
+        self.connection.unmatched_item_name = 'Odoo: misc. lines'
+        ref = products._qbo_item_ref(self.connection, self.client)
+        self.assertEqual(ref['name'], 'Odoo- misc. lines')
+        self.assertEqual(len(self._objects('Item')), count + 1)
+        self.assertEqual(self._object('Item', ref['value'])['Type'], 'Service')
+        self.assertEqual(self._assert_no_request(products._qbo_item_ref, self.connection, self.client), ref)
+        # Emptied, it is the default one again.
+        self.connection.unmatched_item_name = False
+        self.assertEqual(products._qbo_item_ref(self.connection, self.client)['name'], 'Odoo item')
+
+    def _income_account(self, name, code):
+        return self.env['account.account'].with_company(self.company).create({
+            'name': name, 'code': code, 'account_type': 'income', 'company_ids': [Command.set(self.company.ids)]})
+
+    def _income_account_of(self, product):
+        item = self._object('Item', product._qbo_item_ref(self.connection, self.client)['value'])
+        return item['IncomeAccountRef']['value']
+
+    def test_new_item_books_to_the_account_named_like_the_products(self):
+        accounts = {a['Name']: a['Id'] for a in self._objects('Account')}
+        consulting = self.client.create('Account', {'Name': '4100 Consulting Income', 'AccountType': 'Income'})
+        category = self.env['product.category'].with_company(self.company).create({
+            'name': 'Consulting', 'property_account_income_categ_id': self._income_account('Consulting Income', '4100').id})
+        sub_category = self.env['product.category'].with_company(self.company).create({
+            'name': 'Remote consulting', 'parent_id': category.id, 'property_account_income_categ_id': False})
+        own = self._product(name='Garden plan', type='service', categ_id=category.id)
+        own.with_company(self.company).property_account_income_id = self._income_account('LANDSCAPING services', '400500')
+        by_category = self._product(name='Strategy day', type='service', categ_id=category.id)
+        by_parent_category = self._product(name='Video call', type='service', categ_id=sub_category.id)
+        self.assertEqual(self._income_account_of(own), accounts['Landscaping Services'], "the product's own, in any case")
+        self.assertEqual(self._income_account_of(by_category), consulting['Id'], "the category's, with its code")
+        self.assertEqual(self._income_account_of(by_parent_category), consulting['Id'], "the parent category's")
+        # Matched once per Odoo account, then mapped.
+        self.connection.invalidate_recordset()
+        queries = len(self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or '')))
+        another = self._product(name='Workshop', type='service', categ_id=category.id)
+        self.assertEqual(self._income_account_of(another), consulting['Id'])
+        self.connection.invalidate_recordset()
+        self.assertEqual(len(self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or ''))), queries)
+
+    def test_product_without_an_income_account_books_to_the_default(self):
+        bare = self.env['product.category'].with_company(self.company).create({
+            'name': 'No accounts', 'property_account_income_categ_id': False})
+        product = self._product(name='Odd job', type='service', categ_id=bare.id)
+        self.assertFalse(product._qbo_odoo_income_account(self.connection))
+        unknown = self._product(name='Odd goods', type='consu', categ_id=bare.id)
+        unknown.with_company(self.company).property_account_income_id = self._income_account('Product Sales Odoo', '400900')
+        self.assertEqual(self._income_account_of(product), self._named('Account', 'Sales of Product Income')['Id'])
+        self.assertEqual(self._income_account_of(unknown), self._named('Account', 'Sales of Product Income')['Id'],
+                         'no QuickBooks account of that name: the default')
+
+    def test_default_income_account_is_a_setting(self):
+        bare = self.env['product.category'].with_company(self.company).create({
+            'name': 'No accounts', 'property_account_income_categ_id': False})
+        self.connection.default_income_account_name = 'landscaping SERVICES'
+        first = self._product(name='Hedge trimming', type='service', categ_id=bare.id)
+        self.assertEqual(self._income_account_of(first), self._named('Account', 'Landscaping Services')['Id'])
+        self.connection.default_income_account_name = 'Services'
+        second = self._product(name='Lawn mowing', type='service', categ_id=bare.id)
+        self.assertEqual(self._income_account_of(second), self._named('Account', 'Services')['Id'])
+        # Emptied: QuickBooks' usual sales account again.
+        self.connection.default_income_account_name = False
+        third = self._product(name='Leaf blowing', type='service', categ_id=bare.id)
+        self.assertEqual(self._income_account_of(third), self._named('Account', 'Sales of Product Income')['Id'])
+        # An account QuickBooks does not have: the document fails saying so, and no item is made.
+        self.connection.default_income_account_name = 'Garden Income'
+        fourth = self._product(name='Pond cleaning', type='service', categ_id=bare.id)
+        count = len(self._objects('Item'))
+        error = self._qbo_raises(QboValidationError, fourth._qbo_item_ref, self.connection, self.client)
+        self.assertIn('no income account named "Garden Income"', error.message)
+        self.assertEqual(len(self._objects('Item')), count)
 
     def test_item_under_a_distinct_name_is_found_again(self):
         first = self._product(name='Gadget', type='consu')

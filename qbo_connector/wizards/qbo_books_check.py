@@ -173,15 +173,17 @@ class QboBooksCheck(models.TransientModel):
 
     @api.model
     def _qbo_customer_differences(self, client, connection, customer_mappings):
-        """Each mapped customer: Odoo's open receivable against QuickBooks' Customer.Balance.
+        """Each mapped customer: Odoo's open receivable against QuickBooks' Customer.BalanceWithJobs.
 
         QuickBooks' Balance of a customer is, in the customer's currency, the open Balance of
         its invoices, minus the RemainingCredit of its credit memos, minus the UnappliedAmt of
-        its payments (its own documents only: BalanceWithJobs adds the sub-customers', and
-        the connector never maps a sub-customer). Odoo's counterpart is therefore not only
-        the residual of invoices and credit notes but of every open posted receivable
-        journal item of the commercial partner in the company, which also holds the
-        payments not yet matched with an invoice:
+        its payments; BalanceWithJobs adds its sub-customers' balances, where the documents
+        of the company's contacts go with "Child contacts as sub-customers" (a
+        sub-customer's mapping is a ``Job`` one, never compared by itself). Odoo's
+        counterpart is therefore not only the residual of invoices and credit notes but of
+        every open posted receivable journal item of the commercial partner (its contacts'
+        included) in the company, which also holds the payments not yet matched with an
+        invoice:
 
         - the ``Customer`` (home currency) customer: the sum of ``amount_residual``, in the
           company currency, of those items in every currency that has no customer of its own;
@@ -230,7 +232,7 @@ class QboBooksCheck(models.TransientModel):
             if mapping.qbo_entity != HOME_CUSTOMER:
                 currency = currencies.get(mapping.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX), currency)
             odoo_amount = receivable[partner.id, mapping.qbo_entity]
-            qbo_amount = float(customer.get('Balance') or 0.0)
+            qbo_amount = float(customer.get('BalanceWithJobs', customer.get('Balance')) or 0.0)
             if currency.compare_amounts(odoo_amount, qbo_amount):
                 differences.append({
                     'kind': 'customer', 'record': partner, 'qbo_entity': mapping.qbo_entity,

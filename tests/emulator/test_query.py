@@ -114,6 +114,17 @@ def test_dotted_properties_and_references(emu, qb):
     assert Invoice.where("MetaData.LastUpdatedTime > '2000-01-01'", qb=client)
 
 
+def test_email_address_filters_by_its_address_as_documented(emu, qb):
+    """Intuit's documented form is `PrimaryEmailAddr = 'x@y'`; the dotted form works too."""
+    client = qb()
+    assert names(Customer.where("PrimaryEmailAddr = 'Cool_Cars@intuit.com'", qb=client)) == ["Cool Cars"]
+    assert names(Customer.where("PrimaryEmailAddr.Address = 'Cool_Cars@intuit.com'", qb=client)) == ["Cool Cars"]
+    assert names(Customer.where("PrimaryEmailAddr LIKE 'cool_cars@INTUIT.com'", qb=client)) == ["Cool Cars"]
+    assert Customer.where("PrimaryEmailAddr = 'nobody@intuit.com'", qb=client) == []
+    # An address (BillAddr) is not an email address: it is not compared as one.
+    assert Customer.where("BillAddr = '65 Ocean Dr.'", qb=client) == []
+
+
 def test_numeric_comparisons(emu, qb):
     client = qb()
     totals = sorted(inv.TotalAmt for inv in Invoice.all(qb=client))
