@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+
+STATUSES = [
+    ('mapped', 'Mapped'),
+    ('suggested', 'Suggested by rate'),
+    ('changed', 'Changed, not saved'),
+    ('missing', 'No QuickBooks code of its rate: choose one'),
+    ('line', 'Sent as a line'),
+]
+
+
+class QboTaxMappingLine(models.TransientModel):
+    """One Odoo sales tax on the tax mapping screen."""
+
+    _name = 'qbo.tax.mapping.line'
+    _description = 'QuickBooks Online Tax Mapping Line'
+    _order = 'mapping_id, id'
+
+    mapping_id = fields.Many2one('qbo.tax.mapping', required=True, ondelete='cascade')
+    connection_id = fields.Many2one(related='mapping_id.connection_id')
+    tax_id = fields.Many2one('account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade')
+    tax_amount = fields.Char(string='Odoo Rate', compute='_compute_tax_amount')
+    fixed = fields.Boolean(compute='_compute_tax_amount')
+    stored_code_id = fields.Many2one('qbo.tax.code', string='Stored Code', readonly=True)
+    suggested_code_id = fields.Many2one('qbo.tax.code', string='Suggested Code', readonly=True)
+    qbo_tax_code_id = fields.Many2one(
+        'qbo.tax.code', string='QuickBooks Tax Code',
+        domain="[('connection_id', '=', connection_id)]")
+    as_line = fields.Boolean(
+        string='Send as a Line',
+        help='The amount of this tax goes to QuickBooks as a line of the tax item instead of through a tax code. '
+             'Always so for fixed amounts.')
+    status = fields.Selection(STATUSES, compute='_compute_status')
+
+    @api.depends('tax_id')
+    def _compute_tax_amount(self):
+        for line in self:
+            tax = line.tax_id
+            rate = tax._qbo_rate() if tax else None
+            line.fixed = tax.amount_type == 'fixed'
+            if rate is not None:
+                line.tax_amount = f'{rate:g} %'
+            elif line.fixed:
+                line.tax_amount = self.env._('%(amount)s fixed', amount=f'{tax.amount:g}')
+            else:
+                line.tax_amount = self.env._('not a percentage')
+
+    @api.depends('qbo_tax_code_id', 'stored_code_id', 'suggested_code_id', 'as_line', 'fixed')
+    def _compute_status(self):
+        for line in self:
+            code = line.qbo_tax_code_id
+            if line.as_line or line.fixed:
+                line.status = 'line'
+            elif not code:
+                line.status = 'missing'
+            elif code == line.stored_code_id:
+                line.status = 'mapped'
+            elif code == line.suggested_code_id and not line.stored_code_id:
+                line.status = 'suggested'
+            else:
+                line.status = 'changed'
