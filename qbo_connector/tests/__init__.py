@@ -9,3 +9,4 @@ from . import test_master_data
 from . import test_settings
 from . import test_push_terms
 from . import test_push_edge
+from . import test_tax_mapping
