@@ -122,10 +122,14 @@ class TestTaxMappingUS(QboTaxMappingCommon):
         """Opening the screen suggests the code of the tax's rate without storing it; the user
         picks another code of that rate, which is the invoice's tax code from then on."""
         self._bookkeeper_creates_code('California Retail', ['California'])
+        resale = self.env['account.tax'].create({
+            'name': 'Resale 0%', 'amount': 0.0, 'amount_type': 'percent', 'type_tax_use': 'sale', 'company_id': self.company.id})
         mapping = self._open_mapping()  # the QuickBooks menu: the current company's connection
         self.assertEqual(mapping.connection_id, self.connection)
         line = self._line(mapping, self.tax_8)
         self.assertEqual((line.status, line.qbo_tax_code_id.name), ('suggested', 'California'))
+        self.assertEqual((self._line(mapping, resale).status, self._line(mapping, resale).qbo_tax_code_id.name),
+                         ('untaxed', False), 'a US line at 0 % goes NON, whatever the mapping')
         self.assertFalse(self._stored(self.tax_8), 'a suggestion is only shown')
         self.assertEqual(mapping.qbo_country_code, 'US')
 

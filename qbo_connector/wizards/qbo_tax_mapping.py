@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 from ..exceptions import QboError
 from ..models.account_tax import UNTAXED_ENTITY, UNTAXED_HINT
+from .qbo_tax_mapping_line import untaxed_in_us
 
 
 class QboTaxMapping(models.TransientModel):
@@ -82,7 +83,7 @@ class QboTaxMapping(models.TransientModel):
         lines = []
         for tax in taxes:
             code = stored.get(tax.id, codes.browse())
-            suggested = codes.browse() if code else codes._qbo_suggest(tax._qbo_rate(), tax.name)
+            suggested = codes.browse() if code or untaxed_in_us(connection, tax) else codes._qbo_suggest(tax._qbo_rate(), tax.name)
             lines.append(fields.Command.create({
                 'tax_id': tax.id, 'stored_code_id': code.id, 'suggested_code_id': suggested.id,
                 'qbo_tax_code_id': (code or suggested).id, 'as_line': bool(tax._qbo_sent_as_line()),
@@ -118,7 +119,7 @@ class QboTaxMapping(models.TransientModel):
         self.ensure_one()
         self._qbo_refresh_codes()
         codes = self.env['qbo.tax.code']._qbo_of_connection(self.connection_id)
-        for line in self.line_ids.filtered(lambda line: not line.stored_code_id):
+        for line in self.line_ids.filtered(lambda line: not line.stored_code_id and not line.untaxed):
             suggested = codes._qbo_suggest(line.tax_id._qbo_rate(), line.tax_id.name)
             unchanged = line.qbo_tax_code_id == line.suggested_code_id
             line.write({'suggested_code_id': suggested.id, **({'qbo_tax_code_id': suggested.id} if unchanged else {})})
@@ -134,6 +135,8 @@ class QboTaxMapping(models.TransientModel):
         mappings = self.env['qbo.mapping'].sudo()
         for line in self.line_ids:
             tax = line.tax_id.sudo()
+            if line.untaxed:
+                continue  # never asked for a code
             if tax.amount_type != 'fixed' and tax.qbo_as_line != line.as_line:
                 tax.qbo_as_line = line.as_line
             entity = f'TaxCode:{tax.id}'

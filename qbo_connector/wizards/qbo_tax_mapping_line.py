@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.tools import float_is_zero
+
+from ..models.qbo_tax_code import RATE_DIGITS
 
 STATUSES = [
     ('mapped', 'Mapped'),
@@ -6,7 +9,14 @@ STATUSES = [
     ('changed', 'Changed, not saved'),
     ('missing', 'No QuickBooks code of its rate: choose one'),
     ('line', 'Sent as a line'),
+    ('untaxed', 'Untaxed (NON)'),
 ]
+
+
+def untaxed_in_us(connection, tax):
+    """Whether a US line with ``tax`` goes untaxed (NON), needing no tax code: a 0 % tax."""
+    rate = tax._qbo_rate()
+    return connection.qbo_country_code == 'US' and rate is not None and float_is_zero(rate, RATE_DIGITS)
 
 
 class QboTaxMappingLine(models.TransientModel):
@@ -21,6 +31,8 @@ class QboTaxMappingLine(models.TransientModel):
     tax_id = fields.Many2one('account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade')
     tax_amount = fields.Char(string='Odoo Rate', compute='_compute_tax_amount')
     fixed = fields.Boolean(compute='_compute_tax_amount')
+    untaxed = fields.Boolean(
+        compute='_compute_tax_amount', help='A US line with this tax alone goes untaxed (NON): it needs no tax code.')
     stored_code_id = fields.Many2one('qbo.tax.code', string='Stored Code', readonly=True)
     suggested_code_id = fields.Many2one('qbo.tax.code', string='Suggested Code', readonly=True)
     qbo_tax_code_id = fields.Many2one(
@@ -32,12 +44,13 @@ class QboTaxMappingLine(models.TransientModel):
              'Always so for fixed amounts.')
     status = fields.Selection(STATUSES, compute='_compute_status')
 
-    @api.depends('tax_id')
+    @api.depends('tax_id', 'connection_id.qbo_country_code')
     def _compute_tax_amount(self):
         for line in self:
             tax = line.tax_id
             rate = tax._qbo_rate() if tax else None
             line.fixed = tax.amount_type == 'fixed'
+            line.untaxed = bool(tax) and untaxed_in_us(line.connection_id, tax)
             if rate is not None:
                 line.tax_amount = f'{rate:g} %'
             elif line.fixed:
@@ -45,12 +58,14 @@ class QboTaxMappingLine(models.TransientModel):
             else:
                 line.tax_amount = self.env._('not a percentage')
 
-    @api.depends('qbo_tax_code_id', 'stored_code_id', 'suggested_code_id', 'as_line', 'fixed')
+    @api.depends('qbo_tax_code_id', 'stored_code_id', 'suggested_code_id', 'as_line', 'fixed', 'untaxed')
     def _compute_status(self):
         for line in self:
             code = line.qbo_tax_code_id
             if line.as_line or line.fixed:
                 line.status = 'line'
+            elif line.untaxed:
+                line.status = 'untaxed'
             elif not code:
                 line.status = 'missing'
             elif code == line.stored_code_id:
