@@ -4,7 +4,7 @@ connection or Settings), a code is chosen, the document is retried and arrives i
 with books that agree."""
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import CA_REALM
@@ -302,6 +302,8 @@ class TestTaxMappingAccess(QboTaxMappingCommon):
         self.assertIn(self.tax_8, mapping.line_ids.tax_id)
         self.assertNotIn(other_tax, mapping.line_ids.tax_id)
         self.assertEqual(mapping.line_ids.tax_id.company_id, self.company)
+        with self.assertRaises(UserError):  # nor can it be slipped in
+            mapping.write({'line_ids': [Command.create({'tax_id': other_tax.id, 'as_line': True})]})
         outsider = new_test_user(self.env, login='qbo_tax_outsider', groups='base.group_user,qbo_connector.group_qbo_admin',
                                  company_id=other.id, company_ids=[Command.set(other.ids)])
         with self.assertRaises(AccessError):

@@ -15,6 +15,7 @@ class QboTaxMapping(models.TransientModel):
     _name = 'qbo.tax.mapping'
     _description = 'QuickBooks Online Tax Mapping'
     _rec_name = 'connection_id'
+    _check_company_auto = True
 
     connection_id = fields.Many2one('qbo.connection', required=True, readonly=True, ondelete='cascade')
     company_id = fields.Many2one(related='connection_id.company_id')
@@ -23,7 +24,7 @@ class QboTaxMapping(models.TransientModel):
     tax_item_name = fields.Char(related='connection_id.tax_item_name')
     line_ids = fields.One2many('qbo.tax.mapping.line', 'mapping_id', string='Taxes')
     untaxed_tax_code_id = fields.Many2one(
-        'qbo.tax.code', string='Tax Code for Untaxed Lines',
+        'qbo.tax.code', string='Tax Code for Untaxed Lines', check_company=True,
         domain="[('connection_id', '=', connection_id), ('rate', '=', 0)]",
         help='The QuickBooks tax code lines without tax take (outside the US). Empty: the suggestion below.')
     untaxed_suggested_id = fields.Many2one('qbo.tax.code', string='Suggested for Untaxed Lines', readonly=True)

@@ -25,10 +25,13 @@ class QboTaxMappingLine(models.TransientModel):
     _name = 'qbo.tax.mapping.line'
     _description = 'QuickBooks Online Tax Mapping Line'
     _order = 'mapping_id, id'
+    _check_company_auto = True
 
     mapping_id = fields.Many2one('qbo.tax.mapping', required=True, ondelete='cascade')
     connection_id = fields.Many2one(related='mapping_id.connection_id')
-    tax_id = fields.Many2one('account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade')
+    company_id = fields.Many2one(related='mapping_id.company_id')
+    tax_id = fields.Many2one(
+        'account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade', check_company=True)
     tax_amount = fields.Char(string='Odoo Rate', compute='_compute_tax_amount')
     fixed = fields.Boolean(compute='_compute_tax_amount')
     untaxed = fields.Boolean(
@@ -36,7 +39,7 @@ class QboTaxMappingLine(models.TransientModel):
     stored_code_id = fields.Many2one('qbo.tax.code', string='Stored Code', readonly=True)
     suggested_code_id = fields.Many2one('qbo.tax.code', string='Suggested Code', readonly=True)
     qbo_tax_code_id = fields.Many2one(
-        'qbo.tax.code', string='QuickBooks Tax Code',
+        'qbo.tax.code', string='QuickBooks Tax Code', check_company=True,
         domain="[('connection_id', '=', connection_id)]")
     as_line = fields.Boolean(
         string='Send as a Line',
