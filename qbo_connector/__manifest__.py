@@ -26,6 +26,7 @@ coming back, every call logged and every error explained.
         'views/account_move_views.xml',
         'views/account_payment_views.xml',
         'views/qbo_books_check_views.xml',
+        'views/qbo_tax_mapping_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
     ],

@@ -10,5 +10,6 @@ from . import qbo_connection
 from . import qbo_mapping
 from . import qbo_sync_job
 from . import qbo_sync_log
+from . import qbo_tax_code
 from . import res_config_settings
 from . import res_partner

@@ -224,13 +224,15 @@ class AccountMove(models.Model):
         if not product_lines:
             raise QboValidationError('odoo', self.env._('The document has no lines to send.'))
         tax_included = self._qbo_tax_included(connection, client, product_lines)
+        as_lines = self._qbo_taxes_sent_as_lines(product_lines)
         values = {
             'CustomerRef': self._qbo_customer_partner(connection)._qbo_own_customer_ref(
                 connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
             'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
-            'Line': self._qbo_prepare_lines(connection, client, tax_included),
+            'Line': self._qbo_prepare_lines(connection, client, tax_included) + [
+                tax._qbo_prepare_as_line(connection, client, amount) for tax, amount in as_lines],
         }
         if self.move_type == 'out_invoice' and self.invoice_date_due:
             values['DueDate'] = fields.Date.to_string(self.invoice_date_due)
@@ -255,7 +257,8 @@ class AccountMove(models.Model):
         # QuickBooks rounds tax once per rate over the document; Odoo (by default) per line.
         # Odoo's tax is sent as TotalTax, which QuickBooks keeps for tax-excluded prices; with
         # tax-included prices it always computes its own, hence _qbo_tax_included's check.
-        detail = {'TotalTax': self.amount_tax}
+        # Taxes sent as lines are in the lines' total, not in the tax.
+        detail = {'TotalTax': self.currency_id.round(self.amount_tax - sum(amount for _tax, amount in as_lines))}
         if connection.qbo_country_code == 'US':
             txn_code = self.env['account.tax']._qbo_txn_tax_code_ref(connection, client, product_lines.tax_ids)
             if txn_code:
@@ -306,6 +309,8 @@ class AccountMove(models.Model):
         charged = taxes._qbo_charged(product_lines.tax_ids)
         if not charged or not all(tax.price_include for tax in charged.flatten_taxes_hierarchy()):
             return False
+        if product_lines.tax_ids._qbo_sent_as_line():
+            return False  # a line's gross would hold the tax that goes as a line of its own
         gross_by_code, rate_by_code = defaultdict(Decimal), {}
         for line in product_lines:
             code = taxes._qbo_line_tax_code_ref(connection, client, line.tax_ids)['value']
@@ -319,3 +324,19 @@ class AccountMove(models.Model):
             (gross * rate_by_code[code] / (100 + rate_by_code[code])).quantize(cent, rounding=ROUND_HALF_UP)
             for code, gross in gross_by_code.items())
         return self.currency_id.is_zero(float(carved) - self.amount_tax)
+
+    def _qbo_taxes_sent_as_lines(self, product_lines):
+        """[(tax, amount)] of the taxes of ``product_lines`` that go to QuickBooks as lines of
+        their own (account.tax._qbo_sent_as_line), each with its amount on this document in
+        the document's currency, as Odoo's tax journal items have it; none of 0."""
+        self.ensure_one()
+        result = []
+        tax_lines = self.line_ids.filtered(lambda line: line.display_type == 'tax')
+        for tax in product_lines.tax_ids._qbo_sent_as_line().sorted(lambda tax: (tax.sequence, tax.id)):
+            # A group's tax lines are its children's, marked with the group that made them.
+            mine = tax_lines.filtered(lambda line, tax=tax: line.group_tax_id == tax if tax.amount_type == 'group'
+                                      else line.tax_line_id == tax and not line.group_tax_id)
+            amount = self.currency_id.round(self.direction_sign * sum(mine.mapped('amount_currency')))
+            if not self.currency_id.is_zero(amount):
+                result.append((tax, amount))
+        return result

@@ -1,17 +1,31 @@
-from odoo import api, models
-from odoo.tools import float_compare, float_is_zero
+from odoo import api, fields, models
+from odoo.tools import float_is_zero
 
 from ..exceptions import QboValidationError
+from ..tools.qbo_client import qbo_quote
+from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name
+from .qbo_tax_code import RATE_DIGITS
 
-RATE_DIGITS = 4
-# Lines without tax still need a tax code outside the US: one code per connection,
-# suggested among the 0 % codes, preferring this name.
+# Lines without tax still need a tax code outside the US: the connection's "Tax code for
+# untaxed lines", else one suggested among the 0 % codes, preferring this name.
 UNTAXED_ENTITY = 'TaxCode:untaxed'
 UNTAXED_HINT = 'Exempt'
+# The item taxes travelling as lines of their own go under, and the account it books to
+# when the connector creates it: what Odoo collects for others is owed, not earned.
+TAX_ITEM_NAME = 'Taxes and Fees'
+TAX_ITEM_ENTITY = 'Item:tax'
+TAX_ITEM_ACCOUNT_ENTITY = 'Account:TaxItem'
+TAX_ITEM_ACCOUNT_NAME = 'Taxes and Fees Collected'
+ITEM_NAME_MAX = 100
 
 
 class AccountTax(models.Model):
     _inherit = 'account.tax'
+
+    qbo_as_line = fields.Boolean(
+        string='QuickBooks: Send as a Line', copy=False,
+        help='Send the amount of this tax to QuickBooks as a line of its own, under the tax item, rather than '
+             'as a QuickBooks tax code. Fixed-amount taxes always go this way.')
 
     # ------------------------------------------------------------------
     # Tax code references (called by the invoice push)
@@ -21,9 +35,11 @@ class AccountTax(models.Model):
     def _qbo_line_tax_code_ref(self, connection, client, taxes):
         """The TaxCodeRef of one invoice line with ``taxes``. US companies take the pseudo
         codes TAX / NON on lines (the rate comes from the invoice's TxnTaxCodeRef); other
-        companies the mapped tax code of the line's tax."""
+        companies the mapped tax code of the line's tax. Taxes sent as lines of their own
+        are not the line's: it goes as if they were not there."""
         if connection.qbo_country_code == 'US':
             return {'value': 'TAX' if self._qbo_charged(taxes) else 'NON'}
+        taxes -= taxes._qbo_sent_as_line()
         if len(taxes) > 1:
             raise QboValidationError('tax_mapping', self.env._(
                 'A line with several taxes (%(taxes)s) cannot go to QuickBooks, which takes one tax code per line: '
@@ -47,15 +63,17 @@ class AccountTax(models.Model):
         if len(refs) > 1:
             raise QboValidationError('tax_mapping', self.env._(
                 'QuickBooks applies one sales tax rate to a whole invoice in the US, but this one has taxes going '
-                'to different QuickBooks tax codes (%(taxes)s): invoice them separately.',
+                'to different QuickBooks tax codes (%(taxes)s): invoice them separately, or map them to one code '
+                'in QuickBooks Online → Tax Mapping.',
                 taxes=', '.join(charged.mapped('name'))))
         return next(iter(refs.values()), None)
 
     @api.model
     def _qbo_charged(self, taxes):
-        """The taxes that charge something (a 0 % tax is an untaxed line to QuickBooks)."""
-        return taxes.filtered(lambda tax: tax.amount_type == 'fixed' and not float_is_zero(tax.amount, RATE_DIGITS)
-                              or not float_is_zero(tax._qbo_rate() or 0.0, RATE_DIGITS))
+        """The taxes that charge something through a tax code: a 0 % tax is an untaxed line
+        to QuickBooks, and a tax sent as a line of its own is on no tax code."""
+        taxes -= taxes._qbo_sent_as_line()
+        return taxes.filtered(lambda tax: tax._qbo_rate() is None or not float_is_zero(tax._qbo_rate(), RATE_DIGITS))
 
     def _qbo_rate(self):
         """The percentage this tax charges, or None when it is not a rate (fixed amounts)."""
@@ -67,6 +85,11 @@ class AccountTax(models.Model):
             return self.amount
         return None
 
+    def _qbo_sent_as_line(self):
+        """Those of these taxes that go to QuickBooks as lines of their own: the fixed amounts
+        (eco-fees, deposits), which no QuickBooks tax code can carry, and the taxes marked so."""
+        return self.filtered(lambda tax: tax.amount_type == 'fixed' or tax.qbo_as_line)
+
     # ------------------------------------------------------------------
     # Tax mapping: Odoo tax -> QuickBooks TaxCode, suggested by rate
     # ------------------------------------------------------------------
@@ -77,41 +100,95 @@ class AccountTax(models.Model):
 
         Odoo taxes map many to one (a price-included and a price-excluded 5 % both go to
         GST), so each tax has its own mapping kind, ``TaxCode:<tax id>``: the mapping's
-        unique index allows one Odoo record per QuickBooks object and kind. An unmapped
-        tax is mapped to the QuickBooks code of the same rate; none matching is an error
-        telling the user to map it."""
+        unique index allows one Odoo record per QuickBooks object and kind. The mapping is
+        the user's (the tax mapping screen) or, for a tax first met, the QuickBooks code of
+        the same rate; none matching is an error telling the user where to map it. Lines
+        without tax take the connection's tax code for untaxed lines, else a 0 % code."""
+        if not tax and connection.untaxed_tax_code_id:
+            code = connection.untaxed_tax_code_id.sudo()
+            return {'value': code.qbo_id, 'name': code.name}
         record = tax.sudo() if tax else connection.sudo()
         entity = f'TaxCode:{tax.id}' if tax else UNTAXED_ENTITY
         mappings = self.env['qbo.mapping'].sudo()
         mapping = mappings._qbo_find(connection, record, entity)
         if not mapping:
             rate = tax._qbo_rate() if tax else 0.0
-            code = self._qbo_tax_code_by_rate(client, rate, tax.name if tax else UNTAXED_HINT) if rate is not None else None
+            codes = self.env['qbo.tax.code'].sudo()._qbo_refresh(connection, client)
+            code = codes._qbo_suggest(rate, tax.name if tax else UNTAXED_HINT)
             if not code:
                 raise QboValidationError('tax_mapping', self.env._(
-                    'Map the Odoo tax "%(tax)s" to a QuickBooks tax code: no QuickBooks tax code has its rate (%(rate)s).',
-                    tax=tax.name, rate=f'{rate:g} %' if rate is not None else self.env._('a fixed amount'))
+                    'Map the Odoo tax "%(tax)s" to a QuickBooks tax code: no QuickBooks tax code has its rate '
+                    '(%(rate)s). Choose its code in Invoicing → Configuration → QuickBooks Online → Tax Mapping '
+                    '(or Settings → QuickBooks Online → Tax Mapping), or send it as a line there; then retry '
+                    'the document.',
+                    tax=tax.name, rate=f'{rate:g} %' if rate is not None else self.env._('not a percentage'))
                     if tax else self.env._(
                         'Lines without tax need a QuickBooks tax code with a 0 % rate (e.g. "Exempt" or "Zero-rated"): '
-                        'create one in QuickBooks, then send the document again.'))
-            mapping = mappings._qbo_link(connection, record, entity, code)
+                        'create one in QuickBooks (it may then be chosen as the tax code for untaxed lines in '
+                        'Settings → QuickBooks Online), then retry the document.'))
+            mapping = mappings._qbo_link(connection, record, entity, {'Id': code.qbo_id, 'Name': code.name})
+        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+
+    # ------------------------------------------------------------------
+    # Taxes sent as lines (called by the invoice push)
+    # ------------------------------------------------------------------
+
+    def _qbo_prepare_as_line(self, connection, client, amount):
+        """This tax, of ``amount`` on a document, as a QuickBooks line of the tax item: untaxed
+        itself, so that QuickBooks' total is Odoo's (the document's TotalTax leaves it out)."""
+        self.ensure_one()
+        return {
+            'DetailType': 'SalesItemLineDetail',
+            'Amount': amount,
+            'Description': self.invoice_label or self.name,
+            'SalesItemLineDetail': {
+                'ItemRef': self._qbo_tax_item_ref(connection, client),
+                'Qty': 1,
+                'UnitPrice': amount,
+                'TaxCodeRef': self._qbo_line_tax_code_ref(connection, client, self.browse()),
+            },
+        }
+
+    @api.model
+    def _qbo_tax_item_ref(self, connection, client):
+        """The connection's tax item as a QuickBooks reference: the item named in Settings,
+        found by name (or created, booking to TAX_ITEM_ACCOUNT_NAME), then mapped."""
+        name = qbo_name(connection.tax_item_name, ITEM_NAME_MAX)
+        if not name:
+            raise QboValidationError('tax_item', self.env._(
+                'Some taxes of this document go to QuickBooks as lines of their own (fixed amounts, or taxes marked '
+                'so in the tax mapping), which needs a tax item: name one in Settings → QuickBooks Online → Tax item, '
+                'then retry the document.'))
+        record = connection.sudo()
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(connection, record, TAX_ITEM_ENTITY)
+        # Created under "<name> (Odoo <id>)" when another product held the name: that is still it.
+        names = (name, qbo_name_with_suffix(name, f'Odoo {record.id}', ITEM_NAME_MAX))
+        if not mapping or not any(qbo_same_name(mapping.qbo_name, candidate) for candidate in names):
+            item = self.env['product.product']._qbo_match_or_create_item(
+                connection, client, record, {'Name': name, 'Type': 'Service'},
+                income_account=self._qbo_tax_item_account_ref)
+            mapping = mappings._qbo_link(connection, record, TAX_ITEM_ENTITY, item)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
 
     @api.model
-    def _qbo_tax_code_by_rate(self, client, rate, hint):
-        """The active sales TaxCode whose rates add up to ``rate``; among several, the one
-        named in ``hint`` (the Odoo tax's name), else the oldest."""
-        rates = {str(r['Id']): float(r.get('RateValue') or 0.0) for r in client.query('SELECT * FROM TaxRate')}
-        matching = []
-        for code in client.query('SELECT * FROM TaxCode'):
-            details = (code.get('SalesTaxRateList') or {}).get('TaxRateDetail') or []
-            # TAX / NON (US pseudo codes) and purchase-only codes carry no sales rate.
-            rate_ids = [str((detail.get('TaxRateRef') or {}).get('value')) for detail in details]
-            if not rate_ids or any(rate_id not in rates for rate_id in rate_ids):
-                continue
-            if float_compare(sum(rates[rate_id] for rate_id in rate_ids), rate, precision_digits=RATE_DIGITS) == 0:
-                matching.append(code)
-        hint = (hint or '').casefold()
-        return min(matching, default=None, key=lambda code: (
-            not (code.get('Name') and code['Name'].casefold() in hint),
-            int(code['Id']) if str(code['Id']).isdigit() else 0))
+    def _qbo_tax_item_account_ref(self, connection, client):
+        """The account a tax item created by the connector books to: an Other Current
+        Liability named TAX_ITEM_ACCOUNT_NAME, found (made active again) or created. Not
+        QuickBooks' own sales tax liability, which its tax centre keeps."""
+        record = connection.sudo()
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(connection, record, TAX_ITEM_ACCOUNT_ENTITY)
+        if not mapping:
+            found = client.query(
+                f'SELECT * FROM Account WHERE Name = {qbo_quote(TAX_ITEM_ACCOUNT_NAME)} AND Active IN (true, false)')
+            account = found[0] if found else None
+            if account and account.get('Active') is False:
+                account = client.update('Account', {'Id': account['Id'], 'SyncToken': account['SyncToken'], 'Active': True})
+            if not account:
+                account = client.create('Account', {
+                    'Name': TAX_ITEM_ACCOUNT_NAME, 'AccountType': 'Other Current Liability',
+                    'AccountSubType': 'OtherCurrentLiabilities',
+                    'Description': 'Taxes and fees invoiced in Odoo for others (eco-fees, deposits), sent as lines.'})
+            mapping = mappings._qbo_link(connection, record, TAX_ITEM_ACCOUNT_ENTITY, account)
+        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}

@@ -64,14 +64,15 @@ class ProductProduct(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _qbo_match_or_create_item(self, connection, client, record, values):
+    def _qbo_match_or_create_item(self, connection, client, record, values, income_account=None):
         """The QuickBooks item for ``record`` (a product, or the connection for the unmatched
         item): by Sku, then by Name (case-insensitive, as QuickBooks keeps names unique),
         else created. Inactive items count (QuickBooks keeps their names taken) and are
         made active again. An item another Odoo record is bound to, a category, or one of
         the same name but another Sku (both having one) is a different product: this one
         is then created under its name followed by its Odoo id, a name it is found by
-        again should its mapping be lost."""
+        again should its mapping be lost. A new item books to the account ``income_account``
+        (a function of connection and client) gives, by default the connection's income account."""
         name, sku = values['Name'], values.get('Sku')
         names = self._qbo_item_names(name, record)
 
@@ -93,7 +94,8 @@ class ProductProduct(models.Model):
             if item.get('Active') is False:
                 item = client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Active': True})
             return item
-        values = dict(values, IncomeAccountRef=self._qbo_item_income_account_ref(connection, client, record))
+        values = dict(values, IncomeAccountRef=income_account(connection, client) if income_account
+                      else self._qbo_item_income_account_ref(connection, client, record))
         for candidate in names:
             try:
                 return client.create('Item', dict(values, Name=candidate))

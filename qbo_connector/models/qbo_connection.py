@@ -17,6 +17,7 @@ from ..exceptions import QboAuthError, QboError, QboRetryableError, QboValidatio
 from ..tools.qbo_client import (
     QboClient, endpoint_of, form_pairs, qbo_quote, redact, token_is_fresh, translate_transport_error,
 )
+from .account_tax import TAX_ITEM_NAME
 from .product_product import UNMATCHED_ITEM_NAME
 
 _logger = logging.getLogger(__name__)
@@ -113,6 +114,16 @@ class QboConnection(models.Model):
         help='The QuickBooks income account new items book to when no QuickBooks income account is named like the '
              'product\'s income account in Odoo. Empty: "Sales" (or "Sales of Product Income", "Services", else the '
              'oldest income account).')
+    untaxed_tax_code_id = fields.Many2one(
+        'qbo.tax.code', string='Tax Code for Untaxed Lines', tracking=True, check_company=True, ondelete='set null',
+        domain="[('connection_id', '=', id), ('rate', '=', 0)]",
+        help='Outside the US QuickBooks wants a tax code on every line: the one lines without tax take. '
+             'Empty: a 0 % code of QuickBooks, preferably the one named "Exempt".')
+    tax_item_name = fields.Char(
+        string='Tax Item', default=TAX_ITEM_NAME, tracking=True,
+        help='The QuickBooks item (found by name, else created) under which taxes QuickBooks cannot carry as a tax '
+             'code go as lines of their own: fixed amounts such as eco-fees and deposits, and the taxes marked so '
+             'in the tax mapping.')
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')
@@ -491,6 +502,7 @@ class QboConnection(models.Model):
         conn = self.sudo()
         if 'qbo.mapping' in self.env:
             self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)]).unlink()
+        self.env['qbo.tax.code'].sudo()._qbo_of_connection(conn).unlink()
         conn.message_post(body=self.env._('Links to the QuickBooks company %(name)s forgotten by %(user)s.',
                                           name=conn.qbo_company_name or conn.synced_realm_id, user=self.env.user.name))
         conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False})

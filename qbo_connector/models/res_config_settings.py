@@ -1,5 +1,6 @@
 from odoo import Command, api, fields, models
 
+from .account_tax import TAX_ITEM_NAME
 from .product_product import UNMATCHED_ITEM_NAME
 from .qbo_connection import STATES
 
@@ -18,6 +19,8 @@ EDITABLE = {
     'qbo_sub_customers': 'sub_customers',
     'qbo_unmatched_item_name': 'unmatched_item_name',
     'qbo_default_income_account_name': 'default_income_account_name',
+    'qbo_untaxed_tax_code_id': 'untaxed_tax_code_id',
+    'qbo_tax_item_name': 'tax_item_name',
     'qbo_sync_invoices': 'sync_invoices',
     'qbo_sync_credit_notes': 'sync_credit_notes',
     'qbo_sync_payments': 'sync_payments',
@@ -47,6 +50,11 @@ class ResConfigSettings(models.TransientModel):
     qbo_sub_customers = fields.Boolean(string='QuickBooks Sub-customers for Child Contacts')
     qbo_unmatched_item_name = fields.Char(string='QuickBooks Item for Unmatched Lines', default=UNMATCHED_ITEM_NAME)
     qbo_default_income_account_name = fields.Char(string='QuickBooks Default Income Account')
+    qbo_untaxed_tax_code_id = fields.Many2one(
+        'qbo.tax.code', string='QuickBooks Tax Code for Untaxed Lines',
+        domain="[('connection_id', '=', qbo_connection_id), ('rate', '=', 0)]")
+    qbo_tax_item_name = fields.Char(string='QuickBooks Tax Item', default=TAX_ITEM_NAME)
+    qbo_country_code = fields.Char(related='qbo_connection_id.qbo_country_code')
     qbo_line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
         string='QuickBooks Invoice Lines', default='individual')
@@ -71,7 +79,7 @@ class ResConfigSettings(models.TransientModel):
         values = super().get_values()
         connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.env.company, create=False)
         if connection:
-            values.update({setting: connection[field].ids if isinstance(connection[field], models.BaseModel) else connection[field]
+            values.update({setting: _qbo_setting_value(connection, field)
                            for setting, field in EDITABLE.items()
                            if self._has_field_access(self._fields[setting], 'read')})
         return values
@@ -85,11 +93,11 @@ class ResConfigSettings(models.TransientModel):
         changed = {k: v for k, v in values.items() if (connection[k] if connection else False) != v}
         defaults = {'environment': 'sandbox', 'sync_mode': 'automatic', 'line_mode': 'individual',
                     'sync_invoices': True, 'sync_credit_notes': True, 'sync_payments': True,
-                    'unmatched_item_name': UNMATCHED_ITEM_NAME}
+                    'unmatched_item_name': UNMATCHED_ITEM_NAME, 'tax_item_name': TAX_ITEM_NAME}
         if not changed or (not connection and all(not v or defaults.get(k) == v for k, v in values.items())):
             return connection
-        changed = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in changed.items()}
-        values = {k: [Command.set(v.ids)] if isinstance(v, models.BaseModel) else v for k, v in values.items()}
+        changed = {k: _qbo_field_value(connection, k, v) for k, v in changed.items()}
+        values = {k: _qbo_field_value(connection, k, v) for k, v in values.items()}
         if not connection:
             return self.env['qbo.connection'].create({'company_id': self.company_id.id, **values})
         connection.write(changed)
@@ -121,6 +129,9 @@ class ResConfigSettings(models.TransientModel):
     def action_qbo_test_connection(self):
         return self.qbo_connection_id.action_test_connection()
 
+    def action_qbo_open_tax_mapping(self):
+        return self.env['qbo.tax.mapping']._qbo_open_for(self._qbo_save() or self.qbo_connection_id)
+
     def action_qbo_open_connection(self):
         connection = self._qbo_save() or self.qbo_connection_id
         return {
@@ -129,3 +140,18 @@ class ResConfigSettings(models.TransientModel):
             'res_id': connection.id,
             'view_mode': 'form',
         }
+
+
+def _qbo_setting_value(connection, field):
+    """A connection field's value as the Settings page takes it."""
+    value = connection[field]
+    if isinstance(value, models.BaseModel):
+        return value.id if connection._fields[field].type == 'many2one' else value.ids
+    return value
+
+
+def _qbo_field_value(connection, field, value):
+    """A Settings value as the connection's field takes it in a write."""
+    if isinstance(value, models.BaseModel):
+        return value.id if connection._fields[field].type == 'many2one' else [Command.set(value.ids)]
+    return value

@@ -10,3 +10,4 @@ from . import test_push_master_data
 from . import test_settings
 from . import test_push_terms
 from . import test_push_edge
+from . import test_tax_mapping

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import QboError
+from ..models.account_tax import TAX_ITEM_ENTITY
 
 # QuickBooks answers at most 1000 rows per query page.
 QUERY_PAGE = 1000
@@ -130,9 +131,9 @@ class QboBooksCheck(models.TransientModel):
 
     @api.model
     def _qbo_document_differences(self, client, doc_mappings):
-        """Each mapped invoice and credit note: TotalAmt, TxnTaxDetail.TotalTax and Balance
-        (RemainingCredit for a credit memo) against amount_total, amount_tax and
-        amount_residual, all in the document's currency, compared at its rounding.
+        """Each mapped invoice and credit note: TotalAmt, TxnTaxDetail.TotalTax (plus the lines
+        of the tax item) and Balance (RemainingCredit for a credit memo) against amount_total,
+        amount_tax and amount_residual, all in the document's currency, compared at its rounding.
 
         Only a posted document counts in Odoo's books: a cancelled one counts for zero (its
         QuickBooks twin is voided, all amounts zero), and so does one reset to draft, which
@@ -141,6 +142,9 @@ class QboBooksCheck(models.TransientModel):
         # Iterated, not browsed one by one, so that the moves are read in one batch.
         moves = {move.id: move for move in self.env['account.move'].browse(doc_mappings.mapped('res_id')).exists()}
         no_move = self.env['account.move']
+        # Taxes QuickBooks cannot carry as a tax code go as lines of the tax item: tax all the same.
+        tax_items = set(self.env['qbo.mapping'].sudo().search([
+            ('connection_id', 'in', doc_mappings.connection_id.ids), ('qbo_entity', '=', TAX_ITEM_ENTITY)]).mapped('qbo_id'))
         for entity in KIND_BY_ENTITY:
             mappings = doc_mappings.filtered_domain([("qbo_entity", "=", entity)])
             if not mappings:
@@ -157,7 +161,9 @@ class QboBooksCheck(models.TransientModel):
                 posted = move.state == 'posted'
                 compared = (
                     ('total', move.amount_total, doc.get('TotalAmt')),
-                    ('tax', move.amount_tax, (doc.get('TxnTaxDetail') or {}).get('TotalTax')),
+                    ('tax', move.amount_tax, float((doc.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0) + sum(
+                        float(line.get('Amount') or 0.0) for line in doc.get('Line') or []
+                        if (line.get('SalesItemLineDetail') or {}).get('ItemRef', {}).get('value') in tax_items)),
                     ('balance', move.amount_residual, doc.get(BALANCE_KEY[entity], doc.get('Balance'))),
                 )
                 for field, odoo_amount, qbo_amount in compared:

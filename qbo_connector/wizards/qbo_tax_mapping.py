@@ -1,0 +1,153 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..exceptions import QboError
+from ..models.account_tax import UNTAXED_ENTITY, UNTAXED_HINT
+from .qbo_tax_mapping_line import untaxed_in_us
+
+
+class QboTaxMapping(models.TransientModel):
+    """The tax mapping of one connection: every active sales tax of its company with the
+    QuickBooks tax code it goes to — the one stored, else the one suggested by rate, shown as
+    such — or sent as a line of its own. Saving stores the choices where the push reads them
+    (``qbo.mapping``, kind ``TaxCode:<tax id>``): documents pushed from then on use them."""
+
+    _name = 'qbo.tax.mapping'
+    _description = 'QuickBooks Online Tax Mapping'
+    _rec_name = 'connection_id'
+    _check_company_auto = True
+
+    connection_id = fields.Many2one('qbo.connection', required=True, readonly=True, ondelete='cascade')
+    company_id = fields.Many2one(related='connection_id.company_id')
+    qbo_country_code = fields.Char(related='connection_id.qbo_country_code')
+    qbo_automated_sales_tax = fields.Boolean(related='connection_id.qbo_automated_sales_tax')
+    tax_item_name = fields.Char(related='connection_id.tax_item_name')
+    line_ids = fields.One2many('qbo.tax.mapping.line', 'mapping_id', string='Taxes')
+    untaxed_tax_code_id = fields.Many2one(
+        'qbo.tax.code', string='Tax Code for Untaxed Lines', check_company=True,
+        domain="[('connection_id', '=', connection_id), ('rate', '=', 0)]",
+        help='The QuickBooks tax code lines without tax take (outside the US). Empty: the suggestion below.')
+    untaxed_suggested_id = fields.Many2one('qbo.tax.code', string='Suggested for Untaxed Lines', readonly=True)
+    refresh_error = fields.Char(readonly=True)
+    can_edit = fields.Boolean(compute='_compute_can_edit')
+
+    @api.depends('connection_id')
+    @api.depends_context('uid')
+    def _compute_can_edit(self):
+        for mapping in self:
+            mapping.can_edit = mapping.connection_id.has_access('write')
+
+    # ------------------------------------------------------------------
+    # Opening
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_open_for(self, connection):
+        """The tax mapping screen of ``connection``, with QuickBooks' tax codes read afresh."""
+        if not connection:
+            raise UserError(self.env._('Connect this company to QuickBooks Online first (Settings → QuickBooks Online).'))
+        connection.ensure_one()
+        connection.check_access('read')
+        mapping = self.create({'connection_id': connection.id})
+        mapping._qbo_refresh_codes()
+        mapping._qbo_fill()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._('Tax Mapping'),
+            'res_model': self._name,
+            'res_id': mapping.id,
+            'view_mode': 'form',
+            'target': 'current',
+        }
+
+    def _qbo_refresh_codes(self):
+        """Read QuickBooks' tax codes again; when QuickBooks cannot be reached, say so and go
+        on with the codes last read."""
+        self.ensure_one()
+        connection = self.connection_id
+        try:
+            self.env['qbo.tax.code']._qbo_refresh(connection, connection._qbo_client())
+            self.refresh_error = False
+        except QboError as error:
+            self.refresh_error = self.env._(
+                'The tax codes of QuickBooks could not be read (%(error)s): these are the ones last read.',
+                error=error.message)
+
+    def _qbo_fill(self):
+        """One line per active sales tax of the connection's company, as things stand."""
+        self.ensure_one()
+        connection = self.connection_id
+        taxes = self.env['account.tax'].search([
+            ('company_id', '=', connection.company_id.id), ('type_tax_use', '=', 'sale')], order='sequence, id')
+        codes = self.env['qbo.tax.code']._qbo_of_connection(connection)
+        stored = self._qbo_stored_codes(taxes, codes)
+        lines = []
+        for tax in taxes:
+            code = stored.get(tax.id, codes.browse())
+            suggested = codes.browse() if code or untaxed_in_us(connection, tax) else codes._qbo_suggest(tax._qbo_rate(), tax.name)
+            lines.append(fields.Command.create({
+                'tax_id': tax.id, 'stored_code_id': code.id, 'suggested_code_id': suggested.id,
+                'qbo_tax_code_id': (code or suggested).id, 'as_line': bool(tax._qbo_sent_as_line()),
+            }))
+        untaxed = stored.get(UNTAXED_ENTITY, codes.browse())
+        self.write({
+            'line_ids': [fields.Command.clear()] + lines,
+            'untaxed_tax_code_id': connection.untaxed_tax_code_id.id,
+            'untaxed_suggested_id': (untaxed or codes._qbo_suggest(0.0, UNTAXED_HINT)).id,
+        })
+
+    def _qbo_stored_codes(self, taxes, codes):
+        """{tax id: code} of the stored mappings of ``taxes``, and under UNTAXED_ENTITY the
+        code lines without tax went to before the setting (the suggestion once taken)."""
+        connection = self.connection_id
+        entities = {f'TaxCode:{tax.id}': tax.id for tax in taxes}
+        by_qbo_id = {code.qbo_id: code for code in codes}
+        # The mappings are the connector's bookkeeping; the connection's readers may see its taxes'.
+        found = self.env['qbo.mapping'].sudo().search([
+            ('connection_id', '=', connection.id), ('qbo_entity', 'in', [*entities, UNTAXED_ENTITY])])
+        stored = {}
+        for mapping in found:
+            key = entities.get(mapping.qbo_entity, UNTAXED_ENTITY)
+            stored[key] = by_qbo_id.get(mapping.qbo_id, codes.browse()).with_env(self.env)
+        return stored
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_refresh(self):
+        """Read QuickBooks' tax codes again, keeping the choices made on screen."""
+        self.ensure_one()
+        self._qbo_refresh_codes()
+        codes = self.env['qbo.tax.code']._qbo_of_connection(self.connection_id)
+        for line in self.line_ids.filtered(lambda line: not line.stored_code_id and not line.untaxed):
+            suggested = codes._qbo_suggest(line.tax_id._qbo_rate(), line.tax_id.name)
+            unchanged = line.qbo_tax_code_id == line.suggested_code_id
+            line.write({'suggested_code_id': suggested.id, **({'qbo_tax_code_id': suggested.id} if unchanged else {})})
+        return True
+
+    def action_save(self):
+        """Store what the screen shows: each tax's code (none: back to the suggestion by
+        rate), its "send as a line" mark and the code for untaxed lines. QuickBooks
+        administrators only, like every sync setting of the connection."""
+        self.ensure_one()
+        connection = self.connection_id
+        connection.check_access('write')
+        mappings = self.env['qbo.mapping'].sudo()
+        for line in self.line_ids:
+            tax = line.tax_id.sudo()
+            if line.untaxed:
+                continue  # never asked for a code
+            if tax.amount_type != 'fixed' and tax.qbo_as_line != line.as_line:
+                tax.qbo_as_line = line.as_line
+            entity = f'TaxCode:{tax.id}'
+            mapping = mappings._qbo_find(connection, tax, entity)
+            code = line.qbo_tax_code_id
+            if code and code.qbo_id != mapping.qbo_id:
+                mappings._qbo_link(connection, tax, entity, {'Id': code.qbo_id, 'Name': code.name})
+            elif not code and mapping:
+                mapping.unlink()
+        if connection.untaxed_tax_code_id != self.untaxed_tax_code_id:
+            connection.untaxed_tax_code_id = self.untaxed_tax_code_id
+        self._qbo_fill()
+        return True
