@@ -13,6 +13,7 @@ EDITABLE = {
     'qbo_payment_method_line_ids': 'payment_method_line_ids',
     'qbo_line_mode': 'line_mode',
     'qbo_default_class_name': 'default_class_name',
+    'qbo_receipts_paid_at_once': 'receipts_paid_at_once',
     'qbo_sync_invoices': 'sync_invoices',
     'qbo_sync_credit_notes': 'sync_credit_notes',
     'qbo_sync_payments': 'sync_payments',
@@ -38,6 +39,7 @@ class ResConfigSettings(models.TransientModel):
     qbo_sync_payments = fields.Boolean(string='Sync Payments to QuickBooks', default=True)
     qbo_invoice_prefix = fields.Char(string='QuickBooks Invoice Number Prefix')
     qbo_default_class_name = fields.Char(string='QuickBooks Default Class')
+    qbo_receipts_paid_at_once = fields.Boolean(string='QuickBooks Sales Receipts for Invoices Paid at Once')
     qbo_line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
         string='QuickBooks Invoice Lines', default='individual')
