@@ -10,6 +10,14 @@ from ..tools.qbo_client import qbo_quote
 from .account_move_line import LINE_DESCRIPTION_MAX
 
 ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
+# Paid (refunded) at once, with the connection's setting on, a document goes as a receipt with
+# its payment inside (see _qbo_receipt_payment). The receipt maps to the document; the payment
+# maps to it under RECEIPT_PART, which also says that the receipt is live (not voided).
+RECEIPT_BY_MOVE_TYPE = {'out_invoice': 'SalesReceipt', 'out_refund': 'RefundReceipt'}
+RECEIPT_PAYMENT_TYPE = {'out_invoice': 'inbound', 'out_refund': 'outbound'}
+RECEIPT_PART = {'SalesReceipt': 'SalesReceipt:Payment', 'RefundReceipt': 'RefundReceipt:Payment'}
+# What an invoice has and a receipt has not: it is paid.
+NOT_ON_RECEIPTS = ('DueDate', 'SalesTermRef')
 DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
 # QuickBooks refuses taxable sales documents of more lines than this.
 TAXABLE_LINES_MAX = 750
@@ -31,9 +39,13 @@ class AccountMove(models.Model):
         synced = self.filtered(lambda m: m.qbo_id and m.move_type in ENTITY_BY_MOVE_TYPE)
         app_urls = {c.company_id: c._qbo_urls()['app'] for c in self.env['qbo.connection'].sudo().search(
             [('company_id', 'in', synced.company_id.ids)])}
+        receipts = {(m.res_id, m.qbo_id): m.qbo_entity for m in self.env['qbo.mapping'].sudo().search([
+            ('res_model', '=', self._name), ('res_id', 'in', synced.ids),
+            ('qbo_entity', 'in', list(RECEIPT_BY_MOVE_TYPE.values()))])} if synced else {}
         for move in self:
             app = app_urls.get(move.company_id) if move in synced else None
-            move.qbo_url = app and f'{app}/{ENTITY_BY_MOVE_TYPE[move.move_type].lower()}?txnId={move.qbo_id}'
+            entity = receipts.get((move.id, move.qbo_id)) or ENTITY_BY_MOVE_TYPE.get(move.move_type, '')
+            move.qbo_url = app and f'{app}/{entity.lower()}?txnId={move.qbo_id}'
 
     # ------------------------------------------------------------------
     # Enqueue hooks: database writes only, never a network call
@@ -79,12 +91,32 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _qbo_push(self, job, outcome_unknown=False):
-        """Create, update or void this document in QuickBooks. Returns (entity, id)."""
+        """Create, update or void this document in QuickBooks. Returns (entity, id).
+
+        Paid at once (_qbo_receipt_payment), it is a receipt holding its payment; a receipt
+        Odoo no longer matches is voided first (_qbo_drop_receipt)."""
         self.ensure_one()
         connection = job.connection_id
         client = connection._qbo_client()
-        entity = ENTITY_BY_MOVE_TYPE[self.move_type]
+        payment = self._qbo_receipt_payment(connection) if job.operation == 'push' else self.env['account.payment']
+        dropped = self._qbo_drop_receipt(job, client, payment, outcome_unknown)
+        if dropped:
+            return dropped
+        if not payment:
+            return self._qbo_write(job, client, ENTITY_BY_MOVE_TYPE[self.move_type], outcome_unknown)
+        entity, qbo_id = self._qbo_write(job, client, RECEIPT_BY_MOVE_TYPE[self.move_type], outcome_unknown, payment)
+        payment._qbo_put_in_receipt(connection, entity, {'Id': qbo_id, 'DocNumber': self.name})
+        return entity, qbo_id
+
+    def _qbo_write(self, job, client, entity, outcome_unknown, payment=None):
+        """Create, update or void this document as ``entity``, a receipt holding ``payment``
+        when one is given. Exactly once: after an attempt whose outcome is unknown, the
+        document is looked up by its number before it is created. Returns (entity, id)."""
+        connection = job.connection_id
         mappings = self.env['qbo.mapping']
+        # A receipt is written under a request id of its own: an attempt may have written one
+        # before Odoo changed, and QuickBooks answers a reused id with its first answer.
+        request_id = f'{job.request_id}-receipt' if payment else job.request_id
         mapping = mappings._qbo_find(connection, self, entity)
         if job.operation == 'void':
             if not mapping:
@@ -93,14 +125,17 @@ class AccountMove(models.Model):
             done = client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
             mappings._qbo_link(connection, self, entity, done)
             return entity, mapping.qbo_id
-        values = self._qbo_prepare_values(connection, client)
+        if payment:
+            values = self._qbo_prepare_receipt_values(connection, client, payment)
+        else:
+            values = self._qbo_prepare_values(connection, client)
         # Rolled back with the attempt when QuickBooks refuses the document.
         self.qbo_customer_partner_id = self._qbo_customer_partner(connection)
         if mapping:
             current = client.read(entity, mapping.qbo_id)
             result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
-                                   request_id=job.request_id)
-            result = self._qbo_insist_on_tax(client, entity, values, result, job.request_id)
+                                   request_id=request_id)
+            result = self._qbo_insist_on_tax(client, entity, values, result, request_id)
             mappings._qbo_link(connection, self, entity, result)
             return entity, result['Id']
         if outcome_unknown:
@@ -110,7 +145,7 @@ class AccountMove(models.Model):
                 mappings._qbo_link(connection, self, entity, mine)
                 return entity, mine['Id']
         try:
-            result = client.create(entity, values, request_id=job.request_id)
+            result = client.create(entity, values, request_id=request_id)
         except QboDuplicateError as error:
             if error.code != '6140':
                 raise
@@ -121,10 +156,119 @@ class AccountMove(models.Model):
             # answer never came): linked, and brought up to date. Under a request id of its
             # own, as QuickBooks answers a reused one with what it answered first (the 6140).
             result = client.update(entity, {**values, 'Id': mine['Id'], 'SyncToken': mine['SyncToken']},
-                                   request_id=f'{job.request_id}-linked')
-        result = self._qbo_insist_on_tax(client, entity, values, result, job.request_id)
+                                   request_id=f'{request_id}-linked')
+        result = self._qbo_insist_on_tax(client, entity, values, result, request_id)
         mappings._qbo_link(connection, self, entity, result)
         return entity, result['Id']
+
+    # ------------------------------------------------------------------
+    # Receipts: documents paid (refunded) at once
+    # ------------------------------------------------------------------
+
+    def _qbo_receipt_payment(self, connection):
+        """The decision: the payment this document goes to QuickBooks with, inside a receipt
+        (a SalesReceipt for an invoice, a RefundReceipt for a credit note); none when it goes
+        as an Invoice or a CreditMemo, and its payments as themselves.
+
+        Paid at once means, when the document's push runs: the connection's setting is on;
+        the document is posted and settled in full by exactly one posted customer payment (a
+        refund, for a credit note) of its currency, its total and its date, applied to it
+        alone; that payment goes to QuickBooks (payments switched on, its method chosen); and
+        neither is in QuickBooks as itself already: a document sent as an Invoice stays one
+        (its payment goes as a Payment applied to it), and so does a payment sent on its own
+        before the document was posted. Whether the payment or the document was posted first
+        does not matter, as long as both are in Odoo's books when the queue runs."""
+        self.ensure_one()
+        none = self.env['account.payment']
+        if not (connection.receipts_paid_at_once and self.move_type in RECEIPT_BY_MOVE_TYPE and self.state == 'posted'
+                and self.currency_id.is_zero(self.amount_residual)):
+            return none
+        partials, _exchange_moves = self._get_reconciled_invoices_partials()
+        counterparts = self.browse(list({line.move_id.id for _partial, _amount, line in partials}))
+        payment = counterparts.origin_payment_id
+        if len(counterparts) != 1 or len(payment) != 1:
+            return none
+        paid_at_once = (
+            payment._qbo_pushable() and payment.payment_type == RECEIPT_PAYMENT_TYPE[self.move_type]
+            and payment.currency_id == self.currency_id
+            and not self.currency_id.compare_amounts(payment.amount, self.amount_total)
+            and payment.date == (self.invoice_date or self.date)
+            and set(payment._qbo_applied()) == {self}
+            and connection._qbo_syncs_payment(payment)
+        )
+        mappings = self.env['qbo.mapping']
+        if not paid_at_once or mappings._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type]) \
+                or mappings._qbo_find(connection, payment, payment._qbo_entity()):
+            return none
+        return payment
+
+    def _qbo_prepare_receipt_values(self, connection, client, payment):
+        """The receipt mapper: this document as a SalesReceipt (an invoice) or RefundReceipt
+        (a credit note) holding ``payment``. Its lines, taxes, customer, number, class and
+        currency are the Invoice's or CreditMemo's (_qbo_prepare_values); the money goes into
+        (comes out of) the QuickBooks bank account of the payment's journal — for money
+        received, Undeposited Funds when no account is named like the journal; a refund
+        receipt must name one, the refund account when the connection sets one — with the
+        payment's method. Income and tax are booked as by
+        the invoice; receivables are not touched, as in Odoo, where the payment settles the
+        document at once; the bank gets the payment, as in Odoo."""
+        values = self._qbo_prepare_values(connection, client)
+        for key in NOT_ON_RECEIPTS:
+            values.pop(key, None)
+        values['PrivateNote'] = f"{values['PrivateNote']} {payment.name} {payment._qbo_reference()}"
+        if self.move_type == 'out_refund':
+            # Paid out of the refund account, as any refund (a Bank or Credit Card account).
+            deposit = payment._qbo_refund_account_ref(connection, client)[0]
+        else:
+            deposit = payment._qbo_bank_account_ref(connection, client)
+        if deposit:
+            values['DepositToAccountRef'] = deposit
+        method = payment._qbo_payment_method_ref(connection, client)
+        if method:
+            values['PaymentMethodRef'] = method
+        return values
+
+    def _qbo_drop_receipt(self, job, client, payment, outcome_unknown):
+        """Take the receipt QuickBooks holds of this document away when Odoo no longer
+        matches it (its payment cancelled, reset or taken off, the document cancelled or
+        changed): void it, and hand the payment it held back to the payment's own job, which
+        sends it as what it now is (a Payment, or nothing when it is no longer posted).
+
+        A posted document then goes on as an Invoice or CreditMemo, for good (returns None);
+        one cancelled or in draft keeps the voided receipt as its QuickBooks twin (returns
+        (entity, id)), which it updates if it is posted again paid at once. Returns None too
+        when the receipt still fits: ``payment``, the one it goes with now, replaces any other.
+
+        After an attempt whose outcome is unknown, a receipt that attempt may have created is
+        looked up by its number first, so that it is updated or voided, never left behind."""
+        connection = job.connection_id
+        entity = RECEIPT_BY_MOVE_TYPE.get(self.move_type)
+        if not entity:
+            return None
+        mappings = self.env['qbo.mapping']
+        mapping = mappings._qbo_find(connection, self, entity)
+        held = mappings._qbo_find_record(connection, RECEIPT_PART[entity], mapping.qbo_id, 'account.payment') \
+            if mapping else self.env['account.payment']
+        live = bool(held)
+        if not mapping and outcome_unknown and connection.receipts_paid_at_once:
+            found, _others = self._qbo_numbered(client, entity, self._qbo_doc_number(connection))
+            if found:
+                mapping = mappings._qbo_link(connection, self, entity, found)
+                live = True
+        if not mapping:
+            return None
+        if payment:
+            (held - payment)._qbo_take_out_of_receipt(connection)
+            return None
+        if live:
+            current = client.read(entity, mapping.qbo_id)
+            client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
+                        request_id=f'{job.request_id}-void')
+            held._qbo_take_out_of_receipt(connection)
+        if job.operation == 'push' and self.state == 'posted':
+            mapping.sudo().unlink()
+            return None
+        return entity, mapping.qbo_id
 
     def _qbo_insist_on_tax(self, client, entity, values, result, request_id):
         """The document as QuickBooks keeps it, with Odoo's tax.

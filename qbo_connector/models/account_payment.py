@@ -6,7 +6,7 @@ from odoo.tools import float_round
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_names import qbo_name, qbo_same_name, qbo_unclaimed
-from .account_move import ENTITY_BY_MOVE_TYPE, EXCHANGE_RATE_DIGITS
+from .account_move import ENTITY_BY_MOVE_TYPE, EXCHANGE_RATE_DIGITS, RECEIPT_PART
 
 # Money received is a Payment. Money paid back to a customer is a check (a Purchase) booked
 # to Accounts Receivable, as QuickBooks records "refund a credit memo by check"; the credit
@@ -64,6 +64,7 @@ class AccountPayment(models.Model):
     def _qbo_enqueue(self, operation):
         """Queue ``operation``; pushes follow the connection's mode and start date, as for
         invoices. Voids always go: QuickBooks must not keep money Odoo no longer has."""
+        self._qbo_enqueue_receipt_documents()
         payments = self.filtered(lambda p: p.partner_type == 'customer')
         if operation == 'push':
             connections = {c.company_id: c for c in self.env['qbo.connection'].sudo().search([
@@ -89,6 +90,9 @@ class AccountPayment(models.Model):
     def _qbo_push(self, job, outcome_unknown=False):
         """Create, update or void this payment in QuickBooks. Returns (entity, id)."""
         self.ensure_one()
+        in_receipt = self._qbo_push_in_receipt(job)
+        if in_receipt:
+            return in_receipt
         connection = job.connection_id
         client = connection._qbo_client()
         entity = self._qbo_entity()
@@ -154,6 +158,72 @@ class AccountPayment(models.Model):
         client.void(qbo_entity, {'Id': qbo_id, 'SyncToken': current['SyncToken']}, request_id=request_id or job.request_id)
         mapping.sudo().unlink()
         return qbo_id
+
+    # ------------------------------------------------------------------
+    # Inside a receipt: paid at once (account.move's _qbo_receipt_payment)
+    # ------------------------------------------------------------------
+
+    def _qbo_receipt_mappings(self, connection=None):
+        domain = [('res_model', '=', self._name), ('res_id', 'in', self.ids), ('qbo_entity', 'in', list(RECEIPT_PART.values()))]
+        if connection:
+            domain.append(('connection_id', '=', connection.id))
+        return self.env['qbo.mapping'].sudo().search(domain)
+
+    def _qbo_enqueue_receipt_documents(self):
+        """A payment QuickBooks holds inside a receipt was cancelled, reset or reconciled
+        otherwise: the receipt's document goes again first (priority 20), to void or update
+        its receipt. Whatever the sync mode, as for voids: QuickBooks must not keep money
+        Odoo no longer has."""
+        receipt_by_part = {part: receipt for receipt, part in RECEIPT_PART.items()}
+        documents = self.env['account.move'].union(*(
+            self.env['qbo.mapping'].sudo()._qbo_find_record(
+                mapping.connection_id, receipt_by_part[mapping.qbo_entity], mapping.qbo_id, 'account.move')
+            for mapping in self._qbo_receipt_mappings()))
+        self.env['qbo.sync.job']._qbo_enqueue(documents, 'push', priority=20)
+
+    def _qbo_put_in_receipt(self, connection, entity, receipt):
+        """The document's push wrote ``receipt`` (an ``entity``, as JSON) holding this payment:
+        remembered, and, unless the payment already says so, its own job queued (or found
+        waiting) to say so."""
+        self.env['qbo.mapping']._qbo_link(connection, self, RECEIPT_PART[entity], receipt)
+        if (self.qbo_sync_state, self.qbo_id) != ('synced', str(receipt['Id'])):
+            self.env['qbo.sync.job']._qbo_enqueue(self, 'push', priority=PAYMENT_PRIORITY)
+
+    def _qbo_take_out_of_receipt(self, connection):
+        """The receipt that held these payments was voided or holds another one: each goes
+        again as what it now is (nothing, when it is no longer posted)."""
+        self._qbo_receipt_mappings(connection).unlink()
+        self.env['qbo.sync.job']._qbo_enqueue(self._qbo_pushable(), 'push', priority=PAYMENT_PRIORITY)
+
+    def _qbo_push_in_receipt(self, job):
+        """A payment held by its document's receipt sends nothing of its own: it is synced as
+        that receipt, and says so once in its chatter. When Odoo no longer matches the
+        receipt, this waits for the document's push, which voids it and hands the payment
+        back. Returns (entity, id), or None when no receipt holds the payment."""
+        connection = job.connection_id
+        mapping = self._qbo_receipt_mappings(connection)[:1]
+        entity = next((receipt for receipt, part in RECEIPT_PART.items() if part == mapping.qbo_entity), None)
+        document = self.env['qbo.mapping']._qbo_find_record(connection, entity, mapping.qbo_id, 'account.move') \
+            if mapping else self.env['account.move']
+        if not document:
+            return None
+        receipt = {'SalesReceipt': self.env._('sales receipt'), 'RefundReceipt': self.env._('refund receipt')}[entity]
+        if job.operation == 'push' and document._qbo_receipt_payment(connection) == self:
+            if self.qbo_id != mapping.qbo_id:
+                self.message_post(body=self.env._(
+                    'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a payment '
+                    'of its own.', receipt=receipt, document=document._get_html_link(), id=mapping.qbo_id))
+            return entity, mapping.qbo_id
+        waiting = self.env['qbo.sync.job'].sudo().search_count([
+            ('res_model', '=', document._name), ('res_id', '=', document.id), ('state', 'in', ('pending', 'in_progress'))])
+        if waiting:
+            raise QboRetryableError('waiting', self.env._(
+                'Waiting for %(document)s to take this payment out of its QuickBooks %(receipt)s first.',
+                document=document.display_name, receipt=receipt))
+        raise QboValidationError('dependency', self.env._(
+            'QuickBooks holds this payment inside the %(receipt)s of %(document)s, which Odoo no longer matches: push '
+            '%(document)s to QuickBooks again (the %(receipt)s is then voided, and this payment sent as it now is).',
+            receipt=receipt, document=document.display_name))
 
     # ------------------------------------------------------------------
     # Mapper

@@ -127,6 +127,11 @@ class QboConnection(models.Model):
     invoice_prefix = fields.Char(
         tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
                             'QuickBooks allows 21 characters in all.')
+    receipts_paid_at_once = fields.Boolean(
+        string='Invoices Paid at Once as Sales Receipts', tracking=True,
+        help='An invoice settled in full by one customer payment of the same day goes as a QuickBooks sales receipt '
+             '(the payment inside it, not a Payment of its own), and a credit note refunded in full the same day as a '
+             'refund receipt. Other documents go as invoices and credit memos.')
 
     # === State === #
     state = fields.Selection(STATES, required=True, default='not_connected', readonly=True, copy=False, tracking=True)

@@ -21,6 +21,7 @@ EDITABLE = {
     'qbo_default_income_account_name': 'default_income_account_name',
     'qbo_untaxed_tax_code_id': 'untaxed_tax_code_id',
     'qbo_tax_item_name': 'tax_item_name',
+    'qbo_receipts_paid_at_once': 'receipts_paid_at_once',
     'qbo_sync_invoices': 'sync_invoices',
     'qbo_sync_credit_notes': 'sync_credit_notes',
     'qbo_sync_payments': 'sync_payments',
@@ -55,6 +56,7 @@ class ResConfigSettings(models.TransientModel):
         domain="[('connection_id', '=', qbo_connection_id), ('rate', '=', 0)]")
     qbo_tax_item_name = fields.Char(string='QuickBooks Tax Item', default=TAX_ITEM_NAME)
     qbo_country_code = fields.Char(related='qbo_connection_id.qbo_country_code')
+    qbo_receipts_paid_at_once = fields.Boolean(string='QuickBooks Sales Receipts for Invoices Paid at Once')
     qbo_line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
         string='QuickBooks Invoice Lines', default='individual')

@@ -8,13 +8,20 @@ from ..models.account_tax import TAX_ITEM_ENTITY
 
 # QuickBooks answers at most 1000 rows per query page.
 QUERY_PAGE = 1000
-KIND_BY_ENTITY = {'Invoice': 'invoice', 'CreditMemo': 'credit_note'}
-# A credit memo's open amount is its RemainingCredit (QuickBooks mirrors it in Balance).
-BALANCE_KEY = {'Invoice': 'Balance', 'CreditMemo': 'RemainingCredit'}
+KIND_BY_ENTITY = {
+    'Invoice': 'invoice', 'CreditMemo': 'credit_note', 'SalesReceipt': 'sales_receipt', 'RefundReceipt': 'refund_receipt',
+}
+# A credit memo's open amount is its RemainingCredit (QuickBooks mirrors it in Balance); a
+# receipt is paid when written, its Balance always 0, against which an Odoo document no
+# longer settled at once shows what it still owes.
+BALANCE_KEY = {'Invoice': 'Balance', 'CreditMemo': 'RemainingCredit', 'SalesReceipt': 'Balance', 'RefundReceipt': 'Balance'}
 HOME_CUSTOMER = 'Customer'
 FOREIGN_CUSTOMER_PREFIX = 'Customer:'
 
-KINDS = [('invoice', 'Invoice'), ('credit_note', 'Credit Note'), ('customer', 'Customer'), ('missing', 'Missing')]
+KINDS = [
+    ('invoice', 'Invoice'), ('credit_note', 'Credit Note'), ('sales_receipt', 'Sales Receipt'),
+    ('refund_receipt', 'Refund Receipt'), ('customer', 'Customer'), ('missing', 'Missing'),
+]
 COMPARED = [
     ('total', 'Total'), ('tax', 'Tax'), ('balance', 'Balance'), ('receivable', 'Receivable'), ('exists', 'Exists'),
 ]
@@ -131,9 +138,11 @@ class QboBooksCheck(models.TransientModel):
 
     @api.model
     def _qbo_document_differences(self, client, doc_mappings):
-        """Each mapped invoice and credit note: TotalAmt, TxnTaxDetail.TotalTax (plus the lines
-        of the tax item) and Balance (RemainingCredit for a credit memo) against amount_total,
-        amount_tax and amount_residual, all in the document's currency, compared at its rounding.
+        """Each mapped invoice and credit note, whether QuickBooks holds it as an invoice or
+        credit memo or as a sales or refund receipt: TotalAmt, TxnTaxDetail.TotalTax (plus the
+        lines of the tax item) and Balance (RemainingCredit for a credit memo; always 0 for a
+        receipt) against amount_total, amount_tax and amount_residual, all in the document's
+        currency, compared at its rounding.
 
         Only a posted document counts in Odoo's books: a cancelled one counts for zero (its
         QuickBooks twin is voided, all amounts zero), and so does one reset to draft, which

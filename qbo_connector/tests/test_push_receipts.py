@@ -1,0 +1,404 @@
+"""Invoices paid at once as QuickBooks sales receipts, credit notes refunded at once as refund
+receipts, the payment inside each: pushed once, followed when Odoo changes, and books that
+agree."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from . import test_push_payment
+from .common import CA_REALM
+from .test_push_edge import QboPushEdgeCommon
+
+
+class QboReceiptsCommon(QboPushEdgeCommon):
+
+    # The payment tests' helpers (their class is not named here, so that its tests run once).
+    _pay = test_push_payment.TestPushPayment._pay
+    _qbo_by_id = test_push_payment.TestPushPayment._qbo_by_id
+    _qbo_payments_of = test_push_payment.TestPushPayment._qbo_payments_of
+    _account_named = test_push_payment.TestPushPayment._account_named
+    _credit_note = test_push_payment.TestPushPayment._credit_note
+
+    def setUp(self):
+        super().setUp()
+        self.connection.receipts_paid_at_once = True
+
+    def _differences(self):
+        return self.env['qbo.books.check']._qbo_differences(self.connection)
+
+    def _receipt_of(self, move):
+        """The live receipt QuickBooks holds of ``move`` (asserted to be the only one)."""
+        entity = 'SalesReceipt' if move.move_type == 'out_invoice' else 'RefundReceipt'
+        receipt = self._qbo_doc(entity, move.name)
+        self.assertTrue(receipt, f'no {entity} {move.name} in QuickBooks')
+        return receipt
+
+    def _assert_inside(self, payment, receipt):
+        """``payment`` is synced as ``receipt`` and has no QuickBooks transaction of its own."""
+        self.assertEqual((payment.qbo_sync_state, payment.qbo_id), ('synced', receipt['Id']))
+        self.assertIn(payment._qbo_reference(), receipt['PrivateNote'])
+        self.assertFalse(self._qbo_payments_of(payment), 'no Payment of its own')
+        own = [r for r in self._qbo('RefundReceipt') if r['Id'] != receipt['Id']
+               and payment._qbo_reference() in (r.get('PrivateNote') or '')]
+        self.assertFalse(own, 'no refund receipt of its own')
+
+
+@tagged('post_install', '-at_install')
+class TestPushReceipts(QboReceiptsCommon):
+
+    def test_option_off_invoice_and_payment_as_before(self):
+        self.connection.receipts_paid_at_once = False
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self._assert_books_agree(invoice, qbo_invoice)
+        self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_invoice['Id'])
+        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
+        self.assertEqual(self._differences(), [])
+
+    def test_paid_at_once_is_a_sales_receipt(self):
+        """Turned on in Settings, an invoice paid in full on its date goes as one sales
+        receipt, deposited to the QuickBooks account named like the payment's journal; the
+        payment says it is inside, and sends nothing of its own."""
+        self.connection.receipts_paid_at_once = False
+        settings = self.env['res.config.settings'].with_company(self.company).create({'qbo_receipts_paid_at_once': True})
+        settings.execute()
+        self.assertTrue(self.connection.receipts_paid_at_once)
+        self.company_data['default_journal_bank'].name = 'Checking'
+        invoice = self._invoice(ref='Order S00042')
+        payment = self._pay(invoice)
+        self._run_queue()
+
+        receipt = self._receipt_of(invoice)
+        self.assertEqual((invoice.qbo_sync_state, invoice.qbo_id), ('synced', receipt['Id']))
+        self.assertTrue(invoice.qbo_url.endswith(f'/salesreceipt?txnId={receipt["Id"]}'))
+        self._assert_books_agree(invoice, receipt)
+        self.assertEqual(receipt['TxnTaxDetail']['TxnTaxCodeRef']['name'], 'California')
+        self.assertEqual(str(receipt['TxnDate']), str(invoice.invoice_date))
+        self.assertEqual(receipt['CustomerMemo']['value'], 'Order S00042')
+        self.assertNotIn('DueDate', receipt)
+        self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Checking')['Id'])
+        methods = {m['Id']: m['Name'] for m in self._qbo('PaymentMethod')}
+        self.assertEqual(methods[receipt['PaymentMethodRef']['value']], payment.payment_method_line_id.name)
+        skus = [self._qbo_by_id('Item', line['SalesItemLineDetail']['ItemRef']['value']).get('Sku')
+                for line in self._sales_lines(receipt)]
+        self.assertEqual(skus, ['QBO-A', 'QBO-B'])
+
+        self.assertFalse(self._qbo_doc('Invoice', invoice.name), 'no Invoice beside it')
+        self._assert_inside(payment, receipt)
+        [note] = payment.message_ids.filtered(lambda m: 'inside the sales receipt' in str(m.body))
+        self.assertIn(f'data-oe-model="account.move" data-oe-id="{invoice.id}"', str(note.body), 'a link to the invoice')
+        customer = self._qbo_by_id('Customer', receipt['CustomerRef']['value'])
+        self.assertEqual(float(customer['Balance']), 0.0, 'nothing owed: the receipt is paid')
+        self.assertEqual(self._differences(), [])
+
+    def test_payment_posted_before_the_invoice(self):
+        """The online shop's order: the payment is posted first, the invoice afterwards and
+        reconciled with it; when the queue runs both are there, and make one receipt
+        (deposited to Undeposited Funds: no QuickBooks account is named like the journal)."""
+        payment = self.env['account.payment'].create({
+            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
+            'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
+        })
+        payment.action_post()
+        invoice = self._invoice()
+        self.assertEqual(invoice.amount_total, 275.94)
+        receivable = payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(receivable.id)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        self._assert_books_agree(invoice, receipt)
+        self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Undeposited Funds')['Id'])
+        self._assert_inside(payment, receipt)
+        self.assertEqual(self._differences(), [])
+
+    def test_not_paid_at_once_goes_as_invoice_and_payment(self):
+        """Not paid when its push runs, paid in part, paid another day, or paid with a
+        payment QuickBooks already has: an Invoice, and the payments as Payments."""
+        pushed_unpaid = self._invoice()
+        self._run_queue()
+        paid_later = self._pay(pushed_unpaid)
+        partly = self._invoice()
+        partial_payment = self._pay(partly, amount=100.0)
+        next_day = self._invoice()
+        next_day_payment = self._pay(next_day, payment_date=fields.Date.today() + timedelta(days=1))
+        ahead = self.env['account.payment'].create({
+            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
+            'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
+        })
+        ahead.action_post()
+        self._run_queue()
+        self.assertTrue(self._qbo_payments_of(ahead), 'sent on its own before there was an invoice')
+        invoice_after = self._invoice()
+        invoice_after.js_assign_outstanding_line(
+            ahead.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').id)
+        self._run_queue()
+
+        for invoice, payment in ((pushed_unpaid, paid_later), (partly, partial_payment),
+                                 (next_day, next_day_payment), (invoice_after, ahead)):
+            with self.subTest(invoice=invoice.name):
+                qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+                self._assert_books_agree(invoice, qbo_invoice)
+                self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
+                [qbo_payment] = self._qbo_payments_of(payment)
+                self.assertEqual(qbo_payment['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_invoice['Id'])
+        self.assertEqual(self._differences(), [])
+
+    def test_payments_not_sent_keep_the_invoice(self):
+        """A payment that does not go to QuickBooks by itself (payments switched off) does
+        not go inside a receipt either: the invoice goes as an Invoice, open."""
+        self.connection.sync_payments = False
+        invoice = self._invoice()
+        self._pay(invoice)
+        self._run_queue()
+        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_total)
+        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
+
+    def test_refund_at_once_is_a_refund_receipt(self):
+        """A credit note refunded in full on its date: one refund receipt, paid out of the
+        QuickBooks account named like the refund's journal, the refund inside it."""
+        self.company_data['default_journal_bank'].name = 'Savings'
+        credit_note = self._credit_note()
+        refund = self._pay(credit_note)
+        self.assertEqual(refund.payment_type, 'outbound')
+        self._run_queue()
+        receipt = self._receipt_of(credit_note)
+        self.assertEqual((credit_note.qbo_sync_state, credit_note.qbo_id), ('synced', receipt['Id']))
+        self._assert_books_agree(credit_note, receipt)
+        self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Savings')['Id'])
+        items = [self._qbo_by_id('Item', line['SalesItemLineDetail']['ItemRef']['value']) for line in self._sales_lines(receipt)]
+        self.assertEqual([item.get('Sku') for item in items], ['QBO-A'], 'the product sold, its income reversed')
+        self.assertFalse(self._qbo_doc('CreditMemo', credit_note.name))
+        self._assert_inside(refund, receipt)
+        self.assertTrue(credit_note.qbo_url.endswith(f'/refundreceipt?txnId={receipt["Id"]}'))
+        self.assertEqual(self._differences(), [])
+
+    def test_refund_cancelled_after_the_refund_receipt(self):
+        credit_note = self._credit_note()
+        refund = self._pay(credit_note)
+        self._run_queue()
+        receipt = self._receipt_of(credit_note)
+        refund.action_cancel()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('RefundReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        self.assertAlmostEqual(float(memo['RemainingCredit']), credit_note.amount_residual, places=2)
+        self.assertEqual(credit_note.amount_residual, credit_note.amount_total)
+        self.assertEqual(self._differences(), [])
+
+    def test_credit_note_taken_off_its_refund_then_pushed(self):
+        """Taken off, nothing is queued (the refund is not re-applied by itself): the books
+        check shows the credit note's balance until it is pushed again."""
+        credit_note = self._credit_note()
+        refund = self._pay(credit_note)
+        self._run_queue()
+        receipt = self._receipt_of(credit_note)
+        credit_note.js_remove_outstanding_partial(credit_note.line_ids.matched_debit_ids.id)
+        self._run_queue()
+        [difference] = [d for d in self._differences() if d['record'] == credit_note]
+        self.assertEqual((difference['kind'], difference['field'], difference['odoo']),
+                         ('refund_receipt', 'balance', credit_note.amount_total))
+        credit_note.action_qbo_push()
+        self._run_queue()  # voids the refund receipt, and queues the refund's own push
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('RefundReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        self.assertEqual(credit_note.qbo_id, memo['Id'])
+        self.assertAlmostEqual(float(memo['RemainingCredit']), credit_note.amount_residual, places=2)
+        self.assertEqual(self._jobs(refund).sorted('id')[-1].state, 'done')
+        self.assertNotEqual(refund.qbo_id, receipt['Id'], 'the refund went again as itself')
+
+    def test_books_check_reads_receipts(self):
+        """The books check compares a receipt's total and tax with its invoice's, and its
+        balance (none: it is paid) with what the invoice still owes in Odoo."""
+        invoice, other = self._invoice(), self._invoice()
+        self._pay(invoice)
+        self._pay(other)
+        self._run_queue()
+        result = self.env['qbo.books.check']._qbo_compare(self.connection)
+        self.assertEqual((result['differences'], result['document_count']), ([], 2))
+        client = self.connection._qbo_client()
+        receipt = client.read('SalesReceipt', invoice.qbo_id)
+        lines = self._sales_lines(receipt)
+        lines[0]['SalesItemLineDetail']['UnitPrice'], lines[0]['Amount'] = 150.0, 300.0
+        client.update('SalesReceipt', {'Id': receipt['Id'], 'SyncToken': receipt['SyncToken'], 'Line': lines}, sparse=True)
+        # The payment of the other taken off, the queue not run yet: Odoo's invoice is owed again
+        # (and the customer's receivable unchanged, the payment now unapplied credit).
+        other.js_remove_outstanding_partial(other.line_ids.matched_credit_ids.id)
+        found = {(d['kind'], d['record'], d['field']): round(d['qbo'] - d['odoo'], 2) for d in self._differences()}
+        self.assertEqual(found, {
+            ('sales_receipt', invoice, 'total'): 108.0, ('sales_receipt', invoice, 'tax'): 8.0,
+            ('sales_receipt', other, 'balance'): -other.amount_total,
+        })
+
+    def test_payment_cancelled_after_the_receipt(self):
+        """The receipt is voided and the invoice sent as what it now is: an Invoice, open."""
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        payment.action_cancel()
+        self.assertEqual(invoice.payment_state, 'not_paid')
+        self._run_queue()
+        voided = self._qbo_by_id('SalesReceipt', receipt['Id'])
+        self.assertEqual((float(voided['TotalAmt']), voided['PrivateNote']), (0.0, 'Voided'))
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(invoice.qbo_id, qbo_invoice['Id'])
+        self._assert_books_agree(invoice, qbo_invoice)
+        self.assertFalse(self._qbo_payments_of(payment))
+        self.assertEqual(set(self._jobs(payment).mapped('state')), {'done'})
+        self.assertEqual(self._differences(), [])
+
+    def test_payment_reset_then_posted_again(self):
+        """Reset, the payment leaves the receipt (voided; the invoice an Invoice); posted
+        again, it goes as a Payment applied to that Invoice."""
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        payment.action_draft()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('SalesReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertAlmostEqual(float(qbo_invoice['Balance']), invoice.amount_total)
+        payment.action_post()
+        self._run_queue()
+        [qbo_payment] = self._qbo_payments_of(payment)
+        self.assertEqual(payment.qbo_id, qbo_payment['Id'])
+        self.assertEqual(qbo_payment['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_invoice['Id'])
+        self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+        self.assertEqual(self._differences(), [])
+
+    def test_payment_taken_off_the_invoice(self):
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        invoice.js_remove_outstanding_partial(invoice.line_ids.matched_credit_ids.id)
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('SalesReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+        [qbo_payment] = self._qbo_payments_of(payment)
+        self.assertEqual((float(qbo_payment['UnappliedAmt']), payment.qbo_id), (payment.amount, qbo_payment['Id']))
+        self.assertEqual(self._differences(), [])
+
+    def test_invoice_cancelled_after_the_receipt(self):
+        """The receipt is voided (and stays the invoice's QuickBooks twin); the payment,
+        still posted, goes as unapplied credit, as Odoo keeps it."""
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        invoice.button_draft()
+        invoice.button_cancel()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('SalesReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        self.assertEqual(invoice.qbo_id, receipt['Id'])
+        self.assertFalse(self._qbo_doc('Invoice', invoice.name))
+        [qbo_payment] = self._qbo_payments_of(payment)
+        self.assertEqual(float(qbo_payment['UnappliedAmt']), payment.amount)
+        self.assertEqual(self._differences(), [])
+
+    def test_invoice_reset_and_posted_again_updates_the_receipt(self):
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        invoice.button_draft()
+        invoice.ref = 'Order S00043'
+        invoice.action_post()
+        self._run_queue()
+        updated = self._receipt_of(invoice)
+        self.assertEqual((updated['Id'], updated['CustomerMemo']['value']), (receipt['Id'], 'Order S00043'))
+        self.assertNotEqual(updated['SyncToken'], receipt['SyncToken'])
+        self._assert_books_agree(invoice, updated)
+        self._assert_inside(payment, updated)
+        self.assertEqual(self._differences(), [])
+
+    def test_performed_then_dropped_is_not_duplicated(self):
+        self._run_queue()
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self.emu._call('POST', 'faults', json={
+            'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual(job.state, 'pending')
+        self.assertTrue(job.outcome_unknown)
+        self.assertTrue(self._qbo_doc('SalesReceipt', invoice.name), 'QuickBooks did create it')
+        self.assertEqual(self._jobs(payment).error_code, 'waiting')
+        (job | self._jobs(payment)).next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        receipt = self._receipt_of(invoice)  # asserts there is exactly one
+        self.assertEqual(invoice.qbo_id, receipt['Id'])
+        self._assert_inside(payment, receipt)
+        self.assertEqual(self._differences(), [])
+
+    def test_dropped_then_the_payment_cancelled_leaves_no_receipt(self):
+        """The receipt's answer is lost, and the payment is cancelled before the retry: the
+        receipt that attempt wrote is found and voided, and the invoice goes as an Invoice."""
+        self._run_queue()
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self.emu._call('POST', 'faults', json={
+            'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'})
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        payment.action_cancel()
+        self._jobs(invoice).next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('SalesReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+        self.assertEqual(self._differences(), [])
+
+
+@tagged('post_install', '-at_install')
+class TestPushReceiptsCanada(QboReceiptsCommon):
+    """A Canadian company on Sandbox Company CA: GST and HST per line on the receipts."""
+
+    realm = CA_REALM
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ca = cls.setup_other_company(
+            name='Maple Receipts Co', country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)
+        company = cls.ca['company']
+        cls.gst, cls.hst = (cls.env['account.tax'].create({
+            'name': name, 'amount': amount, 'amount_type': 'percent', 'type_tax_use': 'sale', 'company_id': company.id,
+        }) for name, amount in (('GST 5%', 5), ('HST 13% (ON)', 13)))
+        cls.maple = cls.env['product.product'].create({'name': 'Maple syrup', 'default_code': 'MAPLE-1', 'company_id': company.id})
+
+    def setUp(self):
+        super().setUp()
+        self.connection = self._qbo_connect(self.env, self.ca['company'], CA_REALM)
+        self.connection.receipts_paid_at_once = True
+
+    def _pay_ca(self, move):
+        return self.env['account.payment.register'].with_company(self.ca['company']).with_context(
+            active_model='account.move', active_ids=move.ids,
+        ).create({'journal_id': self.ca['default_journal_bank'].id})._create_payments()
+
+    def test_paid_and_refunded_at_once(self):
+        lines = [(self.maple, 3, 19.99, self.gst), (self.maple, 2, 12.5, self.hst)]
+        invoice = self._move(lines)
+        credit_note = self._move(lines[:1], move_type='out_refund')
+        payment, refund = self._pay_ca(invoice), self._pay_ca(credit_note)
+        self._run_queue()
+        codes = {code['Name']: code['Id'] for code in self._qbo('TaxCode')}
+        for move, paid in ((invoice, payment), (credit_note, refund)):
+            with self.subTest(move=move.name):
+                receipt = self._receipt_of(move)
+                self._assert_books_agree(move, receipt)
+                self.assertEqual(receipt['GlobalTaxCalculation'], 'TaxExcluded')
+                self._assert_inside(paid, receipt)
+        sales_receipt = self._receipt_of(invoice)
+        self.assertEqual([line['SalesItemLineDetail']['TaxCodeRef']['value'] for line in self._sales_lines(sales_receipt)],
+                         [codes['GST'], codes['HST ON']])
+        self.assertIn(self._receipt_of(credit_note)['DepositToAccountRef']['value'],
+                      [a['Id'] for a in self._qbo('Account') if a['AccountType'] == 'Bank'])
+        self.assertEqual(self._differences(), [])
