@@ -23,6 +23,28 @@ class QboPushEdgeCommon(QboPushCommon):
     def _qbo(self, entity):
         return self.emu._call('GET', f'{self.realm}/{entity}')['objects']
 
+    @classmethod
+    def _qbo_setup_canada(cls, name='Maple Co'):
+        """A Canadian company (CAD) for the emulator's Sandbox Company CA, selling maple syrup
+        and poutine. Returns setup_other_company's data (journals and all)."""
+        data = cls.setup_other_company(name=name, country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)
+        cls.ca_company = data['company']
+        cls.maple, cls.poutine = (cls.env['product.product'].create({
+            'name': product, 'default_code': code, 'company_id': cls.ca_company.id,
+        }) for product, code in (('Maple syrup', 'MAPLE-1'), ('Poutine', 'POUT-1')))
+        return data
+
+    @classmethod
+    def _ca_tax(cls, name, amount, amount_type='percent', included=False):
+        return cls.env['account.tax'].create({
+            'name': name, 'amount': amount, 'amount_type': amount_type, 'type_tax_use': 'sale',
+            'company_id': cls.ca_company.id,
+            'price_include_override': 'tax_included' if included else 'tax_excluded'})
+
+    def _qbo_connect_canada(self):
+        self.connection = self._qbo_connect(self.env, self.ca_company, CA_REALM)
+        self.codes = {code['Name']: code['Id'] for code in self._qbo('TaxCode')}
+
     def _api_requests(self):
         return [r for r in self.emu.requests_log()['requests'] if r.get('realm') == self.realm and '/v3/' in r['path']]
 
@@ -65,25 +87,15 @@ class TestPushCanada(QboPushEdgeCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.ca_company = cls.setup_other_company(
-            name='Maple Co', country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)['company']
+        cls._qbo_setup_canada()
         cls.ca_company.tax_calculation_rounding_method = 'round_per_line'  # Odoo's default, said out loud
-
-        def tax(name, amount, included=False):
-            return cls.env['account.tax'].create({
-                'name': name, 'amount': amount, 'amount_type': 'percent', 'type_tax_use': 'sale',
-                'company_id': cls.ca_company.id,
-                'price_include_override': 'tax_included' if included else 'tax_excluded'})
-
-        cls.gst, cls.hst = tax('GST 5%', 5), tax('HST 13% (ON)', 13)
-        cls.gst_incl, cls.hst_incl = tax('GST 5% incl.', 5, True), tax('HST 13% (ON) incl.', 13, True)
-        cls.maple = cls.env['product.product'].create({'name': 'Maple syrup', 'default_code': 'MAPLE-1', 'company_id': cls.ca_company.id})
-        cls.poutine = cls.env['product.product'].create({'name': 'Poutine', 'default_code': 'POUT-1', 'company_id': cls.ca_company.id})
+        cls.gst, cls.hst = cls._ca_tax('GST 5%', 5), cls._ca_tax('HST 13% (ON)', 13)
+        cls.gst_incl = cls._ca_tax('GST 5% incl.', 5, included=True)
+        cls.hst_incl = cls._ca_tax('HST 13% (ON) incl.', 13, included=True)
 
     def setUp(self):
         super().setUp()
-        self.connection = self._qbo_connect(self.env, self.ca_company, CA_REALM)
-        self.codes = {code['Name']: code['Id'] for code in self._qbo('TaxCode')}
+        self._qbo_connect_canada()
 
     def _line_codes(self, qbo_doc):
         return [line['SalesItemLineDetail']['TaxCodeRef']['value'] for line in self._sales_lines(qbo_doc)]

@@ -362,17 +362,12 @@ class TestPushReceiptsCanada(QboReceiptsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.ca = cls.setup_other_company(
-            name='Maple Receipts Co', country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)
-        company = cls.ca['company']
-        cls.gst, cls.hst = (cls.env['account.tax'].create({
-            'name': name, 'amount': amount, 'amount_type': 'percent', 'type_tax_use': 'sale', 'company_id': company.id,
-        }) for name, amount in (('GST 5%', 5), ('HST 13% (ON)', 13)))
-        cls.maple = cls.env['product.product'].create({'name': 'Maple syrup', 'default_code': 'MAPLE-1', 'company_id': company.id})
+        cls.ca = cls._qbo_setup_canada(name='Maple Receipts Co')
+        cls.gst, cls.hst = cls._ca_tax('GST 5%', 5), cls._ca_tax('HST 13% (ON)', 13)
 
     def setUp(self):
         super().setUp()
-        self.connection = self._qbo_connect(self.env, self.ca['company'], CA_REALM)
+        self._qbo_connect_canada()
         self.connection.receipts_paid_at_once = True
 
     def _pay_ca(self, move):

@@ -209,23 +209,13 @@ class TestTaxMappingCanada(QboTaxMappingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.ca_company = cls.setup_other_company(
-            name='Maple Co', country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)['company']
-
-        def tax(name, amount, amount_type='percent'):
-            return cls.env['account.tax'].create({
-                'name': name, 'amount': amount, 'amount_type': amount_type, 'type_tax_use': 'sale',
-                'company_id': cls.ca_company.id})
-
-        cls.gst, cls.hst, cls.levy = tax('GST 5%', 5), tax('HST 13% (ON)', 13), tax('Tourism levy 3%', 3)
-        cls.eco_fee = tax('Eco-fee', 0.25, 'fixed')
-        cls.maple = cls.env['product.product'].create({'name': 'Maple syrup', 'company_id': cls.ca_company.id})
-        cls.poutine = cls.env['product.product'].create({'name': 'Poutine', 'company_id': cls.ca_company.id})
+        cls._qbo_setup_canada()
+        cls.gst, cls.hst = cls._ca_tax('GST 5%', 5), cls._ca_tax('HST 13% (ON)', 13)
+        cls.levy, cls.eco_fee = cls._ca_tax('Tourism levy 3%', 3), cls._ca_tax('Eco-fee', 0.25, 'fixed')
 
     def setUp(self):
         super().setUp()
-        self.connection = self._qbo_connect(self.env, self.ca_company, CA_REALM)
-        self.codes = {code['Name']: code['Id'] for code in self._qbo('TaxCode')}
+        self._qbo_connect_canada()
 
     def _settings(self, **values):
         settings = self.env['res.config.settings'].with_company(self.ca_company).create(values)
