@@ -130,7 +130,7 @@ class AccountMove(models.Model):
         else:
             values = self._qbo_prepare_values(connection, client)
         # Rolled back with the attempt when QuickBooks refuses the document.
-        self.qbo_customer_partner_id = self._qbo_customer_partner(connection)
+        self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
         if mapping:
             current = client.read(entity, mapping.qbo_id)
             result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},

@@ -35,25 +35,28 @@ class ProductProduct(models.Model):
         """The QuickBooks item of this product, as a reference; an empty recordset (a line
         without product) gets the connection's "item for unmatched lines". Once mapped, no
         request is made (unless that setting names another item since)."""
+        mappings = self.env['qbo.mapping'].sudo()
         if self:
             self.ensure_one()
             record = self.sudo()
-            item = {
-                'Name': qbo_name(record.with_context(display_default_code=False).display_name, ITEM_NAME_MAX)
-                or f'Odoo product {record.id}',
-                'Type': 'Service' if record.type == 'service' else 'NonInventory',
-                'Sku': (record.default_code or '').strip()[:SKU_MAX],
-                'Description': (record.description_sale or '')[:DESCRIPTION_MAX],
-                'UnitPrice': record.lst_price,
-            }
+            mapping = mappings._qbo_find(connection, record, 'Item')
+            if not mapping:
+                # Read only when the product is not mapped yet: the usual line costs no query
+                # of the product.
+                item = {
+                    'Name': qbo_name(record.with_context(display_default_code=False).display_name, ITEM_NAME_MAX)
+                    or f'Odoo product {record.id}',
+                    'Type': 'Service' if record.type == 'service' else 'NonInventory',
+                    'Sku': (record.default_code or '').strip()[:SKU_MAX],
+                    'Description': (record.description_sale or '')[:DESCRIPTION_MAX],
+                    'UnitPrice': record.lst_price,
+                }
         else:
             record = connection.sudo()
             item = {'Name': qbo_name(record.unmatched_item_name, ITEM_NAME_MAX) or UNMATCHED_ITEM_NAME, 'Type': 'Service'}
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, record, 'Item')
-        if mapping and not self and not any(
-                qbo_same_name(mapping.qbo_name, name) for name in self._qbo_item_names(item['Name'], record)):
-            mapping = None  # the setting names another item now
+            mapping = mappings._qbo_find(connection, record, 'Item')
+            if mapping and not any(qbo_same_name(mapping.qbo_name, name) for name in self._qbo_item_names(item['Name'], record)):
+                mapping = None  # the setting names another item now
         if not mapping:
             found = self._qbo_match_or_create_item(connection, client, record, {k: v for k, v in item.items() if v})
             mapping = mappings._qbo_link(connection, record, 'Item', found)

@@ -98,7 +98,7 @@ class QboSyncJob(models.Model):
         if to_create:
             jobs |= self.sudo().create(to_create)
             if 'qbo_sync_state' in records._fields:
-                records.browse([v['res_id'] for v in to_create]).sudo().write({'qbo_sync_state': 'pending'})
+                records.browse([v['res_id'] for v in to_create]).sudo()._qbo_write_status({'qbo_sync_state': 'pending'})
             self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return jobs
 
