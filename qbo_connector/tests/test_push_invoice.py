@@ -96,6 +96,8 @@ class TestPushInvoice(QboPushCommon):
         items = {i['Id']: i for i in self._qbo('Item')}
         self.assertEqual({items[i].get('Sku') for i in skus}, {'QBO-A', 'QBO-B'})
         self.assertTrue(invoice.qbo_url.endswith(f'/invoice?txnId={invoice.qbo_id}'))
+        # Queued and pushed, the invoice was not edited (Odoo reads this flag, e.g. to auto-post bills).
+        self.assertFalse(invoice.is_manually_modified)
 
     def test_steady_state_one_request_per_invoice(self):
         self._invoice()
