@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import float_round
 
 from .. import const
-from ..exceptions import QboDuplicateError, QboValidationError
+from ..exceptions import QboDuplicateError, QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from .account_move_line import LINE_DESCRIPTION_MAX
 
@@ -122,6 +122,7 @@ class AccountMove(models.Model):
             if not mapping:
                 return entity, False
             current = client.read(entity, mapping.qbo_id)
+            self._qbo_wait_for_linking_payments(connection, entity, current)
             done = client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
             mappings._qbo_link(connection, self, entity, done)
             return entity, mapping.qbo_id
@@ -269,6 +270,26 @@ class AccountMove(models.Model):
             mapping.sudo().unlink()
             return None
         return entity, mapping.qbo_id
+
+    def _qbo_wait_for_linking_payments(self, connection, entity, current):
+        """Before a credit memo is voided: QuickBooks refuses to void one that a payment or a
+        refund's link still applies, and cancelling the credit note in Odoo took it off those
+        payments, whose pushes (which take the link back) are queued behind this void. Wait
+        for them, rather than fail."""
+        if entity != 'CreditMemo':
+            return  # an invoice: QuickBooks voids it and leaves its payments unapplied
+        linking = [str(link.get('TxnId')) for link in current.get('LinkedTxn') or [] if link.get('TxnType') == 'Payment']
+        if not linking:
+            return
+        payment_ids = self.env['qbo.mapping'].sudo().search([
+            ('connection_id', '=', connection.id), ('res_model', '=', 'account.payment'),
+            ('qbo_entity', '=', 'Payment'), ('qbo_id', 'in', linking)]).mapped('res_id')
+        if payment_ids and self.env['qbo.sync.job'].sudo().search_count([
+                ('res_model', '=', 'account.payment'), ('res_id', 'in', payment_ids),
+                ('state', 'in', ('pending', 'in_progress'))]):
+            raise QboRetryableError('waiting', self.env._(
+                'Waiting for the payments and refunds applied to %(document)s to be taken off it in QuickBooks first.',
+                document=self.display_name))
 
     def _qbo_insist_on_tax(self, client, entity, values, result, request_id):
         """The document as QuickBooks keeps it, with Odoo's tax.

@@ -29,9 +29,7 @@ RECEIVABLE_ACCOUNT_ENTITY = 'Account:Receivable'
 # The account a refund leaves from decides what kind of Purchase it is, and how a Receive
 # Payment links it (the emulator's ACCOUNTING.md, on links to purchases).
 PURCHASE_TYPE_BY_ACCOUNT_TYPE = {'Bank': 'Check', 'Credit Card': 'CreditCard'}
-LINKED_TXN_TYPE_BY_PURCHASE_TYPE = {'Check': 'Check', 'CreditCard': 'Expense', 'Cash': 'Expense'}
-# A refund sent before refunds were checks (RefundReceipt): still voided when cancelled.
-LEGACY_REFUND_ENTITY = 'RefundReceipt'
+LINKED_TXN_TYPE_BY_PURCHASE_TYPE = {'Check': 'Check', 'CreditCard': 'Expense'}
 QUERY_PAGE = 1000
 
 
@@ -110,13 +108,14 @@ class AccountPayment(models.Model):
         return entity, result['Id']
 
     @api.model
-    def _qbo_write_txn(self, job, client, record, entity, values, request_id, outcome_unknown):
+    def _qbo_write_txn(self, job, client, record, entity, values, request_id, outcome_unknown, current=None):
         """Create or update the QuickBooks transaction ``record`` is mapped to under ``entity``.
 
         ``entity`` is the mapping's kind: the QuickBooks entity, or the entity followed by
         ``:`` and a qualifier. After an attempt whose outcome is unknown, the transaction is
         looked up (same customer and date, our reference in the private note) before it is
-        created again. An update reads the fresh SyncToken first: applying payments changes it."""
+        created again. An update reads the fresh SyncToken first (applying payments changes
+        it), unless the caller has just read the transaction (``current``)."""
         connection = job.connection_id
         mappings = self.env['qbo.mapping']
         mapping = mappings._qbo_find(connection, record, entity)
@@ -136,7 +135,7 @@ class AccountPayment(models.Model):
                 mappings._qbo_link(connection, record, entity, found[0])
                 return found[0]
         if mapping:
-            current = client.read(qbo_entity, mapping.qbo_id)
+            current = current or client.read(qbo_entity, mapping.qbo_id)
             result = client.update(qbo_entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
                                    request_id=request_id)
         else:
@@ -335,16 +334,26 @@ class AccountPayment(models.Model):
         connection = job.connection_id
         credits = {move: amount for move, amount in self._qbo_applied().items()
                    if move.move_type == 'out_refund' and not move.currency_id.is_zero(amount)}
-        # The credit notes must be in QuickBooks before anything is written (else it waits),
-        # and the check goes to their customer (with sub-customers, maybe a contact's).
+        # The credit notes must be in QuickBooks before anything is written (else it waits).
         lines = self._qbo_payment_lines(connection, credits)
-        customer = self.env['account.move'].concat(*credits)._qbo_one_customer_partner(self) \
-            or self.partner_id._qbo_customer_partner(connection)
-        check_values, linked_type = self._qbo_refund_check_values(connection, client, customer)
-        check = self._qbo_write_txn(job, client, self, 'Purchase', check_values, job.request_id, outcome_unknown)
+        check_mapping = self.env['qbo.mapping']._qbo_find(connection, self, 'Purchase')
+        current = client.read('Purchase', check_mapping.qbo_id) if check_mapping else None
+        if credits:
+            # Paid to the customer of the credit notes (with sub-customers, maybe a contact's).
+            payee = self.env['account.move'].concat(*credits)._qbo_one_customer_partner(self)._qbo_own_customer_ref(
+                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
+        elif current:
+            payee = current['EntityRef']  # a check keeps the customer it was paid to
+        else:
+            payee = self.partner_id._qbo_customer_ref(connection, client, currency=self.currency_id)
+        if current and (not credits or str(payee['value']) != str(current['EntityRef']['value'])):
+            # QuickBooks changes no payee of a check a payment settles: the link goes first.
+            if self._qbo_void_txn(job, client, self, REFUND_LINK_ENTITY, request_id=f'{job.request_id}-unlink'):
+                current = None  # voiding the link changed the check's SyncToken
+        check_values, linked_type = self._qbo_refund_check_values(connection, client, payee)
+        check = self._qbo_write_txn(job, client, self, 'Purchase', check_values, job.request_id, outcome_unknown,
+                                    current=current)
         if not credits:
-            # No longer reconciled with a credit note: the link goes, the check stays.
-            self._qbo_void_txn(job, client, self, REFUND_LINK_ENTITY, request_id=f'{job.request_id}-unlink')
             return check['Id']
         lines.append({'Amount': self.currency_id.round(sum(line['Amount'] for line in lines)),
                       'LinkedTxn': [{'TxnId': check['Id'], 'TxnType': linked_type}]})
@@ -361,14 +370,12 @@ class AccountPayment(models.Model):
         self._qbo_write_txn(job, client, self, REFUND_LINK_ENTITY, link, f'{job.request_id}-link', outcome_unknown)
         return check['Id']
 
-    def _qbo_refund_check_values(self, connection, client, partner):
-        """The refund's Purchase paid to ``partner``'s customer, and the TxnType a Receive
-        Payment links it under."""
+    def _qbo_refund_check_values(self, connection, client, customer):
+        """The refund's Purchase paid to ``customer`` (a QuickBooks reference), and the
+        TxnType a Receive Payment links it under."""
         self.ensure_one()
         account, account_type = self._qbo_refund_account_ref(connection, client)
         purchase_type = PURCHASE_TYPE_BY_ACCOUNT_TYPE[account_type]
-        customer = partner._qbo_own_customer_ref(
-            connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
         values = {
             'PaymentType': purchase_type,
             'AccountRef': account,
@@ -394,18 +401,17 @@ class AccountPayment(models.Model):
         gives the credit back), then its check deleted (QuickBooks voids no purchases through
         the API). Returns the check's id (False if it never reached QuickBooks)."""
         self._qbo_void_txn(job, client, self, REFUND_LINK_ENTITY, request_id=f'{job.request_id}-unlink')
-        legacy = self._qbo_void_txn(job, client, self, LEGACY_REFUND_ENTITY)
         mappings = self.env['qbo.mapping']
         mapping = mappings._qbo_find(job.connection_id, self, 'Purchase')
         if not mapping:
-            return legacy
+            return False
         qbo_id = mapping.qbo_id
         try:
             current = client.read('Purchase', qbo_id)
         except QboNotFoundError:
             current = None  # deleted by an attempt whose answer was lost, or by hand
         if current:
-            client.delete('Purchase', {'Id': qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
+            client.delete('Purchase', {'Id': qbo_id, 'SyncToken': current['SyncToken']}, request_id=f'{job.request_id}-delete')
         mapping.sudo().unlink()
         return qbo_id
 

@@ -63,6 +63,28 @@ class TestPushSubCustomers(QboPushCommon):
         self.assertEqual((float(parent['Balance']), float(parent['BalanceWithJobs'])), (0.0, float(job['Balance'])))
         self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
 
+    def test_contact_credit_note_refunded_then_taken_off(self):
+        """A contact's credit note refunded: the check goes to the contact's sub-customer, as
+        the credit memo. Taken off each other, the check keeps that payee (QuickBooks changes
+        no payee of a check a payment settles, and Odoo's refund is the company's): the link
+        goes first, and the books agree."""
+        credit_note = self._credit_note(self.pat)
+        refund = self._register_payment(credit_note)
+        self.assertEqual(refund.partner_id, self.works)
+        self._run_queue()
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        check = self._qbo_by_id('Purchase', refund.qbo_id)
+        self.assertEqual(check['EntityRef']['value'], memo['CustomerRef']['value'])
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
+        credit_note.js_remove_outstanding_partial(credit_note.line_ids.matched_debit_ids.id)
+        self._run_queue()
+        self.assertEqual(self._jobs(refund).sorted('id')[-1].state, 'done')
+        self.assertEqual(self._qbo_by_id('Purchase', refund.qbo_id)['EntityRef']['value'], memo['CustomerRef']['value'])
+        self.assertAlmostEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']),
+                               credit_note.amount_residual, places=2)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
     def test_books_check_sees_the_jobs_receivable(self):
         invoice = self._invoice(partner_id=self.pat.id)
         own = self._invoice(partner_id=self.works.id)

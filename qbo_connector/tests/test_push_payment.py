@@ -334,6 +334,29 @@ class TestPushPayment(QboPushCommon):
         self._assert_books_agree(credit_note)
         self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
 
+    def test_credit_note_cancelled_after_its_refund(self):
+        """Cancelling a credit note takes it off its refund in Odoo; in QuickBooks its void
+        waits until the refund's link is taken back (QuickBooks voids no credit memo a payment
+        applies), then goes: the credit memo voided, the check left open, as the refund is in Odoo."""
+        credit_note = self._credit_note()
+        self._run_queue()
+        refund = self._pay(credit_note)
+        self._run_queue()
+        check, link = self._refund_check(refund)
+        credit_note.button_draft()
+        credit_note.button_cancel()
+        self._run_queue()
+        void = self._jobs(credit_note).filtered(lambda j: j.operation == 'void')
+        self.assertEqual((void.state, void.error_code), ('pending', 'waiting'))
+        self.assertEqual(self._jobs(refund).sorted('id')[-1].state, 'done')
+        self.assertFalse([line for line in self._qbo_by_id('Payment', link['Id']).get('Line') or [] if float(line['Amount'])])
+        void.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(void.state, 'done')
+        self.assertEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['TotalAmt']), 0.0)
+        self.assertAlmostEqual(float(self._qbo_by_id('Purchase', check['Id'])['TotalAmt']), refund.amount, places=2)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
     def test_overpayment_paid_back(self):
         """Money refunded that pays out no credit note (a customer paid too much): the check
         alone, whose open amount and the payment's unapplied credit cancel out in the
