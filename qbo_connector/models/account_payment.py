@@ -422,7 +422,7 @@ class AccountPayment(models.Model):
         makes one per currency with the first foreign document; where it has none in that
         currency, the home one is sent and QuickBooks decides."""
         record = connection.sudo()
-        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        home = connection._qbo_home_currency()
         code = currency.name if connection.qbo_multicurrency else home
         entity = RECEIVABLE_ACCOUNT_ENTITY if code == home else f'{RECEIVABLE_ACCOUNT_ENTITY}:{code}'
         mappings = self.env['qbo.mapping'].sudo()
@@ -495,7 +495,7 @@ class AccountPayment(models.Model):
             return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
         if not refund:
             return None
-        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        home = connection._qbo_home_currency()
         banks = [a for a in banks if (a.get('CurrencyRef') or {}).get('value', home) == self.currency_id.name]
         if not banks:
             raise QboValidationError('no_bank_account', self.env._(

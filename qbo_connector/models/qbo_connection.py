@@ -217,6 +217,11 @@ class QboConnection(models.Model):
         return self.sync_payments and self._qbo_after_start(payment.date) and (
             not methods or payment.payment_method_line_id in methods)
 
+    def _qbo_home_currency(self):
+        """The QuickBooks company's home currency code (read at connect), else the Odoo company's."""
+        self.ensure_one()
+        return self.qbo_currency_code or self.company_id.currency_id.name
+
     def _qbo_class_ref(self, client):
         """The default class as a QuickBooks reference, or None when there is none to send
         (no default class, or the QuickBooks company does not track classes, which would

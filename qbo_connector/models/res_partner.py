@@ -78,7 +78,7 @@ class ResPartner(models.Model):
 
     def _qbo_foreign_currency_code(self, connection, currency):
         """The currency code of a customer in a foreign currency, or None for the home one."""
-        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        home = connection._qbo_home_currency()
         if not currency or currency.name == home:
             return None
         if not connection.qbo_multicurrency:
@@ -224,7 +224,7 @@ class ResPartner(models.Model):
 
     @staticmethod
     def _qbo_in_currency(connection, customer, currency_code):
-        home = connection.qbo_currency_code or connection.company_id.currency_id.name
+        home = connection._qbo_home_currency()
         return ((customer.get('CurrencyRef') or {}).get('value') or home) == (currency_code or home)
 
     # ------------------------------------------------------------------
@@ -266,7 +266,7 @@ class ResPartner(models.Model):
         if address:
             values['BillAddr'] = address
         if connection.qbo_multicurrency:
-            values['CurrencyRef'] = {'value': currency_code or connection.qbo_currency_code or connection.company_id.currency_id.name}
+            values['CurrencyRef'] = {'value': currency_code or connection._qbo_home_currency()}
         return values
 
     def _qbo_billing_address(self, invoiced_partner):
