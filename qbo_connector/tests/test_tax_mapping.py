@@ -249,7 +249,7 @@ class TestTaxMappingUS(QboTaxMappingCommon):
     def test_lines_of_taxes_count_against_the_line_limit(self):
         """A taxable document whose product lines and lines of taxes sent as lines are more
         than QuickBooks takes goes aggregated; still too many once aggregated, it fails
-        saying so, before anything is sent for it."""
+        saying so, before its products are sent."""
         eco_fee = self.env['account.tax'].create({
             'name': 'Eco-fee', 'amount': 0.5, 'amount_type': 'fixed', 'type_tax_use': 'sale', 'company_id': self.company.id})
         invoice = self._move([(self.product_a if n % 2 else self.product_b, 1, 2.0, self.tax_8) for n in range(749)]
@@ -267,7 +267,7 @@ class TestTaxMappingUS(QboTaxMappingCommon):
         self.assertIn('at most 750 lines on a taxable document, and this one has 751', too_long.qbo_sync_error)
         self.assertIn('split it into several documents', too_long.qbo_sync_error)
         self.assertFalse(self._qbo_doc('Invoice', too_long.name))
-        self.assertFalse([item for item in self._qbo('Item') if item['Name'].startswith('Part ')], 'nothing sent for it')
+        self.assertFalse([item for item in self._qbo('Item') if item['Name'].startswith('Part ')], 'no product of it sent')
 
 
 @tagged('post_install', '-at_install')
