@@ -396,8 +396,7 @@ class AccountMove(models.Model):
             'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
-            'Line': self._qbo_prepare_lines(connection, client, tax_included) + [
-                tax._qbo_prepare_as_line(connection, client, amount) for tax, amount in as_lines],
+            'Line': self._qbo_prepare_lines(connection, client, tax_included, as_lines),
         }
         if self.move_type == 'out_invoice' and self.invoice_date_due:
             values['DueDate'] = fields.Date.to_string(self.invoice_date_due)
@@ -434,31 +433,36 @@ class AccountMove(models.Model):
             values['TxnTaxDetail'] = detail
         return values
 
-    def _qbo_prepare_lines(self, connection, client, tax_included):
+    def _qbo_prepare_lines(self, connection, client, tax_included, as_lines=()):
         """The QuickBooks lines: one per Odoo line, sections and notes as description lines;
         or, in the connection's aggregated mode, and always for a taxable document of more
         than TAXABLE_LINES_MAX lines (QuickBooks refuses those), one line per product, unit,
         tax and sign (descriptions and notes left out), which keeps every amount, and so the
-        totals, the same. A document still too long fails, saying so."""
+        totals, the same. Then a line for each of ``as_lines``, the taxes sent as lines
+        (_qbo_taxes_sent_as_lines), which count against the limit as QuickBooks counts
+        them. A document still too long fails, saying so, before its items are looked for."""
         lines = self.invoice_line_ids.filtered(
             lambda l: l.display_type == 'product' or (l.display_type in DESCRIPTION_LINE_TYPES and l.name)
         ).sorted(lambda l: (l.sequence, l.id))
         product_lines = lines.filtered(lambda l: l.display_type == 'product')
         taxable = connection.qbo_country_code != 'US' or self.env['account.tax']._qbo_charged(product_lines.tax_ids)
-        if connection.line_mode != 'aggregated' and (len(lines) <= TAXABLE_LINES_MAX or not taxable):
-            return [
+        if connection.line_mode != 'aggregated' and (len(lines) + len(as_lines) <= TAXABLE_LINES_MAX or not taxable):
+            result = [
                 line._qbo_prepare_line(connection, client, tax_included) if line.display_type == 'product'
                 else {'DetailType': 'DescriptionOnly', 'Description': line.name[:LINE_DESCRIPTION_MAX],
                       'DescriptionLineDetail': {}}
                 for line in lines
             ]
-        groups = product_lines.grouped(lambda l: (l.product_id, l.product_uom_id, l.tax_ids, l.price_subtotal < 0))
-        if taxable and len(groups) > TAXABLE_LINES_MAX:
-            raise QboValidationError('lines', self.env._(
-                'QuickBooks takes at most %(max)s lines on a taxable document, and this one has %(count)s '
-                '(%(groups)s once lines of the same product and tax are added together): split it into several documents.',
-                max=TAXABLE_LINES_MAX, count=len(lines), groups=len(groups)))
-        return [group._qbo_prepare_line(connection, client, tax_included) for group in groups.values()]
+        else:
+            groups = product_lines.grouped(lambda l: (l.product_id, l.product_uom_id, l.tax_ids, l.price_subtotal < 0))
+            if taxable and len(groups) + len(as_lines) > TAXABLE_LINES_MAX:
+                raise QboValidationError('lines', self.env._(
+                    'QuickBooks takes at most %(max)s lines on a taxable document, and this one has %(count)s '
+                    '(%(groups)s once lines of the same product and tax are added together), counting one line for '
+                    'each tax sent as a line: split it into several documents.',
+                    max=TAXABLE_LINES_MAX, count=len(lines) + len(as_lines), groups=len(groups) + len(as_lines)))
+            result = [group._qbo_prepare_line(connection, client, tax_included) for group in groups.values()]
+        return result + [tax._qbo_prepare_as_line(connection, client, amount) for tax, amount in as_lines]
 
     def _qbo_tax_included(self, connection, client, product_lines):
         """Whether the document goes to QuickBooks with tax-included prices (TaxInclusive,

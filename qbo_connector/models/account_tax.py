@@ -3,17 +3,17 @@ from odoo.tools import float_is_zero
 
 from ..exceptions import QboValidationError
 from ..tools.qbo_client import qbo_quote
-from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name
+from ..tools.qbo_names import TAX_ITEM_ENTITY, qbo_name, qbo_name_with_suffix, qbo_same_name
 from .qbo_tax_code import RATE_DIGITS
 
 # Lines without tax still need a tax code outside the US: the connection's "Tax code for
 # untaxed lines", else one suggested among the 0 % codes, preferring this name.
 UNTAXED_ENTITY = 'TaxCode:untaxed'
 UNTAXED_HINT = 'Exempt'
-# The item taxes travelling as lines of their own go under, and the account it books to
-# when the connector creates it: what Odoo collects for others is owed, not earned.
+# The item taxes travelling as lines of their own go under (mapped as TAX_ITEM_ENTITY, and
+# every item it was before as TAX_ITEM_ENTITY:<item id>), and the account it books to when
+# the connector creates it: what Odoo collects for others is owed, not earned.
 TAX_ITEM_NAME = 'Taxes and Fees'
-TAX_ITEM_ENTITY = 'Item:tax'
 TAX_ITEM_ACCOUNT_ENTITY = 'Account:TaxItem'
 TAX_ITEM_ACCOUNT_NAME = 'Taxes and Fees Collected'
 ITEM_NAME_MAX = 100
@@ -152,7 +152,10 @@ class AccountTax(models.Model):
     @api.model
     def _qbo_tax_item_ref(self, connection, client):
         """The connection's tax item as a QuickBooks reference: the item named in Settings,
-        found by name (or created, booking to TAX_ITEM_ACCOUNT_NAME), then mapped."""
+        found by name (or created, booking to TAX_ITEM_ACCOUNT_NAME), then mapped. Never a
+        product's item, nor the item of unmatched lines (qbo_unclaimed). When the setting
+        names another item, the one used so far stays mapped as TAX_ITEM_ENTITY:<its id>:
+        the lines of documents already sent under it are tax in the books check."""
         name = qbo_name(connection.tax_item_name, ITEM_NAME_MAX)
         if not name:
             raise QboValidationError('tax_item', self.env._(
@@ -167,7 +170,10 @@ class AccountTax(models.Model):
         if not mapping or not any(qbo_same_name(mapping.qbo_name, candidate) for candidate in names):
             item = self.env['product.product']._qbo_match_or_create_item(
                 connection, client, record, {'Name': name, 'Type': 'Service'},
-                income_account=self._qbo_tax_item_account_ref)
+                income_account=self._qbo_tax_item_account_ref, kind=TAX_ITEM_ENTITY)
+            if mapping:
+                mappings._qbo_link(connection, record, f'{TAX_ITEM_ENTITY}:{mapping.qbo_id}',
+                                   {'Id': mapping.qbo_id, 'Name': mapping.qbo_name})
             mapping = mappings._qbo_link(connection, record, TAX_ITEM_ENTITY, item)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
 

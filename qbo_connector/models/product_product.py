@@ -67,7 +67,7 @@ class ProductProduct(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _qbo_match_or_create_item(self, connection, client, record, values, income_account=None):
+    def _qbo_match_or_create_item(self, connection, client, record, values, income_account=None, kind='Item'):
         """The QuickBooks item for ``record`` (a product, or the connection for the unmatched
         item): by Sku, then by Name (case-insensitive, as QuickBooks keeps names unique),
         else created. Inactive items count (QuickBooks keeps their names taken) and are
@@ -75,13 +75,15 @@ class ProductProduct(models.Model):
         the same name but another Sku (both having one) is a different product: this one
         is then created under its name followed by its Odoo id, a name it is found by
         again should its mapping be lost. A new item books to the account ``income_account``
-        (a function of connection and client) gives, by default the connection's income account."""
+        (a function of connection and client) gives, by default the connection's income account.
+        ``kind``: the mapping kind the item is for, Item or the tax item's (which never share
+        an item, see qbo_unclaimed)."""
         name, sku = values['Name'], values.get('Sku')
         names = self._qbo_item_names(name, record)
 
         def usable(items):
             items = [item for item in items if item.get('Type') != 'Category']
-            return sorted(qbo_unclaimed(self.env, connection, 'Item', record, items), key=lambda item: item.get('Active') is False)
+            return sorted(qbo_unclaimed(self.env, connection, kind, record, items), key=lambda item: item.get('Active') is False)
 
         found = usable(client.query(f'SELECT * FROM Item WHERE Sku = {qbo_quote(sku)} AND Active IN (true, false)')) if sku else []
         if not found:

@@ -199,6 +199,76 @@ class TestTaxMappingUS(QboTaxMappingCommon):
         self.assertEqual(deposit['SalesItemLineDetail']['ItemRef']['value'], services['Id'])
         self.assertFalse([a for a in self._qbo('Account') if a['Name'] == 'Taxes and Fees Collected'], 'no account made for it')
 
+    def _tax_item_setting(self, name):
+        self.env['res.config.settings'].with_company(self.company).create({'qbo_tax_item_name': name}).execute()
+
+    def test_every_tax_item_stays_tax_and_is_no_products_item(self):
+        """The tax item renamed in Settings: documents sent under the old one still count its
+        lines as tax. A product named like a tax item gets an item of its own, and a tax item
+        named like a product's item does too, so that no product's sales count as tax (nor
+        the other way round)."""
+        deposit = self.env['account.tax'].create({
+            'name': 'Deposit', 'amount': 0.1, 'amount_type': 'fixed', 'type_tax_use': 'sale', 'company_id': self.company.id})
+        self._tax_item_setting('Services')  # the bookkeeper's own item, at first
+        first = self._move([(self.product_a, 10, 3.0, self.tax_8 | deposit)])
+        self._run_queue()
+        (old_line,) = self._assert_books_agree_with_tax_lines(first, self._qbo_doc('Invoice', first.name), [('Deposit', 1.0)])
+        services = next(i for i in self._qbo('Item') if i['Name'] == 'Services')
+        self.assertEqual(old_line['SalesItemLineDetail']['ItemRef']['value'], services['Id'])
+
+        self._tax_item_setting('Taxes and Fees')  # then the connector's own
+        second = self._move([(self.product_b, 5, 3.0, self.tax_8 | deposit)])
+        self._run_queue()
+        (new_line,) = self._assert_books_agree_with_tax_lines(second, self._qbo_doc('Invoice', second.name), [('Deposit', 0.5)])
+        self.assertEqual(new_line['SalesItemLineDetail']['ItemRef']['name'], 'Taxes and Fees')
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [],
+                         'the deposit of the first invoice, under the old tax item, is tax all the same')
+
+        # A product named like the old tax item is not sold under it.
+        named_services = self.env['product.product'].create({'name': 'Services', 'taxes_id': [Command.set(self.tax_8.ids)]})
+        third = self._move([(named_services, 1, 50.0, self.tax_8)])
+        self._run_queue()
+        (qbo_third,) = self._assert_synced(third)
+        (product_line,) = self._sales_lines(qbo_third)
+        self.assertNotIn(product_line['SalesItemLineDetail']['ItemRef']['value'], (services['Id'], new_line['SalesItemLineDetail']['ItemRef']['value']))
+        self.assertEqual(product_line['SalesItemLineDetail']['ItemRef']['name'], f'Services (Odoo {named_services.id})')
+
+        # Nor does the tax item take a product's item.
+        product_item = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, self.product_a, 'Item')
+        self._tax_item_setting(product_item.qbo_name)
+        fourth = self._move([(self.product_a, 2, 3.0, self.tax_8 | deposit)])
+        self._run_queue()
+        (tax_line,) = self._assert_books_agree_with_tax_lines(fourth, self._qbo_doc('Invoice', fourth.name), [('Deposit', 0.2)])
+        self.assertNotEqual(tax_line['SalesItemLineDetail']['ItemRef']['value'], product_item.qbo_id)
+        self.assertEqual(tax_line['SalesItemLineDetail']['ItemRef']['name'], f'{product_item.qbo_name} (Odoo {self.connection.id})')
+        (sale,) = [line for line in self._sales_lines(self._qbo_doc('Invoice', fourth.name))
+                   if line['SalesItemLineDetail']['ItemRef']['value'] == product_item.qbo_id]
+        self.assertEqual(sale['Amount'], 6.0)
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+
+    def test_lines_of_taxes_count_against_the_line_limit(self):
+        """A taxable document whose product lines and lines of taxes sent as lines are more
+        than QuickBooks takes goes aggregated; still too many once aggregated, it fails
+        saying so, before its products are sent."""
+        eco_fee = self.env['account.tax'].create({
+            'name': 'Eco-fee', 'amount': 0.5, 'amount_type': 'fixed', 'type_tax_use': 'sale', 'company_id': self.company.id})
+        invoice = self._move([(self.product_a if n % 2 else self.product_b, 1, 2.0, self.tax_8) for n in range(749)]
+                             + [(self.product_a, 1, 2.0, self.tax_8 | eco_fee)])
+        self._run_queue()
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self._assert_books_agree_with_tax_lines(invoice, qbo_invoice, [('Eco-fee', 0.5)])
+        self.assertEqual(len(self._sales_lines(qbo_invoice)), 4, 'product A, product B, product A with the eco-fee, the eco-fee')
+
+        parts = self.env['product.product'].create([{'name': f'Part {n}'} for n in range(375)])
+        too_long = self._move([(part, 1, price, self.tax_8 | eco_fee if (part, price) == (parts[0], 3.0) else self.tax_8)
+                               for part in parts for price in (3.0, -1.0)])
+        self._run_queue()
+        self.assertEqual(too_long.qbo_sync_state, 'failed')
+        self.assertIn('at most 750 lines on a taxable document, and this one has 751', too_long.qbo_sync_error)
+        self.assertIn('split it into several documents', too_long.qbo_sync_error)
+        self.assertFalse(self._qbo_doc('Invoice', too_long.name))
+        self.assertFalse([item for item in self._qbo('Item') if item['Name'].startswith('Part ')], 'no product of it sent')
+
 
 @tagged('post_install', '-at_install')
 class TestTaxMappingCanada(QboTaxMappingCommon):
@@ -299,3 +369,25 @@ class TestTaxMappingAccess(QboTaxMappingCommon):
         with self.assertRaises(AccessError):
             self._open_mapping(self.connection, user=outsider)
         self.assertFalse(self.env['qbo.tax.code'].with_user(outsider).search([]), "another company's QuickBooks codes")
+
+    def test_another_companys_user_does_not_read_the_screen(self):
+        """The screens opened for one company's connection are that company's: a QuickBooks
+        user of another company neither finds nor reads them (nor makes one for it)."""
+        other = self.setup_other_company(name='Other Co')['company']
+        mapping = self._open_mapping(self.connection)
+        self.assertTrue(mapping.line_ids)
+        insider = new_test_user(self.env, login='qbo_tax_insider', groups='base.group_user,qbo_connector.group_qbo_user',
+                                company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        outsider = new_test_user(self.env, login='qbo_tax_other_user', groups='base.group_user,qbo_connector.group_qbo_user',
+                                 company_id=other.id, company_ids=[Command.set(other.ids)])
+        screens, lines = self.env['qbo.tax.mapping'], self.env['qbo.tax.mapping.line']
+        self.assertIn(mapping, screens.with_user(insider).search([]))
+        self.assertEqual(lines.with_user(insider).search([('mapping_id', '=', mapping.id)]), mapping.line_ids)
+        self.assertFalse(screens.with_user(outsider).search_read([], ['connection_id']))
+        self.assertFalse(lines.with_user(outsider).search_read([], ['tax_id', 'status']))
+        with self.assertRaises(AccessError):
+            screens.with_user(outsider).browse(mapping.id).read(['connection_id'])
+        with self.assertRaises(AccessError):
+            lines.with_user(outsider).browse(mapping.line_ids.ids).read(['tax_id'])
+        with self.assertRaises(AccessError):
+            screens.with_user(outsider).create({'connection_id': self.connection.id})

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import QboError
-from ..models.account_tax import TAX_ITEM_ENTITY
+from ..tools.qbo_names import TAX_ITEM_ENTITY, qbo_use
 
 # QuickBooks answers at most 1000 rows per query page.
 QUERY_PAGE = 1000
@@ -151,9 +151,11 @@ class QboBooksCheck(models.TransientModel):
         # Iterated, not browsed one by one, so that the moves are read in one batch.
         moves = {move.id: move for move in self.env['account.move'].browse(doc_mappings.mapped('res_id')).exists()}
         no_move = self.env['account.move']
-        # Taxes QuickBooks cannot carry as a tax code go as lines of the tax item: tax all the same.
+        # Taxes QuickBooks cannot carry as a tax code go as lines of the tax item: tax all the
+        # same, under every item that was the tax item when they went.
         tax_items = set(self.env['qbo.mapping'].sudo().search([
-            ('connection_id', 'in', doc_mappings.connection_id.ids), ('qbo_entity', '=', TAX_ITEM_ENTITY)]).mapped('qbo_id'))
+            ('connection_id', 'in', doc_mappings.connection_id.ids), ('qbo_entity', '=like', f'{TAX_ITEM_ENTITY}%'),
+        ]).filtered(lambda mapping: qbo_use(mapping.qbo_entity) == TAX_ITEM_ENTITY).mapped('qbo_id'))
         for entity in KIND_BY_ENTITY:
             mappings = doc_mappings.filtered_domain([("qbo_entity", "=", entity)])
             if not mappings:

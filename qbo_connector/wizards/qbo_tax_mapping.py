@@ -18,7 +18,7 @@ class QboTaxMapping(models.TransientModel):
     _check_company_auto = True
 
     connection_id = fields.Many2one('qbo.connection', required=True, readonly=True, ondelete='cascade')
-    company_id = fields.Many2one(related='connection_id.company_id')
+    company_id = fields.Many2one(related='connection_id.company_id', store=True)  # its record rule's
     qbo_country_code = fields.Char(related='connection_id.qbo_country_code')
     qbo_automated_sales_tax = fields.Boolean(related='connection_id.qbo_automated_sales_tax')
     tax_item_name = fields.Char(related='connection_id.tax_item_name')

@@ -29,7 +29,7 @@ class QboTaxMappingLine(models.TransientModel):
 
     mapping_id = fields.Many2one('qbo.tax.mapping', required=True, ondelete='cascade')
     connection_id = fields.Many2one(related='mapping_id.connection_id')
-    company_id = fields.Many2one(related='mapping_id.company_id')
+    company_id = fields.Many2one(related='mapping_id.company_id', store=True)  # its record rule's
     tax_id = fields.Many2one(
         'account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade', check_company=True)
     tax_amount = fields.Char(string='Odoo Rate', compute='_compute_tax_amount')
