@@ -93,25 +93,37 @@ class AccountMove(models.Model):
     def _qbo_push(self, job, outcome_unknown=False):
         """Create, update or void this document in QuickBooks. Returns (entity, id).
 
-        Paid at once (_qbo_receipt_payment), it is a receipt holding its payment; a receipt
-        Odoo no longer matches is voided first (_qbo_drop_receipt)."""
+        Paid at once (_qbo_receipt_payment), it is a receipt holding its payment, unless
+        QuickBooks may hold either as itself already (_qbo_maybe_sent_as_itself); a receipt
+        Odoo no longer matches is voided (_qbo_drop_receipt), once what replaces it is built:
+        a document that can no longer be sent fails, saying why, and leaves its receipt live."""
         self.ensure_one()
         connection = job.connection_id
         client = connection._qbo_client()
-        payment = self._qbo_receipt_payment(connection) if job.operation == 'push' else self.env['account.payment']
+        payment = self.env['account.payment']
+        values = None
+        if job.operation == 'push':
+            payment = self._qbo_receipt_payment(connection)
+            if payment and self._qbo_maybe_sent_as_itself(job, client, payment, outcome_unknown):
+                payment = self.env['account.payment']
+            if self.state == 'posted':
+                values = self._qbo_prepare_receipt_values(connection, client, payment) if payment \
+                    else self._qbo_prepare_values(connection, client)
         dropped = self._qbo_drop_receipt(job, client, payment, outcome_unknown)
         if dropped:
             return dropped
         if not payment:
-            return self._qbo_write(job, client, ENTITY_BY_MOVE_TYPE[self.move_type], outcome_unknown)
-        entity, qbo_id = self._qbo_write(job, client, RECEIPT_BY_MOVE_TYPE[self.move_type], outcome_unknown, payment)
+            return self._qbo_write(job, client, ENTITY_BY_MOVE_TYPE[self.move_type], outcome_unknown, values=values)
+        entity, qbo_id = self._qbo_write(job, client, RECEIPT_BY_MOVE_TYPE[self.move_type], outcome_unknown, payment,
+                                         values=values)
         payment._qbo_put_in_receipt(connection, entity, {'Id': qbo_id, 'DocNumber': self.name})
         return entity, qbo_id
 
-    def _qbo_write(self, job, client, entity, outcome_unknown, payment=None):
+    def _qbo_write(self, job, client, entity, outcome_unknown, payment=None, values=None):
         """Create, update or void this document as ``entity``, a receipt holding ``payment``
-        when one is given. Exactly once: after an attempt whose outcome is unknown, the
-        document is looked up by its number before it is created. Returns (entity, id)."""
+        when one is given, with ``values`` when they are already built. Exactly once: after an
+        attempt whose outcome is unknown, the document is looked up by its number before it
+        is created. Returns (entity, id)."""
         connection = job.connection_id
         mappings = self.env['qbo.mapping']
         # A receipt is written under a request id of its own: an attempt may have written one
@@ -126,9 +138,9 @@ class AccountMove(models.Model):
             done = client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
             mappings._qbo_link(connection, self, entity, done)
             return entity, mapping.qbo_id
-        if payment:
+        if values is None and payment:
             values = self._qbo_prepare_receipt_values(connection, client, payment)
-        else:
+        elif values is None:
             values = self._qbo_prepare_values(connection, client)
         # Rolled back with the attempt when QuickBooks refuses the document.
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
@@ -178,7 +190,10 @@ class AccountMove(models.Model):
         neither is in QuickBooks as itself already: a document sent as an Invoice stays one
         (its payment goes as a Payment applied to it), and so does a payment sent on its own
         before the document was posted. Whether the payment or the document was posted first
-        does not matter, as long as both are in Odoo's books when the queue runs."""
+        does not matter, as long as both are in Odoo's books when the queue runs. A refund
+        receipt is paid out of a Bank account (QuickBooks takes no other kind): with the
+        refund account a Credit Card account, a credit note goes as a CreditMemo, its refund
+        as a credit card refund out of that account."""
         self.ensure_one()
         none = self.env['account.payment']
         if not (connection.receipts_paid_at_once and self.move_type in RECEIPT_BY_MOVE_TYPE and self.state == 'posted'
@@ -201,7 +216,29 @@ class AccountMove(models.Model):
         if not paid_at_once or mappings._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type]) \
                 or mappings._qbo_find(connection, payment, payment._qbo_entity()):
             return none
+        if self.move_type == 'out_refund' and (connection.refund_account_name or '').strip() \
+                and payment._qbo_refund_account_ref(connection, connection._qbo_client())[1] != 'Bank':
+            return none
         return payment
+
+    def _qbo_maybe_sent_as_itself(self, job, client, payment, outcome_unknown):
+        """Whether QuickBooks may hold this document or ``payment`` as itself (an Invoice,
+        CreditMemo, Payment or check) although Odoo has no mapping of it: an attempt whose
+        answer was lost may have created it, and its mapping was rolled back with the attempt.
+        A receipt then would count the sale (or the money) twice, so the document goes as
+        itself, and the usual lookups of each push link what QuickBooks holds.
+
+        The document's own attempt: its Invoice (CreditMemo) is looked up by number. The
+        payment: while its latest job's outcome is unknown, it may be in QuickBooks."""
+        job_model = self.env['qbo.sync.job'].sudo()
+        latest = job_model.search([('res_model', '=', payment._name), ('res_id', '=', payment.id)], order='id desc', limit=1)
+        if latest.outcome_unknown:
+            return True
+        if not outcome_unknown:
+            return False
+        mine, _others = self._qbo_numbered(client, ENTITY_BY_MOVE_TYPE[self.move_type],
+                                           self._qbo_doc_number(job.connection_id))
+        return bool(mine)
 
     def _qbo_prepare_receipt_values(self, connection, client, payment):
         """The receipt mapper: this document as a SalesReceipt (an invoice) or RefundReceipt
@@ -218,7 +255,8 @@ class AccountMove(models.Model):
             values.pop(key, None)
         values['PrivateNote'] = f"{values['PrivateNote']} {payment.name} {payment._qbo_reference()}"
         if self.move_type == 'out_refund':
-            # Paid out of the refund account, as any refund (a Bank or Credit Card account).
+            # Paid out of the refund account, as any refund: a Bank account here, as a refund
+            # receipt takes no other (_qbo_receipt_payment).
             deposit = payment._qbo_refund_account_ref(connection, client)[0]
         else:
             deposit = payment._qbo_bank_account_ref(connection, client)
@@ -241,7 +279,8 @@ class AccountMove(models.Model):
         when the receipt still fits: ``payment``, the one it goes with now, replaces any other.
 
         After an attempt whose outcome is unknown, a receipt that attempt may have created is
-        looked up by its number first, so that it is updated or voided, never left behind."""
+        looked up by its number first, so that it is updated or voided, never left behind;
+        whatever the setting says now, as it may have been on for that attempt."""
         connection = job.connection_id
         entity = RECEIPT_BY_MOVE_TYPE.get(self.move_type)
         if not entity:
@@ -251,7 +290,7 @@ class AccountMove(models.Model):
         held = mappings._qbo_find_record(connection, RECEIPT_PART[entity], mapping.qbo_id, 'account.payment') \
             if mapping else self.env['account.payment']
         live = bool(held)
-        if not mapping and outcome_unknown and connection.receipts_paid_at_once:
+        if not mapping and outcome_unknown:
             found, _others = self._qbo_numbered(client, entity, self._qbo_doc_number(connection))
             if found:
                 mapping = mappings._qbo_link(connection, self, entity, found)

@@ -119,7 +119,10 @@ class AccountMove(models.Model):
             # then failed to apply it, which rolled its mapping back.
             entity, memo_id = super()._qbo_push(job, outcome_unknown=outcome_unknown or bool(lines and not memo))
         else:
-            entity, memo_id = 'CreditMemo', memo.qbo_id
+            # Reset to draft or cancelled: a refund receipt Odoo no longer matches (its refund
+            # cancelled, reset or taken off) is voided, as an invoice's sales receipt is.
+            entity, memo_id = self._qbo_drop_receipt(job, connection._qbo_client(), payments, outcome_unknown) \
+                or ('CreditMemo', memo.qbo_id)
         request_id = f'{job.request_id}-apply'
         client = connection._qbo_client()
         try:

@@ -130,10 +130,13 @@ class AccountPayment(models.Model):
             found = [f for f in found if record._qbo_reference() in (f.get('PrivateNote') or '')
                      and str((f.get('CustomerRef') or f.get('EntityRef') or {}).get('value')) == str(customer['value'])]
             if found:
-                # The request id of that attempt is this one: a write with it would only replay
-                # the create's answer, so the found transaction is taken as it is.
-                mappings._qbo_link(connection, record, entity, found[0])
-                return found[0]
+                # Odoo may have changed since that attempt (a payment posted alone, reconciled
+                # with its invoice before the retry): brought up to date, under a request id of
+                # its own, as a write with that attempt's would only replay the create's answer.
+                result = client.update(qbo_entity, {**values, 'Id': found[0]['Id'], 'SyncToken': found[0]['SyncToken']},
+                                       request_id=f'{request_id}-found')
+                mappings._qbo_link(connection, record, entity, result)
+                return result
         if mapping:
             current = current or client.read(qbo_entity, mapping.qbo_id)
             result = client.update(qbo_entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
@@ -198,7 +201,9 @@ class AccountPayment(models.Model):
         """A payment held by its document's receipt sends nothing of its own: it is synced as
         that receipt, and says so once in its chatter. When Odoo no longer matches the
         receipt, this waits for the document's push, which voids it and hands the payment
-        back. Returns (entity, id), or None when no receipt holds the payment."""
+        back. A void queued when the payment was reset is nothing to do once it is posted
+        again and still fits the receipt. Returns (entity, id), or None when no receipt holds
+        the payment."""
         connection = job.connection_id
         mapping = self._qbo_receipt_mappings(connection)[:1]
         entity = next((receipt for receipt, part in RECEIPT_PART.items() if part == mapping.qbo_entity), None)
@@ -207,7 +212,7 @@ class AccountPayment(models.Model):
         if not document:
             return None
         receipt = {'SalesReceipt': self.env._('sales receipt'), 'RefundReceipt': self.env._('refund receipt')}[entity]
-        if job.operation == 'push' and document._qbo_receipt_payment(connection) == self:
+        if document._qbo_receipt_payment(connection) == self:
             if self.qbo_id != mapping.qbo_id:
                 self.message_post(body=self.env._(
                     'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a payment '

@@ -20,6 +20,7 @@ class QboReceiptsCommon(QboPushEdgeCommon):
     _qbo_payments_of = test_push_payment.TestPushPayment._qbo_payments_of
     _account_named = test_push_payment.TestPushPayment._account_named
     _credit_note = test_push_payment.TestPushPayment._credit_note
+    _refund_check = test_push_payment.TestPushPayment._refund_check
 
     def setUp(self):
         super().setUp()
@@ -350,6 +351,155 @@ class TestPushReceipts(QboReceiptsCommon):
         self._run_queue()
         self.assertEqual(float(self._qbo_by_id('SalesReceipt', receipt['Id'])['TotalAmt']), 0.0)
         self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+        self.assertEqual(self._differences(), [])
+
+    def _drop_next(self, entity):
+        """QuickBooks performs the next create of ``entity``, and its answer is lost."""
+        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'})
+
+    def _retry_now(self, *records):
+        for record in records:
+            self._jobs(record).filtered(lambda j: j.state == 'pending').next_attempt_at = fields.Datetime.now()
+
+    def test_document_sent_as_itself_then_paid_before_the_retry(self):
+        """The Invoice (CreditMemo) is created but its answer lost; before the retry the
+        document is paid (refunded) at once. QuickBooks already holds it as itself: it is
+        found and kept, its payment goes as a Payment (its refund as a check), and no receipt
+        doubles the sale."""
+        self._run_queue()
+        for make, entity in ((self._invoice, 'Invoice'), (self._credit_note, 'CreditMemo')):
+            with self.subTest(entity=entity):
+                document = make()
+                self._drop_next(entity)
+                self._run_queue()
+                self.assertTrue(self._jobs(document).outcome_unknown)
+                paid = self._pay(document)
+                self._retry_now(document)
+                self._run_queue()
+                receipt = 'SalesReceipt' if entity == 'Invoice' else 'RefundReceipt'
+                self.assertFalse(self._qbo_doc(receipt, document.name), f'no {receipt} beside the {entity}')
+                qbo_doc = self._qbo_doc(entity, document.name)  # asserts there is exactly one
+                self.assertEqual((document.qbo_sync_state, document.qbo_id), ('synced', qbo_doc['Id']))
+                if entity == 'Invoice':
+                    [qbo_payment] = self._qbo_payments_of(paid)
+                    self.assertEqual(qbo_payment['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_doc['Id'])
+                else:
+                    check, link = self._refund_check(paid)
+                    self.assertEqual(float(check['TotalAmt']), paid.amount)
+                    self.assertIn(qbo_doc['Id'], [t['TxnId'] for line in link['Line'] for t in line['LinkedTxn']])
+                self._assert_books_agree(document, self._qbo_doc(entity, document.name))
+        self.assertEqual(self._differences(), [])
+
+    def test_payment_sent_on_its_own_answer_lost_then_invoiced(self):
+        """The shop's payment is created in QuickBooks as a Payment but the answer is lost;
+        the invoice is then posted and reconciled with it. No receipt: the Payment QuickBooks
+        holds is found (not made twice, nor doubled by a receipt) and applied to the Invoice."""
+        payment = self.env['account.payment'].create({
+            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
+            'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
+        })
+        payment.action_post()
+        self._drop_next('Payment')
+        self._run_queue()
+        self.assertTrue(self._jobs(payment).outcome_unknown)
+        invoice = self._invoice()
+        invoice.js_assign_outstanding_line(
+            payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').id)
+        self._retry_now(payment)
+        self._run_queue()
+        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name), 'no receipt beside the Payment')
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self._assert_books_agree(invoice, qbo_invoice)
+        [qbo_payment] = self._qbo_payments_of(payment)
+        self.assertEqual((payment.qbo_sync_state, payment.qbo_id), ('synced', qbo_payment['Id']))
+        self.assertEqual(qbo_payment['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_invoice['Id'])
+        self.assertEqual(float(qbo_payment['UnappliedAmt']), 0.0)
+        self.assertEqual(self._differences(), [])
+
+    def test_credit_note_reset_to_draft_then_its_refund_cancelled(self):
+        """Odoo keeps a credit note reset to draft reconciled with its refund. The refund then
+        cancelled: the refund receipt is voided (QuickBooks keeps no money Odoo has not), and
+        nothing fails. Posted again, the credit note is an open CreditMemo."""
+        credit_note = self._credit_note()
+        refund = self._pay(credit_note)
+        self._run_queue()
+        receipt = self._receipt_of(credit_note)
+        credit_note.button_draft()
+        refund.action_cancel()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('RefundReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        self.assertEqual(set((self._jobs(refund) | self._jobs(credit_note)).mapped('state')), {'done'})
+        self.assertFalse(self._qbo_doc('CreditMemo', credit_note.name))
+        self.assertFalse(self._qbo('Purchase'), 'no check: the refund is cancelled')
+        credit_note.action_post()
+        self._run_queue()
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        self.assertEqual(credit_note.qbo_id, memo['Id'])
+        self._assert_books_agree(credit_note, memo)
+        self.assertEqual(self._differences(), [])
+
+    def test_refund_account_a_credit_card_keeps_the_credit_memo(self):
+        """QuickBooks pays a refund receipt out of a Bank (or Other Current Asset) account only.
+        With the refund account a credit card, a credit note refunded at once goes as a
+        CreditMemo, and its refund as a credit card refund out of that account."""
+        self.connection.refund_account_name = 'Mastercard'
+        credit_note = self._credit_note()
+        refund = self._pay(credit_note)
+        self._run_queue()
+        self.assertEqual(self._jobs(credit_note).state, 'done', credit_note.qbo_sync_error)
+        self.assertFalse(self._qbo('RefundReceipt'))
+        memo = self._qbo_doc('CreditMemo', credit_note.name)
+        self.assertEqual(credit_note.qbo_id, memo['Id'])
+        self._assert_books_agree(credit_note, memo)
+        check, link = self._refund_check(refund)
+        self.assertEqual((check['PaymentType'], check['AccountRef']['value']),
+                         ('CreditCard', self._account_named('Mastercard')['Id']))
+        self.assertTrue(link)
+        self.assertEqual(self._differences(), [])
+
+    def test_replacement_refused_leaves_the_receipt_live(self):
+        """The invoice can no longer be sent (here: the number prefix set since makes its
+        number too long): taking its payment off fails on the invoice, saying why, and the
+        receipt stays live, so that QuickBooks still holds the sale and the money. Once
+        corrected, the retry voids it and sends the Invoice and the Payment."""
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        self.connection.invoice_prefix = 'SHOP-WEST-2025-'
+        invoice.js_remove_outstanding_partial(invoice.line_ids.matched_credit_ids.id)
+        self._run_queue()
+        self.assertEqual(self._jobs(invoice).sorted('id')[-1].state, 'failed')
+        self.assertIn('characters', invoice.qbo_sync_error)
+        live = self._qbo_by_id('SalesReceipt', receipt['Id'])
+        self.assertEqual(float(live['TotalAmt']), invoice.amount_total, 'the receipt is not voided')
+        self.connection.invoice_prefix = False
+        self._jobs(invoice).sorted('id')[-1].action_retry()
+        self._run_queue()
+        self._run_queue()
+        self.assertEqual(float(self._qbo_by_id('SalesReceipt', receipt['Id'])['TotalAmt']), 0.0)
+        self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+        [qbo_payment] = self._qbo_payments_of(payment)
+        self.assertEqual(float(qbo_payment['UnappliedAmt']), payment.amount)
+        self.assertEqual(self._differences(), [])
+
+    def test_payment_reset_and_posted_again_before_the_queue_runs(self):
+        """Reset and posted again, still paying its invoice at once, before the queue runs:
+        the same receipt, and no failed job nor refusal in the payment's chatter."""
+        invoice = self._invoice()
+        payment = self._pay(invoice)
+        self._run_queue()
+        receipt = self._receipt_of(invoice)
+        payment.action_draft()
+        payment.action_post()
+        self.assertEqual(invoice.payment_state, invoice._get_invoice_in_payment_state())
+        self._run_queue()
+        self.assertEqual(set(self._jobs(payment).mapped('state')), {'done'})
+        self.assertFalse(payment.message_ids.filtered(lambda m: 'refused' in str(m.body)))
+        updated = self._receipt_of(invoice)
+        self.assertEqual(updated['Id'], receipt['Id'])
+        self.assertEqual(float(updated['TotalAmt']), invoice.amount_total)
+        self._assert_inside(payment, updated)
         self.assertEqual(self._differences(), [])
 
 

@@ -324,11 +324,28 @@ def prepare_sales(company, entity, doc, existing, options):
     elif entity in ("SalesReceipt", "RefundReceipt"):
         if entity == "SalesReceipt":
             links.default_deposit_account(company, doc)
+        _receipt_deposit_account(company, doc)
         doc["Balance"] = 0.0
         links.set_home_amounts(company, doc)
     else:
         links.set_home_amounts(company, doc)
     return set()
+
+
+# A receipt's money goes into (comes out of) one of these (Intuit: DepositToAccountRef).
+RECEIPT_DEPOSIT_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
+
+
+def _receipt_deposit_account(company, doc):
+    """A sales or refund receipt's money goes through a Bank or Other Current Asset account
+    (Undeposited Funds is one); a Credit Card or any other account is refused."""
+    if not ref_value(doc.get("DepositToAccountRef")):
+        return
+    account = lookup(company.tx, "Account", doc["DepositToAccountRef"], "DepositToAccountRef")
+    if account.get("AccountType") not in RECEIPT_DEPOSIT_ACCOUNT_TYPES:
+        raise business_fault(f"The deposit account of a receipt must be a Bank or Other Current Asset account, "
+                             f"not {account.get('Name')} ({account.get('AccountType')}).",
+                             element="DepositToAccountRef")
 
 
 def prepare_payment(company, entity, doc, existing, options):

@@ -224,6 +224,22 @@ def test_refund_receipt_needs_deposit_account(client, cool):
     assert (refund.TotalAmt, refund.Balance) == (75, 0)
 
 
+@pytest.mark.parametrize("cls", [SalesReceipt, RefundReceipt])
+def test_receipt_money_goes_through_a_bank_or_other_current_asset(client, cool, cls):
+    """Intuit: a receipt's DepositToAccountRef is an account of AccountType Bank or Other
+    Current Asset; a Credit Card (or any other) account is refused."""
+    design = item(client, "Design")
+    for name in ("Mastercard", "Sales of Product Income"):
+        with fault(6000) as info:
+            invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=cls,
+                    DepositToAccountRef=find(Account, client, Name=name).to_ref())
+        assert name in info.value.detail and "Bank or Other Current Asset" in info.value.detail
+    for name in ("Savings", "Undeposited Funds"):
+        receipt = invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=cls,
+                          DepositToAccountRef=find(Account, client, Name=name).to_ref())
+        assert receipt.DepositToAccountRef.value == find(Account, client, Name=name).Id
+
+
 def test_credit_memo_remaining_credit(client, cool):
     memo = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], cls=CreditMemo)
     assert (memo.TotalAmt, memo.RemainingCredit) == (75, 75)
