@@ -207,7 +207,14 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         self.assertAlmostEqual(float(qbo_payment['TotalAmt']), 100.0, places=2)
         self.assertEqual(refund.qbo_sync_state, 'failed')
         self.assertIn('EUR', refund.qbo_sync_error)
+        # A refund account in another currency: QuickBooks' refusal, in its words, on the refund.
+        self.connection.refund_account_name = 'Checking'
+        self._jobs(refund).action_retry()
+        self._run_queue()
+        self.assertEqual(refund.qbo_sync_state, 'failed')
+        self.assertIn('Checking is in USD', refund.qbo_sync_error)
 
+        self.connection.refund_account_name = False
         self.connection._qbo_client().create('Account', {
             'Name': 'Euro Account', 'AccountType': 'Bank', 'CurrencyRef': {'value': 'EUR'}})
         self._jobs(refund).action_retry()

@@ -444,6 +444,10 @@ def _purchase(company, doc, existing):
         currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
         check_currency(company, currency)
         doc["CurrencyRef"] = currency_ref(currency)
+    paying_currency = ref_value(account.get("CurrencyRef")) or company.home_currency
+    if ref_value(doc["CurrencyRef"]) != paying_currency:
+        raise business_fault(f"A purchase in {ref_value(doc['CurrencyRef'])} is paid from an account in that currency; "
+                             f"{account.get('Name')} is in {paying_currency}.", element="AccountRef")
     if existing and links.customer_of("Purchase", existing) != links.customer_of("Purchase", doc) and any(
             l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
         raise business_fault("The customer of a purchase that payments settle cannot change; "

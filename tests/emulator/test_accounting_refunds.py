@@ -129,6 +129,11 @@ def test_check_of_another_customer_or_currency_is_refused(emu, client, qb, accou
     multi_accounts = {name: find(Account, multi, Name=name) for name in ("Checking", "Accounts Receivable (A/R)")}
     with fault(6000, detail="customer's currency"):  # a check to a euro customer is in euros
         check(multi, multi_accounts, euro, 50, CurrencyRef=ref("USD"))
+    with fault(6000, detail="Checking is in USD"):  # and is paid from a euro account
+        check(multi, multi_accounts, euro, 50, CurrencyRef=ref("EUR"), ExchangeRate=1.1)
+    euro_bank = Account()
+    euro_bank.Name, euro_bank.AccountType, euro_bank.CurrencyRef = "Euro Checking", "Bank", ref("EUR")
+    multi_accounts["Checking"] = euro_bank.save(qb=multi)
     euro_check = check(multi, multi_accounts, euro, 50, CurrencyRef=ref("EUR"), ExchangeRate=1.1)
     assert euro_check.CurrencyRef.value == "EUR"
     with fault(6000, detail="customer's currency"):  # so a payment in dollars cannot settle it either
