@@ -5,6 +5,8 @@ from ..tools.qbo_names import qbo_name, qbo_same_name
 # QuickBooks' length limit on a payment method's name (2050 beyond it).
 PAYMENT_METHOD_NAME_MAX = 31
 LINE_MODEL = 'account.payment.method.line'
+# The journals Odoo registers payments in.
+PAYMENT_JOURNAL_TYPES = ('bank', 'cash', 'credit')
 
 
 def payment_method_entity(method_line):
@@ -57,9 +59,9 @@ class QboPaymentMethod(models.Model):
     @api.model
     def _qbo_method_lines(self, company):
         """The payment method lines customers pay with in ``company``: the inbound ones of
-        its bank and cash journals, in the journals' order."""
+        the journals payments are registered in (bank, cash, credit card), in their order."""
         journals = self.env['account.journal'].search(
-            [('company_id', '=', company.id), ('type', 'in', ('bank', 'cash'))], order='sequence, id')
+            [('company_id', '=', company.id), ('type', 'in', PAYMENT_JOURNAL_TYPES)], order='sequence, id')
         return journals.inbound_payment_method_line_ids
 
     def _qbo_routes(self, connection, method_lines):

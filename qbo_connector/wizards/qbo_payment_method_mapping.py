@@ -5,7 +5,7 @@ from ..models.qbo_payment_method import payment_method_entity
 
 class QboPaymentMethodMapping(models.TransientModel):
     """The payment method mapping of one connection, both ways: every payment method
-    customers pay with in the company's bank and cash journals with the QuickBooks payment
+    customers pay with in the company's bank, cash and credit card journals with the QuickBooks payment
     method its payments go with — the one stored, else the one of its name (created if
     missing) — and, for each QuickBooks payment method, the Odoo line a payment recorded
     in QuickBooks with it is registered with (for the coming pull of payments). Saving

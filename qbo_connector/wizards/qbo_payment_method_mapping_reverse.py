@@ -29,7 +29,7 @@ class QboPaymentMethodMappingReverse(models.TransientModel):
     method_line_id = fields.Many2one(
         'account.payment.method.line', string='Odoo Payment Method', check_company=True,
         domain="[('company_id', '=', company_id), ('payment_type', '=', 'inbound'), "
-               "('journal_id.type', 'in', ('bank', 'cash'))]",
+               "('journal_id.type', 'in', ('bank', 'cash', 'credit'))]",
         help='Empty: the Odoo payment method that goes to this QuickBooks method.')
     journal_id = fields.Many2one(related='method_line_id.journal_id')
     status = fields.Selection(STATUSES, compute='_compute_status')
