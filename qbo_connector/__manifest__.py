@@ -27,6 +27,7 @@ coming back, every call logged and every error explained.
         'views/account_payment_views.xml',
         'views/qbo_books_check_views.xml',
         'views/qbo_tax_mapping_views.xml',
+        'views/qbo_payment_method_mapping_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
     ],

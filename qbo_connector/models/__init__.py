@@ -1,4 +1,5 @@
 from . import qbo_synced_mixin
+from . import qbo_kept_list
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
@@ -10,6 +11,7 @@ from . import qbo_connection
 from . import qbo_mapping
 from . import qbo_sync_job
 from . import qbo_sync_log
+from . import qbo_payment_method
 from . import qbo_tax_code
 from . import res_config_settings
 from . import res_partner

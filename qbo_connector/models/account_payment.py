@@ -7,6 +7,7 @@ from ..exceptions import QboDuplicateError, QboNotFoundError, QboRetryableError,
 from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_names import qbo_name, qbo_same_name, qbo_unclaimed
 from .account_move import ENTITY_BY_MOVE_TYPE, EXCHANGE_RATE_DIGITS, RECEIPT_PART
+from .qbo_payment_method import PAYMENT_METHOD_NAME_MAX, payment_method_entity
 
 # Money received is a Payment. Money paid back to a customer is a check (a Purchase) booked
 # to Accounts Receivable, as QuickBooks records "refund a credit memo by check"; the credit
@@ -18,7 +19,6 @@ POSTED_STATES = ('in_process', 'paid')
 PAYMENT_PRIORITY = 30
 # QuickBooks' length limits (2050 beyond them).
 PAYMENT_REF_MAX = 21
-PAYMENT_METHOD_NAME_MAX = 31
 # The journal's QuickBooks bank account, once matched by name.
 BANK_ACCOUNT_ENTITY = 'Account:Bank'
 # The refund: the outbound payment's mapping kinds for its Receive Payment linking the check
@@ -510,16 +510,27 @@ class AccountPayment(models.Model):
         return {'value': banks[0]['Id'], 'name': banks[0].get('Name')}
 
     def _qbo_payment_method_ref(self, connection, client):
-        """The QuickBooks payment method named like the payment method (created if missing).
-        Several journals have methods of the same name: they share the QuickBooks one."""
-        name = qbo_name(self.payment_method_line_id.name, PAYMENT_METHOD_NAME_MAX)
+        """The QuickBooks payment method of the payment's method line: the one it is mapped
+        to (payment method mapping, no request), else the one named like it, created if
+        missing, and remembered as its mapping. Lines of several journals named alike share
+        the QuickBooks method of their name."""
+        method_line = self.payment_method_line_id
+        if not method_line:
+            return None
+        entity = payment_method_entity(method_line)
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings._qbo_find(connection, method_line, entity)
+        if mapping:
+            return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+        name = qbo_name(method_line.name, PAYMENT_METHOD_NAME_MAX)
         if not name:
             return None
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, self.payment_method_line_id, 'PaymentMethod') or next(iter(
-            mappings.search([('connection_id', '=', connection.id), ('qbo_entity', '=', 'PaymentMethod')])
-            .filtered(lambda m: qbo_same_name(m.qbo_name, name))), None)
-        if not mapping:
+        # Another line of that name already went (kind PaymentMethod was the one mapping of
+        # a name before lines were mapped one by one).
+        method = next(({'Id': m.qbo_id, 'Name': m.qbo_name} for m in mappings.search([
+            ('connection_id', '=', connection.id), '|', ('qbo_entity', '=', 'PaymentMethod'),
+            ('qbo_entity', '=like', 'PaymentMethod:%')]) if qbo_same_name(m.qbo_name, name)), None)
+        if not method:
             found = client.query(f'SELECT * FROM PaymentMethod WHERE Name = {qbo_quote(name)}')
             try:
                 method = found[0] if found else client.create('PaymentMethod', {'Name': name})
@@ -530,5 +541,5 @@ class AccountPayment(models.Model):
                 method = client.read('PaymentMethod', error.existing_id)
             if method.get('Active') is False:
                 method = client.update('PaymentMethod', {'Id': method['Id'], 'SyncToken': method['SyncToken'], 'Active': True})
-            mapping = mappings._qbo_link(connection, self.payment_method_line_id, 'PaymentMethod', method)
+        mapping = mappings._qbo_link(connection, method_line, entity, method)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}

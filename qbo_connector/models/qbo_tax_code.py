@@ -12,18 +12,13 @@ class QboTaxCode(models.Model):
     document needs the code of an unmapped tax."""
 
     _name = 'qbo.tax.code'
+    _inherit = ['qbo.kept.list']
     _description = 'QuickBooks Online Tax Code'
     _order = 'connection_id, rate, name, id'
-    _check_company_auto = True
 
-    connection_id = fields.Many2one('qbo.connection', required=True, index=True, ondelete='cascade', readonly=True)
-    company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
-    qbo_id = fields.Char(string='QuickBooks Id', required=True, readonly=True)
-    name = fields.Char(required=True, readonly=True)
     description = fields.Char(readonly=True)
     rate = fields.Float(digits=(16, RATE_DIGITS), readonly=True, help='The sum of the sales rates of the code, in %.')
     rate_names = fields.Char(string='Rates', readonly=True)
-    active = fields.Boolean(default=True, readonly=True, help='Still among the active tax codes of QuickBooks.')
 
     _qbo_unique = models.UniqueIndex('(connection_id, qbo_id)', 'A QuickBooks tax code is read once per connection.')
 
@@ -56,19 +51,8 @@ class QboTaxCode(models.Model):
                 'rate': sum(float(rates[rate_id].get('RateValue') or 0.0) for rate_id in rate_ids),
                 'rate_names': ' + '.join(
                     f"{rates[rate_id].get('Name')} {float(rates[rate_id].get('RateValue') or 0.0):g} %" for rate_id in rate_ids),
-                'active': True,
             }
-        # The connector's own copy of QuickBooks' list: kept for whoever may see the connection.
-        codes = self.sudo().with_context(active_test=False).search([('connection_id', '=', connection.id)])
-        known = {code.qbo_id: code for code in codes}
-        for qbo_id, values in found.items():
-            code = known.get(qbo_id)
-            if code:
-                code.write({k: v for k, v in values.items() if code[k] != v})
-            else:
-                codes |= codes.create({'connection_id': connection.id, 'qbo_id': qbo_id, **values})
-        codes.filtered(lambda code: code.qbo_id not in found and code.active).write({'active': False})
-        return codes.filtered('active').with_env(self.env)
+        return self._qbo_keep(connection, found)
 
     # ------------------------------------------------------------------
     # Suggestion by rate
@@ -85,8 +69,3 @@ class QboTaxCode(models.Model):
             code.rate, rate, precision_digits=RATE_DIGITS) == 0)
         return min(matching, default=self.browse(), key=lambda code: (
             code.name.casefold() not in hint, int(code.qbo_id) if code.qbo_id.isdigit() else 0))
-
-    @api.model
-    def _qbo_of_connection(self, connection):
-        """The codes of ``connection`` as last read, archived ones included."""
-        return self.with_context(active_test=False).search([('connection_id', '=', connection.id)])

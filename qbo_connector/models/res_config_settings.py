@@ -134,6 +134,9 @@ class ResConfigSettings(models.TransientModel):
     def action_qbo_open_tax_mapping(self):
         return self.env['qbo.tax.mapping']._qbo_open_for(self._qbo_save() or self.qbo_connection_id)
 
+    def action_qbo_open_payment_method_mapping(self):
+        return self.env['qbo.payment.method.mapping']._qbo_open_for(self._qbo_save() or self.qbo_connection_id)
+
     def action_qbo_open_connection(self):
         connection = self._qbo_save() or self.qbo_connection_id
         return {

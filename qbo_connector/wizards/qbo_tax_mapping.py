@@ -1,7 +1,5 @@
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
-from ..exceptions import QboError
 from ..models.account_tax import UNTAXED_ENTITY, UNTAXED_HINT
 from .qbo_tax_mapping_line import untaxed_in_us
 
@@ -13,12 +11,10 @@ class QboTaxMapping(models.TransientModel):
     (``qbo.mapping``, kind ``TaxCode:<tax id>``): documents pushed from then on use them."""
 
     _name = 'qbo.tax.mapping'
+    _inherit = ['qbo.mapping.screen']
     _description = 'QuickBooks Online Tax Mapping'
-    _rec_name = 'connection_id'
-    _check_company_auto = True
+    _qbo_list_model = 'qbo.tax.code'
 
-    connection_id = fields.Many2one('qbo.connection', required=True, readonly=True, ondelete='cascade')
-    company_id = fields.Many2one(related='connection_id.company_id', store=True)  # its record rule's
     qbo_country_code = fields.Char(related='connection_id.qbo_country_code')
     qbo_automated_sales_tax = fields.Boolean(related='connection_id.qbo_automated_sales_tax')
     tax_item_name = fields.Char(related='connection_id.tax_item_name')
@@ -28,50 +24,14 @@ class QboTaxMapping(models.TransientModel):
         domain="[('connection_id', '=', connection_id), ('rate', '=', 0)]",
         help='The QuickBooks tax code lines without tax take (outside the US). Empty: the suggestion below.')
     untaxed_suggested_id = fields.Many2one('qbo.tax.code', string='Suggested for Untaxed Lines', readonly=True)
-    refresh_error = fields.Char(readonly=True)
-    can_edit = fields.Boolean(compute='_compute_can_edit')
 
-    @api.depends('connection_id')
-    @api.depends_context('uid')
-    def _compute_can_edit(self):
-        for mapping in self:
-            mapping.can_edit = mapping.connection_id.has_access('write')
+    def _qbo_screen_name(self):
+        return self.env._('Tax Mapping')
 
-    # ------------------------------------------------------------------
-    # Opening
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _qbo_open_for(self, connection):
-        """The tax mapping screen of ``connection``, with QuickBooks' tax codes read afresh."""
-        if not connection:
-            raise UserError(self.env._('Connect this company to QuickBooks Online first (Settings → QuickBooks Online).'))
-        connection.ensure_one()
-        connection.check_access('read')
-        mapping = self.create({'connection_id': connection.id})
-        mapping._qbo_refresh_codes()
-        mapping._qbo_fill()
-        return {
-            'type': 'ir.actions.act_window',
-            'name': self.env._('Tax Mapping'),
-            'res_model': self._name,
-            'res_id': mapping.id,
-            'view_mode': 'form',
-            'target': 'current',
-        }
-
-    def _qbo_refresh_codes(self):
-        """Read QuickBooks' tax codes again; when QuickBooks cannot be reached, say so and go
-        on with the codes last read."""
-        self.ensure_one()
-        connection = self.connection_id
-        try:
-            self.env['qbo.tax.code']._qbo_refresh(connection, connection._qbo_client())
-            self.refresh_error = False
-        except QboError as error:
-            self.refresh_error = self.env._(
-                'The tax codes of QuickBooks could not be read (%(error)s): these are the ones last read.',
-                error=error.message)
+    def _qbo_refresh_failed(self, error):
+        return self.env._(
+            'The tax codes of QuickBooks could not be read (%(error)s): these are the ones last read.',
+            error=error.message)
 
     def _qbo_fill(self):
         """One line per active sales tax of the connection's company, as things stand."""
@@ -118,7 +78,7 @@ class QboTaxMapping(models.TransientModel):
     def action_refresh(self):
         """Read QuickBooks' tax codes again, keeping the choices made on screen."""
         self.ensure_one()
-        self._qbo_refresh_codes()
+        self._qbo_refresh_list()
         codes = self.env['qbo.tax.code']._qbo_of_connection(self.connection_id)
         for line in self.line_ids.filtered(lambda line: not line.stored_code_id and not line.untaxed):
             suggested = codes._qbo_suggest(line.tax_id._qbo_rate(), line.tax_id.name)
