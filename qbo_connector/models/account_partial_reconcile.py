@@ -67,9 +67,10 @@ class AccountMove(models.Model):
         self.env['qbo.sync.job']._qbo_enqueue(leaving, 'push', priority=20)
 
     def _qbo_on_job_state(self, job):
-        super()._qbo_on_job_state(job)
+        result = super()._qbo_on_job_state(job)
         if job.state == 'done' and job.operation == 'push':
             self._qbo_retry_dependents()
+        return result
 
     def _qbo_retry_dependents(self):
         """Payments and credit applications that failed because this document was not in

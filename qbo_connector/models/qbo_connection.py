@@ -299,7 +299,7 @@ class QboConnection(models.Model):
                 try:
                     payload = response.json()
                     known += [payload.get('access_token'), payload.get('refresh_token')]
-                except ValueError:
+                except ValueError:  # pylint: disable=except-pass; not JSON: no token in it to hide
                     pass
             if isinstance(body, str) and 'token' in url:
                 known += [v for k, v in form_pairs(body) if k in ('refresh_token', 'code', 'token')]
@@ -583,7 +583,7 @@ class QboConnection(models.Model):
 
     def _qbo_refresh_tokens_locked(self, seen_access_token):
         cr = self.env.cr
-        cr.execute(f"SET LOCAL lock_timeout = {int(const.TOKEN_LOCK_TIMEOUT_MS)}")
+        cr.execute("SELECT set_config('lock_timeout', %s, true)", [str(int(const.TOKEN_LOCK_TIMEOUT_MS))])
         cr.execute("SELECT id FROM qbo_connection WHERE id = %s FOR NO KEY UPDATE", [self.id])
         self.invalidate_recordset()
         if self.state != 'connected' or not self.refresh_token:
@@ -610,7 +610,9 @@ class QboConnection(models.Model):
                     'An administrator must reconnect.',
                     error='invalid_grant' if b'invalid_grant' in content else 'invalid_client')
                 self._qbo_set_needs_reconnect(reason)
-                cr.commit()
+                # Our own cursor (see _qbo_refresh_tokens): the raise below rolls it back, and
+                # every worker must see that the connection needs a reconnect.
+                cr.commit()  # pylint: disable=invalid-commit
                 raise QboAuthError('invalid_grant', reason) from exc
             raise QboRetryableError(str(exc.status_code), self.env._(
                 'The QuickBooks sign-in service failed (%(status)s); the work will be retried.',
@@ -639,7 +641,7 @@ class QboConnection(models.Model):
         self.ensure_one()
         try:
             with self.env.registry.cursor() as cr:
-                cr.execute(f"SET LOCAL lock_timeout = {int(const.TOKEN_LOCK_TIMEOUT_MS)}")
+                cr.execute("SELECT set_config('lock_timeout', %s, true)", [str(int(const.TOKEN_LOCK_TIMEOUT_MS))])
                 cr.execute(
                     "UPDATE qbo_connection SET synced_realm_id = realm_id WHERE id = %s AND synced_realm_id IS NULL",
                     [self.id])
@@ -654,7 +656,7 @@ class QboConnection(models.Model):
         self.ensure_one()
         try:
             with self.env.registry.cursor() as cr:
-                cr.execute(f"SET LOCAL lock_timeout = {int(const.TOKEN_LOCK_TIMEOUT_MS)}")
+                cr.execute("SELECT set_config('lock_timeout', %s, true)", [str(int(const.TOKEN_LOCK_TIMEOUT_MS))])
                 self.with_env(self.env(cr=cr, su=True))._qbo_set_needs_reconnect(reason)
         except psycopg2.Error:
             _logger.exception('QuickBooks connection %s: could not record that it needs a reconnect', self.id)

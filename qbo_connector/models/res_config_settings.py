@@ -117,8 +117,9 @@ class ResConfigSettings(models.TransientModel):
         return records
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         self._qbo_save()
+        return result
 
     def action_qbo_connect(self):
         self.set_values()

@@ -39,7 +39,7 @@ class TestSecrets(QboTestMixin, HttpCase):
                     connection.export_data([field])
                 connection.invalidate_recordset()
                 with self.assertRaises(AccessError):
-                    connection[field]  # noqa: B018 - field access is a read
+                    connection[field]  # noqa: B018 - field access is a read; pylint: disable=pointless-statement
 
     def test_secrets_unreadable_over_rpc(self):
         self.authenticate('qbo_admin_not_system', 'qbo_admin_not_system')
