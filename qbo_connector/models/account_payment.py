@@ -19,8 +19,10 @@ POSTED_STATES = ('in_process', 'paid')
 PAYMENT_PRIORITY = 30
 # QuickBooks' length limits (2050 beyond them).
 PAYMENT_REF_MAX = 21
-# The journal's QuickBooks bank account, once matched by name.
+# The journal's QuickBooks bank account, once matched by name; without one, the Undeposited
+# Funds its money received waits in (per journal: a QuickBooks object maps once per kind).
 BANK_ACCOUNT_ENTITY = 'Account:Bank'
+DEPOSIT_FALLBACK_ENTITY = 'Account:Undeposited:%s'
 # The refund: the outbound payment's mapping kinds for its Receive Payment linking the check
 # to the credit notes, and for the account named in the refund-account setting.
 REFUND_LINK_ENTITY = 'Payment'
@@ -483,14 +485,18 @@ class AccountPayment(models.Model):
         or its bank account number, matched once and then answered from the mapping.
 
         Without a match, money received goes to Undeposited Funds (QuickBooks' default, where
-        it waits to be grouped into a bank deposit), and a refund leaves from the first Bank
-        account unless the connection names a refund account (see _qbo_refund_account_ref)."""
+        it waits to be grouped into a bank deposit), remembered as well, so that a payment in
+        steady state costs one request; a refund leaves from the first Bank account unless
+        the connection names a refund account (see _qbo_refund_account_ref)."""
         journal = self.journal_id
         mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, journal, BANK_ACCOUNT_ENTITY)
+        mapping = mappings._qbo_find(connection, journal, BANK_ACCOUNT_ENTITY) or (
+            not refund and mappings._qbo_find(connection, journal, DEPOSIT_FALLBACK_ENTITY % journal.id))
         if mapping:
             return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
-        banks = sorted(client.query(f"SELECT * FROM Account WHERE AccountType = 'Bank' MAXRESULTS {QUERY_PAGE}"),
+        accounts = client.query(
+            f"SELECT * FROM Account WHERE AccountType IN ('Bank', 'Other Current Asset') MAXRESULTS {QUERY_PAGE}")
+        banks = sorted((a for a in accounts if a.get('AccountType') == 'Bank'),
                        key=lambda a: int(a['Id']) if str(a['Id']).isdigit() else 0)
         names = [journal.name, journal.bank_account_id.acc_number]
         matched = [a for a in qbo_unclaimed(self.env, connection, BANK_ACCOUNT_ENTITY, journal, banks)
@@ -499,7 +505,11 @@ class AccountPayment(models.Model):
             mapping = mappings._qbo_link(connection, journal, BANK_ACCOUNT_ENTITY, matched[0])
             return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
         if not refund:
-            return None
+            undeposited = next((a for a in accounts if a.get('AccountSubType') == 'UndepositedFunds'), None)
+            if not undeposited:
+                return None  # QuickBooks' own default, whatever it is
+            mapping = mappings._qbo_link(connection, journal, DEPOSIT_FALLBACK_ENTITY % journal.id, undeposited)
+            return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
         home = connection._qbo_home_currency()
         banks = [a for a in banks if (a.get('CurrencyRef') or {}).get('value', home) == self.currency_id.name]
         if not banks:

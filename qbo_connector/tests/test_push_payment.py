@@ -77,6 +77,13 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(methods[qbo_payment['PaymentMethodRef']['value']], payment.payment_method_line_id.name)
         self.assertEqual(invoice.amount_residual, 0.0)
         self._assert_books_agree(invoice, payments=payment)
+        # The next payment from that journal, its account and method known: one request.
+        other = self._invoice()
+        self._run_queue()
+        before = len(self._api_requests())
+        self._pay(other)
+        self._run_queue()
+        self.assertEqual([r['method'] for r in self._api_requests()[before:]], ['POST'])
 
     def test_partial_payment_then_the_rest(self):
         invoice = self._invoice()
