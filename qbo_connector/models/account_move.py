@@ -114,6 +114,11 @@ class AccountMove(models.Model):
         dropped = self._qbo_drop_receipt(job, client, payment, outcome_unknown)
         if dropped:
             return dropped
+        if job.operation == 'push' and values is None:
+            # Reset to draft (or cancelled) since it was queued: nothing to send; posted
+            # again it is queued again, cancelled its void job takes care of QuickBooks.
+            mapping = self.env['qbo.mapping']._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type])
+            return ENTITY_BY_MOVE_TYPE[self.move_type], mapping.qbo_id or False
         if not payment:
             return self._qbo_write(job, client, ENTITY_BY_MOVE_TYPE[self.move_type], outcome_unknown, values=values)
         entity, qbo_id = self._qbo_write(job, client, RECEIPT_BY_MOVE_TYPE[self.move_type], outcome_unknown, payment,
@@ -140,10 +145,6 @@ class AccountMove(models.Model):
             done = client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
             mappings._qbo_link(connection, self, entity, done)
             return entity, mapping.qbo_id
-        if values is None and payment:
-            values = self._qbo_prepare_receipt_values(connection, client, payment)
-        elif values is None:
-            values = self._qbo_prepare_values(connection, client)
         # Rolled back with the attempt when QuickBooks refuses the document.
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
         if mapping:
@@ -153,23 +154,22 @@ class AccountMove(models.Model):
             result = self._qbo_insist_on_tax(client, entity, values, result, request_id)
             mappings._qbo_link(connection, self, entity, result)
             return entity, result['Id']
-        if outcome_unknown:
-            # The last attempt may have created it: find it rather than create it twice.
-            mine, _others = self._qbo_numbered(client, entity, values['DocNumber'])
-            if mine:
-                mappings._qbo_link(connection, self, entity, mine)
-                return entity, mine['Id']
-        try:
-            result = client.create(entity, values, request_id=request_id)
-        except QboDuplicateError as error:
-            if error.code != '6140':
-                raise
-            mine, others = self._qbo_numbered(client, entity, values['DocNumber'])
-            if not mine:
-                raise self._qbo_number_taken(entity, values['DocNumber'], others, error) from error
-            # Ours, sent before the mapping was lost (a restored database, an attempt whose
-            # answer never came): linked, and brought up to date. Under a request id of its
-            # own, as QuickBooks answers a reused one with what it answered first (the 6140).
+        # The last attempt may have created it: find it rather than create it twice.
+        mine = self._qbo_numbered(client, entity, values['DocNumber'])[0] if outcome_unknown else None
+        if not mine:
+            try:
+                result = client.create(entity, values, request_id=request_id)
+            except QboDuplicateError as error:
+                if error.code != '6140':
+                    raise
+                mine, others = self._qbo_numbered(client, entity, values['DocNumber'])
+                if not mine:
+                    raise self._qbo_number_taken(entity, values['DocNumber'], others, error) from error
+        if mine:
+            # Ours, sent by an attempt whose answer never came or before the mapping was lost
+            # (a restored database): linked, and brought up to date — Odoo may have changed
+            # since. Under a request id of its own, as QuickBooks answers a reused one with
+            # what it answered first.
             result = client.update(entity, {**values, 'Id': mine['Id'], 'SyncToken': mine['SyncToken']},
                                    request_id=f'{request_id}-linked')
         result = self._qbo_insist_on_tax(client, entity, values, result, request_id)

@@ -19,6 +19,8 @@ class QboSyncedMixin(models.AbstractModel):
         values = {'qbo_sync_state': {'done': 'synced', 'failed': 'failed'}.get(job.state, 'pending')}
         if job.state == 'done':
             values.update(qbo_sync_error=False, qbo_id=job.qbo_id or self.qbo_id)
+            if not values['qbo_id']:
+                values['qbo_sync_state'] = False  # nothing was sent: reset to draft since it was queued
         elif job.state == 'failed':
             values['qbo_sync_error'] = job.error_message
         elif job.state == 'cancelled':

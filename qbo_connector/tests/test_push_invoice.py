@@ -99,6 +99,40 @@ class TestPushInvoice(QboPushCommon):
         # Queued and pushed, the invoice was not edited (Odoo reads this flag, e.g. to auto-post bills).
         self.assertFalse(invoice.is_manually_modified)
 
+    def test_reset_to_draft_before_the_queue_runs_sends_nothing(self):
+        """Posted, then reset to draft before the queue ran: the draft does not go to
+        QuickBooks; posted again, the document goes, once."""
+        invoice = self._invoice()
+        invoice.button_draft()
+        invoice.invoice_line_ids[0].price_unit = 120.0
+        self._run_queue()
+        self.assertFalse(self._qbo_doc('Invoice', invoice.name), 'a draft is not sent')
+        self.assertEqual(self._jobs(invoice).state, 'done')
+        self.assertFalse(invoice.qbo_sync_state, 'nothing in QuickBooks, no status')
+        invoice.action_post()
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+        self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+
+    def test_found_after_a_lost_answer_is_brought_up_to_date(self):
+        """The create's answer lost, then the invoice changed in Odoo before the retry: the
+        retry finds the QuickBooks invoice by its number and updates it to Odoo's."""
+        invoice = self._invoice()
+        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertTrue(job.outcome_unknown)
+        invoice.button_draft()
+        invoice.invoice_line_ids[0].price_unit = 120.0
+        invoice.action_post()
+        self.assertEqual(self._jobs(invoice), job, 'the waiting job is reused')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)  # exactly one
+        self.assertEqual(invoice.qbo_id, qbo_invoice['Id'])
+        self._assert_books_agree(invoice, qbo_invoice)
+
     def test_steady_state_one_request_per_invoice(self):
         self._invoice()
         self._run_queue()
