@@ -549,7 +549,6 @@ class AccountPayment(models.Model):
                 if not error.existing_id:
                     raise
                 method = client.read('PaymentMethod', error.existing_id)
-            if method.get('Active') is False:
-                method = client.update('PaymentMethod', {'Id': method['Id'], 'SyncToken': method['SyncToken'], 'Active': True})
+            method = client.activate('PaymentMethod', method)
         mapping = mappings._qbo_link(connection, method_line, entity, method)
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}

@@ -39,7 +39,7 @@ class AccountPaymentTerm(models.Model):
                 if not error.existing_id:
                     raise
                 found = [client.read('Term', error.existing_id)]
-        mapping = mappings._qbo_link(connection, term, 'Term', found[0])
+        mapping = mappings._qbo_link(connection, term, 'Term', client.activate('Term', found[0]))
         return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
 
     def _qbo_due_days(self):

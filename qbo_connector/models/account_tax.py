@@ -188,9 +188,7 @@ class AccountTax(models.Model):
         if not mapping:
             found = client.query(
                 f'SELECT * FROM Account WHERE Name = {qbo_quote(TAX_ITEM_ACCOUNT_NAME)} AND Active IN (true, false)')
-            account = found[0] if found else None
-            if account and account.get('Active') is False:
-                account = client.update('Account', {'Id': account['Id'], 'SyncToken': account['SyncToken'], 'Active': True})
+            account = client.activate('Account', found[0]) if found else None
             if not account:
                 account = client.create('Account', {
                     'Name': TAX_ITEM_ACCOUNT_NAME, 'AccountType': 'Other Current Liability',

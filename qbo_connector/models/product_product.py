@@ -95,10 +95,7 @@ class ProductProduct(models.Model):
                 and not (sku and item.get('Sku') and not qbo_same_name(item['Sku'], sku))
             ])
         if found:
-            item = found[0]
-            if item.get('Active') is False:
-                item = client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Active': True})
-            return item
+            return client.activate('Item', found[0])
         values = dict(values, IncomeAccountRef=income_account(connection, client) if income_account
                       else self._qbo_item_income_account_ref(connection, client, record))
         for candidate in names:

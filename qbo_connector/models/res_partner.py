@@ -202,10 +202,7 @@ class ResPartner(models.Model):
             return None
         if not qbo_unclaimed(self.env, connection, entity, self, [customer]):
             return None
-        if customer.get('Active') is False:
-            customer = client.update('Customer', {
-                'Id': customer['Id'], 'SyncToken': customer['SyncToken'], 'Active': True})
-        return customer
+        return client.activate('Customer', customer)
 
     def _qbo_same_party(self, customer):
         """Whether a QuickBooks customer is this partner: same email, or same tax id

@@ -52,3 +52,18 @@ class TestTerms(QboPushCommon):
         self.assertEqual(int(qbo_term['DueDays']), 30)
         self.assertEqual(str(qbo_invoice['DueDate']), str(invoice.invoice_date_due))
         self._assert_books_agree(invoice, qbo_invoice)
+
+    def test_inactive_term_made_active_again(self):
+        """A term someone made inactive in QuickBooks is matched and made active again:
+        QuickBooks refuses invoices naming an inactive term, which would fail for ever."""
+        client = self._client()
+        net30 = [t for t in self._terms() if t['Name'] == 'Net 30'][0]
+        client.update('Term', {'Id': net30['Id'], 'SyncToken': net30['SyncToken'], 'Active': False})
+        term = self.env['account.payment.term'].create({
+            'name': 'Net 30', 'line_ids': [Command.create({'value': 'percent', 'value_amount': 100, 'nb_days': 30})]})
+        invoice = self._invoice(invoice_payment_term_id=term.id)
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced', invoice.qbo_sync_error)
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(qbo_invoice['SalesTermRef']['value'], net30['Id'])
+        self.assertIs(client.read('Term', net30['Id']).get('Active'), True)

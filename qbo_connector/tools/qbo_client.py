@@ -366,6 +366,13 @@ class QboClient:
         self._wrote()
         return result[entity]
 
+    def activate(self, entity, obj):
+        """``obj`` (a list object as QuickBooks answered it), made active again when it is
+        not: QuickBooks refuses references to inactive names (610)."""
+        if obj.get('Active') is not False:
+            return obj
+        return self.update(entity, {'Id': obj['Id'], 'SyncToken': obj['SyncToken'], 'Active': True})
+
     def void(self, entity, values, request_id=None):
         """Void a transaction: ?operation=void for invoices, a sparse update with
         include=void for payments and sales receipts (as QuickBooks wants it)."""
