@@ -174,11 +174,17 @@ def prepare_account(company, entity, doc, existing, options):
     doc["Active"] = doc.get("Active", True) is not False
     for key in ("CurrentBalance", "CurrentBalanceWithSubAccounts"):
         doc[key] = (existing or {}).get(key, 0.0)
+    _own_currency(company, doc)
+    _hierarchy(company, "Account", doc, "Name", "SubAccount")
+    return set()
+
+
+def _own_currency(company, doc):
+    """The currency a record states (the home currency when it states none), checked against
+    the company's and stored as a full CurrencyRef."""
     currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
     check_currency(company, currency)
     doc["CurrencyRef"] = currency_ref(currency)
-    _hierarchy(company, "Account", doc, "Name", "SubAccount")
-    return set()
 
 
 def prepare_simple_list(company, entity, doc, existing, options):
@@ -384,9 +390,7 @@ def prepare_other_txn(company, entity, doc, existing, options):
     if entity == "Purchase":
         _purchase(company, doc, existing)
     else:
-        currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
-        check_currency(company, currency)
-        doc["CurrencyRef"] = currency_ref(currency)
+        _own_currency(company, doc)
     if entity == "Deposit":
         links.check_deposit(company, doc)
     total = _sum_lines(doc)
@@ -441,9 +445,7 @@ def _purchase(company, doc, existing):
     if payee_type == "Customer":
         _document_currency(company, doc, payee)
     else:
-        currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
-        check_currency(company, currency)
-        doc["CurrencyRef"] = currency_ref(currency)
+        _own_currency(company, doc)
     paying_currency = ref_value(account.get("CurrencyRef")) or company.home_currency
     if ref_value(doc["CurrencyRef"]) != paying_currency:
         raise business_fault(f"A purchase in {ref_value(doc['CurrencyRef'])} is paid from an account in that currency; "
