@@ -308,10 +308,7 @@ def prepare_sales(company, entity, doc, existing, options):
         require(doc, "DepositToAccountRef")
     customer = lookup(company.tx, "Customer", doc["CustomerRef"], "CustomerRef")
     doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
-    if existing and ref_value(existing.get("CustomerRef")) != customer["Id"] and any(
-            l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
-        raise business_fault("The customer of a document with payments applied cannot change; "
-                             "remove the payments first.", element="CustomerRef")
+    links.refuse_customer_change(entity, existing, doc, "CustomerRef")
     _document_currency(company, doc, customer)
     check_tracking(company, doc)
     _dated(company, doc, existing)
@@ -450,10 +447,7 @@ def _purchase(company, doc, existing):
     if ref_value(doc["CurrencyRef"]) != paying_currency:
         raise business_fault(f"A purchase in {ref_value(doc['CurrencyRef'])} is paid from an account in that currency; "
                              f"{account.get('Name')} is in {paying_currency}.", element="AccountRef")
-    if existing and links.customer_of("Purchase", existing) != links.customer_of("Purchase", doc) and any(
-            l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
-        raise business_fault("The customer of a purchase that payments settle cannot change; "
-                             "remove the payments first.", element="EntityRef")
+    links.refuse_customer_change("Purchase", existing, doc, "EntityRef")
 
 
 def _payee(company, doc):
