@@ -8,6 +8,7 @@ import requests
 
 from .config import EmulatorConfig
 from .emulator import Emulator, is_loopback_host
+from .store import StoreVersionError
 from .webhooks import is_loopback_url
 
 EPILOG = """commands:
@@ -44,7 +45,10 @@ def serve(args):
         raise SystemExit("refusing to listen on %r: the emulator binds loopback addresses only" % args.host)
     overrides = {"db_path": args.db} if args.db else {}
     config = EmulatorConfig.from_file(args.config, **overrides) if args.config else EmulatorConfig(**overrides)
-    emulator = Emulator(config)
+    try:
+        emulator = Emulator(config)
+    except StoreVersionError as error:
+        raise SystemExit("qbo_emulator: %s" % error) from None
     base_url = emulator.start(args.host, args.port)
     print("QBO emulator listening on %s (discovery: %s/.well-known/openid_configuration)"
           % (base_url, base_url), flush=True)

@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS access_tokens (
     token TEXT PRIMARY KEY, grant_id INTEGER NOT NULL, expires REAL NOT NULL);
 """
 
+# Bump whenever SCHEMA changes: CREATE TABLE IF NOT EXISTS leaves an older file's tables as they
+# were, so a file of another version is refused (see Store.__init__) rather than failing later.
+SCHEMA_VERSION = 1
+
 TABLES = ("realms", "objects", "id_seq", "replies", "apps", "auth_codes", "grants",
           "refresh_tokens", "access_tokens")
 
@@ -80,6 +84,10 @@ class Clock:
         return self._offset.total_seconds()
 
 
+class StoreVersionError(RuntimeError):
+    """The SQLite file was written with another schema version."""
+
+
 class Store:
     """One SQLite connection shared by all threads behind one lock: every request's work is
     one transaction, and the lock makes writes (and requestid checks) strictly serial."""
@@ -90,7 +98,23 @@ class Store:
         self.conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL" if db_path != ":memory:" else "PRAGMA journal_mode=MEMORY")
         self.conn.execute("PRAGMA synchronous=OFF")
+        self._check_version(db_path)
         self.conn.executescript(SCHEMA)
+        self.conn.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)
+
+    def _check_version(self, db_path):
+        """A new (empty) file is fine; a file stamped with another schema version, or written
+        before the stamp existed (version 0 with tables), is refused with what to do."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0 and not self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            return
+        self.conn.close()
+        raise StoreVersionError(
+            "%s was written by another version of the QBO emulator (schema version %d, this one "
+            "needs %d). Its data is a sandbox: delete the file and start again, and the emulator "
+            "seeds a new one." % (db_path, version, SCHEMA_VERSION))
 
     def close(self):
         with self.lock:

@@ -148,13 +148,6 @@ def void(tx, entity, existing):
     return stored
 
 
-def _refuse_taken_name(tx, entity, name, element):
-    for other in tx.all(entity):
-        if str(other.get("Name", "")).casefold() == str(name).casefold():
-            raise QboFault("6240", "Duplicate Name Exists Error",
-                           f"The name supplied already exists. : {entity} Id={other['Id']}", element=element)
-
-
 def create_tax_code(tx, body):
     """POST /taxservice/taxcode: a TaxCode and its new TaxRate(s), answered in TaxService shape."""
     body = _strip(body)
@@ -164,7 +157,7 @@ def create_tax_code(tx, body):
     details = body.get("TaxRateDetails") or []
     if not details:
         raise required_fault("TaxRateDetails")
-    _refuse_taken_name(tx, "TaxCode", name, "TaxCode")
+    check_unique_name(tx, "TaxCode", {"Name": name}, element="TaxCode")
     rate_refs, answered = [], []
     for detail in details:
         if given(detail.get("TaxRateId")):
@@ -173,7 +166,7 @@ def create_tax_code(tx, body):
             for field in ("TaxRateName", "RateValue", "TaxAgencyId"):
                 if not given(detail.get(field)) and detail.get(field) != 0:
                     raise required_fault(field)
-            _refuse_taken_name(tx, "TaxRate", detail["TaxRateName"], "TaxRateName")
+            check_unique_name(tx, "TaxRate", {"Name": detail["TaxRateName"]}, element="TaxRateName")
             agency = lookup(tx, "TaxAgency", {"value": detail["TaxAgencyId"]}, "TaxAgencyId")
             applicable = detail.get("TaxApplicableOn") or "Sales"
             rate = tx.insert("TaxRate", prune({

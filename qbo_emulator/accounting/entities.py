@@ -174,11 +174,17 @@ def prepare_account(company, entity, doc, existing, options):
     doc["Active"] = doc.get("Active", True) is not False
     for key in ("CurrentBalance", "CurrentBalanceWithSubAccounts"):
         doc[key] = (existing or {}).get(key, 0.0)
+    _own_currency(company, doc)
+    _hierarchy(company, "Account", doc, "Name", "SubAccount")
+    return set()
+
+
+def _own_currency(company, doc):
+    """The currency a record states (the home currency when it states none), checked against
+    the company's and stored as a full CurrencyRef."""
     currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
     check_currency(company, currency)
     doc["CurrencyRef"] = currency_ref(currency)
-    _hierarchy(company, "Account", doc, "Name", "SubAccount")
-    return set()
 
 
 def prepare_simple_list(company, entity, doc, existing, options):
@@ -302,10 +308,7 @@ def prepare_sales(company, entity, doc, existing, options):
         require(doc, "DepositToAccountRef")
     customer = lookup(company.tx, "Customer", doc["CustomerRef"], "CustomerRef")
     doc["CustomerRef"] = {"value": customer["Id"], "name": customer.get("DisplayName")}
-    if existing and ref_value(existing.get("CustomerRef")) != customer["Id"] and any(
-            l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
-        raise business_fault("The customer of a document with payments applied cannot change; "
-                             "remove the payments first.", element="CustomerRef")
+    links.refuse_customer_change(entity, existing, doc, "CustomerRef")
     _document_currency(company, doc, customer)
     check_tracking(company, doc)
     _dated(company, doc, existing)
@@ -384,9 +387,7 @@ def prepare_other_txn(company, entity, doc, existing, options):
     if entity == "Purchase":
         _purchase(company, doc, existing)
     else:
-        currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
-        check_currency(company, currency)
-        doc["CurrencyRef"] = currency_ref(currency)
+        _own_currency(company, doc)
     if entity == "Deposit":
         links.check_deposit(company, doc)
     total = _sum_lines(doc)
@@ -441,17 +442,12 @@ def _purchase(company, doc, existing):
     if payee_type == "Customer":
         _document_currency(company, doc, payee)
     else:
-        currency = ref_value(doc.get("CurrencyRef")) or company.home_currency
-        check_currency(company, currency)
-        doc["CurrencyRef"] = currency_ref(currency)
+        _own_currency(company, doc)
     paying_currency = ref_value(account.get("CurrencyRef")) or company.home_currency
     if ref_value(doc["CurrencyRef"]) != paying_currency:
         raise business_fault(f"A purchase in {ref_value(doc['CurrencyRef'])} is paid from an account in that currency; "
                              f"{account.get('Name')} is in {paying_currency}.", element="AccountRef")
-    if existing and links.customer_of("Purchase", existing) != links.customer_of("Purchase", doc) and any(
-            l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
-        raise business_fault("The customer of a purchase that payments settle cannot change; "
-                             "remove the payments first.", element="EntityRef")
+    links.refuse_customer_change("Purchase", existing, doc, "EntityRef")
 
 
 def _payee(company, doc):

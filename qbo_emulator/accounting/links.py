@@ -91,6 +91,16 @@ def customer_of(entity, doc):
     return ref_value((doc or {}).get("CustomerRef"))
 
 
+def refuse_customer_change(entity, existing, doc, element):
+    """A document that payments link (applied to it, or settling it for a purchase) keeps its
+    customer: the payments' customer must stay the document's."""
+    if not existing or customer_of(entity, existing) == customer_of(entity, doc):
+        return
+    if any(l.get("TxnType") == "Payment" for l in existing.get("LinkedTxn") or []):
+        what = "a purchase that payments settle" if entity == "Purchase" else "a document with payments applied"
+        raise business_fault(f"The customer of {what} cannot change; remove the payments first.", element=element)
+
+
 def open_amount(company, doc, txn_type):
     """What is still available on a document before any payment is considered."""
     if txn_type == "Invoice":

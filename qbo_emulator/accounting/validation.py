@@ -66,6 +66,8 @@ UNIQUE_NAMES = {
     "PaymentMethod": ("Name", ("PaymentMethod",)),
     "TaxAgency": ("DisplayName", ("TaxAgency",)),
     "CompanyCurrency": ("Code", ("CompanyCurrency",)),
+    "TaxCode": ("Name", ("TaxCode",)),  # both created only through /taxservice/taxcode
+    "TaxRate": ("Name", ("TaxRate",)),
 }
 
 # Ref field -> referenced entity. ParentRef points at the writer's own entity.
@@ -173,7 +175,10 @@ def check_name_characters(entity, doc):
                            f"Element contains invalid characters. {value}", element=field)
 
 
-def check_unique_name(tx, entity, doc):
+def check_unique_name(tx, entity, doc, element=None):
+    """6240 when another record of the namespace has doc's name (trimmed, any case). `element`
+    names the field in the fault when the request spelled it otherwise (TaxService's
+    TaxRateName)."""
     field, namespace = UNIQUE_NAMES.get(entity, (None, ()))
     name = doc.get(field)
     if not given(name):
@@ -186,8 +191,8 @@ def check_unique_name(tx, entity, doc):
             if str(other.get(field, "")).strip().casefold() == wanted:
                 raise QboFault("6240", "Duplicate Name Exists Error",
                                f"The name supplied already exists. : Another {other_entity.lower()} is "
-                               f"already using this name. Please use a different name. Id={other['Id']}",
-                               element=field)
+                               f"already using this name. Please use a different name. "
+                               f"{other_entity} Id={other['Id']}", element=element or field)
 
 
 def require(doc, *fields):

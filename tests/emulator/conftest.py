@@ -7,8 +7,10 @@ import pytest
 import requests
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
+from quickbooks.objects.customer import Customer
 
 from qbo_emulator import Emulator, EmulatorConfig
+from qbo_emulator.accounting.testing import find
 
 DEFAULT_REALM = "9130357766900001"
 CLIENT_ID = "emulator-client-id"
@@ -62,6 +64,24 @@ def qb(emulator, auth_client):
         client_qb.api_url_v3 = client_qb.sandbox_api_url_v3 = emulator.base_url + "/v3"
         return client_qb
     return factory
+
+
+@pytest.fixture
+def client(emu, qb):
+    """The US sandbox company (the default realm); test_accounting_sales_ca overrides it with CA."""
+    return qb()
+
+
+@pytest.fixture
+def cool(client):
+    """Cool Cars, the seed's US customer that owes 105 on invoice 1003."""
+    return find(Customer, client, DisplayName="Cool Cars")
+
+
+@pytest.fixture
+def multicurrency_client(emu, qb, control):
+    """A new US company with multicurrency on (EUR among its currencies)."""
+    return qb(control("POST", "companies", json={"template": "us", "multicurrency": True})["realm_id"])
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Multicurrency: off by default (foreign currencies refused), on for a company created with
 it or switched on through Preferences; home amounts computed from ExchangeRate."""
-import pytest
-import requests
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.preferences import Preferences
@@ -10,17 +8,7 @@ from qbo_emulator.accounting.testing import (US, customer, fault, find, invoice,
                                              sales_line, set_pref)
 
 
-@pytest.fixture
-def multicurrency_client(emu, qb):
-    answer = requests.post(emu.base_url + "/_emulator/companies",
-                           json={"template": "us", "multicurrency": True}, timeout=30)
-    answer.raise_for_status()
-    return qb(answer.json()["realm_id"])
-
-
-def test_foreign_currency_refused_when_multicurrency_is_off(emu, qb):
-    client = qb(US)
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_foreign_currency_refused_when_multicurrency_is_off(client, cool):
     with fault(6000, detail="Multicurrency"):
         invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], CurrencyRef=ref("EUR"))
     inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)])

@@ -1,8 +1,6 @@
 """Limits QBO enforces on what a document may carry: at most 750 lines on a taxable sales
 document, and only currencies the company has (its home currency; with multicurrency on, the
 currencies it has active as CompanyCurrency)."""
-import pytest
-import requests
 from quickbooks.objects.companycurrency import CompanyCurrency
 from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
@@ -15,11 +13,6 @@ from qbo_emulator.accounting.testing import (CA, US, customer, fault, find, invo
                                              set_pref, tax_code_id)
 
 
-@pytest.fixture
-def client(emu, qb):
-    return qb(US)
-
-
 def lines(client, count, tax="TAX", notes=0, product="Design"):
     sold = item(client, product)
     out = [sales_line(sold, qty=1, price=1, tax=tax) for _ in range(count - notes)]
@@ -30,8 +23,7 @@ def lines(client, count, tax="TAX", notes=0, product="Design"):
     return out
 
 
-def test_taxable_document_takes_750_lines_not_751(client):
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_taxable_document_takes_750_lines_not_751(client, cool):
     california = tax_code_id(client, "California")
     full = invoice(client, cool, lines(client, 750), tax_code=california)
     assert (full.TotalAmt, len([l for l in full.Line if l.DetailType == "SalesItemLineDetail"])) == (810, 750)
@@ -46,8 +38,7 @@ def test_taxable_document_takes_750_lines_not_751(client):
         stored.save(qb=client)
 
 
-def test_untaxed_us_document_is_not_limited(client):
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_untaxed_us_document_is_not_limited(client, cool):
     assert invoice(client, cool, lines(client, 751, tax="NON"), cls=CreditMemo).TotalAmt == 751
 
 
@@ -66,14 +57,6 @@ def test_limit_outside_the_us_and_its_switch(emu, qb, monkeypatch):
 def find_account(client, name):
     from quickbooks.objects.account import Account
     return find(Account, client, Name=name).Id
-
-
-@pytest.fixture
-def multicurrency_client(emu, qb):
-    answer = requests.post(emu.base_url + "/_emulator/companies",
-                           json={"template": "us", "multicurrency": True}, timeout=30)
-    answer.raise_for_status()
-    return qb(answer.json()["realm_id"])
 
 
 def test_currency_must_be_active_in_a_multicurrency_company(multicurrency_client):

@@ -32,9 +32,7 @@ def test_vendor_name_clashes_with_customer(emu, qb):
         customer(client, "Books by Bessie")
 
 
-def test_renaming_onto_an_existing_name_is_refused(emu, qb):
-    client = qb(US)
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_renaming_onto_an_existing_name_is_refused(client, cool):
     cool.DisplayName = "Diego Rodriguez"
     with fault(6240):
         cool.save(qb=client)
@@ -158,9 +156,7 @@ def test_name_lists_are_deactivated_not_deleted(emu, qb):
     assert vendor.save(qb=client).Active is False
 
 
-def test_deactivating_a_customer_with_open_balance_is_refused(emu, qb):
-    client = qb(US)
-    cool = find(Customer, client, DisplayName="Cool Cars")  # invoice 1003 is open
+def test_deactivating_a_customer_with_open_balance_is_refused(client, cool):  # invoice 1003 is open
     cool.Active = False
     with fault(6000, detail="balance"):
         cool.save(qb=client)
@@ -169,9 +165,7 @@ def test_deactivating_a_customer_with_open_balance_is_refused(emu, qb):
     assert amy.save(qb=client).Active is False
 
 
-def test_customer_currency_is_home_and_fixed(emu, qb):
-    client = qb(US)
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_customer_currency_is_home_and_fixed(client, cool):
     assert cool.CurrencyRef.value == "USD"
     cool.CurrencyRef = ref("EUR")
     with fault(6000):

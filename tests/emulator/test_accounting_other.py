@@ -1,10 +1,8 @@
 """Purchase-side and general-ledger documents (required headers, TotalAmt), deposits of
 undeposited payments (6540 afterwards) and closed books (6210)."""
-import pytest
 from quickbooks.objects.account import Account
 from quickbooks.objects.base import LinkedTxn
 from quickbooks.objects.bill import Bill
-from quickbooks.objects.customer import Customer
 from quickbooks.objects.deposit import Deposit, DepositLine
 from quickbooks.objects.detailline import AccountBasedExpenseLine, AccountBasedExpenseLineDetail
 from quickbooks.objects.invoice import Invoice
@@ -12,12 +10,7 @@ from quickbooks.objects.journalentry import JournalEntry, JournalEntryLine, Jour
 from quickbooks.objects.payment import Payment
 from quickbooks.objects.vendor import Vendor
 
-from qbo_emulator.accounting.testing import US, fault, find, invoice, item, payment, sales_line, set_pref
-
-
-@pytest.fixture
-def client(emu, qb):
-    return qb(US)
+from qbo_emulator.accounting.testing import fault, find, invoice, item, payment, sales_line, set_pref
 
 
 def expense_line(account, amount):
@@ -86,15 +79,13 @@ def test_deposited_payment_cannot_change_until_the_deposit_lets_go(client):
     assert paid.save(qb=client).PaymentRefNum == "CHK-1"
 
 
-def test_only_undeposited_payments_can_be_deposited(client):
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_only_undeposited_payments_can_be_deposited(client, cool):
     direct = payment(client, cool, 10, DepositToAccountRef=find(Account, client, Name="Checking").to_ref())
     with fault(6000, detail="Undeposited Funds"):
         deposit_of(client, direct)
 
 
-def test_closed_books_refuse_writes_dated_inside_them(client):
-    cool = find(Customer, client, DisplayName="Cool Cars")
+def test_closed_books_refuse_writes_dated_inside_them(client, cool):
     old = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="2026-05-01")
     set_pref(client, "AccountingInfoPrefs", "BookCloseDate", "2026-06-30")
     with fault(6210):

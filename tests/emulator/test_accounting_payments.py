@@ -6,17 +6,7 @@ from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.payment import Payment
 from quickbooks.objects.salesreceipt import SalesReceipt
 
-from qbo_emulator.accounting.testing import US, fault, find, invoice, item, payment, sales_line
-
-
-@pytest.fixture
-def client(emu, qb):
-    return qb(US)
-
-
-@pytest.fixture
-def cool(client):
-    return find(Customer, client, DisplayName="Cool Cars")
+from qbo_emulator.accounting.testing import fault, find, invoice, item, payment, sales_line
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ RemainingCredit and the payment's UnappliedAmt, through reads, queries and CDC."
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 from quickbooks.cdc import change_data_capture
 from quickbooks.objects.account import Account
 from quickbooks.objects.creditmemo import CreditMemo
@@ -14,18 +13,8 @@ from quickbooks.objects.payment import Payment
 from quickbooks.objects.purchase import Purchase
 from quickbooks.objects.vendor import Vendor
 
-from qbo_emulator.accounting.testing import (US, customer, fault, find, invoice, item, payment, purchase, ref,
+from qbo_emulator.accounting.testing import (customer, fault, find, invoice, item, payment, purchase, ref,
                                              sales_line)
-
-
-@pytest.fixture
-def client(emu, qb):
-    return qb(US)
-
-
-@pytest.fixture
-def cool(client):
-    return find(Customer, client, DisplayName="Cool Cars")  # owes 105 on invoice 1003
 
 
 @pytest.fixture
@@ -114,15 +103,13 @@ def test_over_application_of_a_check_is_refused(client, accounts):
     assert (remaining(client, memo), balance(client, buyer)) == (60, -40)
 
 
-def test_check_of_another_customer_or_currency_is_refused(emu, client, qb, accounts):
+def test_check_of_another_customer_or_currency_is_refused(client, accounts, multicurrency_client):
     buyer, other = customer(client, "Refund Mine Ltd"), customer(client, "Refund Theirs Ltd")
     memo = credit_memo(client, buyer, 50)
     theirs = check(client, accounts, other, 50)
     with fault(6000, detail="another customer"):
         payment(client, buyer, 0, [(memo, 50), (theirs, 50, "Check")])
-    realm = requests.post(emu.base_url + "/_emulator/companies", json={"template": "us", "multicurrency": True},
-                          timeout=30).json()["realm_id"]
-    multi = qb(realm)
+    multi = multicurrency_client
     euro = customer(multi, "Refund Euro GmbH", CurrencyRef=ref("EUR"))
     euro_memo = invoice(multi, euro, [sales_line(item(multi, "Design"), qty=1, price=50)], cls=CreditMemo,
                         CurrencyRef=ref("EUR"), ExchangeRate=1.1)

@@ -10,18 +10,8 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 from quickbooks.objects.trackingclass import Class
 
 from qbo_emulator.accounting import OPTIONS
-from qbo_emulator.accounting.testing import (US, discount_line, fault, find, invoice, item, ref,
+from qbo_emulator.accounting.testing import (discount_line, fault, find, invoice, item, ref,
                                              sales_line, set_pref, tax_code_id)
-
-
-@pytest.fixture
-def client(emu, qb):
-    return qb(US)
-
-
-@pytest.fixture
-def cool(client):
-    return find(Customer, client, DisplayName="Cool Cars")
 
 
 def lines_of(doc, kind):

@@ -145,8 +145,10 @@ def test_company_info_and_preferences(emu, qb):
     assert prefs.CurrencyPrefs.HomeCurrency.value == "USD"
     answer = client.update_object("Preferences", json.dumps({
         "Id": prefs.Id, "SyncToken": prefs.SyncToken, "sparse": True,
-        "SalesFormsPrefs": {"CustomTxnNumbers": True}}))
-    assert answer["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is True
+        "SalesFormsPrefs": {"CustomTxnNumbers": False}}))
+    assert prefs.SalesFormsPrefs.CustomTxnNumbers is True  # seeded True, so False proves the write
+    assert answer["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+    assert Preferences.get(qb=client).SalesFormsPrefs.CustomTxnNumbers is False
     assert answer["Preferences"]["SyncToken"] == str(int(prefs.SyncToken) + 1)
 
 

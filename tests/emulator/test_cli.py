@@ -2,10 +2,12 @@
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 REPO = str(Path(__file__).resolve().parents[2])
@@ -57,3 +59,24 @@ def test_serve_with_a_config_file_then_mint_and_restart_on_the_same_db(tmp_path)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_db_file_of_another_schema_version_is_refused_with_what_to_do(tmp_path):
+    from qbo_emulator.store import SCHEMA_VERSION, Clock, Store, StoreVersionError
+    fresh = tmp_path / "fresh.sqlite"
+    Store(str(fresh), Clock()).close()
+    Store(str(fresh), Clock()).close()  # stamped on creation, so it reopens
+    assert sqlite3.connect(fresh).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    unstamped = tmp_path / "before.sqlite"  # written before the stamp: the old objects.seq column
+    sqlite3.connect(unstamped).execute(
+        "CREATE TABLE objects (realm TEXT, entity TEXT, id TEXT, seq INTEGER NOT NULL, data TEXT)")
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE realms (realm_id TEXT PRIMARY KEY)")
+        conn.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION + 1))
+    for path in (unstamped, other):
+        with pytest.raises(StoreVersionError) as error:
+            Store(str(path), Clock())
+        assert str(path) in str(error.value) and "delete the file" in str(error.value)
+    answer = run("--port", "0", "--db", str(unstamped))
+    assert answer.returncode != 0 and "delete the file" in answer.stderr and "Traceback" not in answer.stderr

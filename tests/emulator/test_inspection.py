@@ -1,7 +1,7 @@
 """The inspection and control API (/_emulator/...)."""
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 import requests
@@ -96,7 +96,6 @@ def test_clock_advance_and_set(emu, control):
     assert 7199 <= (after - before).total_seconds() <= 7202
     fixed = control("POST", "clock", json={"set": "2027-01-15T10:00:00Z"})
     assert fixed["now"].startswith("2027-01-15T10:00")
-    assert datetime.fromisoformat(fixed["now"]) > datetime.now(timezone.utc)
 
 
 def test_request_log_and_stats(emu, control, qb):
