@@ -19,8 +19,6 @@ CUSTOM_DISCOVERY_PATH = '/.well-known/openid_configuration'
 CUSTOM_API_PATH = '/v3'
 CUSTOM_APP_PATH = '/app'
 
-SCOPE = 'com.intuit.quickbooks.accounting'
-
 # Since 2025-08-01 QuickBooks treats anything below 75 as 75; we say what we mean.
 MINOR_VERSION = 75
 

@@ -10,12 +10,11 @@ class QboError(Exception):
     :param detail: QuickBooks' own detail text, for the log and the expert.
     """
 
-    def __init__(self, code, message, detail='', element=None):
+    def __init__(self, code, message, detail=''):
         super().__init__(message)
         self.code = str(code or '')
         self.message = message
         self.detail = detail or ''
-        self.element = element
 
     def __str__(self):
         return f'[{self.code}] {self.message}' if self.code else self.message
@@ -50,14 +49,13 @@ class QboNotFoundError(QboValidationError):
 class QboDuplicateError(QboValidationError):
     """A name or document number already exists (6240 / 6140).
 
-    ``existing_id`` / ``existing_entity`` are the id and kind QuickBooks names in its detail
-    (a 6240 name clash may be with a Vendor or an Employee, not a Customer).
+    ``existing_id`` is the id QuickBooks names in its detail (a 6240 name clash may be with
+    a Vendor or an Employee, not a Customer).
     """
 
-    def __init__(self, code, message, detail='', element=None, existing_id=None, existing_entity=None):
-        super().__init__(code, message, detail, element)
+    def __init__(self, code, message, detail='', existing_id=None):
+        super().__init__(code, message, detail)
         self.existing_id = existing_id
-        self.existing_entity = existing_entity
 
 
 class QboStaleError(QboValidationError):

@@ -243,7 +243,7 @@ class AccountPayment(models.Model):
         self.ensure_one()
         applied = self._qbo_applied()
         # The documents must be in QuickBooks before anything is written (else it waits).
-        lines = self._qbo_payment_lines(connection, applied) if self.payment_type == 'inbound' else None
+        lines = self._qbo_payment_lines(connection, applied)
         settled = self.env['account.move'].concat(*(
             move for move, amount in applied.items() if not move.currency_id.is_zero(amount)))._qbo_one_customer_partner(self)
         customer = settled or self.partner_id._qbo_customer_partner(connection)
@@ -435,7 +435,7 @@ class AccountPayment(models.Model):
         mappings = self.env['qbo.mapping'].sudo()
         mapping = mappings._qbo_find(connection, record, entity)
         if not mapping:
-            accounts = client.query("SELECT * FROM Account WHERE AccountType = 'Accounts Receivable'")
+            accounts = client.query("SELECT * FROM Account WHERE AccountType = 'Accounts Receivable' MAXRESULTS 1000")
             in_currency = {c: [a for a in accounts if (a.get('CurrencyRef') or {}).get('value', home) == c]
                            for c in (code, home)}
             candidates = in_currency[code] or in_currency[home]

@@ -158,7 +158,7 @@ class ProductProduct(models.Model):
 
     @api.model
     def _qbo_income_accounts(self, client):
-        return client.query("SELECT * FROM Account WHERE AccountType = 'Income'")
+        return client.query("SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 1000")
 
     @api.model
     def _qbo_income_account_ref(self, connection, client, accounts=None):

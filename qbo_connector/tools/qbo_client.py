@@ -45,7 +45,6 @@ REDACTED = '***'
 _WRITING_CALLS = frozenset({'create_object', 'update_object', 'delete_object', 'misc_operation', 'batch_operation'})
 _EXISTING_ID_RE = re.compile(r'(?:Id|TxnId)=(\d+)')
 # 6240: "Another Vendor is already using this name"; 6140: "TxnType=Invoice with TxnId=…".
-_EXISTING_KIND_RE = re.compile(r'(?:Another (\w+)|TxnType=(\w+))')
 
 
 # ----------------------------------------------------------------------------
@@ -221,11 +220,9 @@ def translate_quickbooks_error(exc, http_status=None, what='the request', method
         return QboStaleError(code_str, f'The record changed in QuickBooks since it was last read ({what}).', detail)
     if code_str in ('6240', '6140'):
         match = _EXISTING_ID_RE.search(detail)
-        kind = _EXISTING_KIND_RE.search(detail)
         return QboDuplicateError(
             code_str, f'QuickBooks already has this name or number: {detail or message}', detail,
-            existing_id=match.group(1) if match else None,
-            existing_entity=(kind.group(1) or kind.group(2)) if kind else None)
+            existing_id=match.group(1) if match else None)
     if code_str in ('610', '2500'):
         return QboNotFoundError(code_str, f'QuickBooks does not know a referenced record: {detail or message}', detail)
     return QboValidationError(code_str, f'QuickBooks refused {what}: {detail or message}', detail)
