@@ -510,9 +510,13 @@ class QboConnection(models.Model):
         if self.state in ('connected', 'needs_reconnect'):
             raise UserError(self.env._('Disconnect first.'))
         conn = self.sudo()
-        if 'qbo.mapping' in self.env:
-            self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)]).unlink()
-        self.env['qbo.tax.code'].sudo()._qbo_of_connection(conn).unlink()
+        self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)]).unlink()
+        for kept_list in ('qbo.tax.code', 'qbo.payment.method'):
+            self.env[kept_list].sudo()._qbo_of_connection(conn).unlink()
+        # What waited for the old books must not go to the new ones.
+        self.env['qbo.sync.job'].sudo().search([
+            ('connection_id', '=', conn.id), ('state', 'in', ('pending', 'failed')),
+        ])._qbo_set_state('cancelled', error_message=self.env._('The QuickBooks company was forgotten.'))
         conn.message_post(body=self.env._('Links to the QuickBooks company %(name)s forgotten by %(user)s.',
                                           name=conn.qbo_company_name or conn.synced_realm_id, user=self.env.user.name))
         conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False})

@@ -165,6 +165,30 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.connection.invalidate_recordset()
         self.assertEqual(self.connection.state, 'connected')
 
+    def test_forget_the_books_then_connect_to_others(self):
+        """After a refused reconnection to other books, the administrator forgets the old
+        ones (the error says so): links, kept lists and waiting jobs go, and the other books
+        connect."""
+        self.url_open(self._consent(US_REALM))
+        self.connection.invalidate_recordset()
+        self.connection._qbo_client().create('Customer', {'DisplayName': 'Forgotten Books Customer'})
+        self.env['qbo.tax.code'].sudo()._qbo_refresh(self.connection, self.connection._qbo_client())
+        self.assertTrue(self.env['qbo.tax.code'].sudo()._qbo_of_connection(self.connection))
+        product = self.env['product.product'].create({'name': 'Waiting product', 'company_id': self.company.id})
+        job = self.env['qbo.sync.job']._qbo_enqueue(product, 'push')
+        self.assertEqual(job.state, 'pending')
+        self.connection.with_user(self.admin).action_disconnect()
+        other = self.emu.add_company(template='empty', CompanyName='Other US Books')['realm_id']
+        self.assertIn('Forget QuickBooks Company', self.url_open(self._consent(other)).text)
+
+        self.connection.with_user(self.admin).action_forget_books()
+        self.assertFalse(self.connection.synced_realm_id)
+        self.assertFalse(self.env['qbo.tax.code'].sudo()._qbo_of_connection(self.connection))
+        self.assertEqual(job.state, 'cancelled')
+        self.url_open(self._consent(other))
+        self.connection.invalidate_recordset()
+        self.assertEqual((self.connection.state, self.connection.realm_id), ('connected', other))
+
     def test_disconnect_revokes(self):
         self.url_open(self._consent())
         self.connection.invalidate_recordset()
