@@ -1,6 +1,5 @@
 """The books check: QuickBooks and Odoo compared, document by document and customer by customer."""
 
-import json
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
@@ -100,8 +99,7 @@ class TestBooksCheck(QboPushCommon):
         """The connector never deletes: someone in QuickBooks does, through its API."""
         client = self.connection._qbo_client()
         qbo_invoice = client.read('Invoice', invoice.qbo_id)
-        client._call('deleting the invoice', 'delete_object', 'Invoice',
-                     json.dumps({'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken']}))
+        client.delete('Invoice', {'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken']})
 
     def test_foreign_currency_customer_compared_in_its_currency(self):
         """With multicurrency, a customer's euro documents go to its euro customer, whose
