@@ -77,6 +77,13 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(methods[qbo_payment['PaymentMethodRef']['value']], payment.payment_method_line_id.name)
         self.assertEqual(invoice.amount_residual, 0.0)
         self._assert_books_agree(invoice, payments=payment)
+        # The payment left the invoice's total and tax as they were.
+        self.assertAlmostEqual(float(qbo_invoice['TotalAmt']), invoice.amount_total, places=2)
+        self.assertAlmostEqual(float(qbo_invoice.get('TxnTaxDetail', {}).get('TotalTax', 0)), invoice.amount_tax, places=2)
+        # Receipts paid at once is off by default: an invoice and its payment, no sales receipt.
+        self.assertFalse(self.connection.receipts_paid_at_once)
+        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
+        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
         # The next payment from that journal, its account and method known: one request.
         other = self._invoice()
         self._run_queue()

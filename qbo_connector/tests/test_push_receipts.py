@@ -49,17 +49,6 @@ class QboReceiptsCommon(QboPushEdgeCommon):
 @tagged('post_install', '-at_install')
 class TestPushReceipts(QboReceiptsCommon):
 
-    def test_option_off_invoice_and_payment_as_before(self):
-        self.connection.receipts_paid_at_once = False
-        invoice = self._invoice()
-        payment = self._pay(invoice)
-        self._run_queue()
-        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
-        self._assert_books_agree(invoice, qbo_invoice)
-        self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_invoice['Id'])
-        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
-        self.assertEqual(self._differences(), [])
-
     def test_paid_at_once_is_a_sales_receipt(self):
         """Turned on in Settings, an invoice paid in full on its date goes as one sales
         receipt, deposited to the QuickBooks account named like the payment's journal; the
