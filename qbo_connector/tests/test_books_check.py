@@ -21,9 +21,6 @@ class TestBooksCheck(QboPushCommon):
             groups='base.group_user,account.group_account_invoice,qbo_connector.group_qbo_user',
             company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)])
 
-    def _differences(self):
-        return self.env['qbo.books.check']._qbo_differences(self.connection)
-
     def _pushed(self, count=1, **values):
         invoices = self.env['account.move'].concat(*(self._invoice(**values) for _ in range(count)))
         self._run_queue()
