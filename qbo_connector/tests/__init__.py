@@ -11,3 +11,5 @@ from . import test_settings
 from . import test_push_terms
 from . import test_push_edge
 from . import test_tax_mapping
+from . import test_push_receipts
+from . import test_payment_method_mapping

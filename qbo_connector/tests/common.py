@@ -97,13 +97,6 @@ class QboTestMixin:
         cls.emu.reset()
 
     @classmethod
-    def _qbo_company_like(cls, company, currency='USD', country='US'):
-        company.currency_id = cls.env.ref(f'base.{currency}')
-        company.currency_id.active = True
-        company.country_id = cls.env.ref(f'base.{country.lower()}')
-        return company
-
-    @classmethod
     def _qbo_connection_values(cls, company):
         return {
             'company_id': company.id,

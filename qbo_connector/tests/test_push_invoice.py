@@ -67,6 +67,38 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
         self.assertAlmostEqual(float(qbo_doc.get('TxnTaxDetail', {}).get('TotalTax', 0)), move.amount_tax, places=2)
         self.assertAlmostEqual(float(qbo_doc['Balance']), move.amount_residual, places=2)
 
+    def _qbo_by_id(self, entity, qbo_id):
+        found = [o for o in self._qbo(entity) if o['Id'] == qbo_id]
+        self.assertEqual(len(found), 1, f'{entity} {qbo_id} not in QuickBooks')
+        return found[0]
+
+    def _qbo_payments_of(self, record):
+        return [p for p in self._qbo('Payment') if record._qbo_reference() in (p.get('PrivateNote') or '')]
+
+    def _applied(self, qbo_payment):
+        return {(link['TxnType'], link['TxnId']): float(line['Amount'])
+                for line in qbo_payment.get('Line') or [] for link in line['LinkedTxn']}
+
+    def _account_named(self, name):
+        return next(a for a in self._qbo('Account') if a['Name'] == name)
+
+    def _credit_note(self, partner=None, price_unit=50.0):
+        """A credit note of one product_a line, to ``partner`` (partner_a when not given)."""
+        values = {'partner_id': partner.id} if partner else {}
+        return self._invoice(move_type='out_refund', invoice_line_ids=[
+            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=price_unit)], **values)
+
+    def _refund_check(self, refund):
+        """The check (Purchase) a refund went to QuickBooks as, and the Receive Payment
+        linking it to credit notes (None when there is none)."""
+        check = self._qbo_by_id('Purchase', refund.qbo_id)
+        links = self._qbo_payments_of(refund)
+        self.assertLessEqual(len(links), 1)
+        return check, (links[0] if links else None)
+
+    def _differences(self):
+        return self.env['qbo.books.check']._qbo_differences(self.connection)
+
 
 @tagged('post_install', '-at_install')
 class TestPushInvoice(QboPushCommon):

@@ -5,17 +5,11 @@ without a product, and the income account of new items."""
 from odoo import Command
 from odoo.tests import tagged
 
-from . import test_push_payment
 from .test_push_invoice import QboPushCommon
 
 
 @tagged('post_install', '-at_install')
 class TestPushSubCustomers(QboPushCommon):
-
-    # The payment tests' helpers (their class is not inherited: its tests would run again here).
-    _qbo_by_id = test_push_payment.TestPushPayment._qbo_by_id
-    _qbo_payments_of = test_push_payment.TestPushPayment._qbo_payments_of
-    _applied = test_push_payment.TestPushPayment._applied
 
     def setUp(self):
         super().setUp()
@@ -28,10 +22,6 @@ class TestPushSubCustomers(QboPushCommon):
 
     def _customer(self, qbo_id):
         return self._qbo_by_id('Customer', qbo_id)
-
-    def _credit_note(self, partner):
-        return self._invoice(move_type='out_refund', partner_id=partner.id, invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=50.0)])
 
     def _receivable_line(self, move):
         return move.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')

@@ -17,18 +17,6 @@ class TestPushPayment(QboPushCommon):
         """What a user does with "Register Payment" on the selected documents."""
         return self._register_payment(moves, **values)
 
-    def _qbo_by_id(self, entity, qbo_id):
-        found = [o for o in self._qbo(entity) if o['Id'] == qbo_id]
-        self.assertEqual(len(found), 1, f'{entity} {qbo_id} not in QuickBooks')
-        return found[0]
-
-    def _qbo_payments_of(self, record):
-        return [p for p in self._qbo('Payment') if record._qbo_reference() in (p.get('PrivateNote') or '')]
-
-    def _applied(self, qbo_payment):
-        return {(link['TxnType'], link['TxnId']): float(line['Amount'])
-                for line in qbo_payment.get('Line') or [] for link in line['LinkedTxn']}
-
     def _assert_books_agree(self, *moves, payments=()):
         """Invariant 5: what QuickBooks shows open is what Odoo has not reconciled."""
         for move in moves:
@@ -45,9 +33,6 @@ class TestPushPayment(QboPushCommon):
                 lambda l: l.account_id.account_type == 'asset_receivable').mapped('amount_residual')))
             self.assertAlmostEqual(float(qbo_payment['UnappliedAmt']), unreconciled, places=2,
                                    msg=f'unapplied amount of {payment.name}')
-
-    def _account_named(self, name):
-        return next(a for a in self._qbo('Account') if a['Name'] == name)
 
     # -- payments ----------------------------------------------------------------
 
@@ -77,6 +62,13 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(methods[qbo_payment['PaymentMethodRef']['value']], payment.payment_method_line_id.name)
         self.assertEqual(invoice.amount_residual, 0.0)
         self._assert_books_agree(invoice, payments=payment)
+        # The payment left the invoice's total and tax as they were.
+        self.assertAlmostEqual(float(qbo_invoice['TotalAmt']), invoice.amount_total, places=2)
+        self.assertAlmostEqual(float(qbo_invoice.get('TxnTaxDetail', {}).get('TotalTax', 0)), invoice.amount_tax, places=2)
+        # Receipts paid at once is off by default: an invoice and its payment, no sales receipt.
+        self.assertFalse(self.connection.receipts_paid_at_once)
+        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
+        self.assertEqual(self._differences(), [])
         # The next payment from that journal, its account and method known: one request.
         other = self._invoice()
         self._run_queue()
@@ -198,10 +190,6 @@ class TestPushPayment(QboPushCommon):
 
     # -- credit notes and refunds ---------------------------------------------------
 
-    def _credit_note(self, price_unit=50.0):
-        return self._invoice(move_type='out_refund', invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=price_unit)])
-
     def test_credit_note_applied_to_invoice(self):
         invoice = self._invoice()
         credit_note = self._credit_note()
@@ -283,14 +271,6 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(job.state, 'done')
         self.assertEqual(len(self._qbo_payments_of(credit_note)), 1)
         self._assert_books_agree(invoice, credit_note)
-
-    def _refund_check(self, refund):
-        """The check (Purchase) a refund went to QuickBooks as, and the Receive Payment
-        linking it to credit notes (None when there is none)."""
-        check = self._qbo_by_id('Purchase', refund.qbo_id)
-        links = self._qbo_payments_of(refund)
-        self.assertLessEqual(len(links), 1)
-        return check, (links[0] if links else None)
 
     def test_refund_paid_out(self):
         """A credit note paid back: a check to the customer booked to A/R, and a Receive

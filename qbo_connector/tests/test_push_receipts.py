@@ -7,27 +7,15 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from . import test_push_payment
 from .common import CA_REALM
 from .test_push_edge import QboPushEdgeCommon
 
 
 class QboReceiptsCommon(QboPushEdgeCommon):
 
-    # The payment tests' helpers (their class is not named here, so that its tests run once).
-    _pay = test_push_payment.TestPushPayment._pay
-    _qbo_by_id = test_push_payment.TestPushPayment._qbo_by_id
-    _qbo_payments_of = test_push_payment.TestPushPayment._qbo_payments_of
-    _account_named = test_push_payment.TestPushPayment._account_named
-    _credit_note = test_push_payment.TestPushPayment._credit_note
-    _refund_check = test_push_payment.TestPushPayment._refund_check
-
     def setUp(self):
         super().setUp()
         self.connection.receipts_paid_at_once = True
-
-    def _differences(self):
-        return self.env['qbo.books.check']._qbo_differences(self.connection)
 
     def _receipt_of(self, move):
         """The live receipt QuickBooks holds of ``move`` (asserted to be the only one)."""
@@ -49,17 +37,6 @@ class QboReceiptsCommon(QboPushEdgeCommon):
 @tagged('post_install', '-at_install')
 class TestPushReceipts(QboReceiptsCommon):
 
-    def test_option_off_invoice_and_payment_as_before(self):
-        self.connection.receipts_paid_at_once = False
-        invoice = self._invoice()
-        payment = self._pay(invoice)
-        self._run_queue()
-        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
-        self._assert_books_agree(invoice, qbo_invoice)
-        self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['Line'][0]['LinkedTxn'][0]['TxnId'], qbo_invoice['Id'])
-        self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
-        self.assertEqual(self._differences(), [])
-
     def test_paid_at_once_is_a_sales_receipt(self):
         """Turned on in Settings, an invoice paid in full on its date goes as one sales
         receipt, deposited to the QuickBooks account named like the payment's journal; the
@@ -70,7 +47,7 @@ class TestPushReceipts(QboReceiptsCommon):
         self.assertTrue(self.connection.receipts_paid_at_once)
         self.company_data['default_journal_bank'].name = 'Checking'
         invoice = self._invoice(ref='Order S00042')
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
 
         receipt = self._receipt_of(invoice)
@@ -121,11 +98,11 @@ class TestPushReceipts(QboReceiptsCommon):
         payment QuickBooks already has: an Invoice, and the payments as Payments."""
         pushed_unpaid = self._invoice()
         self._run_queue()
-        paid_later = self._pay(pushed_unpaid)
+        paid_later = self._register_payment(pushed_unpaid)
         partly = self._invoice()
-        partial_payment = self._pay(partly, amount=100.0)
+        partial_payment = self._register_payment(partly, amount=100.0)
         next_day = self._invoice()
-        next_day_payment = self._pay(next_day, payment_date=fields.Date.today() + timedelta(days=1))
+        next_day_payment = self._register_payment(next_day, payment_date=fields.Date.today() + timedelta(days=1))
         ahead = self.env['account.payment'].create({
             'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
             'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
@@ -153,7 +130,7 @@ class TestPushReceipts(QboReceiptsCommon):
         not go inside a receipt either: the invoice goes as an Invoice, open."""
         self.connection.sync_payments = False
         invoice = self._invoice()
-        self._pay(invoice)
+        self._register_payment(invoice)
         self._run_queue()
         self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_total)
         self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
@@ -163,7 +140,7 @@ class TestPushReceipts(QboReceiptsCommon):
         QuickBooks account named like the refund's journal, the refund inside it."""
         self.company_data['default_journal_bank'].name = 'Savings'
         credit_note = self._credit_note()
-        refund = self._pay(credit_note)
+        refund = self._register_payment(credit_note)
         self.assertEqual(refund.payment_type, 'outbound')
         self._run_queue()
         receipt = self._receipt_of(credit_note)
@@ -179,7 +156,7 @@ class TestPushReceipts(QboReceiptsCommon):
 
     def test_refund_cancelled_after_the_refund_receipt(self):
         credit_note = self._credit_note()
-        refund = self._pay(credit_note)
+        refund = self._register_payment(credit_note)
         self._run_queue()
         receipt = self._receipt_of(credit_note)
         refund.action_cancel()
@@ -195,7 +172,7 @@ class TestPushReceipts(QboReceiptsCommon):
         queued, which queues the credit note's first: the refund receipt is voided, the credit
         note goes as an open CreditMemo and the refund as a check of its own."""
         credit_note = self._credit_note()
-        refund = self._pay(credit_note)
+        refund = self._register_payment(credit_note)
         self._run_queue()
         receipt = self._receipt_of(credit_note)
         credit_note.js_remove_outstanding_partial(credit_note.line_ids.matched_debit_ids.id)
@@ -213,8 +190,8 @@ class TestPushReceipts(QboReceiptsCommon):
         """The books check compares a receipt's total and tax with its invoice's, and its
         balance (none: it is paid) with what the invoice still owes in Odoo."""
         invoice, other = self._invoice(), self._invoice()
-        self._pay(invoice)
-        self._pay(other)
+        self._register_payment(invoice)
+        self._register_payment(other)
         self._run_queue()
         result = self.env['qbo.books.check']._qbo_compare(self.connection)
         self.assertEqual((result['differences'], result['document_count']), ([], 2))
@@ -235,7 +212,7 @@ class TestPushReceipts(QboReceiptsCommon):
     def test_payment_cancelled_after_the_receipt(self):
         """The receipt is voided and the invoice sent as what it now is: an Invoice, open."""
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         payment.action_cancel()
@@ -254,7 +231,7 @@ class TestPushReceipts(QboReceiptsCommon):
         """Reset, the payment leaves the receipt (voided; the invoice an Invoice); posted
         again, it goes as a Payment applied to that Invoice."""
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         payment.action_draft()
@@ -272,7 +249,7 @@ class TestPushReceipts(QboReceiptsCommon):
 
     def test_payment_taken_off_the_invoice(self):
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         invoice.js_remove_outstanding_partial(invoice.line_ids.matched_credit_ids.id)
@@ -287,7 +264,7 @@ class TestPushReceipts(QboReceiptsCommon):
         """The receipt is voided (and stays the invoice's QuickBooks twin); the payment,
         still posted, goes as unapplied credit, as Odoo keeps it."""
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         invoice.button_draft()
@@ -302,7 +279,7 @@ class TestPushReceipts(QboReceiptsCommon):
 
     def test_invoice_reset_and_posted_again_updates_the_receipt(self):
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         invoice.button_draft()
@@ -319,7 +296,7 @@ class TestPushReceipts(QboReceiptsCommon):
     def test_performed_then_dropped_is_not_duplicated(self):
         self._run_queue()
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self.emu._call('POST', 'faults', json={
             'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'})
         self._run_queue()
@@ -341,7 +318,7 @@ class TestPushReceipts(QboReceiptsCommon):
         receipt that attempt wrote is found and voided, and the invoice goes as an Invoice."""
         self._run_queue()
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self.emu._call('POST', 'faults', json={
             'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'})
         self._run_queue()
@@ -373,7 +350,7 @@ class TestPushReceipts(QboReceiptsCommon):
                 self._drop_next(entity)
                 self._run_queue()
                 self.assertTrue(self._jobs(document).outcome_unknown)
-                paid = self._pay(document)
+                paid = self._register_payment(document)
                 self._retry_now(document)
                 self._run_queue()
                 receipt = 'SalesReceipt' if entity == 'Invoice' else 'RefundReceipt'
@@ -421,7 +398,7 @@ class TestPushReceipts(QboReceiptsCommon):
         cancelled: the refund receipt is voided (QuickBooks keeps no money Odoo has not), and
         nothing fails. Posted again, the credit note is an open CreditMemo."""
         credit_note = self._credit_note()
-        refund = self._pay(credit_note)
+        refund = self._register_payment(credit_note)
         self._run_queue()
         receipt = self._receipt_of(credit_note)
         credit_note.button_draft()
@@ -444,7 +421,7 @@ class TestPushReceipts(QboReceiptsCommon):
         CreditMemo, and its refund as a credit card refund out of that account."""
         self.connection.refund_account_name = 'Mastercard'
         credit_note = self._credit_note()
-        refund = self._pay(credit_note)
+        refund = self._register_payment(credit_note)
         self._run_queue()
         self.assertEqual(self._jobs(credit_note).state, 'done', credit_note.qbo_sync_error)
         self.assertFalse(self._qbo('RefundReceipt'))
@@ -463,7 +440,7 @@ class TestPushReceipts(QboReceiptsCommon):
         receipt stays live, so that QuickBooks still holds the sale and the money. Once
         corrected, the retry voids it and sends the Invoice and the Payment."""
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         self.connection.invoice_prefix = 'SHOP-WEST-2025-'
@@ -487,7 +464,7 @@ class TestPushReceipts(QboReceiptsCommon):
         """Reset and posted again, still paying its invoice at once, before the queue runs:
         the same receipt, and no failed job nor refusal in the payment's chatter."""
         invoice = self._invoice()
-        payment = self._pay(invoice)
+        payment = self._register_payment(invoice)
         self._run_queue()
         receipt = self._receipt_of(invoice)
         payment.action_draft()

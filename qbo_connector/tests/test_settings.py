@@ -34,12 +34,11 @@ class TestSettings(QboPushCommon):
         bank = self.company_data['default_journal_bank']
         allowed, other = bank.inbound_payment_method_line_ids[:1], self.company_data['default_journal_cash'].inbound_payment_method_line_ids[:1]
         self.connection.payment_method_line_ids = allowed
-        jobs = self.env['qbo.sync.job'].sudo()
         invoice = self._invoice()
         kept = self._register_payment(invoice, amount=100.0, journal_id=bank.id, payment_method_line_id=allowed.id)
         left = self._register_payment(invoice, amount=50.0, journal_id=other.journal_id.id, payment_method_line_id=other.id)
-        self.assertTrue(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', kept.id)]))
-        self.assertFalse(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', left.id)]))
+        self.assertTrue(self._jobs(kept))
+        self.assertFalse(self._jobs(left))
 
     def test_aggregated_lines(self):
         self.connection.line_mode = 'aggregated'
@@ -56,15 +55,14 @@ class TestSettings(QboPushCommon):
 
     def test_entity_switches(self):
         self.connection.write({'sync_invoices': False, 'sync_payments': False})
-        jobs = self.env['qbo.sync.job'].sudo()
         invoice = self._invoice()
         refund = self._invoice(move_type='out_refund')
-        self.assertFalse(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]))
-        self.assertTrue(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', refund.id)]))
+        self.assertFalse(self._jobs(invoice))
+        self.assertTrue(self._jobs(refund))
         payment = self._register_payment(invoice, amount=10.0)
-        self.assertFalse(jobs.search([('res_model', '=', 'account.payment'), ('res_id', '=', payment.id)]))
+        self.assertFalse(self._jobs(payment))
         invoice.action_qbo_push()  # a person may still send one by hand
-        self.assertTrue(jobs.search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]))
+        self.assertTrue(self._jobs(invoice))
 
     def _track_classes(self, per_line=False):
         """The QuickBooks company's bookkeeper turns class tracking on (QuickBooks' Preferences)."""
