@@ -5,19 +5,16 @@ from odoo import api, fields, models
 from odoo.tools import float_round
 
 from .. import const
-from ..exceptions import QboDuplicateError, QboRetryableError, QboValidationError
+from ..exceptions import QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from .account_move_line import LINE_DESCRIPTION_MAX
 
-# A credit note's application to invoices is a QuickBooks Payment of 0, mapped on the credit note.
-APPLICATION_ENTITY = 'Payment'
 ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
 # Paid (refunded) at once, with the connection's setting on, a document goes as a receipt with
-# its payment inside (see _qbo_receipt_payment). The receipt maps to the document; the payment
-# maps to it under RECEIPT_PART, which also says that the receipt is live (not voided).
+# its payment inside (see _qbo_receipt_payment). The receipt is bound to the document, and to
+# the payment in the role "receipt", which also says that the receipt is live (not voided).
 RECEIPT_BY_MOVE_TYPE = {'out_invoice': 'SalesReceipt', 'out_refund': 'RefundReceipt'}
 RECEIPT_PAYMENT_TYPE = {'out_invoice': 'inbound', 'out_refund': 'outbound'}
-RECEIPT_PART = {'SalesReceipt': 'SalesReceipt:Payment', 'RefundReceipt': 'RefundReceipt:Payment'}
 # What an invoice has and a receipt has not: it is paid.
 NOT_ON_RECEIPTS = ('DueDate', 'SalesTermRef')
 DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
@@ -30,24 +27,25 @@ class AccountMove(models.Model):
     _name = 'account.move'
     _inherit = ['account.move', 'qbo.synced.mixin']
 
+    _qbo_entities = (*ENTITY_BY_MOVE_TYPE.values(), *RECEIPT_BY_MOVE_TYPE.values())
+
     qbo_url = fields.Char(string='Open in QuickBooks', compute='_compute_qbo_url')
     qbo_customer_partner_id = fields.Many2one(
         'res.partner', string='QuickBooks Customer', copy=False, readonly=True,
         help='The partner whose QuickBooks customer (or sub-customer) the document was last sent to.')
 
-    @api.depends('qbo_id', 'move_type')
+    @api.depends('move_type')
     def _compute_qbo_url(self):
         # One search for the whole list, not one per move.
-        synced = self.filtered(lambda m: m.qbo_id and m.move_type in ENTITY_BY_MOVE_TYPE)
-        app_urls = {c.company_id: c._qbo_urls()['app'] for c in self.env['qbo.connection'].sudo().search(
-            [('company_id', 'in', synced.company_id.ids)])}
-        receipts = {(m.res_id, m.qbo_id): m.qbo_entity for m in self.env['qbo.mapping'].sudo().search([
-            ('res_model', '=', self._name), ('res_id', 'in', synced.ids),
-            ('qbo_entity', 'in', list(RECEIPT_BY_MOVE_TYPE.values()))])} if synced else {}
+        mappings = self.env['qbo.mapping'].sudo().search([
+            ('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'record'),
+            ('qbo_entity', 'in', list(self._qbo_entities))], order='id')
+        entity_by_move = {(mapping.res_id, mapping.qbo_id): mapping.qbo_entity for mapping in mappings}
+        app_urls = {c.company_id: c._qbo_urls()['app'] for c in mappings.connection_id}
         for move in self:
-            app = app_urls.get(move.company_id) if move in synced else None
-            entity = receipts.get((move.id, move.qbo_id)) or ENTITY_BY_MOVE_TYPE.get(move.move_type, '')
-            move.qbo_url = app and f'{app}/{entity.lower()}?txnId={move.qbo_id}'
+            app = app_urls.get(move.company_id)
+            entity = entity_by_move.get((move.id, move.qbo_id))
+            move.qbo_url = app and entity and f'{app}/{entity.lower()}?txnId={move.qbo_id}'
 
     # ------------------------------------------------------------------
     # Enqueue hooks: database writes only, never a network call
@@ -114,67 +112,33 @@ class AccountMove(models.Model):
         dropped = self._qbo_drop_receipt(job, client, payment, outcome_unknown)
         if dropped:
             return dropped
-        if job.operation == 'push' and values is None:
+        entity = RECEIPT_BY_MOVE_TYPE[self.move_type] if payment else ENTITY_BY_MOVE_TYPE[self.move_type]
+        if job.operation == 'void':
+            return entity, self._qbo_void(
+                job, client, entity, before=lambda current: self._qbo_wait_for_linking_payments(connection, entity, current))
+        if values is None:
             # Reset to draft (or cancelled) since it was queued: nothing to send; posted
             # again it is queued again, cancelled its void job takes care of QuickBooks.
-            mapping = self.env['qbo.mapping']._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type])
-            return ENTITY_BY_MOVE_TYPE[self.move_type], mapping.qbo_id or False
-        if not payment:
-            return self._qbo_write(job, client, ENTITY_BY_MOVE_TYPE[self.move_type], outcome_unknown, values=values)
-        entity, qbo_id = self._qbo_write(job, client, RECEIPT_BY_MOVE_TYPE[self.move_type], outcome_unknown, payment,
-                                         values=values)
-        payment._qbo_put_in_receipt(connection, entity, {'Id': qbo_id, 'DocNumber': self.name})
-        return entity, qbo_id
-
-    def _qbo_write(self, job, client, entity, outcome_unknown, payment=None, values=None):
-        """Create, update or void this document as ``entity``, a receipt holding ``payment``
-        when one is given, with ``values`` when they are already built. Exactly once: after an
-        attempt whose outcome is unknown, the document is looked up by its number before it
-        is created. Returns (entity, id)."""
-        connection = job.connection_id
-        mappings = self.env['qbo.mapping']
-        # A receipt is written under a request id of its own: an attempt may have written one
-        # before Odoo changed, and QuickBooks answers a reused id with its first answer.
-        request_id = f'{job.request_id}-receipt' if payment else job.request_id
-        mapping = mappings._qbo_find(connection, self, entity)
-        if job.operation == 'void':
-            if not mapping:
-                return entity, False
-            current = client.read(entity, mapping.qbo_id)
-            self._qbo_wait_for_linking_payments(connection, entity, current)
-            done = client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']}, request_id=job.request_id)
-            mappings._qbo_link(connection, self, entity, done)
-            return entity, mapping.qbo_id
+            return entity, self.env['qbo.mapping']._qbo_find(connection, self, entity).qbo_id or False
         # Rolled back with the attempt when QuickBooks refuses the document.
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
-        if mapping:
-            current = client.read(entity, mapping.qbo_id)
-            result = client.update(entity, {**values, 'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
-                                   request_id=request_id)
-            result = self._qbo_insist_on_tax(client, entity, values, result, request_id)
-            mappings._qbo_link(connection, self, entity, result)
-            return entity, result['Id']
-        # The last attempt may have created it: find it rather than create it twice.
-        mine = self._qbo_numbered(client, entity, values['DocNumber'])[0] if outcome_unknown else None
-        if not mine:
-            try:
-                result = client.create(entity, values, request_id=request_id)
-            except QboDuplicateError as error:
-                if error.code != '6140':
-                    raise
-                mine, others = self._qbo_numbered(client, entity, values['DocNumber'])
-                if not mine:
-                    raise self._qbo_number_taken(entity, values['DocNumber'], others, error) from error
-        if mine:
-            # Ours, sent by an attempt whose answer never came or before the mapping was lost
-            # (a restored database): linked, and brought up to date — Odoo may have changed
-            # since. Under a request id of its own, as QuickBooks answers a reused one with
-            # what it answered first.
-            result = client.update(entity, {**values, 'Id': mine['Id'], 'SyncToken': mine['SyncToken']},
-                                   request_id=f'{request_id}-linked')
-        result = self._qbo_insist_on_tax(client, entity, values, result, request_id)
-        mappings._qbo_link(connection, self, entity, result)
+        result = self._qbo_export(job, client, entity, values, step='receipt' if payment else '',
+                                  outcome_unknown=outcome_unknown)
+        result = self._qbo_insist_on_tax(job, client, entity, values, result)
+        if payment:
+            payment._qbo_put_in_receipt(connection, entity, {'Id': result['Id'], 'DocNumber': self.name})
         return entity, result['Id']
+
+    def _qbo_find_lost(self, client, entity, values, duplicate=None):
+        """A document goes by its number (_qbo_numbered): the one of that number made from this
+        document; with ``duplicate``, a number another document holds fails, naming that one.
+        A credit application goes by date and reference, as payments do."""
+        if 'DocNumber' not in values:
+            return super()._qbo_find_lost(client, entity, values, duplicate)
+        mine, others = self._qbo_numbered(client, entity, values['DocNumber'])
+        if not mine and duplicate:
+            raise self._qbo_number_taken(entity, values['DocNumber'], others, duplicate) from duplicate
+        return mine
 
     # ------------------------------------------------------------------
     # Receipts: documents paid (refunded) at once
@@ -261,10 +225,10 @@ class AccountMove(models.Model):
             # receipt takes no other (_qbo_receipt_payment).
             deposit = payment._qbo_refund_account_ref(connection, client)[0]
         else:
-            deposit = payment._qbo_bank_account_ref(connection, client)
+            deposit = payment.journal_id._qbo_deposit_account_ref(connection, client, payment.currency_id)
         if deposit:
             values['DepositToAccountRef'] = deposit
-        method = payment._qbo_payment_method_ref(connection, client)
+        method = payment.payment_method_line_id._qbo_payment_method_ref(connection, client)
         if method:
             values['PaymentMethodRef'] = method
         return values
@@ -289,7 +253,7 @@ class AccountMove(models.Model):
             return None
         mappings = self.env['qbo.mapping']
         mapping = mappings._qbo_find(connection, self, entity)
-        held = mappings._qbo_find_record(connection, RECEIPT_PART[entity], mapping.qbo_id, 'account.payment') \
+        held = mappings._qbo_record_of(connection, entity, mapping.qbo_id, 'account.payment', role='receipt') \
             if mapping else self.env['account.payment']
         live = bool(held)
         if not mapping and outcome_unknown:
@@ -303,9 +267,7 @@ class AccountMove(models.Model):
             (held - payment)._qbo_take_out_of_receipt(connection)
             return None
         if live:
-            current = client.read(entity, mapping.qbo_id)
-            client.void(entity, {'Id': mapping.qbo_id, 'SyncToken': current['SyncToken']},
-                        request_id=f'{job.request_id}-void')
+            self._qbo_void(job, client, entity)
             held._qbo_take_out_of_receipt(connection)
         if job.operation == 'push' and self.state == 'posted':
             mapping.sudo().unlink()
@@ -324,7 +286,7 @@ class AccountMove(models.Model):
             return
         payment_ids = self.env['qbo.mapping'].sudo().search([
             ('connection_id', '=', connection.id), ('res_model', '=', 'account.payment'),
-            ('qbo_entity', '=', 'Payment'), ('qbo_id', 'in', linking)]).mapped('res_id')
+            ('qbo_entity', '=', 'Payment'), ('role', '=', 'record'), ('qbo_id', 'in', linking)]).mapped('res_id')
         if payment_ids and self.env['qbo.sync.job'].sudo().search_count([
                 ('res_model', '=', 'account.payment'), ('res_id', 'in', payment_ids),
                 ('state', 'in', ('pending', 'in_progress'))]):
@@ -332,7 +294,7 @@ class AccountMove(models.Model):
                 'Waiting for the payments and refunds applied to %(document)s to be taken off it in QuickBooks first.',
                 document=self.display_name))
 
-    def _qbo_insist_on_tax(self, client, entity, values, result, request_id):
+    def _qbo_insist_on_tax(self, job, client, entity, values, result):
         """The document as QuickBooks keeps it, with Odoo's tax.
 
         QuickBooks takes the TotalTax sent in place of its own tax (rounded per rate over
@@ -345,9 +307,8 @@ class AccountMove(models.Model):
         kept = (result.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0
         if not sent or self.currency_id.is_zero(sent - float(kept)):
             return result
-        return client.update(entity, {
-            'Id': result['Id'], 'SyncToken': result['SyncToken'], 'TxnTaxDetail': values['TxnTaxDetail'],
-        }, request_id=f'{request_id}-tax')
+        body = {'Id': result['Id'], 'SyncToken': result['SyncToken'], 'TxnTaxDetail': values['TxnTaxDetail']}
+        return client.update(entity, body, request_id=job._qbo_request_id('tax', body))
 
     def _qbo_customer_partner(self, connection):
         """The partner whose QuickBooks customer this document goes to. A document already
@@ -594,7 +555,7 @@ class AccountMove(models.Model):
 
     def _qbo_application_mapping(self):
         connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.company_id, create=False)
-        return connection and self.env['qbo.mapping'].sudo()._qbo_find(connection, self, APPLICATION_ENTITY)
+        return connection and self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment', 'credit_application')
 
     def _qbo_credit_applied(self):
         """({invoice: amount of this credit note applied to it}, date of the latest application)."""
@@ -634,11 +595,10 @@ class AccountMove(models.Model):
             # cancelled, reset or taken off) is voided, as an invoice's sales receipt is.
             entity, memo_id = self._qbo_drop_receipt(job, connection._qbo_client(), payments, outcome_unknown) \
                 or ('CreditMemo', memo.qbo_id)
-        request_id = f'{job.request_id}-apply'
         client = connection._qbo_client()
         try:
             if not lines:
-                payments._qbo_void_txn(job, client, self, APPLICATION_ENTITY, request_id=request_id)
+                self._qbo_void(job, client, 'Payment', role='credit_application', forget=True)
                 return entity, memo_id
             total = sum(applied.values())
             values = {
@@ -654,7 +614,8 @@ class AccountMove(models.Model):
             }
             if connection.qbo_multicurrency:
                 values['CurrencyRef'] = {'value': self.currency_id.name}
-            payments._qbo_write_txn(job, client, self, APPLICATION_ENTITY, values, request_id, outcome_unknown)
+            self._qbo_export(job, client, 'Payment', values, role='credit_application', step='apply',
+                             outcome_unknown=outcome_unknown)
         except QboRetryableError as error:
             # The CreditMemo may have been written by this attempt: look it up next time.
             error.outcome_unknown = True

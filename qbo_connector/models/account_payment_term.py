@@ -15,32 +15,38 @@ class AccountPaymentTerm(models.Model):
         express it (all due N days after the invoice date): matched by name (any case), else
         created. None otherwise, without a request (so that such invoices still cost one
         request each): the invoice carries its due date, which is what the books need; the
-        term is a label. Once mapped, no request is made."""
+        term is a label. No request once mapped."""
         if not self:
             return None
         self.ensure_one()
         term = self.sudo()
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, term, 'Term')
-        if mapping:
-            return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
-        name = qbo_name(term.name, TERM_NAME_MAX)
-        days = term._qbo_due_days()
-        if not name or days is None:
+        return self.env['qbo.mapping']._qbo_resolve(connection, term, 'Term', lambda: term._qbo_match_or_create(client))
+
+    def _qbo_match_or_create(self, client):
+        """The QuickBooks Term of this term's name, made active if it was not, else created;
+        None when QuickBooks cannot express the term."""
+        values = self._qbo_prepare_values()
+        if not values:
             return None
-        found = [t for t in client.query(f'SELECT * FROM Term WHERE Name = {qbo_quote(name)} AND Active IN (true, false)')
-                 if qbo_same_name(t.get('Name'), name)]
+        found = [t for t in client.query(
+            f"SELECT * FROM Term WHERE Name = {qbo_quote(values['Name'])} AND Active IN (true, false)")
+            if qbo_same_name(t.get('Name'), values['Name'])]
         if not found:
             try:
-                found = [client.create('Term', {'Name': name, 'DueDays': days})]
+                return client.create('Term', values)
             except QboDuplicateError as error:
                 # Names are unique whatever their case, and '=' in a query minds it: the
                 # term QuickBooks names is this one.
                 if not error.existing_id:
                     raise
                 found = [client.read('Term', error.existing_id)]
-        mapping = mappings._qbo_link(connection, term, 'Term', client.activate('Term', found[0]))
-        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+        return client.activate('Term', found[0])
+
+    def _qbo_prepare_values(self):
+        """The mapper: this term as a QuickBooks Term, or None when it cannot be one."""
+        name = qbo_name(self.name, TERM_NAME_MAX)
+        days = self._qbo_due_days()
+        return {'Name': name, 'DueDays': days} if name and days is not None else None
 
     def _qbo_due_days(self):
         """N when the whole amount is due N days after the invoice date, else None (end of

@@ -133,6 +133,26 @@ class QboConnection(models.Model):
              '(the payment inside it, not a Payment of its own), and a credit note refunded in full the same day as a '
              'refund receipt. Other documents go as invoices and credit memos.')
 
+    # === What the settings above name, as found in QuickBooks: kept until the setting changes === #
+    default_class_qbo_id = fields.Char(string='Default Class Id', readonly=True, copy=False)
+    default_class_qbo_name = fields.Char(string='Default Class Found', readonly=True, copy=False)
+    unmatched_item_qbo_id = fields.Char(string='Item for Unmatched Lines Id', readonly=True, copy=False)
+    unmatched_item_qbo_name = fields.Char(string='Item for Unmatched Lines Found', readonly=True, copy=False)
+    tax_item_qbo_id = fields.Char(string='Tax Item Id', readonly=True, copy=False)
+    tax_item_qbo_name = fields.Char(string='Tax Item Found', readonly=True, copy=False)
+    former_tax_item_ids = fields.One2many(
+        'qbo.tax.item', 'connection_id', string='Former Tax Items', readonly=True,
+        help='The QuickBooks items taxes went under as lines before the tax item was named otherwise: their lines '
+             'stay tax for the books check.')
+    tax_item_account_qbo_id = fields.Char(string='Tax Item Account Id', readonly=True, copy=False)
+    tax_item_account_qbo_name = fields.Char(string='Tax Item Account', readonly=True, copy=False)
+    income_account_qbo_id = fields.Char(string='Default Income Account Id', readonly=True, copy=False)
+    income_account_qbo_name = fields.Char(string='Default Income Account Found', readonly=True, copy=False)
+    refund_account_qbo_id = fields.Char(string='Refund Account Id', readonly=True, copy=False)
+    refund_account_qbo_name = fields.Char(string='Refund Account Found', readonly=True, copy=False)
+    refund_account_qbo_type = fields.Selection(
+        [('Bank', 'Bank'), ('Credit Card', 'Credit Card')], string='Refund Account Type', readonly=True, copy=False)
+
     # === State === #
     state = fields.Selection(STATES, required=True, default='not_connected', readonly=True, copy=False, tracking=True)
     state_reason = fields.Text(readonly=True, copy=False)
@@ -162,7 +182,19 @@ class QboConnection(models.Model):
         'access_token', 'refresh_token', 'oauth_nonce', 'access_token_expires_at', 'refresh_token_expires_at',
         'qbo_company_name', 'qbo_country_code', 'qbo_currency_code', 'qbo_multicurrency',
         'qbo_class_tracking', 'qbo_class_per_line', 'qbo_custom_txn_numbers', 'qbo_automated_sales_tax',
+        'default_class_qbo_id', 'default_class_qbo_name', 'unmatched_item_qbo_id', 'unmatched_item_qbo_name',
+        'tax_item_qbo_id', 'tax_item_qbo_name', 'former_tax_item_ids', 'tax_item_account_qbo_id', 'tax_item_account_qbo_name', 'income_account_qbo_id',
+        'income_account_qbo_name', 'refund_account_qbo_id', 'refund_account_qbo_name', 'refund_account_qbo_type',
     })
+    # A setting naming a QuickBooks object -> the fields keeping what it was found to be, which
+    # a new name makes stale.
+    _QBO_RESOLVED_FIELDS = {
+        'default_class_name': ('default_class_qbo_id', 'default_class_qbo_name'),
+        'unmatched_item_name': ('unmatched_item_qbo_id', 'unmatched_item_qbo_name'),
+        'tax_item_name': ('tax_item_qbo_id', 'tax_item_qbo_name'),
+        'default_income_account_name': ('income_account_qbo_id', 'income_account_qbo_name'),
+        'refund_account_name': ('refund_account_qbo_id', 'refund_account_qbo_name', 'refund_account_qbo_type'),
+    }
     # Changing where QuickBooks is changes who receives the secrets: system administrators only,
     # and the tokens of the old endpoint are forgotten.
     _QBO_ENDPOINT_FIELDS = frozenset({'environment', 'custom_base_url', 'client_id', 'client_secret'})
@@ -175,7 +207,18 @@ class QboConnection(models.Model):
                 c[f] != vals[f] for f in self._QBO_ENDPOINT_FIELDS & set(vals)))
             if moved:
                 raise UserError(self.env._('Disconnect from QuickBooks before changing the environment, the base URL or the app\'s keys.'))
-        return super().write(vals)
+        stale = {
+            connection: [name for setting, names in self._QBO_RESOLVED_FIELDS.items()
+                         if setting in vals and (connection[setting] or False) != (vals[setting] or False) for name in names]
+            for connection in self
+        }
+        result = super().write(vals)
+        for connection, names in stale.items():
+            if 'tax_item_qbo_id' in names:
+                connection.sudo()._qbo_remember_tax_item()
+            if names:
+                super(QboConnection, connection.sudo()).write(dict.fromkeys(names, False))
+        return result
 
     @api.depends('log_ids')
     def _compute_log_count(self):
@@ -224,21 +267,61 @@ class QboConnection(models.Model):
 
     def _qbo_class_ref(self, client):
         """The default class as a QuickBooks reference, or None when there is none to send
-        (no default class, or the QuickBooks company does not track classes, which would
-        refuse it). Found by name once, then mapped."""
+        (no default class, or the QuickBooks company does not track classes and would refuse it)."""
         self.ensure_one()
         if not self.default_class_name or not self.qbo_class_tracking:
             return None
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(self, self, 'Class')
-        if not mapping or mapping.qbo_name != self.default_class_name:
+
+        def find():
             found = client.query(f'SELECT * FROM Class WHERE Name = {qbo_quote(self.default_class_name)}')
             if not found:
                 raise QboValidationError('class', self.env._(
                     'QuickBooks has no class named "%(name)s": create it in QuickBooks or change the default class '
                     'in Settings.', name=self.default_class_name))
-            mapping = mappings._qbo_link(self, self, 'Class', found[0])
-        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+            return found[0]
+        return self._qbo_found_ref('default_class', find)
+
+    def _qbo_found_ref(self, setting, find):
+        """The QuickBooks reference of what ``setting`` names (the prefix of its ``*_qbo_id`` and
+        ``*_qbo_name`` fields): as kept, else the object ``find()`` returns (found or created),
+        kept from then on. None when ``find()`` returns nothing."""
+        self.ensure_one()
+        conn = self.sudo()
+        id_field, name_field = f'{setting}_qbo_id', f'{setting}_qbo_name'
+        if not conn[id_field]:
+            found = find()
+            if not found:
+                return None
+            conn._qbo_keep_found({id_field: str(found['Id']), name_field: found.get('Name')})
+        return {'value': conn[id_field], 'name': conn[name_field]}
+
+    def _qbo_remember_tax_item(self):
+        """Keep the tax item found so far among the former ones: the lines sent under it stay tax."""
+        self.ensure_one()
+        if self.tax_item_qbo_id and self.tax_item_qbo_id not in self.former_tax_item_ids.mapped('qbo_id'):
+            self.env['qbo.tax.item'].sudo().create({
+                'connection_id': self.id, 'qbo_id': self.tax_item_qbo_id, 'name': self.tax_item_qbo_name or '?'})
+
+    def _qbo_tax_item_ids(self):
+        """The QuickBooks ids of every item taxes were sent under as lines, current and former."""
+        self.ensure_one()
+        conn = self.sudo()
+        return set(conn.with_context(active_test=False).former_tax_item_ids.mapped('qbo_id')) | (
+            {conn.tax_item_qbo_id} if conn.tax_item_qbo_id else set())
+
+    def _qbo_keep_found(self, values):
+        """Store ``values`` (what settings were found to be in QuickBooks) at once, in a cursor
+        of its own: a job's transaction never writes the connection row, which a token refresh
+        may commit to meanwhile, and what QuickBooks holds stays found whatever becomes of the job."""
+        self.ensure_one()
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SELECT set_config('lock_timeout', %s, true)", [str(int(const.TOKEN_LOCK_TIMEOUT_MS))])
+                self.with_env(self.env(cr=cr, su=True)).write(values)
+        except psycopg2.Error:
+            # Found all the same: used by this job, looked for again by the next one.
+            _logger.exception('QuickBooks connection %s: could not keep %s', self.id, sorted(values))
+        self.sudo()._update_cache(values)
 
     def _qbo_after_start(self, day):
         return not self.sync_start_date or day >= self.sync_start_date
@@ -510,8 +593,13 @@ class QboConnection(models.Model):
         if self.state in ('connected', 'needs_reconnect'):
             raise UserError(self.env._('Disconnect first.'))
         conn = self.sudo()
-        self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)]).unlink()
-        for kept_list in ('qbo.tax.code', 'qbo.payment.method'):
+        mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)])
+        # Their documents are no longer in any QuickBooks company this connection knows.
+        for model in set(mappings.mapped('res_model')) & {'account.move', 'account.payment'}:
+            self.env[model].sudo().browse(mappings.filtered(lambda m, model=model: m.res_model == model).mapped(
+                'res_id')).exists()._qbo_write_status({'qbo_sync_state': False, 'qbo_sync_error': False})
+        mappings.unlink()
+        for kept_list in ('qbo.tax.code', 'qbo.payment.method', 'qbo.tax.item'):
             self.env[kept_list].sudo()._qbo_of_connection(conn).unlink()
         # What waited for the old books must not go to the new ones.
         self.env['qbo.sync.job'].sudo().search([
@@ -519,7 +607,8 @@ class QboConnection(models.Model):
         ])._qbo_set_state('cancelled', error_message=self.env._('The QuickBooks company was forgotten.'))
         conn.message_post(body=self.env._('Links to the QuickBooks company %(name)s forgotten by %(user)s.',
                                           name=conn.qbo_company_name or conn.synced_realm_id, user=self.env.user.name))
-        conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False})
+        conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False,
+                    **{name: False for names in self._QBO_RESOLVED_FIELDS.values() for name in names}})
         return True
 
     def action_test_connection(self):

@@ -1,11 +1,44 @@
 from odoo import api, fields, models
 
+# The QuickBooks entities an Odoo record can be bound to.
+QBO_ENTITIES = [
+    ('Customer', 'Customer'),
+    ('Item', 'Item'),
+    ('Term', 'Term'),
+    ('PaymentMethod', 'Payment Method'),
+    ('TaxCode', 'Tax Code'),
+    ('Account', 'Account'),
+    ('Invoice', 'Invoice'),
+    ('CreditMemo', 'Credit Memo'),
+    ('SalesReceipt', 'Sales Receipt'),
+    ('RefundReceipt', 'Refund Receipt'),
+    ('Payment', 'Payment'),
+    ('Purchase', 'Purchase (check or card)'),
+]
+# What the QuickBooks object is to the Odoo record. "record" is the record itself (an invoice's
+# Invoice, a partner's Customer, a product's Item); the others are the cases where one record
+# legitimately has several QuickBooks objects, or shares one with other records.
+ROLES = [
+    ('record', 'The record itself'),
+    ('sub_customer', 'Sub-customer of its company'),
+    ('receipt', 'Payment held in a receipt'),
+    ('credit_application', 'Credit applied to invoices'),
+    ('refund_link', 'Refund linked to credit notes'),
+    ('bank_account', 'Bank account of the journal'),
+    ('undeposited', 'Undeposited funds of the journal'),
+    ('income_account', 'Income account'),
+    ('receivable', 'Accounts receivable of the currency'),
+    ('tax_code', 'Tax code of the tax'),
+    ('payment_method', 'Payment method of the method line'),
+]
+# Roles whose QuickBooks object several Odoo records share: many taxes go to one tax code,
+# many method lines to one payment method, many journals to Undeposited Funds, many currencies
+# or accounts to one account. Every other role binds a QuickBooks object to one Odoo record.
+SHARED_ROLES = ('tax_code', 'payment_method', 'undeposited', 'receivable', 'income_account')
+
 
 class QboMapping(models.Model):
-    """The binder: which QuickBooks object an Odoo record is, per connection.
-
-    Unique both ways, so that no Odoo record points at two QuickBooks objects of a kind
-    and no QuickBooks object is claimed by two Odoo records."""
+    """The binder: which QuickBooks object an Odoo record is, per connection, entity and role."""
 
     _name = 'qbo.mapping'
     _description = 'QuickBooks Online Mapping'
@@ -16,44 +49,96 @@ class QboMapping(models.Model):
     company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
     res_model = fields.Char(string='Odoo Model', required=True, readonly=True)
     res_id = fields.Many2oneReference(string='Odoo Record', model_field='res_model', required=True, readonly=True)
-    qbo_entity = fields.Char(string='QuickBooks Entity', required=True, readonly=True)
+    qbo_entity = fields.Selection(QBO_ENTITIES, string='QuickBooks Entity', required=True, readonly=True)
+    role = fields.Selection(ROLES, required=True, default='record', readonly=True)
+    currency_id = fields.Many2one(
+        'res.currency', readonly=True,
+        help="A customer's currency when it is not the home currency: QuickBooks fixes a customer's currency, "
+             "so a partner has one customer per currency.")
     qbo_id = fields.Char(string='QuickBooks Id', required=True, readonly=True)
     sync_token = fields.Char(readonly=True, help="QuickBooks' version of the object when we last wrote or read it.")
     qbo_name = fields.Char(string='QuickBooks Name', readonly=True)
 
-    _odoo_unique = models.UniqueIndex(
-        '(connection_id, res_model, res_id, qbo_entity)',
-        'An Odoo record maps to one QuickBooks object of each kind.')
-    _qbo_unique = models.UniqueIndex(
-        '(connection_id, qbo_entity, qbo_id)',
+    _odoo_side_unique = models.UniqueIndex(
+        '(connection_id, res_model, res_id, qbo_entity, role, COALESCE(currency_id, 0))',
+        'An Odoo record maps to one QuickBooks object of each entity, role and currency.')
+    _qbo_side_unique = models.UniqueIndex(
+        f"(connection_id, qbo_entity, role, qbo_id) WHERE role NOT IN {SHARED_ROLES}",
         'A QuickBooks object maps to one Odoo record.')
 
+    def _qbo_ref(self):
+        """This mapping as a QuickBooks reference ({'value', 'name'})."""
+        self.ensure_one()
+        return {'value': self.qbo_id, 'name': self.qbo_name}
+
     @api.model
-    def _qbo_find(self, connection, record, entity):
+    def _qbo_find(self, connection, record, entity, role='record', currency=None):
+        """The mapping of ``record`` to a QuickBooks ``entity`` in ``role`` (empty if none)."""
         return self.search([
-            ('connection_id', '=', connection.id), ('res_model', '=', record._name),
-            ('res_id', '=', record.id), ('qbo_entity', '=', entity)], limit=1)
+            ('connection_id', '=', connection.id), ('res_model', '=', record._name), ('res_id', '=', record.id),
+            ('qbo_entity', '=', entity), ('role', '=', role), ('currency_id', '=', currency.id if currency else False),
+        ], limit=1)
 
     @api.model
-    def _qbo_find_record(self, connection, entity, qbo_id, model):
+    def _qbo_record_of(self, connection, entity, qbo_id, model, role='record'):
+        """The ``model`` record bound to the QuickBooks object ``entity`` ``qbo_id`` in ``role``."""
         mapping = self.search([
-            ('connection_id', '=', connection.id), ('qbo_entity', '=', entity),
+            ('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('role', '=', role),
             ('qbo_id', '=', str(qbo_id)), ('res_model', '=', model)], limit=1)
-        return self.env[model].browse(mapping.res_id) if mapping else self.env[model]
+        return self.env[model].browse(mapping.res_id)
 
     @api.model
-    def _qbo_link(self, connection, record, entity, qbo_object):
-        """Remember that ``record`` is ``qbo_object`` (a QuickBooks JSON object)."""
+    def _qbo_link(self, connection, record, entity, qbo_object, role='record', currency=None):
+        """Bind ``record`` to ``qbo_object`` (QuickBooks JSON, or {'Id', 'Name'}); returns the mapping."""
         values = {
             'qbo_id': str(qbo_object['Id']),
             'sync_token': qbo_object.get('SyncToken'),
             'qbo_name': qbo_object.get('DisplayName') or qbo_object.get('Name') or qbo_object.get('DocNumber'),
         }
-        mapping = self.sudo()._qbo_find(connection, record, entity)
+        mapping = self.sudo()._qbo_find(connection, record, entity, role, currency)
         if mapping:
             mapping.write(values)
-            return mapping
-        return self.sudo().create({
-            'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id,
-            'qbo_entity': entity, **values,
-        })
+        else:
+            mapping = self.sudo().create({
+                'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id,
+                'qbo_entity': entity, 'role': role, 'currency_id': currency.id if currency else False, **values,
+            })
+        mapping._qbo_invalidate_records()
+        return mapping
+
+    def unlink(self):
+        self._qbo_invalidate_records()
+        return super().unlink()
+
+    def _qbo_invalidate_records(self):
+        """Forget what the records of these mappings computed from them (their QuickBooks id)."""
+        for mapping in self:
+            record = self.env[mapping.res_model].browse(mapping.res_id)
+            computed = [name for name in ('qbo_id', 'qbo_url') if name in record._fields]
+            if computed:
+                record.invalidate_recordset(computed)
+
+    @api.model
+    def _qbo_resolve(self, connection, record, entity, find, role='record', currency=None):
+        """The QuickBooks reference of ``record``: its mapping without a request, else what
+        ``find()`` returns (a QuickBooks object found or created), bound to it. None when
+        ``find()`` returns nothing (the record needs no QuickBooks object)."""
+        mappings = self.sudo()
+        mapping = mappings._qbo_find(connection, record, entity, role, currency)
+        if not mapping:
+            qbo_object = find()
+            if not qbo_object:
+                return None
+            mapping = mappings._qbo_link(connection, record, entity, qbo_object, role, currency)
+        return mapping._qbo_ref()
+
+    @api.model
+    def _qbo_unclaimed(self, connection, record, entity, qbo_objects, role='record'):
+        """The ``qbo_objects`` no other Odoo record is bound to in ``role``: binding a taken
+        one would break the mapping's uniqueness."""
+        ids = [str(obj['Id']) for obj in qbo_objects]
+        taken = set(self.sudo().search([
+            ('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('role', '=', role),
+            ('qbo_id', 'in', ids), '!', '&', ('res_model', '=', record._name), ('res_id', '=', record.id),
+        ]).mapped('qbo_id')) if ids else set()
+        return [obj for obj in qbo_objects if str(obj['Id']) not in taken]

@@ -1,19 +1,11 @@
 from odoo import api, fields, models
 
 from ..tools.qbo_names import qbo_name, qbo_same_name
+from .account_payment_method_line import PAYMENT_METHOD_NAME_MAX
 
-# QuickBooks' length limit on a payment method's name (2050 beyond it).
-PAYMENT_METHOD_NAME_MAX = 31
 LINE_MODEL = 'account.payment.method.line'
 # The journals Odoo registers payments in.
 PAYMENT_JOURNAL_TYPES = ('bank', 'cash', 'credit')
-
-
-def payment_method_entity(method_line):
-    """The mapping kind of the QuickBooks payment method an Odoo payment method line goes
-    to: one per line, as several lines may go to one QuickBooks method (a mapping's
-    QuickBooks object is otherwise claimed by one Odoo record)."""
-    return f'PaymentMethod:{method_line.id}'
 
 
 class QboPaymentMethod(models.Model):
@@ -68,15 +60,13 @@ class QboPaymentMethod(models.Model):
         """{line: (stored, by name)} for each of ``method_lines``: among these QuickBooks
         methods, the one its stored mapping names, and the active one named like it (what
         the push takes when nothing is stored, creating it when there is none)."""
-        entities = {payment_method_entity(line): line for line in method_lines}
         by_qbo_id = {method.qbo_id: method for method in self}
         # The mappings are the connector's bookkeeping; the connection's readers may see them.
         stored = {
-            entities[mapping.qbo_entity]: by_qbo_id.get(mapping.qbo_id, self.browse())
+            method_lines.browse(mapping.res_id): by_qbo_id.get(mapping.qbo_id, self.browse())
             for mapping in self.env['qbo.mapping'].sudo().search([
-                ('connection_id', '=', connection.id), ('res_model', '=', LINE_MODEL),
-                ('qbo_entity', 'in', list(entities))])
-            if mapping.res_id == entities[mapping.qbo_entity].id
+                ('connection_id', '=', connection.id), ('res_model', '=', LINE_MODEL), ('res_id', 'in', method_lines.ids),
+                ('qbo_entity', '=', 'PaymentMethod'), ('role', '=', 'payment_method')])
         }
         routes = {}
         for line in method_lines:

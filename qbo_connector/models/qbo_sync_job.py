@@ -1,3 +1,5 @@
+import hashlib
+import json
 import logging
 import secrets
 from datetime import timedelta
@@ -74,6 +76,8 @@ class QboSyncJob(models.Model):
         jobs = self.browse()
         if not records:
             return jobs
+        if not self.env['qbo.synced.mixin']._qbo_is_synced_model(records):
+            raise ValueError(f'{records._name} does not implement qbo.synced.mixin: it cannot be queued for QuickBooks.')
         connections = {
             c.company_id.id: c for c in self.env['qbo.connection'].sudo().search([
                 ('company_id', 'in', records.company_id.ids), ('state', 'in', ('connected', 'needs_reconnect'))])
@@ -97,8 +101,7 @@ class QboSyncJob(models.Model):
             })
         if to_create:
             jobs |= self.sudo().create(to_create)
-            if 'qbo_sync_state' in records._fields:
-                records.browse([v['res_id'] for v in to_create]).sudo()._qbo_write_status({'qbo_sync_state': 'pending'})
+            records.browse([v['res_id'] for v in to_create]).sudo()._qbo_write_status({'qbo_sync_state': 'pending'})
             self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return jobs
 
@@ -115,12 +118,20 @@ class QboSyncJob(models.Model):
         self.write(values)
         for job in self:
             record = job._qbo_record()
-            if record and 'qbo_sync_state' in record._fields:
+            if record:
                 record.sudo()._qbo_on_job_state(job)
 
     def _qbo_record(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id).exists()
+
+    def _qbo_request_id(self, step, body):
+        """The request id of one write of this job: the same for the same step and body on every
+        attempt, so that QuickBooks performs a retried write once; another when the body differs,
+        as QuickBooks answers a repeated id with its first answer, whatever is sent with it."""
+        self.ensure_one()
+        digest = hashlib.sha256(json.dumps([step, body], sort_keys=True, default=str).encode()).hexdigest()
+        return f'{self.request_id}-{digest[:20]}'
 
     # ------------------------------------------------------------------
     # Processing

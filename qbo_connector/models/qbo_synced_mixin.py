@@ -1,25 +1,153 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..exceptions import QboDuplicateError, QboNotFoundError
+from ..tools.qbo_client import qbo_quote
 
 SYNC_STATES = [('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Failed')]
 
 
 class QboSyncedMixin(models.AbstractModel):
-    """What every document pushed to QuickBooks shows: its QuickBooks status, the reason
-    when QuickBooks refused it, and its QuickBooks id; kept by the jobs' state helper."""
+    """A document pushed to QuickBooks through the outbox: its QuickBooks status and error,
+    the hooks each synced model implements, and the one exporter they all write with.
+
+    Hooks: ``_qbo_push(job, outcome_unknown)`` does what ``job`` asks and returns (entity, id);
+    ``_qbo_prepare_values(connection, client)`` maps the record to its QuickBooks object;
+    ``_qbo_find_lost(client, entity, values, duplicate)`` finds the object an earlier attempt
+    may have created, its answer lost."""
 
     _name = 'qbo.synced.mixin'
     _description = 'Document pushed to QuickBooks Online'
 
     qbo_sync_state = fields.Selection(SYNC_STATES, string='QuickBooks', copy=False, readonly=True, tracking=True)
     qbo_sync_error = fields.Text(string='QuickBooks Error', copy=False, readonly=True)
-    qbo_id = fields.Char(string='QuickBooks Id', copy=False, readonly=True)
+    qbo_id = fields.Char(string='QuickBooks Id', compute='_compute_qbo_id')
+
+    # QuickBooks entities the document itself may be, in the order its id is looked for.
+    _qbo_entities = ()
+
+    def _compute_qbo_id(self):
+        """The QuickBooks id of the document itself, from its mapping (role record, else the
+        receipt holding it)."""
+        mappings = self.env['qbo.mapping'].sudo().search([
+            ('res_model', '=', self._name), ('res_id', 'in', self.ids), ('qbo_entity', 'in', list(self._qbo_entities)),
+            ('role', 'in', ('record', 'receipt'))], order='id')
+        found = {}
+        for mapping in mappings.sorted(lambda m: m.role != 'record'):
+            found.setdefault(mapping.res_id, mapping.qbo_id)
+        for record in self:
+            record.qbo_id = found.get(record.id, False)
+
+    # ------------------------------------------------------------------
+    # The hooks
+    # ------------------------------------------------------------------
+
+    def _qbo_push(self, job, outcome_unknown=False):
+        """Do what ``job`` asks of this record in QuickBooks; returns (entity, id)."""
+        raise NotImplementedError
+
+    def _qbo_prepare_values(self, connection, client):
+        """The mapper: this record as its QuickBooks object."""
+        raise NotImplementedError
+
+    def _qbo_find_lost(self, client, entity, values, duplicate=None):
+        """The QuickBooks ``entity`` an earlier attempt may have created from this record
+        (``values`` being what is sent now), or None; with ``duplicate`` (the 6140 QuickBooks
+        answered a create with), raise the explanation when that number is another's.
+
+        By default: a transaction of the same date and party whose private note carries this
+        record's reference."""
+        party = values.get('CustomerRef') or values.get('EntityRef')
+        # QuickBooks filters purchases by date only: their payee is checked below.
+        condition = f" AND CustomerRef = {qbo_quote(party['value'])}" if 'CustomerRef' in values else ''
+        found = client.query(
+            f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition} MAXRESULTS 1000")
+        reference = self._qbo_reference()
+        return next((obj for obj in found if reference in (obj.get('PrivateNote') or '') and str(
+            (obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])), None)
+
+    # ------------------------------------------------------------------
+    # The exporter
+    # ------------------------------------------------------------------
+
+    def _qbo_export(self, job, client, entity, values, role='record', step='', current=None, outcome_unknown=False):
+        """Create or update the QuickBooks ``entity`` this record is bound to in ``role``;
+        returns QuickBooks' answer, bound to the record.
+
+        Exactly once: an unbound record whose last attempt's outcome is unknown is first looked
+        for (``_qbo_find_lost``) and, found, brought up to date rather than created again; a
+        create refused as a duplicate number is looked for too. An update carries the SyncToken
+        of ``current``, read when not given."""
+        self.ensure_one()
+        connection = job.connection_id
+        mappings = self.env['qbo.mapping']
+        mapping = mappings._qbo_find(connection, self, entity, role)
+        if mapping:
+            current = current or client.read(entity, mapping.qbo_id)
+        elif outcome_unknown:
+            current = self._qbo_find_lost(client, entity, values)
+        result = None
+        if not current:
+            try:
+                result = client.create(entity, values, request_id=job._qbo_request_id(step, values))
+            except QboDuplicateError as error:
+                current = error.code == '6140' and self._qbo_find_lost(client, entity, values, duplicate=error)
+                if not current:
+                    raise
+        if result is None:
+            body = {**values, 'Id': current['Id'], 'SyncToken': current['SyncToken']}
+            result = client.update(entity, body, request_id=job._qbo_request_id(step, body))
+        mappings._qbo_link(connection, self, entity, result, role)
+        return result
+
+    def _qbo_void(self, job, client, entity, role='record', forget=False, before=None):
+        """Void the QuickBooks ``entity`` this record is bound to in ``role``, after
+        ``before(current)`` when given; returns its id, False when there is none. ``forget``
+        drops the binding: a voided payment is dead, and posted again becomes a new one."""
+        self.ensure_one()
+        mapping = self.env['qbo.mapping']._qbo_find(job.connection_id, self, entity, role)
+        if not mapping:
+            return False
+        qbo_id = mapping.qbo_id
+        current = client.read(entity, qbo_id)
+        if before:
+            before(current)
+        body = {'Id': qbo_id, 'SyncToken': current['SyncToken']}
+        result = client.void(entity, body, request_id=job._qbo_request_id('void', body))
+        if forget:
+            mapping.sudo().unlink()
+        else:
+            self.env['qbo.mapping']._qbo_link(job.connection_id, self, entity, result, role)
+        return qbo_id
+
+    def _qbo_delete(self, job, client, entity, role='record'):
+        """Delete the QuickBooks ``entity`` this record is bound to in ``role`` (for what
+        QuickBooks does not void through its API) and drop the binding; returns its id, False
+        when there is none."""
+        self.ensure_one()
+        mapping = self.env['qbo.mapping']._qbo_find(job.connection_id, self, entity, role)
+        if not mapping:
+            return False
+        qbo_id = mapping.qbo_id
+        try:
+            current = client.read(entity, qbo_id)
+        except QboNotFoundError:
+            current = None  # deleted by an attempt whose answer was lost, or by hand
+        if current:
+            body = {'Id': qbo_id, 'SyncToken': current['SyncToken']}
+            client.delete(entity, body, request_id=job._qbo_request_id('delete', body))
+        mapping.sudo().unlink()
+        return qbo_id
+
+    # ------------------------------------------------------------------
+    # Status
+    # ------------------------------------------------------------------
 
     def _qbo_on_job_state(self, job):
         """Mirror ``job``'s state on the document; a refusal also goes to its chatter."""
         values = {'qbo_sync_state': {'done': 'synced', 'failed': 'failed'}.get(job.state, 'pending')}
         if job.state == 'done':
-            values.update(qbo_sync_error=False, qbo_id=job.qbo_id or self.qbo_id)
-            if not values['qbo_id']:
+            values['qbo_sync_error'] = False
+            if not job.qbo_id:
                 values['qbo_sync_state'] = False  # nothing was sent: reset to draft since it was queued
         elif job.state == 'failed':
             values['qbo_sync_error'] = job.error_message
@@ -42,3 +170,8 @@ class QboSyncedMixin(models.AbstractModel):
     def _qbo_reference(self):
         """What ties a QuickBooks object back to this record (kept in its private note)."""
         return f'[odoo:{self.env.cr.dbname}:{self._name}:{self.id}]'
+
+    @api.model
+    def _qbo_is_synced_model(self, records):
+        """Whether ``records`` belong to a model that implements these hooks."""
+        return isinstance(records, self.pool[self._name])

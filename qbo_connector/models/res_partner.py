@@ -6,7 +6,7 @@ from odoo.tools import email_normalize
 
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboValidationError
 from ..tools.qbo_client import qbo_quote
-from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name, qbo_unclaimed
+from ..tools.qbo_names import qbo_name, qbo_name_with_suffix, qbo_same_name
 
 _logger = logging.getLogger(__name__)
 
@@ -19,9 +19,6 @@ ADDRESS_LINE_MAX = 500
 CITY_MAX = 255
 POSTAL_CODE_MAX = 30
 QUERY_PAGE = 1000
-# The mapping of a contact sent as a sub-customer ("Job" in QuickBooks' API), as
-# "Customer" / "Customer:<code>" is a commercial partner's.
-JOB_ENTITY = 'Job'
 
 
 class ResPartner(models.Model):
@@ -54,30 +51,23 @@ class ResPartner(models.Model):
 
     def _qbo_own_customer_ref(self, connection, client, currency=None, invoiced_partner=None):
         """The QuickBooks customer of exactly this partner, as a reference: a customer for a
-        commercial partner, a sub-customer of its company's customer for a contact.
-
-        With multicurrency, QuickBooks fixes a customer's currency at creation: each
-        foreign currency gets its own customer, mapped as ``Customer:<code>`` (a
-        sub-customer as ``Job:<code>``, under the company's customer of that currency).
-        Once mapped, no request is made.
-        """
+        commercial partner, a sub-customer (role sub_customer) of its company's customer for a
+        contact; with multicurrency, one per foreign currency (QuickBooks fixes a customer's
+        currency at creation). No request once mapped."""
         self.ensure_one()
         partner = self.sudo()
         parent = partner.commercial_partner_id if partner != partner.commercial_partner_id else None
-        currency_code = partner._qbo_foreign_currency_code(connection, currency)
-        kind = JOB_ENTITY if parent else 'Customer'
-        entity = f'{kind}:{currency_code}' if currency_code else kind
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings._qbo_find(connection, partner, entity)
-        if not mapping:
-            parent_ref = parent._qbo_own_customer_ref(connection, client, currency, invoiced_partner) if parent else None
-            customer = partner._qbo_match_or_create_customer(
-                connection, client, entity, currency_code, invoiced_partner or partner, parent_ref)
-            mapping = mappings._qbo_link(connection, partner, entity, customer)
-        return {'value': mapping.qbo_id, 'name': mapping.qbo_name}
+        foreign = partner._qbo_foreign_currency(connection, currency)
+        role = 'sub_customer' if parent else 'record'
 
-    def _qbo_foreign_currency_code(self, connection, currency):
-        """The currency code of a customer in a foreign currency, or None for the home one."""
+        def find():
+            parent_ref = parent._qbo_own_customer_ref(connection, client, currency, invoiced_partner) if parent else None
+            return partner._qbo_match_or_create_customer(
+                connection, client, role, foreign, invoiced_partner or partner, parent_ref)
+        return self.env['qbo.mapping']._qbo_resolve(connection, partner, 'Customer', find, role=role, currency=foreign)
+
+    def _qbo_foreign_currency(self, connection, currency):
+        """``currency`` when it is not the QuickBooks company's home currency, else None."""
         home = connection._qbo_home_currency()
         if not currency or currency.name == home:
             return None
@@ -86,13 +76,13 @@ class ResPartner(models.Model):
                 'The QuickBooks company keeps its books in %(home)s only: turn on Multicurrency in QuickBooks '
                 '(Account and settings, Advanced) and test the connection again, to send documents in %(currency)s.',
                 home=home, currency=currency.name))
-        return currency.name
+        return currency
 
     # ------------------------------------------------------------------
     # The customer matcher
     # ------------------------------------------------------------------
 
-    def _qbo_match_or_create_customer(self, connection, client, entity, currency_code, invoiced_partner, parent_ref=None):
+    def _qbo_match_or_create_customer(self, connection, client, role, currency, invoiced_partner, parent_ref=None):
         """Find this partner among QuickBooks customers (email, then display name,
         case-insensitive), else create it; with ``parent_ref`` (a contact), among the
         sub-customers of that customer, and create it as one. Display names are unique
@@ -101,11 +91,12 @@ class ResPartner(models.Model):
         same currency, same parent), otherwise the customer is created under a
         deterministic longer name."""
         self.ensure_one()
-        values = self._qbo_customer_values(connection, currency_code, invoiced_partner, parent_ref)
+        currency_code = currency.name if currency else None
+        values = self._qbo_prepare_values(connection, currency_code, invoiced_partner, parent_ref)
         names = self._qbo_customer_names(values['DisplayName'], currency_code)
         email = (values.get('PrimaryEmailAddr') or {}).get('Address')
         parent_id = parent_ref and parent_ref['value']
-        found = self._qbo_find_customer(connection, client, entity, currency_code, email, names, parent_id)
+        found = self._qbo_find_customer(connection, client, role, currency_code, email, names, parent_id)
         if found:
             return found
         duplicate = None
@@ -114,7 +105,7 @@ class ResPartner(models.Model):
                 return client.create('Customer', dict(values, DisplayName=name))
             except QboDuplicateError as error:
                 duplicate = error
-                holder = self._qbo_name_holder(connection, client, entity, currency_code, error.existing_id, name, parent_id)
+                holder = self._qbo_name_holder(connection, client, role, currency_code, error.existing_id, name, parent_id)
                 if holder:
                     return holder
         raise QboValidationError(duplicate.code, self.env._(
@@ -132,7 +123,7 @@ class ResPartner(models.Model):
         names.append(qbo_name_with_suffix(display_name, f'Odoo {self.id}', DISPLAY_NAME_MAX))
         return names
 
-    def _qbo_find_customer(self, connection, client, entity, currency_code, email, names, parent_id=None):
+    def _qbo_find_customer(self, connection, client, role, currency_code, email, names, parent_id=None):
         """The active customer of this currency (a sub-customer of ``parent_id`` when given,
         else a top-level one) with this email, else with one of ``names``.
 
@@ -145,9 +136,9 @@ class ResPartner(models.Model):
         back when creating proves it holds the name and is the same party.
         """
         def usable(customers):
-            return qbo_unclaimed(self.env, connection, entity, self, [
+            return self.env['qbo.mapping']._qbo_unclaimed(connection, self, 'Customer', [
                 c for c in customers if self._qbo_same_level(c, parent_id)
-                and self._qbo_in_currency(connection, c, currency_code)])
+                and self._qbo_in_currency(connection, c, currency_code)], role)
 
         def named(customer):
             return any(qbo_same_name(customer.get('DisplayName'), name) for name in names)
@@ -183,7 +174,7 @@ class ResPartner(models.Model):
             return not customer.get('Job')
         return bool(customer.get('Job')) and (customer.get('ParentRef') or {}).get('value') == parent_id
 
-    def _qbo_name_holder(self, connection, client, entity, currency_code, existing_id, name, parent_id=None):
+    def _qbo_name_holder(self, connection, client, role, currency_code, existing_id, name, parent_id=None):
         """The customer QuickBooks says holds ``name`` (a 6240), when it is this party and
         free to link; reactivated if it was made inactive. None for a vendor, an employee,
         another party, another currency's customer, or a customer of another level (a
@@ -200,7 +191,7 @@ class ResPartner(models.Model):
             return None
         if not self._qbo_in_currency(connection, customer, currency_code) or not self._qbo_same_party(customer):
             return None
-        if not qbo_unclaimed(self.env, connection, entity, self, [customer]):
+        if not self.env['qbo.mapping']._qbo_unclaimed(connection, self, 'Customer', [customer], role):
             return None
         return client.activate('Customer', customer)
 
@@ -228,7 +219,7 @@ class ResPartner(models.Model):
     # Mapper
     # ------------------------------------------------------------------
 
-    def _qbo_customer_values(self, connection, currency_code, invoiced_partner, parent_ref=None):
+    def _qbo_prepare_values(self, connection, currency_code, invoiced_partner, parent_ref=None):
         """The QuickBooks Customer for this partner (DisplayName included): a commercial
         partner, or with ``parent_ref`` a contact as a sub-customer of its company's
         customer. A sub-customer is billed with its parent (BillWithParent): in Odoo the

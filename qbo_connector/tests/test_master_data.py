@@ -260,7 +260,8 @@ class TestQboCustomers(QboMasterDataCase):
         self.assertEqual(eur_ref['name'], 'Global Buyer (EUR)')
         self.assertEqual(self._object('Customer', usd_ref['value'], realm)['CurrencyRef']['value'], 'USD')
         self.assertEqual(self._object('Customer', eur_ref['value'], realm)['CurrencyRef']['value'], 'EUR')
-        self.assertEqual(self.env['qbo.mapping'].sudo()._qbo_find(connection, partner, 'Customer:EUR').qbo_id, eur_ref['value'])
+        self.assertEqual(self.env['qbo.mapping'].sudo()._qbo_find(connection, partner, 'Customer', currency=eur).qbo_id,
+                         eur_ref['value'])
         self.assertEqual(self._assert_no_request(partner._qbo_customer_ref, connection, client, eur), eur_ref)
         # Another Odoo database (or a lost mapping) finds both again by email and currency.
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
@@ -283,13 +284,14 @@ class TestQboSubCustomers(QboMasterDataCase):
         self.contact = self.env['res.partner'].create({
             'name': 'Pat Buyer', 'parent_id': self.company_partner.id, 'email': 'pat@parent.example'})
 
-    def _mapping(self, partner, entity, connection=None):
-        return self.env['qbo.mapping'].sudo()._qbo_find(connection or self.connection, partner, entity)
+    def _mapping(self, partner, role='record', currency=None, connection=None):
+        """The binding of ``partner`` to a QuickBooks customer: its own (record), or as a sub-customer."""
+        return self.env['qbo.mapping'].sudo()._qbo_find(connection or self.connection, partner, 'Customer', role, currency)
 
     def test_named_contact_is_a_sub_customer_of_its_company(self):
         ref = self.contact._qbo_customer_ref(self.connection, self.client)
         job = self._object('Customer', ref['value'])
-        parent = self._object('Customer', self._mapping(self.company_partner, 'Customer').qbo_id)
+        parent = self._object('Customer', self._mapping(self.company_partner).qbo_id)
         self.assertEqual(parent['DisplayName'], 'Parent Works')
         self.assertEqual((job['DisplayName'], job['Job'], job['ParentRef']['value'], job['BillWithParent']),
                          ('Pat Buyer', True, parent['Id'], True))
@@ -297,8 +299,8 @@ class TestQboSubCustomers(QboMasterDataCase):
         self.assertEqual((job['GivenName'], job['FamilyName'], job['CompanyName']), ('Pat', 'Buyer', 'Parent Works'))
         self.assertEqual(job['PrimaryEmailAddr'], {'Address': 'pat@parent.example'})
         self.assertEqual(job['BillAddr']['Line1'], '1 Works Rd', "the company's address")
-        self.assertEqual(self._mapping(self.contact, 'Job').qbo_id, job['Id'])
-        self.assertFalse(self._mapping(self.contact, 'Customer'))
+        self.assertEqual(self._mapping(self.contact, 'sub_customer').qbo_id, job['Id'])
+        self.assertFalse(self._mapping(self.contact))
         self.assertEqual(self._assert_no_request(self.contact._qbo_customer_ref, self.connection, self.client), ref)
         # The company itself is still the customer of its own documents.
         self.assertEqual(self.company_partner._qbo_customer_ref(self.connection, self.client)['value'], parent['Id'])
@@ -308,7 +310,7 @@ class TestQboSubCustomers(QboMasterDataCase):
         self.connection.sub_customers = False
         ref = self.contact._qbo_customer_ref(self.connection, self.client)
         self.assertEqual(ref['name'], 'Parent Works')
-        self.assertFalse(self._mapping(self.contact, 'Job'))
+        self.assertFalse(self._mapping(self.contact, 'sub_customer'))
 
     def test_addresses_invoice_as_the_company(self):
         partners = self.env['res.partner'].create([
@@ -321,7 +323,7 @@ class TestQboSubCustomers(QboMasterDataCase):
         for partner in partners:
             self.assertEqual(partner._qbo_customer_ref(self.connection, self.client)['name'], 'Parent Works')
         self.assertEqual(child_of_person._qbo_customer_ref(self.connection, self.client)['name'], 'Solo Person')
-        self.assertFalse(self.env['qbo.mapping'].sudo().search([('qbo_entity', '=', 'Job')]))
+        self.assertFalse(self.env['qbo.mapping'].sudo().search([('role', '=', 'sub_customer')]))
 
     def test_matched_by_email_among_its_company_sub_customers_only(self):
         parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
@@ -345,7 +347,7 @@ class TestQboSubCustomers(QboMasterDataCase):
         ref = other_pat._qbo_customer_ref(self.connection, self.client)
         job = self._object('Customer', ref['value'])
         self.assertEqual(ref['name'], f'Pat Buyer (Odoo {other_pat.id})')
-        self.assertEqual(job['ParentRef']['value'], self._mapping(other_company, 'Customer').qbo_id)
+        self.assertEqual(job['ParentRef']['value'], self._mapping(other_company).qbo_id)
 
     def test_inactive_sub_customer_of_the_same_contact_is_reactivated(self):
         parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
@@ -365,12 +367,12 @@ class TestQboSubCustomers(QboMasterDataCase):
         self.assertNotEqual(usd_ref['value'], eur_ref['value'])
         self.assertEqual(eur_ref['name'], 'Pat Buyer (EUR)')
         eur_job = self._object('Customer', eur_ref['value'], realm)
-        eur_parent = self._object('Customer', self._mapping(self.company_partner, 'Customer:EUR', connection).qbo_id, realm)
+        eur_parent = self._object('Customer', self._mapping(self.company_partner, currency=eur, connection=connection).qbo_id, realm)
         self.assertEqual((eur_job['CurrencyRef']['value'], eur_job['ParentRef']['value']), ('EUR', eur_parent['Id']))
         self.assertEqual(eur_parent['CurrencyRef']['value'], 'EUR')
-        self.assertEqual(self._mapping(self.contact, 'Job:EUR', connection).qbo_id, eur_ref['value'])
+        self.assertEqual(self._mapping(self.contact, 'sub_customer', eur, connection).qbo_id, eur_ref['value'])
         usd_job = self._object('Customer', usd_ref['value'], realm)
-        self.assertEqual(usd_job['ParentRef']['value'], self._mapping(self.company_partner, 'Customer', connection).qbo_id)
+        self.assertEqual(usd_job['ParentRef']['value'], self._mapping(self.company_partner, connection=connection).qbo_id)
         # Found again (a lost mapping, another database) by email, currency and parent.
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
         self.assertEqual(self.contact._qbo_customer_ref(connection, client, eur), eur_ref)
@@ -413,8 +415,7 @@ class TestQboItems(QboMasterDataCase):
         self.assertEqual((goods_item['Name'], goods_item['Type']), ('Odoo Mug- large', 'NonInventory'))
         for item in (service_item, goods_item):
             self.assertEqual(item['IncomeAccountRef']['value'], sales['Id'])
-        mapping = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, self.connection, 'Account:Income')
-        self.assertEqual(mapping.qbo_id, sales['Id'])
+        self.assertEqual(self.connection.sudo().income_account_qbo_id, sales['Id'])
         self.connection.invalidate_recordset()
         account_queries = self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or ''))
         self.assertEqual(len(account_queries), 1, 'the income account is chosen once per connection')

@@ -223,7 +223,8 @@ class TestPaymentMethodMapping(QboPushCommon):
         with self.assertRaises(AccessError):
             self.env['qbo.mapping'].with_user(user).create({
                 'connection_id': self.connection.id, 'res_model': 'account.payment.method.line',
-                'res_id': self.bank_manual.id, 'qbo_entity': f'PaymentMethod:{self.bank_manual.id}', 'qbo_id': check.qbo_id})
+                'res_id': self.bank_manual.id, 'qbo_entity': 'PaymentMethod', 'role': 'payment_method',
+                'qbo_id': check.qbo_id})
 
     def test_companies_are_walls(self):
         other = self.setup_other_company(name='Other Co')

@@ -294,8 +294,9 @@ class TestPushBadInput(QboPushEdgeCommon):
         items = {i['Id']: i for i in self._qbo('Item')}
         item = items[self._sales_lines(qbo_invoice)[0]['SalesItemLineDetail']['ItemRef']['value']]
         self.assertEqual(item['Name'], 'Unaccounted widget')
-        default = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, self.connection, 'Account:Income')
-        self.assertEqual(item['IncomeAccountRef']['value'], default.qbo_id)
+        default = self.connection.sudo().income_account_qbo_id
+        self.assertTrue(default)
+        self.assertEqual(item['IncomeAccountRef']['value'], default)
 
     def test_awkward_partners(self):
         colon = self.env['res.partner'].create({'name': 'Smith: Sons & Co', 'email': 'not an email'})

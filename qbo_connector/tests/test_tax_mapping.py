@@ -51,7 +51,7 @@ class QboTaxMappingCommon(QboPushEdgeCommon):
         return self.env['qbo.tax.code'].search([('connection_id', '=', self.connection.id), ('name', '=', name)])
 
     def _stored(self, tax):
-        return self.env['qbo.mapping'].sudo()._qbo_find(self.connection, tax, f'TaxCode:{tax.id}')
+        return self.env['qbo.mapping'].sudo()._qbo_find(self.connection, tax, 'TaxCode', 'tax_code')
 
     def _bookkeeper_creates_code(self, name, rates):
         """A tax code made in QuickBooks by its bookkeeper: ``rates`` are new (name, %) or the
@@ -65,9 +65,9 @@ class QboTaxMappingCommon(QboPushEdgeCommon):
             for rate in rates]})
 
     def _tax_item_lines(self, qbo_doc):
-        item = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, self.connection, 'Item:tax')
-        self.assertTrue(item, 'the tax item is mapped')
-        return [line for line in self._sales_lines(qbo_doc) if line['SalesItemLineDetail']['ItemRef']['value'] == item.qbo_id]
+        item_id = self.connection.sudo().tax_item_qbo_id
+        self.assertTrue(item_id, 'the tax item is kept')
+        return [line for line in self._sales_lines(qbo_doc) if line['SalesItemLineDetail']['ItemRef']['value'] == item_id]
 
     def _assert_books_agree_with_tax_lines(self, move, qbo_doc, expected_lines):
         """Odoo's total and balance are QuickBooks'; Odoo's tax is QuickBooks' tax plus the
@@ -351,7 +351,7 @@ class TestTaxMappingAccess(QboTaxMappingCommon):
         with self.assertRaises(AccessError):
             self.env['qbo.mapping'].with_user(user).create({
                 'connection_id': self.connection.id, 'res_model': 'account.tax', 'res_id': self.tax_8.id,
-                'qbo_entity': f'TaxCode:{self.tax_8.id}', 'qbo_id': tucson.qbo_id})
+                'qbo_entity': 'TaxCode', 'role': 'tax_code', 'qbo_id': tucson.qbo_id})
 
     def test_companies_are_walls(self):
         other = self.setup_other_company(name='Other Co')['company']

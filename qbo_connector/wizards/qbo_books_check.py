@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import QboError
-from ..tools.qbo_names import TAX_ITEM_ENTITY, qbo_use
 
 # QuickBooks answers at most 1000 rows per query page.
 QUERY_PAGE = 1000
@@ -15,8 +14,6 @@ KIND_BY_ENTITY = {
 # receipt is paid when written, its Balance always 0, against which an Odoo document no
 # longer settled at once shows what it still owes.
 BALANCE_KEY = {'Invoice': 'Balance', 'CreditMemo': 'RemainingCredit', 'SalesReceipt': 'Balance', 'RefundReceipt': 'Balance'}
-HOME_CUSTOMER = 'Customer'
-FOREIGN_CUSTOMER_PREFIX = 'Customer:'
 
 KINDS = [
     ('invoice', 'Invoice'), ('credit_note', 'Credit Note'), ('sales_receipt', 'Sales Receipt'),
@@ -110,9 +107,10 @@ class QboBooksCheck(models.TransientModel):
         connection.check_access('read')
         client = connection._qbo_client()
         mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)])
-        doc_mappings = mappings.filtered(lambda m: m.res_model == 'account.move' and m.qbo_entity in KIND_BY_ENTITY)
-        customer_mappings = mappings.filtered(lambda m: m.res_model == 'res.partner' and (
-            m.qbo_entity == HOME_CUSTOMER or m.qbo_entity.startswith(FOREIGN_CUSTOMER_PREFIX)))
+        doc_mappings = mappings.filtered(
+            lambda m: m.res_model == 'account.move' and m.qbo_entity in KIND_BY_ENTITY and m.role == 'record')
+        customer_mappings = mappings.filtered(
+            lambda m: m.res_model == 'res.partner' and m.qbo_entity == 'Customer' and m.role == 'record')
         differences = self._qbo_document_differences(client, doc_mappings)
         differences += self._qbo_customer_differences(client, connection, customer_mappings)
         return {
@@ -153,9 +151,7 @@ class QboBooksCheck(models.TransientModel):
         no_move = self.env['account.move']
         # Taxes QuickBooks cannot carry as a tax code go as lines of the tax item: tax all the
         # same, under every item that was the tax item when they went.
-        tax_items = set(self.env['qbo.mapping'].sudo().search([
-            ('connection_id', 'in', doc_mappings.connection_id.ids), ('qbo_entity', '=like', f'{TAX_ITEM_ENTITY}%'),
-        ]).filtered(lambda mapping: qbo_use(mapping.qbo_entity) == TAX_ITEM_ENTITY).mapped('qbo_id'))
+        tax_items = doc_mappings.connection_id[:1]._qbo_tax_item_ids() if doc_mappings else set()
         for entity in KIND_BY_ENTITY:
             mappings = doc_mappings.filtered_domain([("qbo_entity", "=", entity)])
             if not mappings:
@@ -196,16 +192,17 @@ class QboBooksCheck(models.TransientModel):
         its invoices, minus the RemainingCredit of its credit memos, minus the UnappliedAmt of
         its payments; BalanceWithJobs adds its sub-customers' balances, where the documents
         of the company's contacts go with "Child contacts as sub-customers" (a
-        sub-customer's mapping is a ``Job`` one, never compared by itself). Odoo's
+        sub-customer's mapping has the role sub_customer, never compared by itself). Odoo's
         counterpart is therefore not only the residual of invoices and credit notes but of
         every open posted receivable journal item of the commercial partner (its contacts'
         included) in the company, which also holds the payments not yet matched with an
         invoice:
 
-        - the ``Customer`` (home currency) customer: the sum of ``amount_residual``, in the
-          company currency, of those items in every currency that has no customer of its own;
-        - a ``Customer:<CUR>`` customer (multicurrency: one QuickBooks customer per
-          currency): the sum of ``amount_residual_currency`` of those items in CUR.
+        - the home currency customer (a mapping without currency): the sum of
+          ``amount_residual``, in the company currency, of those items in every currency that
+          has no customer of its own;
+        - a customer of a currency CUR (multicurrency: one QuickBooks customer per currency):
+          the sum of ``amount_residual_currency`` of those items in CUR.
 
         Documents QuickBooks has and Odoo does not (or the other way round: dated before
         the start date, not pushed yet, refused) show up here as a receivable difference.
@@ -215,12 +212,7 @@ class QboBooksCheck(models.TransientModel):
         company = connection.company_id
         partners = self.env['res.partner'].browse(customer_mappings.mapped('res_id')).exists()
         partner_by_id = {partner.id: partner for partner in partners}
-        currency_codes = {m.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX) for m in customer_mappings
-                          if m.qbo_entity != HOME_CUSTOMER}
-        currencies = {c.name: c for c in self.env['res.currency'].with_context(active_test=False).search(
-            [('name', 'in', list(currency_codes))])}
-        own_currency = {(m.res_id, m.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX)) for m in customer_mappings
-                        if m.qbo_entity != HOME_CUSTOMER}
+        own_currency = {(m.res_id, m.currency_id) for m in customer_mappings if m.currency_id}
         receivable = defaultdict(float)
         groups = self.env['account.move.line']._read_group(
             [('company_id', '=', company.id), ('parent_state', '=', 'posted'),
@@ -229,10 +221,10 @@ class QboBooksCheck(models.TransientModel):
             ['partner_id', 'currency_id'], ['amount_residual:sum', 'amount_residual_currency:sum'])
         for partner, currency, residual, residual_currency in groups:
             commercial = partner.commercial_partner_id.id
-            if (commercial, currency.name) in own_currency:
-                receivable[commercial, FOREIGN_CUSTOMER_PREFIX + currency.name] += residual_currency
+            if (commercial, currency) in own_currency:
+                receivable[commercial, currency] += residual_currency
             else:
-                receivable[commercial, HOME_CUSTOMER] += residual
+                receivable[commercial, None] += residual
 
         # Name lists answer active objects only unless asked; a customer made inactive in
         # QuickBooks is still in its books, not missing.
@@ -245,10 +237,8 @@ class QboBooksCheck(models.TransientModel):
                 if partner or customer is not None:
                     differences.append(self._qbo_missing(partner, mapping, customer is not None))
                 continue
-            currency = company.currency_id
-            if mapping.qbo_entity != HOME_CUSTOMER:
-                currency = currencies.get(mapping.qbo_entity.removeprefix(FOREIGN_CUSTOMER_PREFIX), currency)
-            odoo_amount = receivable[partner.id, mapping.qbo_entity]
+            currency = mapping.currency_id or company.currency_id
+            odoo_amount = receivable[partner.id, mapping.currency_id or None]
             qbo_amount = float(customer.get('BalanceWithJobs', customer.get('Balance')) or 0.0)
             if currency.compare_amounts(odoo_amount, qbo_amount):
                 differences.append({

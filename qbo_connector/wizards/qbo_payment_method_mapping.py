@@ -1,7 +1,5 @@
 from odoo import fields, models
 
-from ..models.qbo_payment_method import payment_method_entity
-
 
 class QboPaymentMethodMapping(models.TransientModel):
     """The payment method mapping of one connection, both ways: every payment method
@@ -10,7 +8,7 @@ class QboPaymentMethodMapping(models.TransientModel):
     missing) — and, for each QuickBooks payment method, the Odoo line a payment recorded
     in QuickBooks with it is registered with (for the coming pull of payments). Saving
     stores the choices: the forward ones where the push reads them (``qbo.mapping``, kind
-    ``PaymentMethod:<line id>``), the others on the QuickBooks methods kept."""
+    ``PaymentMethod``, role ``payment_method``), the others on the QuickBooks methods kept."""
 
     _name = 'qbo.payment.method.mapping'
     _inherit = ['qbo.mapping.screen']
@@ -79,11 +77,11 @@ class QboPaymentMethodMapping(models.TransientModel):
         connection.check_access('write')
         mappings = self.env['qbo.mapping'].sudo()
         for line in self.line_ids:
-            entity = payment_method_entity(line.method_line_id)
-            mapping = mappings._qbo_find(connection, line.method_line_id, entity)
+            mapping = mappings._qbo_find(connection, line.method_line_id, 'PaymentMethod', 'payment_method')
             method = line.qbo_payment_method_id
             if method and method.qbo_id != mapping.qbo_id:
-                mappings._qbo_link(connection, line.method_line_id, entity, {'Id': method.qbo_id, 'Name': method.name})
+                mappings._qbo_link(connection, line.method_line_id, 'PaymentMethod', {'Id': method.qbo_id, 'Name': method.name},
+                                   'payment_method')
             elif not method and mapping:
                 mapping.unlink()
         for reverse in self.reverse_ids:

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..models.account_tax import UNTAXED_ENTITY, UNTAXED_HINT
+from ..models.account_tax import UNTAXED_HINT
 from .qbo_tax_mapping_line import untaxed_in_us
 
 
@@ -8,7 +8,7 @@ class QboTaxMapping(models.TransientModel):
     """The tax mapping of one connection: every active sales tax of its company with the
     QuickBooks tax code it goes to — the one stored, else the one suggested by rate, shown as
     such — or sent as a line of its own. Saving stores the choices where the push reads them
-    (``qbo.mapping``, kind ``TaxCode:<tax id>``): documents pushed from then on use them."""
+    (``qbo.mapping``, entity ``TaxCode``, role ``tax_code``): documents pushed from then on use them."""
 
     _name = 'qbo.tax.mapping'
     _inherit = ['qbo.mapping.screen']
@@ -49,27 +49,20 @@ class QboTaxMapping(models.TransientModel):
                 'tax_id': tax.id, 'stored_code_id': code.id, 'suggested_code_id': suggested.id,
                 'qbo_tax_code_id': (code or suggested).id, 'as_line': bool(tax._qbo_sent_as_line()),
             }))
-        untaxed = stored.get(UNTAXED_ENTITY, codes.browse())
         self.write({
             'line_ids': [fields.Command.clear()] + lines,
             'untaxed_tax_code_id': connection.untaxed_tax_code_id.id,
-            'untaxed_suggested_id': (untaxed or codes._qbo_suggest(0.0, UNTAXED_HINT)).id,
+            'untaxed_suggested_id': codes._qbo_suggest(0.0, UNTAXED_HINT).id,
         })
 
     def _qbo_stored_codes(self, taxes, codes):
-        """{tax id: code} of the stored mappings of ``taxes``, and under UNTAXED_ENTITY the
-        code lines without tax went to before the setting (the suggestion once taken)."""
-        connection = self.connection_id
-        entities = {f'TaxCode:{tax.id}': tax.id for tax in taxes}
+        """{tax id: code} of the stored mappings of ``taxes``."""
         by_qbo_id = {code.qbo_id: code for code in codes}
         # The mappings are the connector's bookkeeping; the connection's readers may see its taxes'.
         found = self.env['qbo.mapping'].sudo().search([
-            ('connection_id', '=', connection.id), ('qbo_entity', 'in', [*entities, UNTAXED_ENTITY])])
-        stored = {}
-        for mapping in found:
-            key = entities.get(mapping.qbo_entity, UNTAXED_ENTITY)
-            stored[key] = by_qbo_id.get(mapping.qbo_id, codes.browse()).with_env(self.env)
-        return stored
+            ('connection_id', '=', self.connection_id.id), ('res_model', '=', 'account.tax'),
+            ('res_id', 'in', taxes.ids), ('qbo_entity', '=', 'TaxCode'), ('role', '=', 'tax_code')])
+        return {mapping.res_id: by_qbo_id.get(mapping.qbo_id, codes.browse()).with_env(self.env) for mapping in found}
 
     # ------------------------------------------------------------------
     # Actions
@@ -100,11 +93,10 @@ class QboTaxMapping(models.TransientModel):
                 continue  # never asked for a code
             if tax.amount_type != 'fixed' and tax.qbo_as_line != line.as_line:
                 tax.qbo_as_line = line.as_line
-            entity = f'TaxCode:{tax.id}'
-            mapping = mappings._qbo_find(connection, tax, entity)
+            mapping = mappings._qbo_find(connection, tax, 'TaxCode', 'tax_code')
             code = line.qbo_tax_code_id
             if code and code.qbo_id != mapping.qbo_id:
-                mappings._qbo_link(connection, tax, entity, {'Id': code.qbo_id, 'Name': code.name})
+                mappings._qbo_link(connection, tax, 'TaxCode', {'Id': code.qbo_id, 'Name': code.name}, 'tax_code')
             elif not code and mapping:
                 mapping.unlink()
         if connection.untaxed_tax_code_id != self.untaxed_tax_code_id:
