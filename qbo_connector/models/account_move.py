@@ -286,7 +286,8 @@ class AccountMove(models.Model):
             return
         payment_ids = self.env['qbo.mapping'].sudo().search([
             ('connection_id', '=', connection.id), ('res_model', '=', 'account.payment'),
-            ('qbo_entity', '=', 'Payment'), ('role', '=', 'record'), ('qbo_id', 'in', linking)]).mapped('res_id')
+            ('qbo_entity', '=', 'Payment'), ('role', 'in', ('record', 'refund_link')), ('qbo_id', 'in', linking),
+        ]).mapped('res_id')
         if payment_ids and self.env['qbo.sync.job'].sudo().search_count([
                 ('res_model', '=', 'account.payment'), ('res_id', 'in', payment_ids),
                 ('state', 'in', ('pending', 'in_progress'))]):

@@ -148,7 +148,9 @@ class AccountPayment(models.Model):
             return None
         receipt = {'SalesReceipt': self.env._('sales receipt'), 'RefundReceipt': self.env._('refund receipt')}[entity]
         if document._qbo_receipt_payment(connection) == self:
-            if self.qbo_id != mapping.qbo_id:
+            said = self.env['qbo.sync.job'].sudo().search(
+                [('res_model', '=', self._name), ('res_id', '=', self.id), ('state', '=', 'done')], order='id desc', limit=1)
+            if said.qbo_id != mapping.qbo_id:
                 self.message_post(body=self.env._(
                     'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a payment '
                     'of its own.', receipt=receipt, document=document._get_html_link(), id=mapping.qbo_id))

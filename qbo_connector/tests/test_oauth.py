@@ -174,8 +174,9 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.connection._qbo_client().create('Customer', {'DisplayName': 'Forgotten Books Customer'})
         self.env['qbo.tax.code'].sudo()._qbo_refresh(self.connection, self.connection._qbo_client())
         self.assertTrue(self.env['qbo.tax.code'].sudo()._qbo_of_connection(self.connection))
-        product = self.env['product.product'].create({'name': 'Waiting product', 'company_id': self.company.id})
-        job = self.env['qbo.sync.job']._qbo_enqueue(product, 'push')
+        invoice = self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': self.env.user.partner_id.id, 'company_id': self.company.id})
+        job = self.env['qbo.sync.job']._qbo_enqueue(invoice, 'push')
         self.assertEqual(job.state, 'pending')
         self.connection.with_user(self.admin).action_disconnect()
         other = self.emu.add_company(template='empty', CompanyName='Other US Books')['realm_id']
