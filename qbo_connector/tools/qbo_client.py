@@ -352,6 +352,18 @@ class QboClient:
         entity = statement.split(' FROM ', 1)[1].split()[0] if ' FROM ' in statement else None
         return response.get(entity, []) if entity else response
 
+    def query_all(self, statement):
+        """Every object ``statement`` (``SELECT * FROM Entity [WHERE …]``, without ORDERBY or
+        paging) matches, read page after page in the order of their Ids, so that an object
+        created meanwhile cannot shift a page."""
+        found = []
+        while True:
+            page = self.query(
+                f'{statement} ORDERBY Id STARTPOSITION {len(found) + 1} MAXRESULTS {const.QUERY_PAGE}')
+            found += page
+            if len(page) < const.QUERY_PAGE:
+                return found
+
     def create(self, entity, values, request_id=None):  # pylint: disable=method-required-super; not an Odoo model
         result = self._call(f'the new {entity}', 'create_object', entity, json.dumps(values), request_id=request_id)
         self._wrote()
