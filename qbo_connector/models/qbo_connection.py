@@ -14,9 +14,7 @@ from odoo.tools import consteq, hmac as odoo_hmac
 
 from .. import const
 from ..exceptions import QboAuthError, QboError, QboRetryableError, QboValidationError
-from ..tools.qbo_client import (
-    QboClient, endpoint_of, form_pairs, qbo_quote, redact, token_is_fresh, translate_transport_error,
-)
+from ..tools.qbo_client import QboClient, qbo_quote, redact, token_is_fresh, translate_transport_error
 from .account_tax import TAX_ITEM_NAME
 from .product_product import UNMATCHED_ITEM_NAME
 
@@ -272,60 +270,6 @@ class QboConnection(models.Model):
         self.ensure_one()
         conn = self.sudo()
         return [conn.client_secret, conn.access_token, conn.refresh_token, conn.oauth_nonce]
-
-    # ------------------------------------------------------------------
-    # Log of every HTTP call
-    # ------------------------------------------------------------------
-
-    def _qbo_log_recorder(self):
-        """A function the HTTP sessions call once per request, writing one log row.
-
-        The row is committed at once in its own cursor: the call happened whatever becomes
-        of the caller's transaction, and a failure is exactly what must stay visible.
-        """
-        self.ensure_one()
-        connection_id = self.id
-        secrets_ = [s for s in self._qbo_secrets() if s]
-        registry = self.env.registry
-
-        def record(method, url, kwargs, response, exc, duration):
-            body = kwargs.get('data')
-            if body is None and kwargs.get('json') is not None:
-                body = kwargs['json']
-            headers = {k.lower(): v for k, v in (kwargs.get('headers') or {}).items()}
-            # A response may carry a token we did not know yet (a new one being issued).
-            known = list(secrets_)
-            if response is not None and 'token' in response.url:
-                try:
-                    payload = response.json()
-                    known += [payload.get('access_token'), payload.get('refresh_token')]
-                except ValueError:  # pylint: disable=except-pass; not JSON: no token in it to hide
-                    pass
-            if isinstance(body, str) and 'token' in url:
-                known += [v for k, v in form_pairs(body) if k in ('refresh_token', 'code', 'token')]
-            params = kwargs.get('params') or {}
-            values = {
-                'connection_id': connection_id,
-                'method': method.upper(),
-                'endpoint': redact(endpoint_of(url, params), known),
-                'request_id': params.get('requestid') if isinstance(params, dict) else False,
-                'http_status': response.status_code if response is not None else 0,
-                'intuit_tid': response.headers.get('intuit_tid') if response is not None else False,
-                'duration_ms': int(duration * 1000),
-                'request_body': redact(body, known) if body else False,
-                'response_body': redact(response.text, known) if response is not None else False,
-                'error': redact(repr(exc), known) if exc is not None else False,
-                'content_type': headers.get('content-type', False),
-            }
-            with registry.cursor() as cr:
-                cr.execute("SELECT 1 FROM qbo_connection WHERE id = %s", [connection_id])
-                if cr.rowcount:
-                    self.env(cr=cr)['qbo.sync.log']._qbo_record(values)
-                    return
-            # The connection was created in this very transaction (first Connect from
-            # Settings): its log rows go with it.
-            self.env['qbo.sync.log']._qbo_record(values)
-        return record
 
     # ------------------------------------------------------------------
     # OAuth 2.0: connect, callback, disconnect

@@ -276,7 +276,7 @@ class QboClient:
                 redirect_uri=conn._qbo_redirect_uri(),
                 environment=conn._qbo_urls()['discovery'],
                 realm_id=conn.realm_id or None,
-                recorder=self.connection._qbo_log_recorder(),
+                recorder=conn.env['qbo.sync.log']._qbo_recorder(conn),
                 **token_values,
             )
         except requests.RequestException as exc:
@@ -307,7 +307,8 @@ class QboClient:
             self._qb = QuickBooks(company_id=self.realm_id, minorversion=const.MINOR_VERSION)
             self._qb.sandbox_api_url_v3 = self._qb.api_url_v3 = self.connection._qbo_urls()['api']
         if self._qb.session is None or self._qb.session.access_token != access_token:
-            self._qb.session = _QboApiSession(access_token, self.connection._qbo_log_recorder())
+            recorder = self.connection.env['qbo.sync.log']._qbo_recorder(self.connection)
+            self._qb.session = _QboApiSession(access_token, recorder)
         return self._qb
 
     def _call(self, what, func_name, *args, **kwargs):
