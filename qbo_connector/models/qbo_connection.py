@@ -495,8 +495,8 @@ class QboConnection(models.Model):
     # ------------------------------------------------------------------
 
     def _qbo_access_token(self, refused_token=None):
-        """An access token good for a few more minutes and its expiry: the stored one while it
-        is, else a refreshed one (QboClient's token provider).
+        """The access token to use and its expiry: the stored one while it stays good for a few
+        more minutes, else a refreshed one (QboClient's token provider).
 
         The values read here may be stale (another process may have refreshed since this
         transaction began); that is harmless, because the refresh itself re-reads under lock.
