@@ -22,6 +22,9 @@ CUSTOM_APP_PATH = '/app'
 # Since 2025-08-01 QuickBooks treats anything below 75 as 75; we say what we mean.
 MINOR_VERSION = 75
 
+# QuickBooks answers at most this many objects per query page.
+QUERY_PAGE = 1000
+
 # Every request gets a timeout: python-quickbooks sets none, and QuickBooks itself
 # gives up on requests after 120 s.
 # One number, not a (connect, read) pair: Odoo's test harness compares it to an int.

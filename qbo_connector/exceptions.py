@@ -38,6 +38,19 @@ class QboAuthError(QboError):
     """The connection is not authorised any more; a person has to reconnect."""
 
 
+class QboGrantError(QboAuthError):
+    """Intuit's OAuth service refused the grant or the app's keys (code 'invalid_grant').
+
+    ``http_status`` is Intuit's answer (400, 401); ``oauth_error`` the OAuth error it named
+    ('invalid_grant', 'invalid_client').
+    """
+
+    def __init__(self, message, detail='', http_status=None, oauth_error=None):
+        super().__init__('invalid_grant', message, detail)
+        self.http_status = http_status
+        self.oauth_error = oauth_error
+
+
 class QboValidationError(QboError):
     """QuickBooks refused the data: fix the record, then retry."""
 

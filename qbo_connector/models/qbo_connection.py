@@ -4,8 +4,6 @@ import time
 from datetime import timedelta
 
 import psycopg2
-import requests
-from intuitlib.exceptions import AuthClientError
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -13,10 +11,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq, hmac as odoo_hmac
 
 from .. import const
-from ..exceptions import QboAuthError, QboError, QboRetryableError, QboValidationError
-from ..tools.qbo_client import (
-    QboClient, endpoint_of, form_pairs, qbo_quote, redact, token_is_fresh, translate_transport_error,
-)
+from ..exceptions import QboAuthError, QboError, QboGrantError, QboRetryableError, QboValidationError
+from ..tools.qbo_client import QboClient, qbo_quote, token_is_fresh
 from .account_tax import TAX_ITEM_NAME
 from .product_product import UNMATCHED_ITEM_NAME
 
@@ -345,70 +341,27 @@ class QboConnection(models.Model):
         return self.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH
 
     def _qbo_client(self):
+        """The client of the connected QuickBooks company: tokens renewed as needed, the realm
+        bound by the first write, a refused authorization recorded (see QboClient)."""
         self.ensure_one()
         if self.state != 'connected':
             raise QboAuthError('not_connected', self.env._(
                 'The company %(company)s is not connected to QuickBooks Online.', company=self.company_id.name))
-        return QboClient(self)
+        conn = self.sudo()
+        return conn._qbo_build_client(
+            realm_id=conn.realm_id, token_provider=conn._qbo_access_token,
+            on_write=conn._qbo_bind_realm, on_auth_refused=conn._qbo_mark_needs_reconnect)
 
-    def _qbo_secrets(self):
+    def _qbo_build_client(self, **api_options):
+        """A client of this connection's Intuit app and endpoints, logging every call to its
+        call log; ``api_options`` are QboClient's for the Accounting API (realm, tokens, callbacks)."""
         self.ensure_one()
         conn = self.sudo()
-        return [conn.client_secret, conn.access_token, conn.refresh_token, conn.oauth_nonce]
-
-    # ------------------------------------------------------------------
-    # Log of every HTTP call
-    # ------------------------------------------------------------------
-
-    def _qbo_log_recorder(self):
-        """A function the HTTP sessions call once per request, writing one log row.
-
-        The row is committed at once in its own cursor: the call happened whatever becomes
-        of the caller's transaction, and a failure is exactly what must stay visible.
-        """
-        self.ensure_one()
-        connection_id = self.id
-        secrets_ = [s for s in self._qbo_secrets() if s]
-        registry = self.env.registry
-
-        def record(method, url, kwargs, response, exc, duration):
-            body = kwargs.get('data')
-            if body is None and kwargs.get('json') is not None:
-                body = kwargs['json']
-            headers = {k.lower(): v for k, v in (kwargs.get('headers') or {}).items()}
-            # A response may carry a token we did not know yet (a new one being issued).
-            known = list(secrets_)
-            if response is not None and 'token' in response.url:
-                try:
-                    payload = response.json()
-                    known += [payload.get('access_token'), payload.get('refresh_token')]
-                except ValueError:  # pylint: disable=except-pass; not JSON: no token in it to hide
-                    pass
-            if isinstance(body, str) and 'token' in url:
-                known += [v for k, v in form_pairs(body) if k in ('refresh_token', 'code', 'token')]
-            params = kwargs.get('params') or {}
-            values = {
-                'connection_id': connection_id,
-                'method': method.upper(),
-                'endpoint': redact(endpoint_of(url, params), known),
-                'request_id': params.get('requestid') if isinstance(params, dict) else False,
-                'http_status': response.status_code if response is not None else 0,
-                'intuit_tid': response.headers.get('intuit_tid') if response is not None else False,
-                'duration_ms': int(duration * 1000),
-                'request_body': redact(body, known) if body else False,
-                'response_body': redact(response.text, known) if response is not None else False,
-                'error': redact(repr(exc), known) if exc is not None else False,
-                'content_type': headers.get('content-type', False),
-            }
-            with registry.cursor() as cr:
-                cr.execute("SELECT 1 FROM qbo_connection WHERE id = %s", [connection_id])
-                if cr.rowcount:
-                    self.env(cr=cr)['qbo.sync.log']._qbo_record(values)
-                    return
-            # The connection was created in this very transaction (first Connect from
-            # Settings): its log rows go with it.
-            self.env['qbo.sync.log']._qbo_record(values)
-        return record
+        urls = conn._qbo_urls()
+        return QboClient(
+            discovery_url=urls['discovery'], api_url=urls['api'],
+            client_id=conn.client_id, client_secret=conn.client_secret, redirect_uri=conn._qbo_redirect_uri(),
+            recorder=self.env['qbo.sync.log']._qbo_recorder(conn), **api_options)
 
     # ------------------------------------------------------------------
     # OAuth 2.0: connect, callback, disconnect
@@ -458,14 +411,11 @@ class QboConnection(models.Model):
         if not conn.client_id or not conn.client_secret:
             raise UserError(self.env._('Enter the Client ID and Client Secret of your Intuit app first.'))
         try:
-            auth_client = QboClient(conn).auth_client()
+            url = conn._qbo_build_client().authorization_url(self._qbo_oauth_state())
         except QboError as exc:
-            raise UserError(self.env._('Could not reach the QuickBooks sign-in service: %(error)s', error=exc.message)) from exc
-        return {
-            'type': 'ir.actions.act_url',
-            'url': QboClient.authorization_url(auth_client, self._qbo_oauth_state()),
-            'target': 'self',
-        }
+            raise UserError(self.env._('Could not reach the QuickBooks sign-in service: %(error)s',
+                                       error=exc.message)) from exc
+        return {'type': 'ir.actions.act_url', 'url': url, 'target': 'self'}
 
     def action_reconnect(self):
         return self.action_connect()
@@ -474,30 +424,31 @@ class QboConnection(models.Model):
         """Callback side: code -> tokens, read the company, check it fits, store all."""
         self.ensure_one()
         conn = self.sudo()
+        client = conn._qbo_build_client()
         try:
-            auth_client = QboClient(conn).auth_client()
-            auth_client.get_bearer_token(code, realm_id=realm_id)
-        except AuthClientError as exc:
+            token_values = client.exchange_code(code, realm_id)
+        except QboGrantError as exc:
             raise UserError(self.env._(
                 'QuickBooks refused the authorization (%(status)s). Start again from Connect.',
-                status=exc.status_code)) from exc
+                status=exc.http_status)) from exc
         except QboError as exc:
             raise UserError(exc.message) from exc
-        token_values = _token_values(auth_client)
         # Read the company with the new token before anything is stored, so that a
         # company that does not fit leaves the connection as it was.
         try:
-            info, prefs = _read_company(QboClient(conn, access_token=auth_client.access_token, realm_id=realm_id))
+            info, prefs = _read_company(conn._qbo_build_client(
+                realm_id=realm_id, access_token=token_values['access_token']))
         except QboError as exc:
-            raise UserError(self.env._('Connected, but QuickBooks would not show the company: %(error)s', error=exc.message)) from exc
+            raise UserError(self.env._('Connected, but QuickBooks would not show the company: %(error)s',
+                                       error=exc.message)) from exc
         values = conn._qbo_company_values(info, prefs)
         try:
             conn._qbo_check_company_fits(realm_id, values)
         except UserError:
             # Not keeping it: do not leave a live grant behind at Intuit.
             try:
-                auth_client.revoke(token=auth_client.refresh_token)
-            except (AuthClientError, requests.RequestException):
+                client.revoke(token_values['refresh_token'])
+            except QboError:
                 _logger.warning('QuickBooks: could not revoke the refused grant for realm %s', realm_id)
             raise
         conn.write({
@@ -569,10 +520,10 @@ class QboConnection(models.Model):
         reason = self.env._('Disconnected by %(user)s.', user=self.env.user.name)
         if conn.refresh_token or conn.access_token:
             try:
-                QboClient(conn).auth_client().revoke(token=conn.refresh_token or conn.access_token)
-            except (AuthClientError, QboError) as exc:
+                conn._qbo_build_client().revoke(conn.refresh_token or conn.access_token)
+            except QboError as exc:
                 # The user wants out: forget the tokens anyway and say the revoke failed.
-                status = getattr(exc, 'status_code', None) or getattr(exc, 'code', '')
+                status = exc.http_status if isinstance(exc, QboGrantError) else exc.code
                 reason = self.env._('Disconnected by %(user)s; QuickBooks did not confirm the revocation (%(status)s): '
                                     'remove the app from the QuickBooks company\'s connected apps.',
                                     user=self.env.user.name, status=status)
@@ -632,21 +583,21 @@ class QboConnection(models.Model):
     # Tokens
     # ------------------------------------------------------------------
 
-    def _qbo_valid_access_token(self, force_refresh=False, seen_access_token=None):
-        """An access token good for a few more minutes, refreshing it when needed.
+    def _qbo_access_token(self, refused_token=None):
+        """The access token to use and its expiry: the stored one while it stays good for a few
+        more minutes, else a refreshed one (QboClient's token provider).
 
         The values read here may be stale (another process may have refreshed since this
         transaction began); that is harmless, because the refresh itself re-reads under lock.
 
-        :param seen_access_token: with ``force_refresh``, the token QuickBooks just refused
-        :return: (access token, its expiry)
+        :param refused_token: the token QuickBooks just refused: refresh unless another
+            process has already replaced it
         """
         self.ensure_one()
         conn = self.sudo()
-        expires = conn.access_token_expires_at
-        if not force_refresh and conn.access_token and token_is_fresh(expires):
-            return conn.access_token, expires
-        return self._qbo_refresh_tokens(seen_access_token=(seen_access_token or conn.access_token) if force_refresh else None)
+        if not refused_token and conn.access_token and token_is_fresh(conn.access_token_expires_at):
+            return conn.access_token, conn.access_token_expires_at
+        return self._qbo_refresh_tokens(seen_access_token=refused_token)
 
     def _qbo_refresh_tokens(self, seen_access_token=None):
         """Refresh in an independent transaction, one process at a time.
@@ -687,32 +638,17 @@ class QboConnection(models.Model):
         still_good = not seen_access_token and token_is_fresh(self.access_token_expires_at)
         if replaced or still_good:
             return self.access_token, self.access_token_expires_at
-        auth_client = QboClient(self).auth_client()
         try:
-            try:
-                auth_client.refresh(refresh_token=self.refresh_token)
-            except (requests.Timeout, requests.ConnectionError):
-                # The answer was lost, maybe after Intuit rotated the token: ask again at once,
-                # while the old token may still be honoured, rather than some time later.
-                auth_client.refresh(refresh_token=self.refresh_token)
-        except AuthClientError as exc:
-            content = exc.content or b''
-            if b'invalid_grant' in content or exc.status_code == 401:
-                reason = self.env._(
-                    'QuickBooks no longer accepts this connection\'s authorization (%(error)s). '
-                    'An administrator must reconnect.',
-                    error='invalid_grant' if b'invalid_grant' in content else 'invalid_client')
-                self._qbo_set_needs_reconnect(reason)
-                # Our own cursor (see _qbo_refresh_tokens): the raise below rolls it back, and
-                # every worker must see that the connection needs a reconnect.
-                cr.commit()  # pylint: disable=invalid-commit
-                raise QboAuthError('invalid_grant', reason) from exc
-            raise QboRetryableError(str(exc.status_code), self.env._(
-                'The QuickBooks sign-in service failed (%(status)s); the work will be retried.',
-                status=exc.status_code), redact(content, self._qbo_secrets())) from exc
-        except requests.RequestException as exc:
-            raise translate_transport_error(exc, 'POST') from exc
-        values = _token_values(auth_client)
+            values = self._qbo_build_client().refresh(self.refresh_token)
+        except QboGrantError as exc:
+            reason = self.env._(
+                'QuickBooks no longer accepts this connection\'s authorization (%(error)s). '
+                'An administrator must reconnect.', error=exc.oauth_error)
+            self._qbo_set_needs_reconnect(reason)
+            # Our own cursor (see _qbo_refresh_tokens): the raise below rolls it back, and
+            # every worker must see that the connection needs a reconnect.
+            cr.commit()  # pylint: disable=invalid-commit
+            raise QboAuthError('invalid_grant', reason) from exc
         self.write(values)
         return values['access_token'], values['access_token_expires_at']
 
@@ -732,6 +668,8 @@ class QboConnection(models.Model):
         synced_realm_id). Own cursor: the caller's transaction never writes the connection
         row, so it cannot collide with a token refresh committed meanwhile."""
         self.ensure_one()
+        if self.synced_realm_id:
+            return
         try:
             with self.env.registry.cursor() as cr:
                 cr.execute("SELECT set_config('lock_timeout', %s, true)", [str(int(const.TOKEN_LOCK_TIMEOUT_MS))])
@@ -788,17 +726,6 @@ class QboConnection(models.Model):
 
     def _qbo_reconnect_url(self):
         return f'{self.get_base_url().rstrip("/")}/qbo/oauth/connect/{self.id}'
-
-
-def _token_values(auth_client):
-    """The fields to store from a token response (intuitlib puts it on the AuthClient)."""
-    now = fields.Datetime.now()
-    return {
-        'access_token': auth_client.access_token,
-        'refresh_token': auth_client.refresh_token,
-        'access_token_expires_at': now + timedelta(seconds=int(auth_client.expires_in or 3600)),
-        'refresh_token_expires_at': now + timedelta(seconds=int(auth_client.x_refresh_token_expires_in or 8726400)),
-    }
 
 
 def _read_company(client):

@@ -35,12 +35,12 @@ class QboPaymentMethod(models.Model):
 
     @api.model
     def _qbo_refresh(self, connection, client):
-        """Read the payment methods of the QuickBooks company again (one query) and return
+        """Read the payment methods of the QuickBooks company again (a query of the list) and return
         the active ones."""
         connection.check_access('read')
         found = {
             str(method['Id']): {'name': method.get('Name') or str(method['Id']), 'qbo_type': method.get('Type') or False}
-            for method in client.query('SELECT * FROM PaymentMethod MAXRESULTS 1000')
+            for method in client.query_all('SELECT * FROM PaymentMethod')
         }
         return self._qbo_keep(connection, found)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from .. import const
+from ..tools.qbo_client import endpoint_of, form_pairs, redact
 
 
 class QboSyncLog(models.Model):
@@ -40,6 +41,59 @@ class QboSyncLog(models.Model):
     @api.model
     def _qbo_record(self, values):
         return self.sudo().create(values)
+
+    @api.model
+    def _qbo_recorder(self, connection):
+        """The function the HTTP sessions of ``connection``'s client call once per request
+        (see tools/qbo_client.py), writing its row with every secret redacted.
+
+        The row is committed at once in its own cursor: the call happened whatever becomes
+        of the caller's transaction, and a failure is exactly what must stay visible.
+        """
+        connection.ensure_one()
+        conn = connection.sudo()
+        connection_id = conn.id
+        secrets_ = [s for s in (conn.client_secret, conn.access_token, conn.refresh_token, conn.oauth_nonce) if s]
+        registry = self.env.registry
+
+        def record(method, url, kwargs, response, exc, duration):
+            body = kwargs.get('data')
+            if body is None and kwargs.get('json') is not None:
+                body = kwargs['json']
+            headers = {k.lower(): v for k, v in (kwargs.get('headers') or {}).items()}
+            # A response may carry a token we did not know yet (a new one being issued).
+            known = list(secrets_)
+            if response is not None and 'token' in response.url:
+                try:
+                    payload = response.json()
+                    known += [payload.get('access_token'), payload.get('refresh_token')]
+                except ValueError:  # pylint: disable=except-pass; not JSON: no token in it to hide
+                    pass
+            if isinstance(body, str) and 'token' in url:
+                known += [v for k, v in form_pairs(body) if k in ('refresh_token', 'code', 'token')]
+            params = kwargs.get('params') or {}
+            values = {
+                'connection_id': connection_id,
+                'method': method.upper(),
+                'endpoint': redact(endpoint_of(url, params), known),
+                'request_id': params.get('requestid') if isinstance(params, dict) else False,
+                'http_status': response.status_code if response is not None else 0,
+                'intuit_tid': response.headers.get('intuit_tid') if response is not None else False,
+                'duration_ms': int(duration * 1000),
+                'request_body': redact(body, known) if body else False,
+                'response_body': redact(response.text, known) if response is not None else False,
+                'error': redact(repr(exc), known) if exc is not None else False,
+                'content_type': headers.get('content-type', False),
+            }
+            with registry.cursor() as cr:
+                cr.execute("SELECT 1 FROM qbo_connection WHERE id = %s", [connection_id])
+                if cr.rowcount:
+                    self.env(cr=cr)['qbo.sync.log']._qbo_record(values)
+                    return
+            # The connection was created in this very transaction (first Connect from
+            # Settings): its log rows go with it.
+            self._qbo_record(values)
+        return record
 
     @api.autovacuum
     def _gc_old_logs(self):

@@ -33,14 +33,14 @@ class QboTaxCode(models.Model):
 
     @api.model
     def _qbo_refresh(self, connection, client):
-        """Read the sales tax codes of the QuickBooks company again (two queries) and return
+        """Read the sales tax codes of the QuickBooks company again (a query of each list) and return
         the active ones. Codes carrying no sales rate (the US pseudo codes TAX and NON,
         purchase-only codes) are no sales tax to map to and are left out; codes QuickBooks
         no longer answers are kept, archived, so that a mapping to one still reads."""
         connection.check_access('read')
-        rates = {str(rate['Id']): rate for rate in client.query('SELECT * FROM TaxRate MAXRESULTS 1000')}
+        rates = {str(rate['Id']): rate for rate in client.query_all('SELECT * FROM TaxRate')}
         found = {}
-        for code in client.query('SELECT * FROM TaxCode MAXRESULTS 1000'):
+        for code in client.query_all('SELECT * FROM TaxCode'):
             details = (code.get('SalesTaxRateList') or {}).get('TaxRateDetail') or []
             rate_ids = [str((detail.get('TaxRateRef') or {}).get('value')) for detail in details]
             if not rate_ids or any(rate_id not in rates for rate_id in rate_ids):

@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from ..wizards import qbo_books_check
+from .. import const
 from .test_push_invoice import QboPushCommon
 
 
@@ -201,7 +201,7 @@ class TestBooksCheck(QboPushCommon):
         """More documents than a page holds: each page is read, none is reported missing."""
         self._pushed(10)
         before = len(self._api_requests())
-        with patch.object(qbo_books_check, 'QUERY_PAGE', 4):
+        with patch.object(const, 'QUERY_PAGE', 4):
             self.assertEqual(self._differences(), [])
         queries = [r for r in self._api_requests()[before:] if r['path'].endswith('/query')]
         # Pages are read until one comes back short (the sandbox's documents and customers count too).

@@ -1,7 +1,10 @@
 import json
 
+import requests
+
 from odoo.tests import tagged
 
+from .. import const
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboValidationError
 from ..tools.qbo_client import redact
 from .common import US_REALM, QboConnectedCase
@@ -53,6 +56,31 @@ class TestClientAndLog(QboConnectedCase):
         self.connection.invalidate_recordset()
         failed = self.connection.log_ids.filtered(lambda log: not log.success)
         self.assertEqual(sorted(failed.mapped('fault_code')), sorted(['6240', '610', invalid.code]))
+
+    def test_query_all_reads_past_one_page(self):
+        """A list longer than QuickBooks' page of 1000 comes back whole, one query per page:
+        every payment method of QuickBooks is offered for mapping, not the first 1000."""
+        token = self.emu.mint(US_REALM)['access_token']
+        names = [f'Method {n:04d}' for n in range(const.QUERY_PAGE + 1)]
+        for start in range(0, len(names), 30):  # created by another application, 30 per batch
+            response = requests.post(
+                f'{self.emulator.base_url}/v3/company/{US_REALM}/batch', params={'minorversion': 75}, timeout=60,
+                headers={'Authorization': f'Bearer {token}', 'Accept': 'application/json'},
+                json={'BatchItemRequest': [{'bId': name, 'operation': 'create', 'PaymentMethod': {'Name': name}}
+                                           for name in names[start:start + 30]]})
+            response.raise_for_status()
+        in_qbo = {obj['Id'] for obj in self.emu._call('GET', f'{US_REALM}/PaymentMethod')['objects']
+                  if obj.get('Active', True)}
+        self.assertGreater(len(in_qbo), const.QUERY_PAGE)
+        self.connection.invalidate_recordset()
+        before = self.connection.log_ids
+        offered = self.env['qbo.payment.method']._qbo_refresh(self.connection, self.client)
+        self.assertEqual(set(offered.mapped('qbo_id')), in_qbo)
+        self.connection.invalidate_recordset()
+        queries = (self.connection.log_ids - before).sorted('id')
+        self.assertEqual(len(queries), 2, queries.mapped('request_body'))
+        self.assertIn('STARTPOSITION 1 MAXRESULTS 1000', queries[0].request_body)
+        self.assertIn(f'STARTPOSITION {const.QUERY_PAGE + 1} MAXRESULTS 1000', queries[1].request_body)
 
     def test_redact(self):
         secret = 'abcdef123456'

@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
+from ..exceptions import QboGrantError
 from .common import CA_REALM, US_REALM, QboTestMixin
 
 
@@ -111,6 +112,21 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.connection.invalidate_recordset()
         self.assertEqual((self.connection.sudo().access_token, self.connection.sudo().refresh_token), tokens)
 
+    def test_refused_code(self):
+        """A code Intuit no longer honours (here one already used) ends on our page with
+        Intuit's answer, and the connection keeps the tokens it has."""
+        callback = self._consent()
+        self.assertIn(self.url_open(callback, allow_redirects=False).status_code, (302, 303))
+        self.connection.invalidate_recordset()
+        tokens = (self.connection.sudo().access_token, self.connection.sudo().refresh_token)
+        used_code = parse_qs(urlsplit(callback).query)['code'][0]
+        state = parse_qs(urlsplit(self._authorize_url()).query)['state'][0]
+        response = self.url_open(f'/qbo/oauth/callback?code={used_code}&realmId={US_REALM}&state={state}')
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('QuickBooks refused the authorization (400). Start again from Connect.', response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual((self.connection.sudo().access_token, self.connection.sudo().refresh_token), tokens)
+
     def test_state_of_another_user_refused(self):
         callback = self._consent()
         self.env['res.users'].create({
@@ -199,11 +215,9 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.assertFalse(self.connection.sudo().refresh_token)
         self.assertTrue(any('/tokens/revoke' in e for e in self.connection.log_ids.mapped('endpoint')))
         # Intuit (the emulator) no longer honours the grant.
-        from intuitlib.exceptions import AuthClientError  # noqa: PLC0415
-        from ..tools.qbo_client import QboClient  # noqa: PLC0415
-        with self.assertRaises(AuthClientError) as caught:
-            QboClient(self.connection.sudo()).auth_client().refresh(refresh_token=refresh_token)
-        self.assertIn(b'invalid_grant', caught.exception.content)
+        with self.assertRaises(QboGrantError) as caught:
+            self.connection._qbo_build_client().refresh(refresh_token)
+        self.assertEqual((caught.exception.code, caught.exception.oauth_error), ('invalid_grant', 'invalid_grant'))
 
     def test_connect_needs_credentials(self):
         self.connection.sudo().client_secret = False

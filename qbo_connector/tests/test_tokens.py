@@ -44,8 +44,7 @@ class TestTokenLifecycle(QboConnectedCase):
 
     def test_invalid_grant_needs_reconnect(self):
         # The grant dies behind our back (the user disconnected the app inside QuickBooks).
-        from ..tools.qbo_client import QboClient  # noqa: PLC0415
-        QboClient(self.connection).auth_client().revoke(token=self.connection.refresh_token)
+        self.connection._qbo_client().revoke(self.connection.refresh_token)
         self._expire()
         self.system_only = self.env['res.users'].create({
             'name': 'System, not QuickBooks', 'login': 'system_not_qbo', 'email': 'sys@example.com',

@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -25,6 +26,7 @@ from ..exceptions import (
     QboAuthError,
     QboDuplicateError,
     QboError,
+    QboGrantError,
     QboNotFoundError,
     QboRetryableError,
     QboStaleError,
@@ -242,82 +244,150 @@ def translate_transport_error(exc, method):
         outcome_unknown=reached and method == 'POST')
 
 
+def translate_oauth_error(exc, secrets=()):
+    """Map intuitlib's AuthClientError (Intuit's OAuth service answered other than 200) to our
+    types: a dead grant or refused app keys (invalid_grant, HTTP 401) -> QboGrantError; any
+    other answer -> QboRetryableError coded with the HTTP status."""
+    content = exc.content or b''
+    detail = redact(content, secrets)
+    if b'invalid_grant' in content or exc.status_code == 401:
+        oauth_error = 'invalid_grant' if b'invalid_grant' in content else 'invalid_client'
+        return QboGrantError(
+            f'QuickBooks refused the authorization ({oauth_error}); an administrator must reconnect.', detail,
+            http_status=exc.status_code, oauth_error=oauth_error)
+    return QboRetryableError(
+        str(exc.status_code), f'The QuickBooks sign-in service failed ({exc.status_code}); try again later.', detail)
+
+
 # ----------------------------------------------------------------------------
 # The client
 # ----------------------------------------------------------------------------
 
 class QboClient:
-    """Talks to the QuickBooks company of one `qbo.connection`.
+    """The HTTP side of one `qbo.connection`: its Intuit app's OAuth service and the
+    Accounting API of its QuickBooks company.
 
-    Build it with ``connection._qbo_client()``. Tokens are refreshed before they expire,
-    and on a 401 the token is refreshed once and the call retried.
+    The connection builds it (``qbo.connection._qbo_client``) and keeps every state: the
+    client asks ``token_provider`` for access tokens and reports through ``on_write`` and
+    ``on_auth_refused``. A token refused by QuickBooks is renewed once and the call retried.
     """
 
-    def __init__(self, connection, access_token=None, realm_id=None):
-        """:param access_token, realm_id: use this token on this realm as they are, with no
-            refresh: the OAuth callback reads the company before anything is stored."""
-        self.connection = connection.sudo()
-        self.connection.ensure_one()
-        self.realm_id = realm_id or self.connection.realm_id
+    def __init__(self, *, discovery_url, api_url, client_id, client_secret, redirect_uri, recorder=None,
+                 realm_id=None, access_token=None, token_provider=None, on_write=None, on_auth_refused=None):
+        """:param recorder: called once per HTTP request (see ``_LoggedSessionMixin``) to log it
+        :param realm_id: the QuickBooks company the Accounting API calls go to
+        :param access_token: a token used as it is, never renewed: the OAuth callback reads the
+            company before anything is stored
+        :param token_provider: ``token_provider(refused_token=None)`` returns an access token good
+            for a while and its expiry (naive UTC); with ``refused_token``, one other than that
+            token, which QuickBooks just refused
+        :param on_write: called after every call that changed something in QuickBooks
+        :param on_auth_refused: called with a message when QuickBooks refuses the renewed token too
+        """
+        self.realm_id = realm_id
+        self._discovery_url = discovery_url
+        self._api_url = api_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._redirect_uri = redirect_uri
+        self._recorder = recorder
         self._fixed_token = access_token
+        self._token_provider = token_provider
+        self._on_write = on_write
+        self._on_auth_refused = on_auth_refused
         self._qb = None
         self._access_token = None
         self._expires_at = None
 
-    # -- plumbing -------------------------------------------------------------
+    # -- OAuth 2.0 --------------------------------------------------------------
 
-    def auth_client(self, **token_values):
-        """A fresh intuitlib AuthClient for this connection (discovery fetched, logged)."""
-        conn = self.connection
+    @contextmanager
+    def _oauth_errors_translated(self, method, *secrets):
+        """intuitlib's errors become ours here, and nowhere else.
+
+        :param method: 'GET' for discovery; 'POST' for token requests, whose lost answer
+            leaves it unknown whether Intuit issued (and rotated) tokens
+        """
         try:
-            return QboAuthClient(
-                client_id=conn.client_id,
-                client_secret=conn.client_secret,
-                redirect_uri=conn._qbo_redirect_uri(),
-                environment=conn._qbo_urls()['discovery'],
-                realm_id=conn.realm_id or None,
-                recorder=self.connection._qbo_log_recorder(),
-                **token_values,
-            )
-        except requests.RequestException as exc:
-            raise translate_transport_error(exc, 'GET') from exc
+            yield
         except AuthClientError as exc:
-            raise QboRetryableError(
-                str(exc.status_code), 'The QuickBooks sign-in service did not answer properly; try again later.',
-                str(exc.content)[:500]) from exc
+            raise translate_oauth_error(exc, [self._client_secret, *secrets]) from exc
+        except requests.RequestException as exc:
+            raise translate_transport_error(exc, method) from exc
 
-    @staticmethod
-    def authorization_url(auth_client, state):
-        return auth_client.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
+    def _auth_client(self):
+        """A fresh intuitlib AuthClient of the app (its discovery document read, logged)."""
+        with self._oauth_errors_translated('GET'):
+            return QboAuthClient(
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                redirect_uri=self._redirect_uri,
+                environment=self._discovery_url,
+                recorder=self._recorder,
+            )
 
-    def _token(self, force_refresh):
-        """Our own copy of the token: after a refresh this transaction's snapshot of the
-        connection row is older than the token we were handed."""
+    def authorization_url(self, state):
+        """The address of Intuit's consent page for the accounting scope; Intuit sends the
+        browser back to the redirect URI with ``state``."""
+        return self._auth_client().get_authorization_url([Scopes.ACCOUNTING], state_token=state)
+
+    def exchange_code(self, code, realm_id):
+        """The tokens Intuit grants for the authorization ``code`` of the company ``realm_id``,
+        as the values to store (see ``_issued_tokens``)."""
+        auth_client = self._auth_client()
+        with self._oauth_errors_translated('POST', code):
+            auth_client.get_bearer_token(code, realm_id=realm_id)
+        return _issued_tokens(auth_client)
+
+    def refresh(self, refresh_token):
+        """New tokens for ``refresh_token``, which Intuit then retires, as the values to store
+        (see ``_issued_tokens``). Raises QboGrantError when Intuit no longer honours the grant."""
+        auth_client = self._auth_client()
+        with self._oauth_errors_translated('POST', refresh_token):
+            try:
+                auth_client.refresh(refresh_token=refresh_token)
+            except (requests.Timeout, requests.ConnectionError):
+                # The answer was lost, maybe after Intuit rotated the token: ask again at once,
+                # while the old token may still be honoured, rather than some time later.
+                auth_client.refresh(refresh_token=refresh_token)
+        return _issued_tokens(auth_client)
+
+    def revoke(self, token):
+        """End, at Intuit, the grant ``token`` (a refresh or access token) belongs to."""
+        auth_client = self._auth_client()
+        with self._oauth_errors_translated('POST', token):
+            auth_client.revoke(token=token)
+
+    # -- Accounting API: plumbing -------------------------------------------------
+
+    def _token(self, refused_token):
+        """Our own copy of the token: after a refresh the connection's snapshot in the
+        caller's transaction is older than the token we were handed."""
         if self._fixed_token:
             return self._fixed_token
-        if force_refresh or not self._access_token or not token_is_fresh(self._expires_at):
-            self._access_token, self._expires_at = self.connection._qbo_valid_access_token(
-                force_refresh=force_refresh, seen_access_token=self._access_token)
+        if refused_token or not self._access_token or not token_is_fresh(self._expires_at):
+            self._access_token, self._expires_at = self._token_provider(refused_token=refused_token)
         return self._access_token
 
-    def _session(self, force_refresh=False):
-        access_token = self._token(force_refresh)
+    def _session(self, refused_token=None):
+        access_token = self._token(refused_token)
         if self._qb is None:
-            # No AuthClient here: tokens are ours to manage (see qbo.connection).
+            # No AuthClient here: tokens are the connection's to manage.
             self._qb = QuickBooks(company_id=self.realm_id, minorversion=const.MINOR_VERSION)
-            self._qb.sandbox_api_url_v3 = self._qb.api_url_v3 = self.connection._qbo_urls()['api']
+            self._qb.sandbox_api_url_v3 = self._qb.api_url_v3 = self._api_url
         if self._qb.session is None or self._qb.session.access_token != access_token:
-            self._qb.session = _QboApiSession(access_token, self.connection._qbo_log_recorder())
+            self._qb.session = _QboApiSession(access_token, self._recorder)
         return self._qb
 
     def _call(self, what, func_name, *args, **kwargs):
-        """Run one python-quickbooks call; on an authentication refusal refresh the token
-        and retry once (a refused request was not performed, so the retry is safe)."""
+        """Run one python-quickbooks call; on an authentication refusal renew the token and
+        retry once (a refused request was not performed, so the retry is safe)."""
         # What matters about the method is whether the call can write (a lost answer then
         # leaves its outcome unknown); a query is a POST that writes nothing.
         method = 'POST' if func_name in _WRITING_CALLS else 'GET'
+        refused_token = None
         for attempt in (1, 2):
-            qb = self._session(force_refresh=attempt == 2)
+            qb = self._session(refused_token)
             qb.session.qbo_last_response = None
             try:
                 return getattr(qb, func_name)(*args, **kwargs)
@@ -331,15 +401,21 @@ class QboClient:
                 error = translate_quickbooks_error(exc, status, what, method=method)
                 if isinstance(error, QboAuthError) and not self._fixed_token:
                     if attempt == 1:
+                        refused_token = qb.session.access_token
                         continue
-                    self.connection._qbo_mark_needs_reconnect(error.message)
+                    if self._on_auth_refused:
+                        self._on_auth_refused(error.message)
                 raise error from exc
         raise AssertionError('unreachable')  # pragma: no cover
 
     def _url(self, path):
-        return f'{self.connection._qbo_urls()["api"]}/company/{self.realm_id}/{path}'
+        return f'{self._api_url}/company/{self.realm_id}/{path}'
 
-    # -- Accounting API ---------------------------------------------------------
+    def _wrote(self):
+        if self._on_write:
+            self._on_write()
+
+    # -- Accounting API -------------------------------------------------------------
 
     def read(self, entity, qbo_id):  # pylint: disable=method-required-super; not an Odoo model
         result = self._call(f'reading {entity} {qbo_id}', 'get_single_object', entity, qbo_id)
@@ -352,6 +428,18 @@ class QboClient:
         entity = statement.split(' FROM ', 1)[1].split()[0] if ' FROM ' in statement else None
         return response.get(entity, []) if entity else response
 
+    def query_all(self, statement):
+        """Every object ``statement`` (``SELECT * FROM Entity [WHERE …]``, without ORDERBY or
+        paging) matches, read page after page in the order of their Ids, so that an object
+        created meanwhile cannot shift a page."""
+        found = []
+        while True:
+            page = self.query(
+                f'{statement} ORDERBY Id STARTPOSITION {len(found) + 1} MAXRESULTS {const.QUERY_PAGE}')
+            found += page
+            if len(page) < const.QUERY_PAGE:
+                return found
+
     def create(self, entity, values, request_id=None):  # pylint: disable=method-required-super; not an Odoo model
         result = self._call(f'the new {entity}', 'create_object', entity, json.dumps(values), request_id=request_id)
         self._wrote()
@@ -359,7 +447,8 @@ class QboClient:
 
     def update(self, entity, values, request_id=None, sparse=True):
         body = dict(values, sparse=sparse)
-        result = self._call(f'the change to {entity} {values.get("Id")}', 'update_object', entity, json.dumps(body), request_id=request_id)
+        result = self._call(f'the change to {entity} {values.get("Id")}', 'update_object', entity, json.dumps(body),
+                            request_id=request_id)
         self._wrote()
         return result[entity]
 
@@ -391,10 +480,6 @@ class QboClient:
         self._wrote()
         return result[entity]
 
-    def _wrote(self):
-        if not self.connection.synced_realm_id:
-            self.connection._qbo_bind_realm()
-
     def create_tax_code(self, values):
         """POST taxservice/taxcode: the only way to create a TaxCode (with its TaxRates)."""
         result = self._call('the new tax code', 'misc_operation', 'taxservice/taxcode', json.dumps(values))
@@ -410,9 +495,21 @@ class QboClient:
         return result['Preferences']
 
 
+def _issued_tokens(auth_client):
+    """The values to store of the tokens Intuit just issued (intuitlib puts them on its
+    AuthClient): both tokens and when each expires (naive UTC, as Odoo stores it)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return {
+        'access_token': auth_client.access_token,
+        'refresh_token': auth_client.refresh_token,
+        'access_token_expires_at': now + timedelta(seconds=int(auth_client.expires_in or 3600)),
+        'refresh_token_expires_at': now + timedelta(seconds=int(auth_client.x_refresh_token_expires_in or 8726400)),
+    }
+
+
 __all__ = [
     'QboAuthClient', 'QboClient', 'QboError', 'endpoint_of', 'form_pairs', 'qbo_quote', 'redact', 'token_is_fresh',
-    'translate_quickbooks_error', 'translate_transport_error',
+    'translate_oauth_error', 'translate_quickbooks_error', 'translate_transport_error',
 ]
 
 

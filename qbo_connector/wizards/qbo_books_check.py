@@ -5,8 +5,6 @@ from odoo.exceptions import UserError
 
 from ..exceptions import QboError
 
-# QuickBooks answers at most 1000 rows per query page.
-QUERY_PAGE = 1000
 KIND_BY_ENTITY = {
     'Invoice': 'invoice', 'CreditMemo': 'credit_note', 'SalesReceipt': 'sales_receipt', 'RefundReceipt': 'refund_receipt',
 }
@@ -121,18 +119,9 @@ class QboBooksCheck(models.TransientModel):
 
     @api.model
     def _qbo_fetch_all(self, client, entity, condition=None):
-        """Every object of ``entity`` in QuickBooks (matching ``condition``), by Id, read
-        page by page (ordered by Id so that a document created meanwhile cannot shift a page)."""
+        """Every object of ``entity`` in QuickBooks (matching ``condition``), by Id."""
         where = f' WHERE {condition}' if condition else ''
-        found = {}
-        start = 1
-        while True:
-            page = client.query(
-                f'SELECT * FROM {entity}{where} ORDERBY Id STARTPOSITION {start} MAXRESULTS {QUERY_PAGE}')
-            found.update((str(obj['Id']), obj) for obj in page)
-            if len(page) < QUERY_PAGE:
-                return found
-            start += QUERY_PAGE
+        return {str(obj['Id']): obj for obj in client.query_all(f'SELECT * FROM {entity}{where}')}
 
     @api.model
     def _qbo_document_differences(self, client, doc_mappings):
