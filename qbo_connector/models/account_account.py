@@ -25,7 +25,7 @@ class AccountAccount(models.Model):
     def _qbo_accounts(self, client, account_types):
         """The active QuickBooks accounts of ``account_types``, every page of them."""
         types = ', '.join(qbo_quote(account_type) for account_type in account_types)
-        return client.query(f'SELECT * FROM Account WHERE AccountType IN ({types}) MAXRESULTS 1000')
+        return client.query_all(f'SELECT * FROM Account WHERE AccountType IN ({types})')
 
     @api.model
     def _qbo_oldest(self, accounts):

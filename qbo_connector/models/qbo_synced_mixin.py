@@ -59,8 +59,7 @@ class QboSyncedMixin(models.AbstractModel):
         party = values.get('CustomerRef') or values.get('EntityRef')
         # QuickBooks filters purchases by date only: their payee is checked below.
         condition = f" AND CustomerRef = {qbo_quote(party['value'])}" if 'CustomerRef' in values else ''
-        found = client.query(
-            f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition} MAXRESULTS 1000")
+        found = client.query_all(f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition}")
         reference = self._qbo_reference()
         return next((obj for obj in found if reference in (obj.get('PrivateNote') or '') and str(
             (obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])), None)

@@ -18,7 +18,6 @@ EMAIL_MAX = 100
 ADDRESS_LINE_MAX = 500
 CITY_MAX = 255
 POSTAL_CODE_MAX = 30
-QUERY_PAGE = 1000
 
 
 class ResPartner(models.Model):
@@ -144,7 +143,7 @@ class ResPartner(models.Model):
             return any(qbo_same_name(customer.get('DisplayName'), name) for name in names)
 
         if email:
-            by_email = [c for c in usable(self._qbo_query_customers(client, f'PrimaryEmailAddr LIKE {qbo_quote(email)}'))
+            by_email = [c for c in usable(client.query_all(f'SELECT * FROM Customer WHERE PrimaryEmailAddr LIKE {qbo_quote(email)}'))
                         if qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)]
             if by_email:
                 # Among several customers sharing an email, the one named like the partner wins.
@@ -152,20 +151,10 @@ class ResPartner(models.Model):
         # One query for every name tried: they all start with the partner's name ('%' in a
         # name widens the answer, which is filtered here).
         prefix = os.path.commonprefix(names)
-        by_name = [c for c in usable(self._qbo_query_customers(client, f'DisplayName LIKE {qbo_quote(prefix + "%")}'))
+        by_name = [c for c in usable(client.query_all(
+            f'SELECT * FROM Customer WHERE DisplayName LIKE {qbo_quote(prefix + "%")}'))
                    if named(c)]
         return by_name[0] if by_name else None
-
-    @staticmethod
-    def _qbo_query_customers(client, condition):
-        """The active customers matching ``condition``, every page of them, oldest first."""
-        found = []
-        while True:
-            page = client.query(
-                f'SELECT * FROM Customer WHERE {condition} ORDERBY Id STARTPOSITION {len(found) + 1} MAXRESULTS {QUERY_PAGE}')
-            found += page
-            if len(page) < QUERY_PAGE:
-                return found
 
     @staticmethod
     def _qbo_same_level(customer, parent_id):

@@ -5,7 +5,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import tagged
 
 from ..exceptions import QboValidationError
-from ..models.res_partner import QUERY_PAGE
+from ..const import QUERY_PAGE
 from .common import CA_REALM, US_REALM, QboTestMixin
 
 # QuickBooks takes at most this many items in one batch request.
