@@ -1,5 +1,5 @@
 from . import qbo_synced_mixin
-from . import qbo_kept_list
+from . import qbo_list_cache
 from . import account_account
 from . import account_journal
 from . import account_move

@@ -15,21 +15,22 @@ TAX_ITEM_ACCOUNT_NAME = 'Taxes and Fees Collected'
 PAYING_ACCOUNT_TYPES = ('Bank', 'Credit Card')
 
 
+def qbo_accounts(client, account_types):
+    """The active QuickBooks accounts of ``account_types``, every page of them."""
+    types = ', '.join(qbo_quote(account_type) for account_type in account_types)
+    return client.query_all(f'SELECT * FROM Account WHERE AccountType IN ({types})')
+
+
+def oldest(qbo_objects):
+    """The QuickBooks object created first (the lowest Id)."""
+    return min(qbo_objects, key=lambda obj: int(obj['Id']) if str(obj['Id']).isdigit() else 0)
+
+
 class AccountAccount(models.Model):
     """QuickBooks Accounts: the income account of an Odoo income account (mapping, role
     income_account) and the accounts the connection's settings name."""
 
     _inherit = 'account.account'
-
-    @api.model
-    def _qbo_accounts(self, client, account_types):
-        """The active QuickBooks accounts of ``account_types``, every page of them."""
-        types = ', '.join(qbo_quote(account_type) for account_type in account_types)
-        return client.query_all(f'SELECT * FROM Account WHERE AccountType IN ({types})')
-
-    @api.model
-    def _qbo_oldest(self, accounts):
-        return min(accounts, key=lambda a: int(a['Id']) if str(a['Id']).isdigit() else 0)
 
     # ------------------------------------------------------------------
     # Income accounts of new items
@@ -46,7 +47,7 @@ class AccountAccount(models.Model):
         income_accounts = []
 
         def find():
-            income_accounts.extend(self._qbo_accounts(client, ['Income']))
+            income_accounts.extend(qbo_accounts(client, ['Income']))
             code = account.with_company(connection.company_id).code
             names = [account.name, f'{code} {account.name}' if code else None]
             return next((a for a in income_accounts if any(name and qbo_same_name(a.get('Name'), name) for name in names)),
@@ -62,7 +63,7 @@ class AccountAccount(models.Model):
         name = connection.sudo().default_income_account_name
 
         def find():
-            accounts = income_accounts or self._qbo_accounts(client, ['Income'])
+            accounts = income_accounts or qbo_accounts(client, ['Income'])
             if name:
                 account = next((a for a in accounts if qbo_same_name(a.get('Name'), name)), None)
                 if not account:
@@ -111,7 +112,7 @@ class AccountAccount(models.Model):
             return None, None
         if not conn.refund_account_qbo_id:
             # Read as a list and compared as QuickBooks compares names (any case): there are few.
-            found = [a for a in self._qbo_accounts(client, PAYING_ACCOUNT_TYPES)
+            found = [a for a in qbo_accounts(client, PAYING_ACCOUNT_TYPES)
                      if a.get('AccountType') in PAYING_ACCOUNT_TYPES and qbo_same_name(a.get('Name'), name)]
             if not found:
                 raise QboValidationError('refund_account', self.env._(

@@ -2,6 +2,7 @@ from odoo import models
 
 from ..exceptions import QboValidationError
 from ..tools.qbo_names import qbo_same_name
+from .account_account import qbo_accounts
 
 
 class AccountJournal(models.Model):
@@ -23,7 +24,7 @@ class AccountJournal(models.Model):
             not refund and mappings._qbo_find(connection, journal, 'Account', 'undeposited'))
         if mapping:
             return mapping._qbo_ref()
-        accounts = self.env['account.account']._qbo_accounts(client, ('Bank', 'Other Current Asset'))
+        accounts = qbo_accounts(client, ('Bank', 'Other Current Asset'))
         banks = sorted((a for a in accounts if a.get('AccountType') == 'Bank'),
                        key=lambda a: int(a['Id']) if str(a['Id']).isdigit() else 0)
         names = [journal.name, journal.bank_account_id.acc_number]

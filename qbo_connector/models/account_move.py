@@ -10,11 +10,17 @@ from ..tools.qbo_client import qbo_quote
 from .account_move_line import LINE_DESCRIPTION_MAX
 
 ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
+# Money received is a Payment. Money paid back to a customer is a check (a Purchase) booked
+# to Accounts Receivable, as QuickBooks records "refund a credit memo by check"; the credit
+# notes it pays out are linked to it by a Receive Payment of 0 (role refund_link).
+ENTITY_BY_PAYMENT_TYPE = {'inbound': 'Payment', 'outbound': 'Purchase'}
 # Paid (refunded) at once, with the connection's setting on, a document goes as a receipt with
 # its payment inside (see _qbo_receipt_payment). The receipt is bound to the document, and to
 # the payment in the role "receipt", which also says that the receipt is live (not voided).
 RECEIPT_BY_MOVE_TYPE = {'out_invoice': 'SalesReceipt', 'out_refund': 'RefundReceipt'}
 RECEIPT_PAYMENT_TYPE = {'out_invoice': 'inbound', 'out_refund': 'outbound'}
+# Payments go after the invoices they settle (which run at 20).
+PAYMENT_PRIORITY = 30
 # What an invoice has and a receipt has not: it is paid.
 NOT_ON_RECEIPTS = ('DueDate', 'SalesTermRef')
 DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
@@ -94,7 +100,7 @@ class AccountMove(models.Model):
         """Create, update or void this document in QuickBooks. Returns (entity, id).
 
         Paid at once (_qbo_receipt_payment), it is a receipt holding its payment, unless
-        QuickBooks may hold either as itself already (_qbo_maybe_sent_as_itself); a receipt
+        QuickBooks may hold either as itself already (_qbo_may_hold_unbound); a receipt
         Odoo no longer matches is voided (_qbo_drop_receipt), once what replaces it is built:
         a document that can no longer be sent fails, saying why, and leaves its receipt live."""
         self.ensure_one()
@@ -104,7 +110,7 @@ class AccountMove(models.Model):
         values = None
         if job.operation == 'push':
             payment = self._qbo_receipt_payment(connection)
-            if payment and self._qbo_maybe_sent_as_itself(job, client, payment, outcome_unknown):
+            if payment and self._qbo_may_hold_unbound(job, client, payment, outcome_unknown):
                 payment = self.env['account.payment']
             if self.state == 'posted':
                 values = self._qbo_prepare_receipt_values(connection, client, payment) if payment \
@@ -124,21 +130,38 @@ class AccountMove(models.Model):
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
         result = self._qbo_export(job, client, entity, values, step='receipt' if payment else '',
                                   outcome_unknown=outcome_unknown)
-        result = self._qbo_insist_on_tax(job, client, entity, values, result)
+        result = self._qbo_keep_odoo_tax(job, client, entity, values, result)
         if payment:
-            payment._qbo_put_in_receipt(connection, entity, {'Id': result['Id'], 'DocNumber': self.name})
+            self._qbo_bind_held_payment(payment, connection, entity, result)
         return entity, result['Id']
 
     def _qbo_find_lost(self, client, entity, values, duplicate=None):
-        """A document goes by its number (_qbo_numbered): the one of that number made from this
+        """A document goes by its number (_qbo_find_by_number): the one of that number made from this
         document; with ``duplicate``, a number another document holds fails, naming that one.
         A credit application goes by date and reference, as payments do."""
         if 'DocNumber' not in values:
             return super()._qbo_find_lost(client, entity, values, duplicate)
-        mine, others = self._qbo_numbered(client, entity, values['DocNumber'])
-        if not mine and duplicate:
-            raise self._qbo_number_taken(entity, values['DocNumber'], others, duplicate) from duplicate
-        return mine
+        number = values['DocNumber']
+        mine, others = self._qbo_find_by_number(client, entity, number)
+        if mine or not duplicate:
+            return mine
+        # A number QuickBooks gave another document (made there by hand, or by another system):
+        # named, so that someone can decide which one changes.
+        other = others[0] if others else {}
+        if other:
+            existing = self.env._(
+                '%(entity)s %(number)s (QuickBooks id %(id)s, customer %(customer)s, dated %(date)s, total %(total)s '
+                '%(currency)s)', entity=entity, number=number, id=other.get('Id'),
+                customer=(other.get('CustomerRef') or {}).get('name') or (other.get('CustomerRef') or {}).get('value'),
+                date=other.get('TxnDate'), total=other.get('TotalAmt'),
+                currency=(other.get('CurrencyRef') or {}).get('value') or '')
+        else:
+            existing = self.env._('%(entity)s %(number)s (QuickBooks id %(id)s)',
+                                  entity=entity, number=number, id=duplicate.existing_id or '?')
+        raise QboValidationError('6140', self.env._(
+            'QuickBooks already has %(existing)s, which was not sent from this document. Rename or delete that one '
+            'in QuickBooks, or set an invoice number prefix in the QuickBooks settings of Odoo, then retry.',
+            existing=existing), duplicate.detail) from duplicate
 
     # ------------------------------------------------------------------
     # Receipts: documents paid (refunded) at once
@@ -180,14 +203,14 @@ class AccountMove(models.Model):
         )
         mappings = self.env['qbo.mapping']
         if not paid_at_once or mappings._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type]) \
-                or mappings._qbo_find(connection, payment, payment._qbo_entity()):
+                or mappings._qbo_find(connection, payment, ENTITY_BY_PAYMENT_TYPE[payment.payment_type]):
             return none
         if self.move_type == 'out_refund' and (connection.refund_account_name or '').strip() \
                 and payment._qbo_refund_account_ref(connection, connection._qbo_client())[1] != 'Bank':
             return none
         return payment
 
-    def _qbo_maybe_sent_as_itself(self, job, client, payment, outcome_unknown):
+    def _qbo_may_hold_unbound(self, job, client, payment, outcome_unknown):
         """Whether QuickBooks may hold this document or ``payment`` as itself (an Invoice,
         CreditMemo, Payment or check) although Odoo has no mapping of it: an attempt whose
         answer was lost may have created it, and its mapping was rolled back with the attempt.
@@ -202,7 +225,7 @@ class AccountMove(models.Model):
             return True
         if not outcome_unknown:
             return False
-        mine, _others = self._qbo_numbered(client, ENTITY_BY_MOVE_TYPE[self.move_type],
+        mine, _others = self._qbo_find_by_number(client, ENTITY_BY_MOVE_TYPE[self.move_type],
                                            self._qbo_doc_number(job.connection_id))
         return bool(mine)
 
@@ -257,22 +280,95 @@ class AccountMove(models.Model):
             if mapping else self.env['account.payment']
         live = bool(held)
         if not mapping and outcome_unknown:
-            found, _others = self._qbo_numbered(client, entity, self._qbo_doc_number(connection))
+            found, _others = self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))
             if found:
                 mapping = mappings._qbo_link(connection, self, entity, found)
                 live = True
         if not mapping:
             return None
         if payment:
-            (held - payment)._qbo_take_out_of_receipt(connection)
+            self._qbo_take_out_of_receipt(held - payment, connection)
             return None
         if live:
             self._qbo_void(job, client, entity)
-            held._qbo_take_out_of_receipt(connection)
+            self._qbo_take_out_of_receipt(held, connection)
         if job.operation == 'push' and self.state == 'posted':
             mapping.sudo().unlink()
             return None
         return entity, mapping.qbo_id
+
+    @api.model
+    def _qbo_receipt_bindings(self, payments, connection=None):
+        """The bindings of ``payments`` to the receipts holding them."""
+        domain = [('res_model', '=', payments._name), ('res_id', 'in', payments.ids), ('role', '=', 'receipt')]
+        if connection:
+            domain.append(('connection_id', '=', connection.id))
+        return self.env['qbo.mapping'].sudo().search(domain)
+
+    @api.model
+    def _qbo_enqueue_receipts_holding(self, payments):
+        """``payments``, held inside receipts, were cancelled, reset or reconciled otherwise:
+        the receipts' documents go again first (priority 20), to void or update their receipts.
+        Whatever the sync mode, as for voids: QuickBooks must not keep money Odoo no longer has."""
+        documents = self.union(*(
+            self.env['qbo.mapping'].sudo()._qbo_record_of(mapping.connection_id, mapping.qbo_entity, mapping.qbo_id, self._name)
+            for mapping in self._qbo_receipt_bindings(payments)))
+        self.env['qbo.sync.job']._qbo_enqueue(documents, 'push', priority=20)
+
+    def _qbo_bind_held_payment(self, payment, connection, entity, receipt):
+        """This document's push wrote ``receipt`` (an ``entity``, as JSON) holding ``payment``:
+        bound to it, and, unless its last push already said so, the payment's own job queued (or
+        found waiting) to say so."""
+        self.env['qbo.mapping']._qbo_link(connection, payment, entity, receipt, role='receipt')
+        if (payment.qbo_sync_state, self._qbo_last_pushed_id(payment)) != ('synced', str(receipt['Id'])):
+            self.env['qbo.sync.job']._qbo_enqueue(payment, 'push', priority=PAYMENT_PRIORITY)
+
+    @api.model
+    def _qbo_take_out_of_receipt(self, payments, connection):
+        """The receipt that held ``payments`` was voided or holds another one: each goes again
+        as what it now is (nothing, when it is no longer posted)."""
+        self._qbo_receipt_bindings(payments, connection).unlink()
+        self.env['qbo.sync.job']._qbo_enqueue(payments._qbo_pushable(), 'push', priority=PAYMENT_PRIORITY)
+
+    @api.model
+    def _qbo_push_held_payment(self, payment, job):
+        """The push of ``payment`` when a receipt holds it: nothing of its own, it is synced as
+        that receipt and says so once in its chatter; when Odoo no longer matches the receipt, it
+        waits for the document's push, which voids the receipt and hands the payment back.
+        Returns (entity, id), or None when no receipt holds the payment."""
+        connection = job.connection_id
+        mapping = self._qbo_receipt_bindings(payment, connection)[:1]
+        if not mapping:
+            return None
+        entity = mapping.qbo_entity
+        document = self.env['qbo.mapping']._qbo_record_of(connection, entity, mapping.qbo_id, self._name)
+        if not document:
+            return None
+        receipt = {'SalesReceipt': self.env._('sales receipt'), 'RefundReceipt': self.env._('refund receipt')}[entity]
+        if document._qbo_receipt_payment(connection) == payment:
+            # A void queued when the payment was reset is nothing to do once it fits the receipt again.
+            if self._qbo_last_pushed_id(payment) != mapping.qbo_id:
+                payment.message_post(body=self.env._(
+                    'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a payment '
+                    'of its own.', receipt=receipt, document=document._get_html_link(), id=mapping.qbo_id))
+            return entity, mapping.qbo_id
+        waiting = self.env['qbo.sync.job'].sudo().search_count([
+            ('res_model', '=', document._name), ('res_id', '=', document.id), ('state', 'in', ('pending', 'in_progress'))])
+        if waiting:
+            raise QboRetryableError('waiting', self.env._(
+                'Waiting for %(document)s to take this payment out of its QuickBooks %(receipt)s first.',
+                document=document.display_name, receipt=receipt))
+        raise QboValidationError('dependency', self.env._(
+            'QuickBooks holds this payment inside the %(receipt)s of %(document)s, which Odoo no longer matches: push '
+            '%(document)s to QuickBooks again (the %(receipt)s is then voided, and this payment sent as it now is).',
+            receipt=receipt, document=document.display_name))
+
+    @api.model
+    def _qbo_last_pushed_id(self, record):
+        """The QuickBooks id the last push of ``record`` that went through ended with."""
+        return self.env['qbo.sync.job'].sudo().search([
+            ('res_model', '=', record._name), ('res_id', '=', record.id), ('state', '=', 'done')],
+            order='id desc', limit=1).qbo_id
 
     def _qbo_wait_for_linking_payments(self, connection, entity, current):
         """Before a credit memo is voided: QuickBooks refuses to void one that a payment or a
@@ -295,7 +391,7 @@ class AccountMove(models.Model):
                 'Waiting for the payments and refunds applied to %(document)s to be taken off it in QuickBooks first.',
                 document=self.display_name))
 
-    def _qbo_insist_on_tax(self, job, client, entity, values, result):
+    def _qbo_keep_odoo_tax(self, job, client, entity, values, result):
         """The document as QuickBooks keeps it, with Odoo's tax.
 
         QuickBooks takes the TotalTax sent in place of its own tax (rounded per rate over
@@ -349,32 +445,13 @@ class AccountMove(models.Model):
                 customers=', '.join(partners.mapped('display_name'))))
         return partners
 
-    def _qbo_numbered(self, client, entity, doc_number):
+    def _qbo_find_by_number(self, client, entity, doc_number):
         """The QuickBooks documents numbered ``doc_number``: (the one made from this document
         or None, the others)."""
         found = client.query(f"SELECT * FROM {entity} WHERE DocNumber = {qbo_quote(doc_number)}")
         reference = self._qbo_reference()
         mine = [doc for doc in found if reference in (doc.get('PrivateNote') or '')]
         return (mine[0] if mine else None), [doc for doc in found if doc not in mine]
-
-    def _qbo_number_taken(self, entity, doc_number, others, error):
-        """The 6140 of a number QuickBooks gave another document (made there by hand, or by
-        another system), naming that document so that someone can decide which one changes."""
-        if others:
-            other = others[0]
-            existing = self.env._(
-                '%(entity)s %(number)s (QuickBooks id %(id)s, customer %(customer)s, dated %(date)s, total %(total)s %(currency)s)',
-                entity=entity, number=doc_number, id=other.get('Id'),
-                customer=(other.get('CustomerRef') or {}).get('name') or (other.get('CustomerRef') or {}).get('value'),
-                date=other.get('TxnDate'), total=other.get('TotalAmt'),
-                currency=(other.get('CurrencyRef') or {}).get('value') or '')
-        else:
-            existing = self.env._('%(entity)s %(number)s (QuickBooks id %(id)s)',
-                                  entity=entity, number=doc_number, id=error.existing_id or '?')
-        return QboValidationError('6140', self.env._(
-            'QuickBooks already has %(existing)s, which was not sent from this document. Rename or delete that one '
-            'in QuickBooks, or set an invoice number prefix in the QuickBooks settings of Odoo, then retry.',
-            existing=existing), error.detail)
 
     def _qbo_doc_number(self, connection):
         number = f'{connection.invoice_prefix or ""}{self.name}'
@@ -394,7 +471,7 @@ class AccountMove(models.Model):
         tax_included = self._qbo_tax_included(connection, client, product_lines)
         as_lines = self._qbo_taxes_sent_as_lines(product_lines)
         values = {
-            'CustomerRef': self._qbo_customer_partner(connection)._qbo_own_customer_ref(
+            'CustomerRef': self._qbo_customer_partner(connection)._qbo_resolve_customer(
                 connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
             'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
@@ -532,31 +609,27 @@ class AccountMove(models.Model):
         credit_notes.filtered(lambda m: m.state == 'posted')._qbo_enqueue('push')
         # A credit note leaving the books (reset, cancelled) takes its application back first:
         # QuickBooks refuses to void a credit memo a payment applies.
-        leaving = credit_notes.filtered(lambda m: m.state != 'posted' and m._qbo_application_mapping())
+        connections = self.env['qbo.connection'].sudo().search([('company_id', 'in', credit_notes.company_id.ids)])
+        applied = self.env['qbo.mapping'].sudo().search([
+            ('connection_id', 'in', connections.ids), ('res_model', '=', self._name), ('res_id', 'in', credit_notes.ids),
+            ('qbo_entity', '=', 'Payment'), ('role', '=', 'credit_application')]).mapped('res_id')
+        leaving = credit_notes.filtered(lambda m: m.state != 'posted' and m.id in applied)
         self.env['qbo.sync.job']._qbo_enqueue(leaving, 'push', priority=20)
 
     def _qbo_on_job_state(self, job):
         result = super()._qbo_on_job_state(job)
         if job.state == 'done' and job.operation == 'push':
-            self._qbo_retry_dependents()
+            # Payments and credit applications that failed because this document was not in
+            # QuickBooks go again now that it is, without anyone retrying them by hand.
+            partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
+            payments, credit_notes = partials._qbo_applying_documents()
+            if payments or credit_notes:
+                self.env['qbo.sync.job'].sudo().search([
+                    ('state', '=', 'failed'), ('error_code', '=', 'dependency'),
+                    '|', '&', ('res_model', '=', 'account.payment'), ('res_id', 'in', payments.ids),
+                    '&', ('res_model', '=', 'account.move'), ('res_id', 'in', credit_notes.ids),
+                ]).action_retry()
         return result
-
-    def _qbo_retry_dependents(self):
-        """Payments and credit applications that failed because this document was not in
-        QuickBooks go again now that it is, without anyone retrying them by hand."""
-        partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
-        payments, credit_notes = partials._qbo_applying_documents()
-        if not payments and not credit_notes:
-            return
-        self.env['qbo.sync.job'].sudo().search([
-            ('state', '=', 'failed'), ('error_code', '=', 'dependency'),
-            '|', '&', ('res_model', '=', 'account.payment'), ('res_id', 'in', payments.ids),
-                 '&', ('res_model', '=', 'account.move'), ('res_id', 'in', credit_notes.ids),
-        ]).action_retry()
-
-    def _qbo_application_mapping(self):
-        connection = self.env['qbo.connection'].sudo()._qbo_for_company(self.company_id, create=False)
-        return connection and self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment', 'credit_application')
 
     def _qbo_credit_applied(self):
         """({invoice: amount of this credit note applied to it}, date of the latest application)."""
@@ -602,19 +675,12 @@ class AccountMove(models.Model):
                 self._qbo_void(job, client, 'Payment', role='credit_application', forget=True)
                 return entity, memo_id
             total = sum(applied.values())
-            values = {
-                'CustomerRef': self._qbo_sent_customer_partner()._qbo_own_customer_ref(
-                    connection, client, currency=self.currency_id),
-                'TxnDate': fields.Date.to_string(date),
-                'TotalAmt': 0.0,
-                'PrivateNote': f'{self.name} {self._qbo_reference()}',
-                'Line': lines + [{
-                    'Amount': self.currency_id.round(total),
-                    'LinkedTxn': [{'TxnId': memo_id, 'TxnType': 'CreditMemo'}],
-                }],
-            }
-            if connection.qbo_multicurrency:
-                values['CurrencyRef'] = {'value': self.currency_id.name}
+            customer_ref = self._qbo_sent_customer_partner()._qbo_resolve_customer(
+                connection, client, currency=self.currency_id)
+            memo_line = {'Amount': self.currency_id.round(total), 'LinkedTxn': [{'TxnId': memo_id, 'TxnType': 'CreditMemo'}]}
+            values = payments._qbo_payment_body(
+                customer_ref, date, self, lines + [memo_line],
+                currency_values={'CurrencyRef': {'value': self.currency_id.name}} if connection.qbo_multicurrency else None)
             self._qbo_export(job, client, 'Payment', values, role='credit_application', step='apply',
                              outcome_unknown=outcome_unknown)
         except QboRetryableError as error:

@@ -11,7 +11,7 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        partials._qbo_enqueue_applications()
+        self.env['account.move']._qbo_enqueue_applications(*partials._qbo_applying_documents())
         return partials
 
     def unlink(self):
@@ -19,9 +19,6 @@ class AccountPartialReconcile(models.Model):
         result = super().unlink()
         self.env['account.move']._qbo_enqueue_applications(payments, credit_notes)
         return result
-
-    def _qbo_enqueue_applications(self):
-        self.env['account.move']._qbo_enqueue_applications(*self._qbo_applying_documents())
 
     def _qbo_applying_documents(self):
         """(customer payments, credit notes) whose QuickBooks application these partials are

@@ -4,16 +4,11 @@ from odoo import api, fields, models
 from odoo.tools import float_round
 
 from ..exceptions import QboRetryableError, QboValidationError
-from .account_move import ENTITY_BY_MOVE_TYPE, EXCHANGE_RATE_DIGITS, RECEIPT_BY_MOVE_TYPE
-
-# Money received is a Payment. Money paid back to a customer is a check (a Purchase) booked
-# to Accounts Receivable, as QuickBooks records "refund a credit memo by check"; the credit
-# notes it pays out are linked to it by a Receive Payment of 0 (role refund_link).
-ENTITY_BY_PAYMENT_TYPE = {'inbound': 'Payment', 'outbound': 'Purchase'}
+from .account_move import (
+    ENTITY_BY_MOVE_TYPE, ENTITY_BY_PAYMENT_TYPE, EXCHANGE_RATE_DIGITS, PAYMENT_PRIORITY, RECEIPT_BY_MOVE_TYPE,
+)
 # The payment states in which QuickBooks should hold the payment.
 POSTED_STATES = ('in_process', 'paid')
-# Payments go after the invoices they settle (which run at 20).
-PAYMENT_PRIORITY = 30
 # QuickBooks' length limits (2050 beyond them).
 PAYMENT_REF_MAX = 21
 # The account a refund leaves from decides what kind of Purchase it is, and how a Receive
@@ -53,7 +48,7 @@ class AccountPayment(models.Model):
     def _qbo_enqueue(self, operation):
         """Queue ``operation``; pushes follow the connection's mode and start date, as for
         invoices. Voids always go: QuickBooks must not keep money Odoo no longer has."""
-        self._qbo_enqueue_receipt_documents()
+        self.env['account.move']._qbo_enqueue_receipts_holding(self)
         payments = self.filtered(lambda p: p.partner_type == 'customer')
         if operation == 'push':
             connections = {c.company_id: c for c in self.env['qbo.connection'].sudo().search([
@@ -73,20 +68,20 @@ class AccountPayment(models.Model):
     # Push (in the job, outside any user's transaction)
     # ------------------------------------------------------------------
 
-    def _qbo_entity(self):
-        return ENTITY_BY_PAYMENT_TYPE[self.payment_type]
-
     def _qbo_push(self, job, outcome_unknown=False):
         """Create, update or void this payment in QuickBooks. Returns (entity, id)."""
         self.ensure_one()
-        in_receipt = self._qbo_push_in_receipt(job)
+        in_receipt = self.env['account.move']._qbo_push_held_payment(self, job)
         if in_receipt:
             return in_receipt
         client = job.connection_id._qbo_client()
-        entity = self._qbo_entity()
+        entity = ENTITY_BY_PAYMENT_TYPE[self.payment_type]
         if job.operation == 'void':
             if self.payment_type == 'outbound':
-                return entity, self._qbo_void_refund(job, client)
+                # The link to the credit notes goes first (which gives the credit back), then the check is
+                # deleted: QuickBooks voids no purchases through the API.
+                self._qbo_void(job, client, 'Payment', role='refund_link', forget=True)
+                return entity, self._qbo_delete(job, client, 'Purchase')
             return entity, self._qbo_void(job, client, entity, forget=True)
         if self.state not in POSTED_STATES:
             # Reset or cancelled since it was queued: its void job takes care of QuickBooks.
@@ -95,76 +90,6 @@ class AccountPayment(models.Model):
             return entity, self._qbo_push_refund(job, client, outcome_unknown)
         values = self._qbo_prepare_values(job.connection_id, client)
         return entity, self._qbo_export(job, client, entity, values, outcome_unknown=outcome_unknown)['Id']
-
-    # ------------------------------------------------------------------
-    # Inside a receipt: paid at once (account.move's _qbo_receipt_payment)
-    # ------------------------------------------------------------------
-
-    def _qbo_receipt_mappings(self, connection=None):
-        """The bindings of these payments to the receipts holding them."""
-        domain = [('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'receipt')]
-        if connection:
-            domain.append(('connection_id', '=', connection.id))
-        return self.env['qbo.mapping'].sudo().search(domain)
-
-    def _qbo_enqueue_receipt_documents(self):
-        """A payment QuickBooks holds inside a receipt was cancelled, reset or reconciled
-        otherwise: the receipt's document goes again first (priority 20), to void or update
-        its receipt. Whatever the sync mode, as for voids: QuickBooks must not keep money
-        Odoo no longer has."""
-        documents = self.env['account.move'].union(*(
-            self.env['qbo.mapping'].sudo()._qbo_record_of(
-                mapping.connection_id, mapping.qbo_entity, mapping.qbo_id, 'account.move')
-            for mapping in self._qbo_receipt_mappings()))
-        self.env['qbo.sync.job']._qbo_enqueue(documents, 'push', priority=20)
-
-    def _qbo_put_in_receipt(self, connection, entity, receipt):
-        """The document's push wrote ``receipt`` (an ``entity``, as JSON) holding this payment:
-        remembered, and, unless the payment already says so, its own job queued (or found
-        waiting) to say so."""
-        self.env['qbo.mapping']._qbo_link(connection, self, entity, receipt, role='receipt')
-        if (self.qbo_sync_state, self.qbo_id) != ('synced', str(receipt['Id'])):
-            self.env['qbo.sync.job']._qbo_enqueue(self, 'push', priority=PAYMENT_PRIORITY)
-
-    def _qbo_take_out_of_receipt(self, connection):
-        """The receipt that held these payments was voided or holds another one: each goes
-        again as what it now is (nothing, when it is no longer posted)."""
-        self._qbo_receipt_mappings(connection).unlink()
-        self.env['qbo.sync.job']._qbo_enqueue(self._qbo_pushable(), 'push', priority=PAYMENT_PRIORITY)
-
-    def _qbo_push_in_receipt(self, job):
-        """A payment held by its document's receipt sends nothing of its own: it is synced as
-        that receipt, and says so once in its chatter. When Odoo no longer matches the
-        receipt, this waits for the document's push, which voids it and hands the payment
-        back. A void queued when the payment was reset is nothing to do once it is posted
-        again and still fits the receipt. Returns (entity, id), or None when no receipt holds
-        the payment."""
-        connection = job.connection_id
-        mapping = self._qbo_receipt_mappings(connection)[:1]
-        entity = mapping.qbo_entity
-        document = self.env['qbo.mapping']._qbo_record_of(connection, entity, mapping.qbo_id, 'account.move') \
-            if mapping else self.env['account.move']
-        if not document:
-            return None
-        receipt = {'SalesReceipt': self.env._('sales receipt'), 'RefundReceipt': self.env._('refund receipt')}[entity]
-        if document._qbo_receipt_payment(connection) == self:
-            said = self.env['qbo.sync.job'].sudo().search(
-                [('res_model', '=', self._name), ('res_id', '=', self.id), ('state', '=', 'done')], order='id desc', limit=1)
-            if said.qbo_id != mapping.qbo_id:
-                self.message_post(body=self.env._(
-                    'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a payment '
-                    'of its own.', receipt=receipt, document=document._get_html_link(), id=mapping.qbo_id))
-            return entity, mapping.qbo_id
-        waiting = self.env['qbo.sync.job'].sudo().search_count([
-            ('res_model', '=', document._name), ('res_id', '=', document.id), ('state', 'in', ('pending', 'in_progress'))])
-        if waiting:
-            raise QboRetryableError('waiting', self.env._(
-                'Waiting for %(document)s to take this payment out of its QuickBooks %(receipt)s first.',
-                document=document.display_name, receipt=receipt))
-        raise QboValidationError('dependency', self.env._(
-            'QuickBooks holds this payment inside the %(receipt)s of %(document)s, which Odoo no longer matches: push '
-            '%(document)s to QuickBooks again (the %(receipt)s is then voided, and this payment sent as it now is).',
-            receipt=receipt, document=document.display_name))
 
     # ------------------------------------------------------------------
     # Mapper
@@ -182,23 +107,33 @@ class AccountPayment(models.Model):
         settled = self.env['account.move'].concat(*(
             move for move, amount in applied.items() if not move.currency_id.is_zero(amount)))._qbo_one_customer_partner(self)
         customer = settled or self.partner_id._qbo_customer_partner(connection)
-        values = {
-            'CustomerRef': customer._qbo_own_customer_ref(
-                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
-            'TxnDate': fields.Date.to_string(self.date),
-            'PaymentRefNum': (self.name or '')[:PAYMENT_REF_MAX],
-            'PrivateNote': f'{self.name} {self._qbo_reference()}',
-        }
+        customer_ref = customer._qbo_resolve_customer(
+            connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
+        values = self._qbo_payment_body(
+            customer_ref, self.date, self, lines, self.amount, self._qbo_currency_values(connection))
+        values['PaymentRefNum'] = (self.name or '')[:PAYMENT_REF_MAX]
         method = self.payment_method_line_id._qbo_payment_method_ref(connection, client)
         if method:
             values['PaymentMethodRef'] = method
-        values.update(self._qbo_currency_values(connection))
-        values['TotalAmt'] = self.amount
-        values['Line'] = lines
         deposit = self.journal_id._qbo_deposit_account_ref(connection, client, self.currency_id)
         if deposit:
             values['DepositToAccountRef'] = deposit
         return values
+
+    @api.model
+    def _qbo_payment_body(self, customer_ref, txn_date, record, lines, total=0.0, currency_values=None):
+        """The one QuickBooks Payment builder: a payment of ``total`` by ``customer_ref`` on
+        ``txn_date``, applied to documents by ``lines``, tied back to ``record`` (its private note).
+        Of 0 it links documents to each other: a credit memo to invoices, credit memos to a
+        refund's check."""
+        return {
+            'CustomerRef': customer_ref,
+            'TxnDate': fields.Date.to_string(txn_date),
+            'PrivateNote': f'{record.name} {record._qbo_reference()}',
+            'TotalAmt': total,
+            'Line': lines,
+            **(currency_values or {}),
+        }
 
     def _qbo_currency_values(self, connection):
         """CurrencyRef and ExchangeRate (home currency per unit of the payment's) with
@@ -280,7 +215,7 @@ class AccountPayment(models.Model):
         current = client.read('Purchase', check_mapping.qbo_id) if check_mapping else None
         if credits:
             # Paid to the customer of the credit notes (with sub-customers, maybe a contact's).
-            payee = self.env['account.move'].concat(*credits)._qbo_one_customer_partner(self)._qbo_own_customer_ref(
+            payee = self.env['account.move'].concat(*credits)._qbo_one_customer_partner(self)._qbo_resolve_customer(
                 connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
         elif current:
             payee = current['EntityRef']  # a check keeps the customer it was paid to
@@ -296,16 +231,9 @@ class AccountPayment(models.Model):
             return check['Id']
         lines.append({'Amount': self.currency_id.round(sum(line['Amount'] for line in lines)),
                       'LinkedTxn': [{'TxnId': check['Id'], 'TxnType': linked_type}]})
-        link = {
-            'CustomerRef': {k: v for k, v in check_values['EntityRef'].items() if k != 'type'},
-            'TxnDate': check_values['TxnDate'],
-            'PrivateNote': check_values['PrivateNote'],
-            'TotalAmt': 0.0,
-            'Line': lines,
-        }
-        for key in ('CurrencyRef', 'ExchangeRate'):
-            if key in check_values:
-                link[key] = check_values[key]
+        link = self._qbo_payment_body(
+            {k: v for k, v in check_values['EntityRef'].items() if k != 'type'}, self.date, self, lines,
+            currency_values={k: v for k, v in check_values.items() if k in ('CurrencyRef', 'ExchangeRate')})
         self._qbo_export(job, client, 'Payment', link, role='refund_link', step='link', outcome_unknown=outcome_unknown)
         return check['Id']
 
@@ -334,13 +262,6 @@ class AccountPayment(models.Model):
             values['GlobalTaxCalculation'] = 'NotApplicable'
         values.update(self._qbo_currency_values(connection))
         return values, LINKED_TXN_TYPE_BY_PURCHASE_TYPE[purchase_type]
-
-    def _qbo_void_refund(self, job, client):
-        """A refund cancelled in Odoo: its link to the credit notes is voided first (which
-        gives the credit back), then its check deleted (QuickBooks voids no purchases through
-        the API). Returns the check's id (False if it never reached QuickBooks)."""
-        self._qbo_void(job, client, 'Payment', role='refund_link', forget=True)
-        return self._qbo_delete(job, client, 'Purchase')
 
     def _qbo_refund_account_ref(self, connection, client):
         """The account a refund is paid from, and its QuickBooks type (Bank or Credit Card): the

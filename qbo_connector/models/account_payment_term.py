@@ -20,7 +20,8 @@ class AccountPaymentTerm(models.Model):
             return None
         self.ensure_one()
         term = self.sudo()
-        return self.env['qbo.mapping']._qbo_resolve(connection, term, 'Term', lambda: term._qbo_match_or_create(client))
+        return self.env['qbo.mapping']._qbo_resolve(
+            connection, term, 'Term', lambda: term._qbo_match_or_create(client), role='term')
 
     def _qbo_match_or_create(self, client):
         """The QuickBooks Term of this term's name, made active if it was not, else created;

@@ -3,6 +3,7 @@ from odoo.tools import float_is_zero
 
 from ..exceptions import QboValidationError
 from ..tools.qbo_names import qbo_name
+from .product_product import ITEM_NAME_MAX
 from .qbo_tax_code import RATE_DIGITS
 
 # Lines without tax still need a tax code outside the US: the connection's "Tax code for
@@ -10,7 +11,6 @@ from .qbo_tax_code import RATE_DIGITS
 UNTAXED_HINT = 'Exempt'
 # The item taxes travelling as lines of their own go under, unless the connection names another.
 TAX_ITEM_NAME = 'Taxes and Fees'
-ITEM_NAME_MAX = 100
 
 
 class AccountTax(models.Model):

@@ -62,7 +62,7 @@ class ProductProduct(models.Model):
         (a function of connection and client) gives, by default the connection's income account.
         ``use``: what the item is for, 'product', 'unmatched' or 'tax' (_qbo_taken_item_ids)."""
         name, sku = values['Name'], values.get('Sku')
-        names = self._qbo_item_names(name, record)
+        names = item_names(name, record)
 
         def usable(items):
             taken = self._qbo_taken_item_ids(connection, record, use, [item['Id'] for item in items])
@@ -93,13 +93,6 @@ class ProductProduct(models.Model):
             names=', '.join(names), product=record.display_name), duplicate.detail)
 
     @api.model
-    def _qbo_item_names(self, name, record):
-        """The names an item is found by: its own, then followed by its Odoo id (the name it
-        is created under when its own is taken). Not translated: the name must come out the
-        same whoever runs the job."""
-        return [name, qbo_name_with_suffix(name, f'Odoo {record.id}', ITEM_NAME_MAX)]
-
-    @api.model
     def _qbo_taken_item_ids(self, connection, record, use, qbo_ids):
         """Those of ``qbo_ids`` that ``record`` may not go under in ``use``: an item is one
         product's, or the item of unmatched lines, or a tax item (current or former), never two of
@@ -125,3 +118,10 @@ class ProductProduct(models.Model):
         product = self.with_company(connection.company_id).sudo()
         return product.property_account_income_id or product.product_tmpl_id._get_category_account(
             'property_account_income_categ_id')
+
+
+def item_names(name, record):
+    """The names an item of ``record`` is found by: its own, then followed by its Odoo id (the
+    name it is created under when its own is taken). Not translated: the name must come out the
+    same whoever runs the job."""
+    return [name, qbo_name_with_suffix(name, f'Odoo {record.id}', ITEM_NAME_MAX)]

@@ -6,7 +6,7 @@ from datetime import timedelta
 import psycopg2
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq, hmac as odoo_hmac
 
@@ -210,8 +210,12 @@ class QboConnection(models.Model):
         }
         result = super().write(vals)
         for connection, names in stale.items():
-            if 'tax_item_qbo_id' in names:
-                connection.sudo()._qbo_remember_tax_item()
+            conn = connection.sudo()
+            former = conn.former_tax_item_ids.mapped('qbo_id')
+            if 'tax_item_qbo_id' in names and conn.tax_item_qbo_id and conn.tax_item_qbo_id not in former:
+                # The tax item named so far stays tax for the books check, among the former ones.
+                self.env['qbo.tax.item'].sudo().create(
+                    {'connection_id': conn.id, 'qbo_id': conn.tax_item_qbo_id, 'name': conn.tax_item_qbo_name or '?'})
             if names:
                 super(QboConnection, connection.sudo()).write(dict.fromkeys(names, False))
         return result
@@ -245,7 +249,7 @@ class QboConnection(models.Model):
         on and its date is on or after the start date."""
         self.ensure_one()
         kind_on = self.sync_invoices if move.move_type == 'out_invoice' else self.sync_credit_notes
-        return kind_on and self._qbo_after_start(move.invoice_date or move.date)
+        return kind_on and not (self.sync_start_date and (move.invoice_date or move.date) < self.sync_start_date)
 
     def _qbo_syncs_payment(self, payment):
         """Whether this connection's settings send ``payment`` on their own: payments are
@@ -253,7 +257,7 @@ class QboConnection(models.Model):
         chosen (any, when none is)."""
         self.ensure_one()
         methods = self.payment_method_line_ids
-        return self.sync_payments and self._qbo_after_start(payment.date) and (
+        return self.sync_payments and not (self.sync_start_date and payment.date < self.sync_start_date) and (
             not methods or payment.payment_method_line_id in methods)
 
     def _qbo_home_currency(self):
@@ -291,18 +295,11 @@ class QboConnection(models.Model):
             conn._qbo_keep_found({id_field: str(found['Id']), name_field: found.get('Name')})
         return {'value': conn[id_field], 'name': conn[name_field]}
 
-    def _qbo_remember_tax_item(self):
-        """Keep the tax item found so far among the former ones: the lines sent under it stay tax."""
-        self.ensure_one()
-        if self.tax_item_qbo_id and self.tax_item_qbo_id not in self.former_tax_item_ids.mapped('qbo_id'):
-            self.env['qbo.tax.item'].sudo().create({
-                'connection_id': self.id, 'qbo_id': self.tax_item_qbo_id, 'name': self.tax_item_qbo_name or '?'})
-
     def _qbo_tax_item_ids(self):
         """The QuickBooks ids of every item taxes were sent under as lines, current and former."""
         self.ensure_one()
         conn = self.sudo()
-        return set(conn.with_context(active_test=False).former_tax_item_ids.mapped('qbo_id')) | (
+        return set(conn.former_tax_item_ids.mapped('qbo_id')) | (
             {conn.tax_item_qbo_id} if conn.tax_item_qbo_id else set())
 
     def _qbo_keep_found(self, values):
@@ -319,9 +316,6 @@ class QboConnection(models.Model):
             _logger.exception('QuickBooks connection %s: could not keep %s', self.id, sorted(values))
         self.sudo()._update_cache(values)
 
-    def _qbo_after_start(self, day):
-        return not self.sync_start_date or day >= self.sync_start_date
-
     def _qbo_urls(self):
         self.ensure_one()
         if self.environment == 'custom':
@@ -336,9 +330,6 @@ class QboConnection(models.Model):
             'api': const.API_URLS[self.environment],
             'app': const.APP_URLS[self.environment],
         }
-
-    def _qbo_redirect_uri(self):
-        return self.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH
 
     def _qbo_client(self):
         """The client of the connected QuickBooks company: tokens renewed as needed, the realm
@@ -360,7 +351,7 @@ class QboConnection(models.Model):
         urls = conn._qbo_urls()
         return QboClient(
             discovery_url=urls['discovery'], api_url=urls['api'],
-            client_id=conn.client_id, client_secret=conn.client_secret, redirect_uri=conn._qbo_redirect_uri(),
+            client_id=conn.client_id, client_secret=conn.client_secret, redirect_uri=conn.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH,
             recorder=self.env['qbo.sync.log']._qbo_recorder(conn), **api_options)
 
     # ------------------------------------------------------------------
@@ -550,8 +541,9 @@ class QboConnection(models.Model):
             self.env[model].sudo().browse(mappings.filtered(lambda m, model=model: m.res_model == model).mapped(
                 'res_id')).exists()._qbo_write_status({'qbo_sync_state': False, 'qbo_sync_error': False})
         mappings.unlink()
-        for kept_list in ('qbo.tax.code', 'qbo.payment.method', 'qbo.tax.item'):
+        for kept_list in ('qbo.tax.code', 'qbo.payment.method'):
             self.env[kept_list].sudo()._qbo_of_connection(conn).unlink()
+        conn.former_tax_item_ids.unlink()
         # What waited for the old books must not go to the new ones.
         self.env['qbo.sync.job'].sudo().search([
             ('connection_id', '=', conn.id), ('state', 'in', ('pending', 'failed')),
@@ -559,7 +551,8 @@ class QboConnection(models.Model):
         conn.message_post(body=self.env._('Links to the QuickBooks company %(name)s forgotten by %(user)s.',
                                           name=conn.qbo_company_name or conn.synced_realm_id, user=self.env.user.name))
         conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False,
-                    **{name: False for names in self._QBO_RESOLVED_FIELDS.values() for name in names}})
+                    **{name: False for names in self._QBO_RESOLVED_FIELDS.values() for name in names},
+                    'tax_item_account_qbo_id': False, 'tax_item_account_qbo_name': False})
         return True
 
     def action_test_connection(self):
@@ -707,7 +700,7 @@ class QboConnection(models.Model):
         admins = self._qbo_admins()
         template = self.env.ref('qbo_connector.mail_template_qbo_needs_reconnect')
         template.with_context(qbo_reason=reason).send_mail(
-            self.id, email_values={'recipient_ids': [(6, 0, admins.partner_id.ids)]})
+            self.id, email_values={'recipient_ids': [Command.set(admins.partner_id.ids)]})
         responsible = self.connected_by_id if self.connected_by_id in admins else admins[:1]
         if responsible:
             self.activity_schedule(

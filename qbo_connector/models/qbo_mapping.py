@@ -30,11 +30,12 @@ ROLES = [
     ('receivable', 'Accounts receivable of the currency'),
     ('tax_code', 'Tax code of the tax'),
     ('payment_method', 'Payment method of the method line'),
+    ('term', 'Term of the payment term'),
 ]
 # Roles whose QuickBooks object several Odoo records share: many taxes go to one tax code,
 # many method lines to one payment method, many journals to Undeposited Funds, many currencies
-# or accounts to one account. Every other role binds a QuickBooks object to one Odoo record.
-SHARED_ROLES = ('tax_code', 'payment_method', 'undeposited', 'receivable', 'income_account')
+# or accounts to one account, payment terms named alike (in any case) to one term. Every other role binds a QuickBooks object to one Odoo record.
+SHARED_ROLES = ('tax_code', 'payment_method', 'undeposited', 'receivable', 'income_account', 'term')
 
 
 class QboMapping(models.Model):
@@ -103,20 +104,12 @@ class QboMapping(models.Model):
                 'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id,
                 'qbo_entity': entity, 'role': role, 'currency_id': currency.id if currency else False, **values,
             })
-        mapping._qbo_invalidate_records()
+        _invalidate_records(mapping)
         return mapping
 
     def unlink(self):
-        self._qbo_invalidate_records()
+        _invalidate_records(self)
         return super().unlink()
-
-    def _qbo_invalidate_records(self):
-        """Forget what the records of these mappings computed from them (their QuickBooks id)."""
-        for mapping in self:
-            record = self.env[mapping.res_model].browse(mapping.res_id)
-            computed = [name for name in ('qbo_id', 'qbo_url') if name in record._fields]
-            if computed:
-                record.invalidate_recordset(computed)
 
     @api.model
     def _qbo_resolve(self, connection, record, entity, find, role='record', currency=None):
@@ -142,3 +135,12 @@ class QboMapping(models.Model):
             ('qbo_id', 'in', ids), '!', '&', ('res_model', '=', record._name), ('res_id', '=', record.id),
         ]).mapped('qbo_id')) if ids else set()
         return [obj for obj in qbo_objects if str(obj['Id']) not in taken]
+
+
+def _invalidate_records(mappings):
+    """Make the records of ``mappings`` forget what they computed from them (their QuickBooks id)."""
+    for mapping in mappings:
+        record = mappings.env[mapping.res_model].browse(mapping.res_id)
+        computed = [name for name in ('qbo_id', 'qbo_url') if name in record._fields]
+        if computed:
+            record.invalidate_recordset(computed)

@@ -15,7 +15,7 @@ class QboPaymentMethod(models.Model):
     mapping screen, else the line that goes to it — for the coming pull of payments."""
 
     _name = 'qbo.payment.method'
-    _inherit = ['qbo.kept.list']
+    _inherit = ['qbo.list.cache']
     _description = 'QuickBooks Online Payment Method'
     _order = 'connection_id, name, id'
 
@@ -42,7 +42,7 @@ class QboPaymentMethod(models.Model):
             str(method['Id']): {'name': method.get('Name') or str(method['Id']), 'qbo_type': method.get('Type') or False}
             for method in client.query_all('SELECT * FROM PaymentMethod')
         }
-        return self._qbo_keep(connection, found)
+        return self._qbo_store_read(connection, found)
 
     # ------------------------------------------------------------------
     # Both ways
@@ -56,7 +56,7 @@ class QboPaymentMethod(models.Model):
             [('company_id', '=', company.id), ('type', 'in', PAYMENT_JOURNAL_TYPES)], order='sequence, id')
         return journals.inbound_payment_method_line_ids
 
-    def _qbo_routes(self, connection, method_lines):
+    def _qbo_forward_choices(self, connection, method_lines):
         """{line: (stored, by name)} for each of ``method_lines``: among these QuickBooks
         methods, the one its stored mapping names, and the active one named like it (what
         the push takes when nothing is stored, creating it when there is none)."""
@@ -70,18 +70,15 @@ class QboPaymentMethod(models.Model):
         }
         routes = {}
         for line in method_lines:
-            named = self._qbo_named(qbo_name(line.name, PAYMENT_METHOD_NAME_MAX))
+            name = qbo_name(line.name, PAYMENT_METHOD_NAME_MAX)
+            named = self.filtered(lambda method, name=name: method.active and qbo_same_name(method.name, name))[:1]
             routes[line] = (stored.get(line, self.browse()).with_env(self.env), named.with_env(self.env))
         return routes
-
-    def _qbo_named(self, name):
-        """Among these methods, the active one named ``name`` (QuickBooks' comparison)."""
-        return self.filtered(lambda method: method.active and qbo_same_name(method.name, name))[:1]
 
     @api.model
     def _qbo_default_lines(self, routes):
         """{QuickBooks method: the first Odoo line that goes to it} from ``routes`` (see
-        _qbo_routes): where a payment recorded in QuickBooks with a method is registered
+        _qbo_forward_choices): where a payment recorded in QuickBooks with a method is registered
         when no line is chosen for it."""
         defaults = {}
         for line, (stored, named) in routes.items():
@@ -98,5 +95,5 @@ class QboPaymentMethod(models.Model):
             return self.payment_method_line_id
         connection = self.connection_id
         methods = self._qbo_of_connection(connection)
-        routes = methods._qbo_routes(connection, self._qbo_method_lines(connection.company_id))
+        routes = methods._qbo_forward_choices(connection, self._qbo_method_lines(connection.company_id))
         return self._qbo_default_lines(routes).get(self, self.env[LINE_MODEL])

@@ -76,7 +76,7 @@ class QboSyncJob(models.Model):
         jobs = self.browse()
         if not records:
             return jobs
-        if not self.env['qbo.synced.mixin']._qbo_is_synced_model(records):
+        if not isinstance(records, self.pool['qbo.synced.mixin']):
             raise ValueError(f'{records._name} does not implement qbo.synced.mixin: it cannot be queued for QuickBooks.')
         connections = {
             c.company_id.id: c for c in self.env['qbo.connection'].sudo().search([
@@ -117,11 +117,11 @@ class QboSyncJob(models.Model):
             values.update(done_at=now, outcome_unknown=False, error_code=False, error_message=False)
         self.write(values)
         for job in self:
-            record = job._qbo_record()
+            record = job._qbo_pushed_record()
             if record:
                 record.sudo()._qbo_on_job_state(job)
 
-    def _qbo_record(self):
+    def _qbo_pushed_record(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id).exists()
 
@@ -186,7 +186,7 @@ class QboSyncJob(models.Model):
         self._qbo_set_state('in_progress', attempts=self.attempts + 1, outcome_unknown=True)
         # The attempt is on record before any request goes out.
         self.env['ir.cron']._commit_progress()
-        record = self._qbo_record()
+        record = self._qbo_pushed_record()
         if not record:
             self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
             return

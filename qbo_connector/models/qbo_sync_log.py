@@ -39,7 +39,7 @@ class QboSyncLog(models.Model):
             log.success = bool(log.http_status) and log.http_status < 400 and not log.fault_code and not log.error
 
     @api.model
-    def _qbo_record(self, values):
+    def _qbo_write_row(self, values):
         return self.sudo().create(values)
 
     @api.model
@@ -88,11 +88,11 @@ class QboSyncLog(models.Model):
             with registry.cursor() as cr:
                 cr.execute("SELECT 1 FROM qbo_connection WHERE id = %s", [connection_id])
                 if cr.rowcount:
-                    self.env(cr=cr)['qbo.sync.log']._qbo_record(values)
+                    self.env(cr=cr)['qbo.sync.log']._qbo_write_row(values)
                     return
             # The connection was created in this very transaction (first Connect from
             # Settings): its log rows go with it.
-            self._qbo_record(values)
+            self._qbo_write_row(values)
         return record
 
     @api.autovacuum

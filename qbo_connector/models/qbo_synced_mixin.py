@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..exceptions import QboDuplicateError, QboNotFoundError
 from ..tools.qbo_client import qbo_quote
@@ -169,8 +169,3 @@ class QboSyncedMixin(models.AbstractModel):
     def _qbo_reference(self):
         """What ties a QuickBooks object back to this record (kept in its private note)."""
         return f'[odoo:{self.env.cr.dbname}:{self._name}:{self.id}]'
-
-    @api.model
-    def _qbo_is_synced_model(self, records):
-        """Whether ``records`` belong to a model that implements these hooks."""
-        return isinstance(records, self.pool[self._name])

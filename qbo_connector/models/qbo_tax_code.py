@@ -12,7 +12,7 @@ class QboTaxCode(models.Model):
     document needs the code of an unmapped tax."""
 
     _name = 'qbo.tax.code'
-    _inherit = ['qbo.kept.list']
+    _inherit = ['qbo.list.cache']
     _description = 'QuickBooks Online Tax Code'
     _order = 'connection_id, rate, name, id'
 
@@ -52,7 +52,7 @@ class QboTaxCode(models.Model):
                 'rate_names': ' + '.join(
                     f"{rates[rate_id].get('Name')} {float(rates[rate_id].get('RateValue') or 0.0):g} %" for rate_id in rate_ids),
             }
-        return self._qbo_keep(connection, found)
+        return self._qbo_store_read(connection, found)
 
     # ------------------------------------------------------------------
     # Suggestion by rate

@@ -1,6 +1,7 @@
 from odoo import models
 
 from ..exceptions import QboValidationError
+from .account_account import oldest, qbo_accounts
 
 
 class ResCurrency(models.Model):
@@ -18,12 +19,12 @@ class ResCurrency(models.Model):
             [('name', '=', home)], limit=1)
 
         def find():
-            accounts = self.env['account.account']._qbo_accounts(client, ['Accounts Receivable'])
+            accounts = qbo_accounts(client, ['Accounts Receivable'])
             in_currency = {c: [a for a in accounts if (a.get('CurrencyRef') or {}).get('value', home) == c]
                            for c in (code, home)}
             candidates = in_currency[code] or in_currency[home]
             if not candidates:
                 raise QboValidationError('no_receivable_account', self.env._(
                     'The QuickBooks company has no Accounts Receivable account for refunds to book to.'))
-            return self.env['account.account']._qbo_oldest(candidates)
+            return oldest(candidates)
         return self.env['qbo.mapping']._qbo_resolve(connection, currency, 'Account', find, role='receivable')

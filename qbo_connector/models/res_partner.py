@@ -31,7 +31,7 @@ class ResPartner(models.Model):
         """The QuickBooks customer a document of this partner goes to, as a reference (see
         _qbo_customer_partner)."""
         self.ensure_one()
-        return self._qbo_customer_partner(connection)._qbo_own_customer_ref(
+        return self._qbo_customer_partner(connection)._qbo_resolve_customer(
             connection, client, currency, invoiced_partner=self.sudo())
 
     def _qbo_customer_partner(self, connection):
@@ -48,7 +48,7 @@ class ResPartner(models.Model):
             return partner
         return commercial
 
-    def _qbo_own_customer_ref(self, connection, client, currency=None, invoiced_partner=None):
+    def _qbo_resolve_customer(self, connection, client, currency=None, invoiced_partner=None):
         """The QuickBooks customer of exactly this partner, as a reference: a customer for a
         commercial partner, a sub-customer (role sub_customer) of its company's customer for a
         contact; with multicurrency, one per foreign currency (QuickBooks fixes a customer's
@@ -56,30 +56,20 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self.sudo()
         parent = partner.commercial_partner_id if partner != partner.commercial_partner_id else None
-        foreign = partner._qbo_foreign_currency(connection, currency)
-        role = 'sub_customer' if parent else 'record'
-
-        def find():
-            parent_ref = parent._qbo_own_customer_ref(connection, client, currency, invoiced_partner) if parent else None
-            return partner._qbo_match_or_create_customer(
-                connection, client, role, foreign, invoiced_partner or partner, parent_ref)
-        return self.env['qbo.mapping']._qbo_resolve(connection, partner, 'Customer', find, role=role, currency=foreign)
-
-    def _qbo_foreign_currency(self, connection, currency):
-        """``currency`` when it is not the QuickBooks company's home currency, else None."""
         home = connection._qbo_home_currency()
-        if not currency or currency.name == home:
-            return None
-        if not connection.qbo_multicurrency:
+        foreign = currency if currency and currency.name != home else None
+        if foreign and not connection.qbo_multicurrency:
             raise QboValidationError('multicurrency', self.env._(
                 'The QuickBooks company keeps its books in %(home)s only: turn on Multicurrency in QuickBooks '
                 '(Account and settings, Advanced) and test the connection again, to send documents in %(currency)s.',
                 home=home, currency=currency.name))
-        return currency
+        role = 'sub_customer' if parent else 'record'
 
-    # ------------------------------------------------------------------
-    # The customer matcher
-    # ------------------------------------------------------------------
+        def find():
+            parent_ref = parent._qbo_resolve_customer(connection, client, currency, invoiced_partner) if parent else None
+            return partner._qbo_match_or_create_customer(
+                connection, client, role, foreign, invoiced_partner or partner, parent_ref)
+        return self.env['qbo.mapping']._qbo_resolve(connection, partner, 'Customer', find, role=role, currency=foreign)
 
     def _qbo_match_or_create_customer(self, connection, client, role, currency, invoiced_partner, parent_ref=None):
         """Find this partner among QuickBooks customers (email, then display name,
@@ -92,7 +82,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         currency_code = currency.name if currency else None
         values = self._qbo_prepare_values(connection, currency_code, invoiced_partner, parent_ref)
-        names = self._qbo_customer_names(values['DisplayName'], currency_code)
+        names = customer_names(self, values['DisplayName'], currency_code)
         email = (values.get('PrimaryEmailAddr') or {}).get('Address')
         parent_id = parent_ref and parent_ref['value']
         found = self._qbo_find_customer(connection, client, role, currency_code, email, names, parent_id)
@@ -104,23 +94,13 @@ class ResPartner(models.Model):
                 return client.create('Customer', dict(values, DisplayName=name))
             except QboDuplicateError as error:
                 duplicate = error
-                holder = self._qbo_name_holder(connection, client, role, currency_code, error.existing_id, name, parent_id)
+                holder = self._qbo_customer_holding_name(connection, client, role, currency_code, error.existing_id, name, parent_id)
                 if holder:
                     return holder
         raise QboValidationError(duplicate.code, self.env._(
             'QuickBooks already uses the names %(names)s for other customers, vendors or employees: '
             'rename the contact %(partner)s, or the QuickBooks records holding these names.',
             names=', '.join(names), partner=self.display_name), duplicate.detail)
-
-    def _qbo_customer_names(self, display_name, currency_code):
-        """The names to try, in order: the partner's, then (for a second currency) with the
-        currency, then with the Odoo id, which no other party has."""
-        names = [display_name]
-        if currency_code:
-            names.append(qbo_name_with_suffix(display_name, currency_code, DISPLAY_NAME_MAX))
-        # Not translated: the name must come out the same whoever runs the job, to be found again.
-        names.append(qbo_name_with_suffix(display_name, f'Odoo {self.id}', DISPLAY_NAME_MAX))
-        return names
 
     def _qbo_find_customer(self, connection, client, role, currency_code, email, names, parent_id=None):
         """The active customer of this currency (a sub-customer of ``parent_id`` when given,
@@ -136,8 +116,8 @@ class ResPartner(models.Model):
         """
         def usable(customers):
             return self.env['qbo.mapping']._qbo_unclaimed(connection, self, 'Customer', [
-                c for c in customers if self._qbo_same_level(c, parent_id)
-                and self._qbo_in_currency(connection, c, currency_code)], role)
+                c for c in customers if same_level(c, parent_id)
+                and in_currency(connection, c, currency_code)], role)
 
         def named(customer):
             return any(qbo_same_name(customer.get('DisplayName'), name) for name in names)
@@ -156,14 +136,7 @@ class ResPartner(models.Model):
                    if named(c)]
         return by_name[0] if by_name else None
 
-    @staticmethod
-    def _qbo_same_level(customer, parent_id):
-        """Whether ``customer`` is a sub-customer of ``parent_id``, or (None) a top-level customer."""
-        if not parent_id:
-            return not customer.get('Job')
-        return bool(customer.get('Job')) and (customer.get('ParentRef') or {}).get('value') == parent_id
-
-    def _qbo_name_holder(self, connection, client, role, currency_code, existing_id, name, parent_id=None):
+    def _qbo_customer_holding_name(self, connection, client, role, currency_code, existing_id, name, parent_id=None):
         """The customer QuickBooks says holds ``name`` (a 6240), when it is this party and
         free to link; reactivated if it was made inactive. None for a vendor, an employee,
         another party, another currency's customer, or a customer of another level (a
@@ -176,9 +149,9 @@ class ResPartner(models.Model):
         except QboNotFoundError:
             return None  # the name is a vendor's or an employee's
         # Ids are per entity: customer n may not be the record the 6240 spoke of.
-        if not qbo_same_name(customer.get('DisplayName'), name) or not self._qbo_same_level(customer, parent_id):
+        if not qbo_same_name(customer.get('DisplayName'), name) or not same_level(customer, parent_id):
             return None
-        if not self._qbo_in_currency(connection, customer, currency_code) or not self._qbo_same_party(customer):
+        if not in_currency(connection, customer, currency_code) or not self._qbo_same_party(customer):
             return None
         if not self.env['qbo.mapping']._qbo_unclaimed(connection, self, 'Customer', [customer], role):
             return None
@@ -198,11 +171,6 @@ class ResPartner(models.Model):
             if vat and theirs and (theirs == vat or (masked and vat.endswith(theirs[-4:]))):
                 return True
         return False
-
-    @staticmethod
-    def _qbo_in_currency(connection, customer, currency_code):
-        home = connection._qbo_home_currency()
-        return ((customer.get('CurrencyRef') or {}).get('value') or home) == (currency_code or home)
 
     # ------------------------------------------------------------------
     # Mapper
@@ -262,3 +230,27 @@ class ResPartner(models.Model):
                 }
                 return {key: value for key, value in address.items() if value}
         return None
+
+
+def same_level(customer, parent_id):
+    """Whether ``customer`` is a sub-customer of ``parent_id``, or (None) a top-level customer."""
+    if not parent_id:
+        return not customer.get('Job')
+    return bool(customer.get('Job')) and (customer.get('ParentRef') or {}).get('value') == parent_id
+
+
+def in_currency(connection, customer, currency_code):
+    """Whether ``customer`` keeps its books in ``currency_code`` (None: the home currency)."""
+    home = connection._qbo_home_currency()
+    return ((customer.get('CurrencyRef') or {}).get('value') or home) == (currency_code or home)
+
+
+def customer_names(partner, display_name, currency_code):
+    """The names to try for ``partner``'s customer, in order: its own, then (for a second
+    currency) with the currency, then with the Odoo id, which no other party has. Not
+    translated: the name must come out the same whoever runs the job, to be found again."""
+    names = [display_name]
+    if currency_code:
+        names.append(qbo_name_with_suffix(display_name, currency_code, DISPLAY_NAME_MAX))
+    names.append(qbo_name_with_suffix(display_name, f'Odoo {partner.id}', DISPLAY_NAME_MAX))
+    return names

@@ -226,7 +226,7 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         self.assertAlmostEqual(float(check['TotalAmt']), credit_note.amount_total, places=2)
         self.assertEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']), 0.0)
         self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_currency_quickbooks_does_not_keep_fails_on_the_invoice(self):
         eur_invoice = self._invoice(currency_id=self.eur.id)

@@ -97,7 +97,7 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
         return check, (links[0] if links else None)
 
     def _differences(self):
-        return self.env['qbo.books.check']._qbo_differences(self.connection)
+        return self.env['qbo.books.check']._qbo_compare(self.connection)['differences']
 
 
 @tagged('post_install', '-at_install')

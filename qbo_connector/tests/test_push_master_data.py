@@ -51,7 +51,7 @@ class TestPushSubCustomers(QboPushCommon):
         job, parent = self._customer(job['Id']), self._customer(parent['Id'])
         self.assertAlmostEqual(float(job['Balance']), invoice.amount_residual, places=2)
         self.assertEqual((float(parent['Balance']), float(parent['BalanceWithJobs'])), (0.0, float(job['Balance'])))
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_contact_credit_note_refunded_then_taken_off(self):
         """A contact's credit note refunded: the check goes to the contact's sub-customer, as
@@ -65,7 +65,7 @@ class TestPushSubCustomers(QboPushCommon):
         memo = self._qbo_doc('CreditMemo', credit_note.name)
         check = self._qbo_by_id('Purchase', refund.qbo_id)
         self.assertEqual(check['EntityRef']['value'], memo['CustomerRef']['value'])
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
         credit_note.js_remove_outstanding_partial(credit_note.line_ids.matched_debit_ids.id)
         self._run_queue()
@@ -73,20 +73,20 @@ class TestPushSubCustomers(QboPushCommon):
         self.assertEqual(self._qbo_by_id('Purchase', refund.qbo_id)['EntityRef']['value'], memo['CustomerRef']['value'])
         self.assertAlmostEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']),
                                credit_note.amount_residual, places=2)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_books_check_sees_the_jobs_receivable(self):
         invoice = self._invoice(partner_id=self.pat.id)
         own = self._invoice(partner_id=self.works.id)
         self._run_queue()
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
         # A document QuickBooks has and Odoo does not, on the job: the company's receivable differs.
         job_id = self._qbo_doc('Invoice', invoice.name)['CustomerRef']['value']
         item_id = self._qbo_doc('Invoice', own.name)['Line'][0]['SalesItemLineDetail']['ItemRef']['value']
         self.connection._qbo_client().create('Invoice', {'CustomerRef': {'value': job_id}, 'Line': [{
             'DetailType': 'SalesItemLineDetail', 'Amount': 30.0,
             'SalesItemLineDetail': {'ItemRef': {'value': item_id}, 'TaxCodeRef': {'value': 'NON'}}}]})
-        [difference] = self.env['qbo.books.check']._qbo_differences(self.connection)
+        [difference] = self._differences()
         self.assertEqual((difference['kind'], difference['record'], difference['field']), ('customer', self.works, 'receivable'))
         self.assertAlmostEqual(difference['qbo'] - difference['odoo'], 30.0, places=2)
 
@@ -102,7 +102,7 @@ class TestPushSubCustomers(QboPushCommon):
         self.assertEqual(application['CustomerRef']['value'], job_id)
         self.assertEqual(self._qbo_doc('CreditMemo', credit_note.name)['CustomerRef']['value'], job_id)
         self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_one_payment_for_documents_of_two_contacts_fails_clearly(self):
         pat_invoice = self._invoice(partner_id=self.pat.id)
@@ -153,7 +153,7 @@ class TestPushSubCustomers(QboPushCommon):
         self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['CustomerRef']['value'], company_customer)
         self.assertEqual(self._qbo_by_id('Payment', after_payment.qbo_id)['CustomerRef']['value'],
                          self._qbo_doc('Invoice', after.name)['CustomerRef']['value'])
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
 
 @tagged('post_install', '-at_install')

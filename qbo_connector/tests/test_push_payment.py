@@ -298,7 +298,7 @@ class TestPushPayment(QboPushCommon):
                                                ('Check', check['Id']): credit_note.amount_total})
         self.assertEqual(credit_note.amount_residual, 0.0)
         self._assert_books_agree(credit_note)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_partial_refund_then_cancelled(self):
         credit_note = self._credit_note()
@@ -308,7 +308,7 @@ class TestPushPayment(QboPushCommon):
         self.assertAlmostEqual(float(check['TotalAmt']), 40.0, places=2)
         self.assertAlmostEqual(credit_note.amount_residual, credit_note.amount_total - 40.0)
         self._assert_books_agree(credit_note)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
         refund.action_cancel()
         self._run_queue()
@@ -319,7 +319,7 @@ class TestPushPayment(QboPushCommon):
         self.assertFalse([line for line in voided.get('Line') or [] if float(line['Amount'])], 'the link is voided')
         self.assertAlmostEqual(credit_note.amount_residual, credit_note.amount_total)
         self._assert_books_agree(credit_note)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_credit_note_cancelled_after_its_refund(self):
         """Cancelling a credit note takes it off its refund in Odoo; in QuickBooks its void
@@ -342,7 +342,7 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(void.state, 'done')
         self.assertEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['TotalAmt']), 0.0)
         self.assertAlmostEqual(float(self._qbo_by_id('Purchase', check['Id'])['TotalAmt']), refund.amount, places=2)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_overpayment_paid_back(self):
         """Money refunded that pays out no credit note (a customer paid too much): the check
@@ -362,7 +362,7 @@ class TestPushPayment(QboPushCommon):
         check, link = self._refund_check(refund)
         self.assertIsNone(link)
         self.assertAlmostEqual(float(check['TotalAmt']), 50.0, places=2)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_refund_account_setting(self):
         self.connection.refund_account_name = 'Nowhere'

@@ -26,6 +26,20 @@ class TestTerms(QboPushCommon):
         self.assertEqual(term._qbo_term_ref(self.connection, self._client())['value'], net30['Id'])
         self.assertEqual(len(self._api_requests()), requests_before, 'mapped: no request')
 
+    def test_terms_named_alike_share_the_quickbooks_term(self):
+        """Two Odoo terms whose names differ only in case are one QuickBooks term (names are
+        unique whatever their case there): invoices with either go, and neither fails."""
+        terms = self.env['account.payment.term'].create([{
+            'name': name, 'line_ids': [Command.create({'value': 'percent', 'value_amount': 100, 'nb_days': 30})],
+        } for name in ('Net 30', 'NET 30')])
+        invoices = [self._invoice(invoice_payment_term_id=term.id) for term in terms]
+        self._run_queue()
+        net30 = [t for t in self._terms() if t['Name'] == 'Net 30']
+        self.assertEqual(len(net30), 1)
+        for invoice in invoices:
+            self.assertEqual(invoice.qbo_sync_state, 'synced')
+            self.assertEqual(self._qbo_doc('Invoice', invoice.name)['SalesTermRef']['value'], net30[0]['Id'])
+
     def test_created_when_expressible(self):
         term = self.env['account.payment.term'].create({
             'name': 'Odoo 45 days', 'line_ids': [Command.create({'value': 'percent', 'value_amount': 100, 'nb_days': 45})]})

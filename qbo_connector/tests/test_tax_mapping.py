@@ -80,7 +80,7 @@ class QboTaxMappingCommon(QboPushEdgeCommon):
         self.assertAlmostEqual(float(qbo_doc['TxnTaxDetail']['TotalTax']) + sum(a for _d, a in expected_lines),
                                move.amount_tax, places=2)
         self.assertAlmostEqual(float(qbo_doc['Balance']), move.amount_residual, places=2)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
         return lines
 
 
@@ -221,7 +221,7 @@ class TestTaxMappingUS(QboTaxMappingCommon):
         self._run_queue()
         (new_line,) = self._assert_books_agree_with_tax_lines(second, self._qbo_doc('Invoice', second.name), [('Deposit', 0.5)])
         self.assertEqual(new_line['SalesItemLineDetail']['ItemRef']['name'], 'Taxes and Fees')
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [],
+        self.assertEqual(self._differences(), [],
                          'the deposit of the first invoice, under the old tax item, is tax all the same')
 
         # A product named like the old tax item is not sold under it.
@@ -244,7 +244,7 @@ class TestTaxMappingUS(QboTaxMappingCommon):
         (sale,) = [line for line in self._sales_lines(self._qbo_doc('Invoice', fourth.name))
                    if line['SalesItemLineDetail']['ItemRef']['value'] == product_item.qbo_id]
         self.assertEqual(sale['Amount'], 6.0)
-        self.assertEqual(self.env['qbo.books.check']._qbo_differences(self.connection), [])
+        self.assertEqual(self._differences(), [])
 
     def test_lines_of_taxes_count_against_the_line_limit(self):
         """A taxable document whose product lines and lines of taxes sent as lines are more

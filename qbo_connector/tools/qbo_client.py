@@ -128,13 +128,13 @@ class _LoggedSessionMixin:
         try:
             response = super().request(method, url, **kwargs)
         except requests.RequestException as exc:
-            self._qbo_record(method, url, kwargs, None, exc, time.monotonic() - started)
+            self._qbo_log_call(method, url, kwargs, None, exc, time.monotonic() - started)
             raise
         self.qbo_last_response = response
-        self._qbo_record(method, url, kwargs, response, None, time.monotonic() - started)
+        self._qbo_log_call(method, url, kwargs, response, None, time.monotonic() - started)
         return response
 
-    def _qbo_record(self, *args):
+    def _qbo_log_call(self, *args):
         """Logging must never cost a response: a rotated token or a created invoice that
         the caller does not get is worse than a missing log row."""
         if not self.qbo_recorder:

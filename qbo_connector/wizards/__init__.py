@@ -1,4 +1,5 @@
 from . import qbo_books_check
+from . import qbo_books_check_line
 from . import qbo_mapping_screen
 from . import qbo_tax_mapping
 from . import qbo_tax_mapping_line

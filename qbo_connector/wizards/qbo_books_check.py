@@ -82,18 +82,12 @@ class QboBooksCheck(models.TransientModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _qbo_differences(self, connection):
-        """Every disagreement between Odoo and QuickBooks for ``connection``, as dicts:
-        ``{'kind': 'invoice'|'credit_note'|'customer'|'missing', 'record': <Odoo record>,
-        'qbo_entity', 'qbo_id', 'field': 'total'|'tax'|'balance'|'receivable'|'exists',
-        'odoo': float, 'qbo': float, 'currency': <res.currency of both amounts>}``.
-        For 'missing' (``field`` 'exists') the amounts say which side has the object: 1.0
-        where it exists, 0.0 where it does not."""
-        return self._qbo_compare(connection)['differences']
-
-    @api.model
     def _qbo_compare(self, connection):
-        """The differences and how much was looked at.
+        """{'differences': every disagreement between Odoo and QuickBooks for ``connection``,
+        'document_count', 'customer_count'}. A difference is a dict: ``{'kind': 'invoice' |
+        'credit_note' | 'sales_receipt' | 'refund_receipt' | 'customer' | 'missing', 'record', 'qbo_entity',
+        'qbo_id', 'field': 'total' | 'tax' | 'balance' | 'receivable' | 'exists', 'odoo', 'qbo', 'currency'}``;
+        for 'missing' the amounts say which side has the object (1.0 where it exists).
 
         QuickBooks is read entity by entity, a page of 1000 at a time, so the number of
         requests grows with the size of the QuickBooks company in thousands, never with
@@ -244,47 +238,4 @@ class QboBooksCheck(models.TransientModel):
             'kind': 'missing', 'record': record, 'qbo_entity': mapping.qbo_entity, 'qbo_id': mapping.qbo_id,
             'field': 'exists', 'odoo': float(bool(record)), 'qbo': float(in_qbo),
             'currency': self.env['res.currency'],
-        }
-
-
-class QboBooksCheckLine(models.TransientModel):
-    _name = 'qbo.books.check.line'
-    _description = 'QuickBooks Online Books Check Difference'
-    _order = 'check_id, id'
-
-    check_id = fields.Many2one('qbo.books.check', required=True, ondelete='cascade')
-    kind = fields.Selection(KINDS, required=True)
-    move_id = fields.Many2one('account.move', string='Document', ondelete='cascade')
-    partner_id = fields.Many2one('res.partner', string='Customer', ondelete='cascade')
-    qbo_entity = fields.Char(string='QuickBooks Entity')
-    qbo_id = fields.Char(string='QuickBooks Id')
-    compared = fields.Selection(COMPARED, string='What Differs', required=True)
-    currency_id = fields.Many2one('res.currency')
-    odoo_amount = fields.Monetary(string='In Odoo')
-    qbo_amount = fields.Monetary(string='In QuickBooks')
-    difference = fields.Monetary(string='QuickBooks − Odoo', compute='_compute_difference')
-    missing_in = fields.Selection(
-        [('qbo', 'QuickBooks'), ('odoo', 'Odoo')], string='Missing In', compute='_compute_difference')
-
-    @api.depends('compared', 'odoo_amount', 'qbo_amount')
-    def _compute_difference(self):
-        for line in self:
-            line.difference = line.qbo_amount - line.odoo_amount
-            # For a missing object the amounts are 1.0 where it exists, 0.0 where it does not.
-            line.missing_in = line.compared == 'exists' and ('qbo' if not line.qbo_amount else 'odoo')
-
-    @api.model
-    def _qbo_values(self, difference):
-        """A line of the check for one of ``_qbo_differences``' dicts."""
-        record = difference['record']
-        return {
-            'kind': difference['kind'],
-            'move_id': record.id if record._name == 'account.move' else False,
-            'partner_id': record.id if record._name == 'res.partner' else False,
-            'qbo_entity': difference['qbo_entity'],
-            'qbo_id': difference['qbo_id'],
-            'compared': difference['field'],
-            'currency_id': difference['currency'].id,
-            'odoo_amount': difference['odoo'],
-            'qbo_amount': difference['qbo'],
         }

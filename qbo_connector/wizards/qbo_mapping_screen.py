@@ -7,7 +7,7 @@ from ..exceptions import QboError
 class QboMappingScreen(models.AbstractModel):
     """What the mapping screens of a connection share: opened for the connection (the
     current company's from the QuickBooks menu), with the QuickBooks list they offer read
-    afresh (``_qbo_list_model``, a qbo.kept.list), editable by those who may change the
+    afresh (``_qbo_list_model``, a qbo.list.cache), editable by those who may change the
     connection. Each screen fills its own lines (``_qbo_fill``) and saves them."""
 
     _name = 'qbo.mapping.screen'

@@ -7,8 +7,8 @@ class QboPaymentMethodMapping(models.TransientModel):
     method its payments go with — the one stored, else the one of its name (created if
     missing) — and, for each QuickBooks payment method, the Odoo line a payment recorded
     in QuickBooks with it is registered with (for the coming pull of payments). Saving
-    stores the choices: the forward ones where the push reads them (``qbo.mapping``, kind
-    ``PaymentMethod``, role ``payment_method``), the others on the QuickBooks methods kept."""
+    stores the choices: the forward ones where the push reads them (``qbo.mapping``,
+    entity ``PaymentMethod``, role ``payment_method``), the others on the QuickBooks methods kept."""
 
     _name = 'qbo.payment.method.mapping'
     _inherit = ['qbo.mapping.screen']
@@ -33,7 +33,7 @@ class QboPaymentMethodMapping(models.TransientModel):
         connection = self.connection_id
         methods = self.env['qbo.payment.method']._qbo_of_connection(connection)
         method_lines = methods._qbo_method_lines(connection.company_id)
-        routes = methods._qbo_routes(connection, method_lines)
+        routes = methods._qbo_forward_choices(connection, method_lines)
         defaults = methods._qbo_default_lines(routes)
         shown = methods.filtered(lambda method: method.active or method in defaults or method.payment_method_line_id)
         self.write({
@@ -57,7 +57,7 @@ class QboPaymentMethodMapping(models.TransientModel):
         self.ensure_one()
         self._qbo_refresh_list()
         methods = self.env['qbo.payment.method']._qbo_of_connection(self.connection_id)
-        routes = methods._qbo_routes(self.connection_id, self.line_ids.method_line_id)
+        routes = methods._qbo_forward_choices(self.connection_id, self.line_ids.method_line_id)
         for line in self.line_ids.filtered(lambda line: not line.stored_method_id):
             named = routes[line.method_line_id][1]
             unchanged = line.qbo_payment_method_id == line.named_method_id

@@ -15,7 +15,7 @@ _logger = logging.getLogger(__name__)
 # Old kind -> (entity, role), for the kinds held by an ordinary Odoo record.
 RECORD_KINDS = {
     ('product.product', 'Item'): ('Item', 'record'),
-    ('account.payment.term', 'Term'): ('Term', 'record'),
+    ('account.payment.term', 'Term'): ('Term', 'term'),
     ('account.account', 'Account:Income:Odoo'): ('Account', 'income_account'),
     ('account.journal', 'Account:Bank'): ('Account', 'bank_account'),
     ('account.move', 'Payment'): ('Payment', 'credit_application'),
@@ -109,8 +109,8 @@ def _migrate_connection_kinds(cr):
         if kind.startswith('Item:tax:'):
             # A former tax item: its lines stay tax.
             cr.execute("""
-                INSERT INTO qbo_tax_item (connection_id, company_id, qbo_id, name, active, create_date, write_date)
-                SELECT c.id, c.company_id, %s, COALESCE(%s, %s), true, now() at time zone 'UTC', now() at time zone 'UTC'
+                INSERT INTO qbo_tax_item (connection_id, company_id, qbo_id, name, create_date, write_date)
+                SELECT c.id, c.company_id, %s, COALESCE(%s, %s), now() at time zone 'UTC', now() at time zone 'UTC'
                   FROM qbo_connection c WHERE c.id = %s
                 ON CONFLICT DO NOTHING
             """, [qbo_id, qbo_name, qbo_id, connection_id])

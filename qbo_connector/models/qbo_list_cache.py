@@ -7,7 +7,7 @@ class QboKeptList(models.AbstractModel):
     whoever may see the connection, refreshed by the screen. Objects QuickBooks no longer
     answers are kept, archived, so that a mapping to one still reads."""
 
-    _name = 'qbo.kept.list'
+    _name = 'qbo.list.cache'
     _description = 'QuickBooks Online List, as Last Read'
     _check_company_auto = True
 
@@ -18,7 +18,7 @@ class QboKeptList(models.AbstractModel):
     active = fields.Boolean(default=True, readonly=True, help='Still among the active objects of QuickBooks.')
 
     @api.model
-    def _qbo_keep(self, connection, found):
+    def _qbo_store_read(self, connection, found):
         """Store ``found`` ({QuickBooks id: values}), the active objects QuickBooks just
         answered, as the list of ``connection``; archive the others. Returns the active ones."""
         # The connector's own copy of QuickBooks' list: written whoever reads the connection.
