@@ -101,7 +101,7 @@ class TestTypedMappingMigration(QboPushCommon):
         # The same links, as 19.0.1.0.0 kept them.
         mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', self.connection.id)])
         old_kind = {'record': lambda m: m.qbo_entity, 'tax_code': lambda m: f'TaxCode:{m.res_id}',
-                    'income_account': lambda m: 'Account:Income:Odoo'}
+                    'income_account': lambda m: 'Account:Income:Odoo', 'term': lambda m: 'Term'}
         old = [(self.env[m.res_model].browse(m.res_id), old_kind[m.role](m), m.qbo_id, m.qbo_name) for m in mappings]
         mappings.unlink()
         for row in old:

@@ -165,6 +165,37 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual(invoice.qbo_id, qbo_invoice['Id'])
         self._assert_books_agree(invoice, qbo_invoice)
 
+    def test_a_changed_document_is_never_answered_by_a_replay(self):
+        """An update whose answer was lost, then the invoice changed again in Odoo before the
+        retry: the retry sends the new content under a request id of its own, so QuickBooks holds
+        Odoo's latest amounts (a reused id is answered with the first update, whatever is sent)."""
+        invoice = self._invoice()
+        self._run_queue()
+        invoice.button_draft()
+        invoice.invoice_line_ids[0].price_unit = 150.0
+        invoice.action_post()
+        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        job = self._jobs(invoice).filtered(lambda j: j.state == 'pending')
+        self.assertTrue(job.outcome_unknown)
+        invoice.button_draft()
+        invoice.invoice_line_ids[0].price_unit = 175.0
+        invoice.action_post()
+        self.assertEqual(self._jobs(invoice).filtered(lambda j: j.state == 'pending'), job, 'the waiting job is reused')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
+        updates = self.connection.log_ids.filtered(
+            lambda log: log.request_id and log.request_id.startswith(job.request_id) and log.method == 'POST')
+        self.assertEqual(len(set(updates.mapped('request_id'))), len(updates), 'one request id per body sent')
+
+    def test_only_synced_documents_are_queued(self):
+        """The outbox takes the models that implement the synced hooks, nothing else."""
+        with self.assertRaises(ValueError):
+            self.env['qbo.sync.job']._qbo_enqueue(self.product_a, 'push')
+        self.assertFalse(self._jobs(self.product_a))
+
     def test_steady_state_one_request_per_invoice(self):
         self._invoice()
         self._run_queue()

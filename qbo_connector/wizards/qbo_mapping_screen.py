@@ -4,6 +4,16 @@ from odoo.exceptions import UserError
 from ..exceptions import QboError
 
 
+def choice_status(chosen, stored, default):
+    """What a mapping screen's line shows of its choice: 'stored' when it is the choice saved,
+    'default' when nothing is saved and it is what applies without a choice, else 'changed'."""
+    if chosen and chosen == stored:
+        return 'stored'
+    if chosen == default and not stored:
+        return 'default'
+    return 'changed'
+
+
 class QboMappingScreen(models.AbstractModel):
     """What the mapping screens of a connection share: opened for the connection (the
     current company's from the QuickBooks menu), with the QuickBooks list they offer read

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .qbo_mapping_screen import choice_status
+
 STATUSES = [
     ('mapped', 'Mapped'),
     ('named', 'By name'),
@@ -44,10 +46,6 @@ class QboPaymentMethodMappingLine(models.TransientModel):
     @api.depends('qbo_payment_method_id', 'stored_method_id', 'named_method_id')
     def _compute_status(self):
         for line in self:
-            method = line.qbo_payment_method_id
-            if method and method == line.stored_method_id:
-                line.status = 'mapped'
-            elif method == line.named_method_id and not line.stored_method_id:
-                line.status = 'named' if method else 'created'
-            else:
-                line.status = 'changed'
+            status = choice_status(line.qbo_payment_method_id, line.stored_method_id, line.named_method_id)
+            line.status = {'stored': 'mapped', 'default': 'named' if line.named_method_id else 'created'}.get(
+                status, status)

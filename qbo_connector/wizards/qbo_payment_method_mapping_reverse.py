@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .qbo_mapping_screen import choice_status
+
 STATUSES = [
     ('chosen', 'Chosen'),
     ('default', 'As mapped the other way'),
@@ -37,10 +39,6 @@ class QboPaymentMethodMappingReverse(models.TransientModel):
     @api.depends('method_line_id', 'stored_line_id', 'default_line_id')
     def _compute_status(self):
         for reverse in self:
-            line = reverse.method_line_id
-            if line and line == reverse.stored_line_id:
-                reverse.status = 'chosen'
-            elif line == reverse.default_line_id and not reverse.stored_line_id:
-                reverse.status = 'default' if line else 'none'
-            else:
-                reverse.status = 'changed'
+            status = choice_status(reverse.method_line_id, reverse.stored_line_id, reverse.default_line_id)
+            reverse.status = {'stored': 'chosen', 'default': 'default' if reverse.default_line_id else 'none'}.get(
+                status, status)

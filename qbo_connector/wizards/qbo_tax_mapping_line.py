@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import float_is_zero
 
 from ..models.qbo_tax_code import RATE_DIGITS
+from .qbo_mapping_screen import choice_status
 
 STATUSES = [
     ('mapped', 'Mapped'),
@@ -71,9 +72,6 @@ class QboTaxMappingLine(models.TransientModel):
                 line.status = 'untaxed'
             elif not code:
                 line.status = 'missing'
-            elif code == line.stored_code_id:
-                line.status = 'mapped'
-            elif code == line.suggested_code_id and not line.stored_code_id:
-                line.status = 'suggested'
             else:
-                line.status = 'changed'
+                status = choice_status(code, line.stored_code_id, line.suggested_code_id)
+                line.status = {'stored': 'mapped', 'default': 'suggested'}.get(status, status)
