@@ -13,5 +13,6 @@ from . import qbo_sync_job
 from . import qbo_sync_log
 from . import qbo_payment_method
 from . import qbo_tax_code
+from . import res_company
 from . import res_config_settings
 from . import res_partner
