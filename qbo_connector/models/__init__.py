@@ -17,6 +17,7 @@ from . import qbo_sync_log
 from . import qbo_payment_method
 from . import qbo_tax_code
 from . import qbo_tax_item
+from . import res_company
 from . import res_config_settings
 from . import res_currency
 from . import res_partner

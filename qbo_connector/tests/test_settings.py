@@ -1,6 +1,10 @@
-from odoo import Command
-from odoo.tests import tagged
+from urllib.parse import parse_qs, urlsplit
 
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import CLIENT_ID, CLIENT_SECRET
 from .test_push_invoice import QboPushCommon
 
 
@@ -29,6 +33,106 @@ class TestSettings(QboPushCommon):
         self.assertEqual(self.connection.payment_method_line_ids, method)
         self.env.cr.execute("SELECT count(*) FROM res_config_settings WHERE qbo_client_secret IS NOT NULL")
         self.assertEqual(self.env.cr.fetchone()[0], 0, 'no copy of the secret stays behind')
+
+    def _company_without_quickbooks(self):
+        company = self.env['res.company'].create({'name': 'No QuickBooks Yet'})
+        self.env.user.company_ids |= company
+        return company
+
+    def _page(self, company):
+        """The Settings page as a QuickBooks administrator's browser opens it: every field it
+        shows, saved together."""
+        self.env.user.group_ids |= self.env.ref('qbo_connector.group_qbo_admin')
+        return Form(self.env['res.config.settings'].with_company(company))
+
+    def test_page_saved_untouched_creates_no_connection(self):
+        company = self._company_without_quickbooks()
+        with self._page(company) as page:
+            # What a connection would start with, not blanks.
+            self.assertEqual((page.qbo_state, page.qbo_environment, page.qbo_sync_mode, page.qbo_line_mode),
+                             ('not_connected', 'sandbox', 'automatic', 'individual'))
+            self.assertEqual((page.qbo_sync_invoices, page.qbo_sync_credit_notes, page.qbo_sync_payments),
+                             (True, True, True))
+            self.assertEqual((page.qbo_unmatched_item_name, page.qbo_tax_item_name), ('Odoo item', 'Taxes and Fees'))
+        page.record.execute()
+        self.assertFalse(self.env['qbo.connection']._qbo_for_company(company, create=False))
+
+    def test_first_save_creates_the_connection_and_connect_follows(self):
+        """The first save of a page that sets something creates the connection, with what was
+        set (the keys and a custom environment with its URL, in one save) and the defaults for
+        the rest; Connect then goes to Intuit's consent page with those keys."""
+        company = self._company_without_quickbooks()
+        with self._page(company) as page:
+            page.qbo_environment = 'custom'
+            page.qbo_custom_base_url = self.emulator.base_url
+            page.qbo_client_id = CLIENT_ID
+            page.qbo_client_secret = CLIENT_SECRET
+            page.qbo_invoice_prefix = 'NQ-'
+        settings = page.record
+        settings.execute()
+        connection = self.env['qbo.connection']._qbo_for_company(company, create=False).sudo()
+        self.assertEqual(
+            (connection.environment, connection.custom_base_url, connection.client_id, connection.client_secret),
+            ('custom', self.emulator.base_url, CLIENT_ID, CLIENT_SECRET))
+        self.assertEqual(
+            (connection.invoice_prefix, connection.sync_mode, connection.sync_invoices, connection.unmatched_item_name),
+            ('NQ-', 'automatic', True, 'Odoo item'))
+        self.assertFalse(settings.qbo_client_secret, 'the secret is not sent back to the page')
+        self.assertEqual(settings.qbo_connection_id, connection)
+        authorize_url = settings.action_qbo_connect()['url']
+        self.assertTrue(authorize_url.startswith(self.emulator.base_url + '/connect/oauth2'))
+        self.assertEqual(parse_qs(urlsplit(authorize_url).query)['client_id'], [CLIENT_ID])
+
+    def test_keys_saved_after_connect_was_refused(self):
+        """Connect clicked before the keys are in: the page is saved and Intuit is not called.
+        The keys typed afterwards are saved on the page as it stands, and reach the
+        connection, created for them."""
+        company = self._company_without_quickbooks()
+        with self._page(company) as page:
+            pass
+        with self.assertRaises(UserError) as refused:  # rolled back, as the button's request would be
+            page.record.action_qbo_connect()
+        self.assertIn('Client ID', str(refused.exception))
+        self.assertFalse(self.env['qbo.connection']._qbo_for_company(company, create=False))
+        # Saved, the page still shows what the connection would start with.
+        self.assertEqual((page.record.qbo_sync_mode, page.record.qbo_sync_invoices, page.record.qbo_state),
+                         ('automatic', True, 'not_connected'))
+        # What the browser sends for the page saved before: the fields typed since.
+        page.record.web_save({'qbo_client_id': CLIENT_ID, 'qbo_client_secret': CLIENT_SECRET}, {})
+        page.record.execute()
+        connection = self.env['qbo.connection']._qbo_for_company(company, create=False).sudo()
+        self.assertEqual((connection.client_id, connection.client_secret, connection.sync_invoices),
+                         (CLIENT_ID, CLIENT_SECRET, True))
+        self.env.cr.execute("SELECT count(*) FROM res_config_settings WHERE qbo_client_secret IS NOT NULL")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, 'no copy of the secret stays behind')
+
+    def test_page_shows_the_connection_as_it_is(self):
+        """Changed on the connection's own form, a setting shows on the page; saved again, the
+        page changes what was changed on it and nothing else."""
+        company = self._company_without_quickbooks()
+        connection = self.env['qbo.connection'].create({'company_id': company.id})
+        connection.write({'sync_mode': 'manual', 'line_mode': 'aggregated', 'sync_payments': False})
+        with self._page(company) as page:
+            self.assertEqual(page.qbo_state, 'not_connected')
+            self.assertEqual((page.qbo_sync_mode, page.qbo_line_mode, page.qbo_sync_payments),
+                             ('manual', 'aggregated', False))
+            page.qbo_line_mode = 'individual'
+        page.record.execute()
+        self.assertEqual((connection.sync_mode, connection.line_mode, connection.sync_payments),
+                         ('manual', 'individual', False))
+        self.assertEqual(self.env['qbo.connection']._qbo_for_company(company, create=False), connection)
+
+    def test_settings_are_for_system_administrators(self):
+        """Odoo lets system administrators alone save Settings: a QuickBooks administrator who
+        is not one changes the sync settings on the connection's form instead."""
+        qbo_admin = new_test_user(
+            self.env, login='qbo_admin_settings', groups='base.group_user,qbo_connector.group_qbo_admin',
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        with self.assertRaises(AccessError):
+            self.env['res.config.settings'].with_user(qbo_admin).with_company(self.company).create(
+                {'qbo_invoice_prefix': 'QA-'})
+        self.connection.with_user(qbo_admin).invoice_prefix = 'QA-'
+        self.assertEqual(self.connection.invoice_prefix, 'QA-')
 
     def test_payment_method_filter(self):
         bank = self.company_data['default_journal_bank']
