@@ -44,17 +44,12 @@ class AccountPaymentTerm(models.Model):
         return client.activate('Term', found[0])
 
     def _qbo_prepare_values(self):
-        """The mapper: this term as a QuickBooks Term, or None when it cannot be one."""
+        """The mapper: this term as a QuickBooks Term, or None when it cannot be one: QuickBooks
+        says only "all due N days after the invoice date" (end of month rules, instalments and
+        early discounts have no QuickBooks equivalent)."""
         name = qbo_name(self.name, TERM_NAME_MAX)
-        days = self._qbo_due_days()
-        return {'Name': name, 'DueDays': days} if name and days is not None else None
-
-    def _qbo_due_days(self):
-        """N when the whole amount is due N days after the invoice date, else None (end of
-        month rules, instalments and early discounts have no QuickBooks Term equivalent)."""
-        lines = self.line_ids
-        if len(lines) != 1 or self.early_discount:
+        line = self.line_ids
+        if not name or len(line) != 1 or self.early_discount or line.value != 'percent' \
+                or line.value_amount != 100.0 or line.delay_type != 'days_after':
             return None
-        if lines.value != 'percent' or lines.value_amount != 100.0 or lines.delay_type != 'days_after':
-            return None
-        return lines.nb_days
+        return {'Name': name, 'DueDays': line.nb_days}

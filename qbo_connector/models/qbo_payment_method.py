@@ -12,7 +12,8 @@ class QboPaymentMethod(models.Model):
     """The payment methods of a connection's QuickBooks company, as last read from it: what
     the payment method mapping offers. Each also says which Odoo payment method line (and so
     journal) a payment QuickBooks records with it is registered with in Odoo — chosen on the
-    mapping screen, else the line that goes to it — for the coming pull of payments."""
+    mapping screen, else the line that goes to it (_qbo_default_lines) — for the coming pull of
+    payments, which has no reader yet."""
 
     _name = 'qbo.payment.method'
     _inherit = ['qbo.list.cache']
@@ -85,15 +86,3 @@ class QboPaymentMethod(models.Model):
             defaults.setdefault(stored or named, line)
         defaults.pop(self.browse(), None)
         return defaults
-
-    def _qbo_receiving_line(self):
-        """The Odoo payment method line a payment recorded in QuickBooks with this method is
-        registered with: the one chosen, else the first line that goes to it. Used by the
-        coming pull of payments."""
-        self.ensure_one()
-        if self.payment_method_line_id:
-            return self.payment_method_line_id
-        connection = self.connection_id
-        methods = self._qbo_of_connection(connection)
-        routes = methods._qbo_forward_choices(connection, self._qbo_method_lines(connection.company_id))
-        return self._qbo_default_lines(routes).get(self, self.env[LINE_MODEL])

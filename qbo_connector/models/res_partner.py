@@ -207,16 +207,8 @@ class ResPartner(models.Model):
             _logger.warning(
                 'QuickBooks customer for partner %s is sent without its email %r: QuickBooks refuses it as an email address.',
                 self.id, self.email)
-        address = self._qbo_billing_address(invoiced_partner)
-        if address:
-            values['BillAddr'] = address
-        if connection.qbo_multicurrency:
-            values['CurrencyRef'] = {'value': currency_code or connection._qbo_home_currency()}
-        return values
-
-    def _qbo_billing_address(self, invoiced_partner):
-        """The invoice address of the document's partner, else the commercial partner's
-        invoice address, else the commercial partner's own address."""
+        # The invoice address of the document's partner, else the commercial partner's invoice
+        # address, else the commercial partner's own address.
         invoice_address = self.browse(self.address_get(['invoice'])['invoice'])
         for partner in (invoiced_partner if invoiced_partner.type == 'invoice' else self.browse(), invoice_address, self):
             if partner and (partner.street or partner.city or partner.zip):
@@ -228,8 +220,11 @@ class ResPartner(models.Model):
                     'PostalCode': (partner.zip or '')[:POSTAL_CODE_MAX],
                     'Country': partner.country_id.code or '',
                 }
-                return {key: value for key, value in address.items() if value}
-        return None
+                values['BillAddr'] = {key: value for key, value in address.items() if value}
+                break
+        if connection.qbo_multicurrency:
+            values['CurrencyRef'] = {'value': currency_code or connection._qbo_home_currency()}
+        return values
 
 
 def same_level(customer, parent_id):

@@ -183,8 +183,11 @@ class TestPaymentMethodMapping(QboPushCommon):
         self.assertEqual((self._reverse(mapping, visa).method_line_id, self._reverse(mapping, visa).status),
                          (self.bank_manual.browse(), 'none'))
         self.assertFalse(check.payment_method_line_id, 'a default is not stored: it follows the mapping')
-        self.assertEqual(check._qbo_receiving_line(), self.bank_manual)
-        self.assertFalse(visa._qbo_receiving_line())
+        # Where payments recorded in QuickBooks will be registered, as the coming pull reads it.
+        methods = self.env['qbo.payment.method']._qbo_of_connection(self.connection)
+        defaults = methods._qbo_default_lines(methods._qbo_forward_choices(
+            self.connection, methods._qbo_method_lines(self.connection.company_id)))
+        self.assertEqual((defaults.get(check), defaults.get(visa)), (self.bank_manual, None))
 
         # Card payments recorded in QuickBooks will land in the cash journal; checks too.
         self._choose(mapping, back={visa: self.cash_manual, check: self.cash_manual})
@@ -195,7 +198,7 @@ class TestPaymentMethodMapping(QboPushCommon):
         self.assertEqual((self._reverse(reopened, visa).method_line_id, self._reverse(reopened, visa).journal_id,
                           self._reverse(reopened, visa).status), (self.cash_manual, self.cash, 'chosen'))
         self.assertEqual(self._reverse(reopened, cash).status, 'default')
-        self.assertEqual(visa._qbo_receiving_line(), self.cash_manual)
+        self.assertEqual(visa.payment_method_line_id, self.cash_manual)
 
         # Back to the default: the choice is dropped and the line mapped the other way rules again.
         self._choose(reopened, back={check: self.bank_manual})
