@@ -32,8 +32,12 @@ def start_subprocess():
     handle, path = tempfile.mkstemp(suffix=".json")
     with os.fdopen(handle, "w") as config:
         json.dump(SETTINGS, config)
-    process = subprocess.Popen([sys.executable, "-m", "qbo_emulator", "--port", "0", "--config", path],
-                               cwd=REPO, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qbo_emulator", "--port", "0", "--config", path],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     os.unlink(path)
     match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
@@ -61,8 +65,12 @@ def worker(base_url, token, deadline, counts, errors, seed):
         roll = rng.random()
         if roll < 0.3 or not ids:
             kind = "create"
-            answer = session.post(api + "/customer", params={"minorversion": 75}, timeout=30,
-                                  json={"DisplayName": "Bench %d-%d" % (seed, next(serial))})
+            answer = session.post(
+                api + "/customer",
+                params={"minorversion": 75},
+                timeout=30,
+                json={"DisplayName": "Bench %d-%d" % (seed, next(serial))},
+            )
             if answer.ok:
                 ids.append(answer.json()["Customer"]["Id"])
         elif roll < 0.7:
@@ -70,9 +78,13 @@ def worker(base_url, token, deadline, counts, errors, seed):
             answer = session.get(api + "/customer/" + rng.choice(ids), params={"minorversion": 75}, timeout=30)
         else:
             kind = "query"
-            answer = session.post(api + "/query", params={"minorversion": 75}, timeout=30,
-                                  data="SELECT * FROM Customer WHERE Id = '%s'" % rng.choice(ids),
-                                  headers={"Content-Type": "application/text"})
+            answer = session.post(
+                api + "/query",
+                params={"minorversion": 75},
+                timeout=30,
+                data="SELECT * FROM Customer WHERE Id = '%s'" % rng.choice(ids),
+                headers={"Content-Type": "application/text"},
+            )
         counts[kind] = counts.get(kind, 0) + 1
         if not answer.ok:
             errors.append((kind, answer.status_code))
@@ -93,8 +105,10 @@ def main():
         errors = []
         deadline = time.monotonic() + seconds
         started = time.monotonic()
-        threads = [threading.Thread(target=worker, args=(base_url, token, deadline, per_thread[n], errors, n))
-                   for n in range(args.threads)]
+        threads = [
+            threading.Thread(target=worker, args=(base_url, token, deadline, per_thread[n], errors, n))
+            for n in range(args.threads)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -107,10 +121,13 @@ def main():
         for kind, number in counts.items():
             totals[kind] = totals.get(kind, 0) + number
     total = sum(totals.values())
-    print("mode: %s, threads: %d, seconds: %.1f" % ("in-process" if args.in_process else "subprocess",
-                                                     args.threads, elapsed))
-    print("requests: %d (%s), errors: %d" % (total, ", ".join("%s %d" % kv for kv in sorted(totals.items())),
-                                             len(errors)))
+    print(
+        "mode: %s, threads: %d, seconds: %.1f"
+        % ("in-process" if args.in_process else "subprocess", args.threads, elapsed)
+    )
+    print(
+        "requests: %d (%s), errors: %d" % (total, ", ".join("%s %d" % kv for kv in sorted(totals.items())), len(errors))
+    )
     print("requests per second: %.0f" % (total / elapsed))
 
 

@@ -6,6 +6,7 @@ The emulator runs in this process with QuickBooks' rate limits on (500 requests 
 
     ./qbo bench [invoices]        (default 60)
 """
+
 import os
 import sys
 import time
@@ -32,28 +33,56 @@ company.write({'country_id': env.ref('base.us').id})
 if not company.chart_template:
     env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
 tax = env['account.tax'].create({'name': 'Bench 8%', 'amount': 8.0, 'type_tax_use': 'sale', 'company_id': company.id})
-products = env['product.product'].create([
-    {'name': f'Bench product {i}', 'default_code': f'BENCH-{i}', 'list_price': 10 + i, 'taxes_id': [Command.set(tax.ids)]}
-    for i in range(5)])
+products = env['product.product'].create(
+    [
+        {
+            'name': f'Bench product {i}',
+            'default_code': f'BENCH-{i}',
+            'list_price': 10 + i,
+            'taxes_id': [Command.set(tax.ids)],
+        }
+        for i in range(5)
+    ]
+)
 partner = env['res.partner'].create({'name': 'Bench Customer', 'email': 'bench@example.com'})
-tokens = requests.post(f'{base}/_emulator/mint', json={'client_id': 'emulator-client-id', 'realm_id': realm}, timeout=10).json()
-connection = env['qbo.connection'].sudo().create({
-    'company_id': company.id, 'environment': 'custom', 'custom_base_url': base,
-    'client_id': 'emulator-client-id', 'client_secret': 'emulator-client-secret', 'realm_id': realm,
-    'state': 'connected', 'access_token': tokens['access_token'], 'refresh_token': tokens['refresh_token'],
-    'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
-    'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
-})
+tokens = requests.post(
+    f'{base}/_emulator/mint', json={'client_id': 'emulator-client-id', 'realm_id': realm}, timeout=10
+).json()
+connection = (
+    env['qbo.connection']
+    .sudo()
+    .create(
+        {
+            'company_id': company.id,
+            'environment': 'custom',
+            'custom_base_url': base,
+            'client_id': 'emulator-client-id',
+            'client_secret': 'emulator-client-secret',
+            'realm_id': realm,
+            'state': 'connected',
+            'access_token': tokens['access_token'],
+            'refresh_token': tokens['refresh_token'],
+            'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
+            'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
+        }
+    )
+)
 connection.action_test_connection()  # what Connect reads: country, currency, preferences
 env.cr.commit()
 
 
 def invoice():
-    move = env['account.move'].create({
-        'move_type': 'out_invoice', 'partner_id': partner.id, 'invoice_date': fields.Date.today(),
-        'invoice_line_ids': [Command.create({'product_id': p.id, 'quantity': 1 + i, 'price_unit': p.list_price})
-                             for i, p in enumerate(products)],
-    })
+    move = env['account.move'].create(
+        {
+            'move_type': 'out_invoice',
+            'partner_id': partner.id,
+            'invoice_date': fields.Date.today(),
+            'invoice_line_ids': [
+                Command.create({'product_id': p.id, 'quantity': 1 + i, 'price_unit': p.list_price})
+                for i, p in enumerate(products)
+            ],
+        }
+    )
     move.action_post()
     return move
 
@@ -94,7 +123,10 @@ print(f'invoices pushed (steady state):      {synced} of {count}')
 for job in env['qbo.sync.job'].sudo().search([('state', '!=', 'done')], limit=3):
     print(f'  not pushed: {job.record_name}: [{job.error_code}] {job.error_message}')
 print(f'HTTP requests per synced invoice:    {per_invoice:.2f}   (target <= 1.0)')
-print(f'SQL queries per processed job:       {queries / max(processed, 1):.1f}   (this cursor; the log rows use their own)')
+print(
+    f'SQL queries per processed job:       {queries / max(processed, 1):.1f}   (this cursor; the log rows use their '
+    f'own)'
+)
 print(f'invoices per minute:                 {rate:.0f}')
 print(f'rate limit allows (at this ratio):   {ceiling:.0f} invoices/min ({limit_per_minute} requests/min)')
 print(f'fraction of what the limits allow:   {min(rate / ceiling, 1.0):.2f}')

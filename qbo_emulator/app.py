@@ -18,11 +18,13 @@ from .store import parse_time, qbo_time
 
 MIN_MINOR_VERSION = 75
 # the smallest well-formed PDF: enough for clients that store or forward the bytes
-TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
-            b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
-            b"0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n")
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
+    b"0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n"
+)
 
 
 class DropConnection(Exception):
@@ -38,21 +40,32 @@ def unsupported(detail):
 
 
 def not_found(entity, id):
-    return QboFault("610", "Object Not Found",
-                    "Object Not Found : Something you're trying to use has been made inactive. "
-                    "Check the fields with accounts, customers, items, vendors or employees. "
-                    "(%s %s)" % (entity, id))
+    return QboFault(
+        "610",
+        "Object Not Found",
+        "Object Not Found : Something you're trying to use has been made inactive. "
+        "Check the fields with accounts, customers, items, vendors or employees. "
+        "(%s %s)" % (entity, id),
+    )
 
 
 def stale(entity, id):
-    return QboFault("5010", "Stale Object Error",
-                    "Stale Object Error : You and another user were working on the same thing. "
-                    "(%s %s has a newer SyncToken)" % (entity, id))
+    return QboFault(
+        "5010",
+        "Stale Object Error",
+        "Stale Object Error : You and another user were working on the same thing. "
+        "(%s %s has a newer SyncToken)" % (entity, id),
+    )
 
 
 def system_error(detail):
-    return QboFault("10000", "An application error has occurred while processing your request",
-                    "System Failure Error: %s" % detail, status=500, fault_type="SystemFault")
+    return QboFault(
+        "10000",
+        "An application error has occurred while processing your request",
+        "System Failure Error: %s" % detail,
+        status=500,
+        fault_type="SystemFault",
+    )
 
 
 def drop_connection(environ):
@@ -71,18 +84,21 @@ class Application:
     def __init__(self, emulator):
         self.emu = emulator
         self.oauth = OAuthServer(emulator.config, emulator.store, emulator.clock, emulator.stats)
-        self.url_map = Map([
-            Rule("/.well-known/openid_configuration", endpoint="discovery", methods=["GET"]),
-            Rule("/.well-known/openid_sandbox_configuration", endpoint="discovery", methods=["GET"]),
-            Rule("/connect/oauth2", endpoint="authorize", methods=["GET", "POST"]),
-            Rule("/connect/oauth2/approve", endpoint="approve", methods=["POST"]),
-            Rule("/oauth2/v1/tokens/bearer", endpoint="token", methods=["POST"]),
-            Rule("/v2/oauth2/tokens/revoke", endpoint="revoke", methods=["POST"]),
-            Rule("/v1/openid_connect/userinfo", endpoint="userinfo", methods=["GET"]),
-            Rule("/oauth2/v1/keys", endpoint="jwks", methods=["GET"]),
-            Rule("/v3/company/<realm>/<path:rest>", endpoint="v3"),
-            Rule("/_emulator/<path:rest>", endpoint="inspect"),
-        ], strict_slashes=False)
+        self.url_map = Map(
+            [
+                Rule("/.well-known/openid_configuration", endpoint="discovery", methods=["GET"]),
+                Rule("/.well-known/openid_sandbox_configuration", endpoint="discovery", methods=["GET"]),
+                Rule("/connect/oauth2", endpoint="authorize", methods=["GET", "POST"]),
+                Rule("/connect/oauth2/approve", endpoint="approve", methods=["POST"]),
+                Rule("/oauth2/v1/tokens/bearer", endpoint="token", methods=["POST"]),
+                Rule("/v2/oauth2/tokens/revoke", endpoint="revoke", methods=["POST"]),
+                Rule("/v1/openid_connect/userinfo", endpoint="userinfo", methods=["GET"]),
+                Rule("/oauth2/v1/keys", endpoint="jwks", methods=["GET"]),
+                Rule("/v3/company/<realm>/<path:rest>", endpoint="v3"),
+                Rule("/_emulator/<path:rest>", endpoint="inspect"),
+            ],
+            strict_slashes=False,
+        )
 
     def now_iso(self):
         return qbo_time(self.emu.clock.now())
@@ -243,8 +259,9 @@ class Application:
             fault = system_error("injected by the emulator")
             request.qbo_log["fault_code"] = fault.code
             return self.fault_response(fault)
-        return Response("<html><body><h1>503 Service Unavailable</h1></body></html>", status=503,
-                        content_type="text/html")
+        return Response(
+            "<html><body><h1>503 Service Unavailable</h1></body></html>", status=503, content_type="text/html"
+        )
 
     def perform(self, request, realm, rest):
         """Run one v3 call in one transaction; replay a remembered requestid instead."""
@@ -302,8 +319,11 @@ class Application:
                 return Response(TINY_PDF, content_type="application/pdf")
         elif request.method == "POST" and len(parts) == 1:
             include = {v.strip().lower() for v in request.args.get("include", "").split(",") if v.strip()}
-            return {spec.name: self.write(tx, spec, self.json_body(request),
-                                          request.args.get("operation", "").lower(), include)}
+            return {
+                spec.name: self.write(
+                    tx, spec, self.json_body(request), request.args.get("operation", "").lower(), include
+                )
+            }
         raise unsupported("Operation %s /%s is not supported." % (request.method, rest))
 
     @staticmethod
@@ -340,12 +360,20 @@ class Application:
             body = {**body, "Id": self.singleton(tx, spec)["Id"]}
         if not body.get("Id"):
             if operation in ("update", "delete", "void") or "void" in include:
-                raise QboFault("2020", "Required param missing, need to supply the required value for the API",
-                               "Required parameter Id is missing in the request", element="Id")
+                raise QboFault(
+                    "2020",
+                    "Required param missing, need to supply the required value for the API",
+                    "Required parameter Id is missing in the request",
+                    element="Id",
+                )
             return accounting.create(tx, entity, body, options)
         if body.get("SyncToken") in (None, ""):
-            raise QboFault("2020", "Required param missing, need to supply the required value for the API",
-                           "Required parameter SyncToken is missing in the request", element="SyncToken")
+            raise QboFault(
+                "2020",
+                "Required param missing, need to supply the required value for the API",
+                "Required parameter SyncToken is missing in the request",
+                element="SyncToken",
+            )
         existing = tx.get(entity, body["Id"])
         if existing is None:
             raise not_found(entity, body["Id"])
@@ -357,8 +385,7 @@ class Application:
             if not getattr(spec, "voidable", False):
                 raise unsupported("%s cannot be voided." % entity)
             result = accounting.void(tx, entity, existing)
-            tx.changes[:] = [(e, i, "Void" if (e, i) == (entity, existing["Id"]) else op)
-                             for e, i, op in tx.changes]
+            tx.changes[:] = [(e, i, "Void" if (e, i) == (entity, existing["Id"]) else op) for e, i, op in tx.changes]
             return result
         sparse = body.get("sparse") in (True, "true")
         return accounting.update(tx, entity, body, existing, sparse, options)
@@ -383,18 +410,20 @@ class Application:
         except ValueError:
             raise bad_request("changedSince is not a valid date/time", element="changedSince") from None
         if (tx.now() - since).total_seconds() > self.emu.config.cdc_max_days * 86400:
-            raise QboFault("4001", "Invalid Request",
-                           "changedSince cannot be more than %d days in the past" % self.emu.config.cdc_max_days,
-                           element="changedSince")
+            raise QboFault(
+                "4001",
+                "Invalid Request",
+                "changedSince cannot be more than %d days in the past" % self.emu.config.cdc_max_days,
+                element="changedSince",
+            )
         responses, budget = [], self.emu.config.cdc_max_objects
         for name in names:
             spec = accounting.ENTITIES.get(name) or accounting.entity_for_path(name)
             if spec is None:
                 raise bad_request("cdc: unknown entity %s" % name, element="entities")
-            changed = tx.changed_since(spec.name, since)[:max(budget, 0)]
+            changed = tx.changed_since(spec.name, since)[: max(budget, 0)]
             budget -= len(changed)
-            responses.append({spec.name: changed, "startPosition": 1, "maxResults": len(changed)}
-                             if changed else {})
+            responses.append({spec.name: changed, "startPosition": 1, "maxResults": len(changed)} if changed else {})
         return {"CDCResponse": [{"QueryResponse": responses}]}
 
     # --------------------------------------------------------------- batch
@@ -403,8 +432,10 @@ class Application:
         if not isinstance(items, list) or not items:
             raise bad_request("BatchItemRequest must be a non-empty list", element="BatchItemRequest")
         if len(items) > self.emu.config.batch_max_items:
-            raise bad_request("A batch may hold at most %d items; this one has %d"
-                              % (self.emu.config.batch_max_items, len(items)), element="BatchItemRequest")
+            raise bad_request(
+                "A batch may hold at most %d items; this one has %d" % (self.emu.config.batch_max_items, len(items)),
+                element="BatchItemRequest",
+            )
         return {"BatchItemResponse": [self.batch_item(tx, item) for item in items]}
 
     def batch_item(self, tx, item):

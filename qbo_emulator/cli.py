@@ -25,8 +25,11 @@ set OAUTHLIB_INSECURE_TRANSPORT=1 (the emulator speaks plain http on loopback).
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="python -m qbo_emulator", description="QuickBooks Online emulator on loopback.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="python -m qbo_emulator",
+        description="QuickBooks Online emulator on loopback.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="run the emulator (default command)")
     serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
@@ -50,8 +53,10 @@ def serve(args):
     except StoreVersionError as error:
         raise SystemExit("qbo_emulator: %s" % error) from None
     base_url = emulator.start(args.host, args.port)
-    print("QBO emulator listening on %s (discovery: %s/.well-known/openid_configuration)"
-          % (base_url, base_url), flush=True)
+    print(
+        "QBO emulator listening on %s (discovery: %s/.well-known/openid_configuration)" % (base_url, base_url),
+        flush=True,
+    )
     try:
         emulator.serve_forever(args.host, args.port)
     except KeyboardInterrupt:
@@ -64,8 +69,9 @@ def mint(args):
         raise SystemExit("refusing %r: the emulator is only reached on loopback" % args.url)
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: loopback stays loopback
-    answer = session.post(args.url.rstrip("/") + "/_emulator/mint",
-                           json={"client_id": args.client_id, "realm_id": args.realm}, timeout=30)
+    answer = session.post(
+        args.url.rstrip("/") + "/_emulator/mint", json={"client_id": args.client_id, "realm_id": args.realm}, timeout=30
+    )
     print(json.dumps(answer.json(), indent=2))
     return 0 if answer.ok else 1
 

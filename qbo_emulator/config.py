@@ -27,12 +27,30 @@ def default_apps():
 
 def default_companies():
     return [
-        {"realm_id": "9130357766900001", "template": "us", "CompanyName": "Sandbox Company US",
-         "Country": "US", "HomeCurrency": "USD", "multicurrency": False},
-        {"realm_id": "9130357766900002", "template": "ca", "CompanyName": "Sandbox Company CA",
-         "Country": "CA", "HomeCurrency": "CAD", "multicurrency": False},
-        {"realm_id": "9130357766900003", "template": "empty", "CompanyName": "Empty Company US",
-         "Country": "US", "HomeCurrency": "USD", "multicurrency": False},
+        {
+            "realm_id": "9130357766900001",
+            "template": "us",
+            "CompanyName": "Sandbox Company US",
+            "Country": "US",
+            "HomeCurrency": "USD",
+            "multicurrency": False,
+        },
+        {
+            "realm_id": "9130357766900002",
+            "template": "ca",
+            "CompanyName": "Sandbox Company CA",
+            "Country": "CA",
+            "HomeCurrency": "CAD",
+            "multicurrency": False,
+        },
+        {
+            "realm_id": "9130357766900003",
+            "template": "empty",
+            "CompanyName": "Empty Company US",
+            "Country": "US",
+            "HomeCurrency": "USD",
+            "multicurrency": False,
+        },
     ]
 
 
@@ -82,12 +100,29 @@ class EmulatorConfig:
 
     # fields PATCH /_emulator/config may change at run time
     RUNTIME_FIELDS = (
-        "auth_code_ttl", "access_token_ttl", "refresh_token_ttl", "refresh_token_hard_ttl",
-        "refresh_rotation", "refresh_grace_seconds", "limits_enabled", "requests_per_minute",
-        "concurrent_requests", "batch_calls_per_minute", "throttle_format", "batch_max_items",
-        "query_max_results", "cdc_max_days", "cdc_max_objects", "timeout_hold_seconds",
-        "fault_injection", "webhook_url", "webhook_verifier_token", "webhook_format",
-        "webhook_batch_window_seconds", "webhook_retry_schedule", "webhook_timeout_seconds",
+        "auth_code_ttl",
+        "access_token_ttl",
+        "refresh_token_ttl",
+        "refresh_token_hard_ttl",
+        "refresh_rotation",
+        "refresh_grace_seconds",
+        "limits_enabled",
+        "requests_per_minute",
+        "concurrent_requests",
+        "batch_calls_per_minute",
+        "throttle_format",
+        "batch_max_items",
+        "query_max_results",
+        "cdc_max_days",
+        "cdc_max_objects",
+        "timeout_hold_seconds",
+        "fault_injection",
+        "webhook_url",
+        "webhook_verifier_token",
+        "webhook_format",
+        "webhook_batch_window_seconds",
+        "webhook_retry_schedule",
+        "webhook_timeout_seconds",
     )
 
     def __post_init__(self):

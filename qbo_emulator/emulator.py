@@ -125,10 +125,14 @@ class Emulator:
             info = tx.company_info() or {}
             prefs = tx.preferences() or {}
         currency = prefs.get("CurrencyPrefs", {})
-        return {"realm_id": realm_id, "template": self.store.realm_template(realm_id),
-                "CompanyName": info.get("CompanyName"), "Country": info.get("Country"),
-                "HomeCurrency": (currency.get("HomeCurrency") or {}).get("value"),
-                "multicurrency": bool(currency.get("MultiCurrencyEnabled"))}
+        return {
+            "realm_id": realm_id,
+            "template": self.store.realm_template(realm_id),
+            "CompanyName": info.get("CompanyName"),
+            "Country": info.get("Country"),
+            "HomeCurrency": (currency.get("HomeCurrency") or {}).get("value"),
+            "multicurrency": bool(currency.get("MultiCurrencyEnabled")),
+        }
 
     # --------------------------------------------------------------- server
     def start(self, host="127.0.0.1", port=0):

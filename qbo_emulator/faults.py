@@ -10,8 +10,7 @@ from collections import defaultdict, deque
 class QboFault(Exception):
     """A fault as QBO reports it; raised by the protocol and by the accounting rules."""
 
-    def __init__(self, code, message, detail="", element=None, status=400,
-                 fault_type="ValidationFault"):
+    def __init__(self, code, message, detail="", element=None, status=400, fault_type="ValidationFault"):
         super().__init__("%s %s: %s" % (code, message, detail))
         self.code = str(code)
         self.message = message
@@ -21,8 +20,7 @@ class QboFault(Exception):
         self.fault_type = fault_type
 
     def error(self):
-        error = {"Message": self.message, "Detail": self.detail or self.message,
-                 "code": self.code}
+        error = {"Message": self.message, "Detail": self.detail or self.message, "code": self.code}
         if self.element:
             error["element"] = self.element
         return error
@@ -36,11 +34,13 @@ def gateway_fault(code, status, detail, now_iso):
     kind = "AuthenticationFailed" if status == 401 else "ApplicationAuthorizationFailed"
     return {
         "fault": {
-            "error": [{
-                "message": "message=%s; errorCode=%06d; statusCode=%d" % (kind, int(code), status),
-                "detail": detail,
-                "code": str(code),
-            }],
+            "error": [
+                {
+                    "message": "message=%s; errorCode=%06d; statusCode=%d" % (kind, int(code), status),
+                    "detail": detail,
+                    "code": str(code),
+                }
+            ],
             "type": "AUTHENTICATION" if status == 401 else "AUTHORIZATION",
         },
         "time": now_iso,
@@ -58,8 +58,7 @@ def throttle_body(fmt, now_iso):
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="%s">'
             '<Fault type="SERVICE"><Error code="3001"><Message>%s</Message>'
-            "<Detail>%s</Detail></Error></Fault></IntuitResponse>"
-            % (now_iso, THROTTLE_MESSAGE, THROTTLE_DETAIL)
+            "<Detail>%s</Detail></Error></Fault></IntuitResponse>" % (now_iso, THROTTLE_MESSAGE, THROTTLE_DETAIL)
         )
         return "application/xml", body
     fault = QboFault("3001", THROTTLE_MESSAGE, THROTTLE_DETAIL, status=429, fault_type="SERVICE")
@@ -174,6 +173,7 @@ class FaultInjector:
     @staticmethod
     def _matches(filters, realm, method, path, entity):
         """filters: realm/method/path/entity (single values or lists); path is a substring."""
+
         def accepted(key, value, compare):
             wanted = filters.get(key)
             if not wanted:

@@ -77,8 +77,7 @@ class Inspection:
 
     def apps(self, request):
         body = _body(request)
-        return self.emu.oauth.add_app(body["client_id"], body["client_secret"],
-                                      body["redirect_uris"], body.get("name"))
+        return self.emu.oauth.add_app(body["client_id"], body["client_secret"], body["redirect_uris"], body.get("name"))
 
     def mint(self, request):
         body = _body(request)
@@ -143,14 +142,17 @@ class Inspection:
         cfg = self.emu.config
         if request.method == "POST":
             body = _body(request)
-            self.emu.webhooks.configure(body.get("url"), body.get("verifier_token"), body.get("format"),
-                                        body.get("retry_schedule"))
+            self.emu.webhooks.configure(
+                body.get("url"), body.get("verifier_token"), body.get("format"), body.get("retry_schedule")
+            )
             if "batch_window_seconds" in body:
                 cfg.patch({"webhook_batch_window_seconds": float(body["batch_window_seconds"])})
-        return {"url": cfg.webhook_url, "format": cfg.webhook_format,
-                "retry_schedule": cfg.webhook_retry_schedule,
-                "batch_window_seconds": cfg.webhook_batch_window_seconds}
+        return {
+            "url": cfg.webhook_url,
+            "format": cfg.webhook_format,
+            "retry_schedule": cfg.webhook_retry_schedule,
+            "batch_window_seconds": cfg.webhook_batch_window_seconds,
+        }
 
     def deliveries(self, request):
         return {"deliveries": self.emu.webhooks.deliveries()}
-

@@ -16,8 +16,7 @@ ROLLING_DAILY_SECONDS = 86400
 
 
 def json_response(payload, status=200, headers=None):
-    return Response(json.dumps(payload), status=status, headers=headers,
-                    content_type="application/json")
+    return Response(json.dumps(payload), status=status, headers=headers, content_type="application/json")
 
 
 def oauth_error(error, description=None, status=400):
@@ -28,8 +27,11 @@ def oauth_error(error, description=None, status=400):
 
 
 def error_page(title, detail, status=400):
-    body = ("<!doctype html><html><head><title>%s</title></head><body><h1>%s</h1><p>%s</p>"
-            "</body></html>" % (html.escape(title), html.escape(title), html.escape(detail)))
+    body = "<!doctype html><html><head><title>%s</title></head><body><h1>%s</h1><p>%s</p></body></html>" % (
+        html.escape(title),
+        html.escape(title),
+        html.escape(detail),
+    )
     return Response(body, status=status, content_type="text/html; charset=utf-8")
 
 
@@ -67,18 +69,18 @@ class OAuthServer:
             raise ValueError("client_id, client_secret and a non-empty redirect_uris list are required")
         with self.store.db() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO apps (client_id, client_secret, name, redirect_uris) "
-                "VALUES (?, ?, ?, ?)",
-                (client_id, client_secret, name or client_id, json.dumps(redirect_uris)))
+                "INSERT OR REPLACE INTO apps (client_id, client_secret, name, redirect_uris) VALUES (?, ?, ?, ?)",
+                (client_id, client_secret, name or client_id, json.dumps(redirect_uris)),
+            )
         return {"client_id": client_id, "name": name or client_id, "redirect_uris": redirect_uris}
 
     def _app(self, conn, client_id):
-        row = conn.execute("SELECT client_secret, name, redirect_uris FROM apps WHERE client_id=?",
-                           (client_id,)).fetchone()
+        row = conn.execute(
+            "SELECT client_secret, name, redirect_uris FROM apps WHERE client_id=?", (client_id,)
+        ).fetchone()
         if not row:
             return None
-        return {"client_id": client_id, "client_secret": row[0], "name": row[1],
-                "redirect_uris": json.loads(row[2])}
+        return {"client_id": client_id, "client_secret": row[0], "name": row[1], "redirect_uris": json.loads(row[2])}
 
     # ------------------------------------------------------------- discovery
     @staticmethod
@@ -93,8 +95,15 @@ class OAuthServer:
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "email", "profile", "address", "phone", SCOPE,
-                                 "com.intuit.quickbooks.payment"],
+            "scopes_supported": [
+                "openid",
+                "email",
+                "profile",
+                "address",
+                "phone",
+                SCOPE,
+                "com.intuit.quickbooks.payment",
+            ],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
         }
@@ -110,8 +119,8 @@ class OAuthServer:
             return None, error_page("Invalid client", "Unknown client_id %r." % client_id)
         if redirect_uri not in app["redirect_uris"]:
             return None, error_page(
-                "Invalid redirect_uri",
-                "The redirect_uri %r is not registered for this app." % redirect_uri)
+                "Invalid redirect_uri", "The redirect_uri %r is not registered for this app." % redirect_uri
+            )
         if params.get("response_type") != "code":
             return None, error_page("Invalid request", "response_type must be 'code'.")
         return app, None
@@ -122,10 +131,12 @@ class OAuthServer:
             return error
         options = "".join(
             '<option value="%s">%s (%s)</option>' % (html.escape(realm), html.escape(name), html.escape(realm))
-            for realm, name in self._company_names())
+            for realm, name in self._company_names()
+        )
         hidden = "".join(
             '<input type="hidden" name="%s" value="%s">' % (key, html.escape(params.get(key, "")))
-            for key in ("client_id", "redirect_uri", "response_type", "scope", "state"))
+            for key in ("client_id", "redirect_uri", "response_type", "scope", "state")
+        )
         body = (
             "<!doctype html><html><head><title>Connect to QuickBooks</title></head><body>"
             "<h1>%s wants to connect to your QuickBooks company</h1>"
@@ -133,16 +144,17 @@ class OAuthServer:
             '<label for="realm_id">Company</label> <select id="realm_id" name="realm_id">%s</select>'
             '<button type="submit" name="decision" value="approve">Approve</button>'
             '<button type="submit" name="decision" value="deny">Deny</button>'
-            "</form></body></html>" % (html.escape(app["name"]), hidden, options))
+            "</form></body></html>" % (html.escape(app["name"]), hidden, options)
+        )
         return Response(body, content_type="text/html; charset=utf-8")
 
     def _company_names(self):
         with self.store.lock:
             rows = self.store.conn.execute(
                 "SELECT r.realm_id, o.data FROM realms r LEFT JOIN objects o ON o.realm = r.realm_id "
-                "AND o.entity = 'CompanyInfo' AND o.deleted = 0 ORDER BY r.created, r.realm_id").fetchall()
-        return [(realm, json.loads(data).get("CompanyName", realm) if data else realm)
-                for realm, data in rows]
+                "AND o.entity = 'CompanyInfo' AND o.deleted = 0 ORDER BY r.created, r.realm_id"
+            ).fetchall()
+        return [(realm, json.loads(data).get("CompanyName", realm) if data else realm) for realm, data in rows]
 
     def authorize_decision(self, params, approve):
         """The form's POST (and /connect/oauth2/approve): redirect back with a code or an error."""
@@ -159,8 +171,8 @@ class OAuthServer:
         with self.store.db() as conn:
             conn.execute(
                 "INSERT INTO auth_codes (code, client_id, redirect_uri, realm, expires) VALUES (?, ?, ?, ?, ?)",
-                (code, params["client_id"], redirect_uri, realm,
-                 self.clock.timestamp() + self.config.auth_code_ttl))
+                (code, params["client_id"], redirect_uri, realm, self.clock.timestamp() + self.config.auth_code_ttl),
+            )
         return redirect(with_query(redirect_uri, {"code": code, "state": state, "realmId": realm}))
 
     # ----------------------------------------------------------------- tokens
@@ -179,18 +191,23 @@ class OAuthServer:
     def _issue(self, conn, grant_id, now, refresh_token=None):
         """New access token (+ a new refresh token unless one is passed) for a grant."""
         access = "eyJlbXUiOiIxIn0." + secrets.token_urlsafe(48)
-        conn.execute("INSERT INTO access_tokens (token, grant_id, expires) VALUES (?, ?, ?)",
-                     (access, grant_id, now + self.config.access_token_ttl))
+        conn.execute(
+            "INSERT INTO access_tokens (token, grant_id, expires) VALUES (?, ?, ?)",
+            (access, grant_id, now + self.config.access_token_ttl),
+        )
         hard_expires = conn.execute("SELECT hard_expires FROM grants WHERE id=?", (grant_id,)).fetchone()[0]
         if refresh_token is None:
-            conn.execute("UPDATE refresh_tokens SET superseded=? WHERE grant_id=? AND superseded IS NULL",
-                         (now, grant_id))
+            conn.execute(
+                "UPDATE refresh_tokens SET superseded=? WHERE grant_id=? AND superseded IS NULL", (now, grant_id)
+            )
             refresh_token = "RT1-" + secrets.token_urlsafe(40)
             conn.execute(
                 "INSERT INTO refresh_tokens (token, grant_id, issued, expires) VALUES (?, ?, ?, ?)",
-                (refresh_token, grant_id, now, min(now + self.config.refresh_token_ttl, hard_expires)))
-        refresh_expires = conn.execute("SELECT expires FROM refresh_tokens WHERE token=?",
-                                       (refresh_token,)).fetchone()[0]
+                (refresh_token, grant_id, now, min(now + self.config.refresh_token_ttl, hard_expires)),
+            )
+        refresh_expires = conn.execute("SELECT expires FROM refresh_tokens WHERE token=?", (refresh_token,)).fetchone()[
+            0
+        ]
         return {
             "access_token": access,
             "refresh_token": refresh_token,
@@ -202,7 +219,8 @@ class OAuthServer:
     def _new_grant(self, conn, client_id, realm, now):
         cursor = conn.execute(
             "INSERT INTO grants (client_id, realm, created, hard_expires) VALUES (?, ?, ?, ?)",
-            (client_id, realm, now, now + self.config.refresh_token_hard_ttl))
+            (client_id, realm, now, now + self.config.refresh_token_hard_ttl),
+        )
         return cursor.lastrowid
 
     def mint(self, client_id, realm):
@@ -246,8 +264,9 @@ class OAuthServer:
         return json_response(answer)
 
     def _grant_code(self, conn, app, form, now):
-        row = conn.execute("SELECT client_id, redirect_uri, realm, expires, used FROM auth_codes WHERE code=?",
-                           (form.get("code", ""),)).fetchone()
+        row = conn.execute(
+            "SELECT client_id, redirect_uri, realm, expires, used FROM auth_codes WHERE code=?", (form.get("code", ""),)
+        ).fetchone()
         if row is None or row[0] != app["client_id"]:
             return oauth_error("invalid_grant", "Token invalid")
         client_id, redirect_uri, realm, expires, used = row
@@ -265,7 +284,8 @@ class OAuthServer:
         row = conn.execute(
             "SELECT t.grant_id, t.expires, t.superseded, g.client_id, g.realm, g.revoked "
             "FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.token=?",
-            (form.get("refresh_token", ""),)).fetchone()
+            (form.get("refresh_token", ""),),
+        ).fetchone()
         if row is None or row[3] != app["client_id"]:
             return oauth_error("invalid_grant", "Token invalid")
         grant_id, expires, superseded, _, realm, revoked = row
@@ -280,7 +300,8 @@ class OAuthServer:
         if self.config.refresh_rotation == "daily":
             newest = conn.execute(
                 "SELECT token, issued FROM refresh_tokens WHERE grant_id=? ORDER BY issued DESC, rowid DESC LIMIT 1",
-                (grant_id,)).fetchone()
+                (grant_id,),
+            ).fetchone()
             if now - newest[1] < ROLLING_DAILY_SECONDS:
                 keep = newest[0]
         answer, hard_expires = self._issue(conn, grant_id, now, refresh_token=keep)
@@ -302,7 +323,8 @@ class OAuthServer:
                 "SELECT g.id, g.realm FROM grants g WHERE g.client_id=? AND g.id IN ("
                 "SELECT grant_id FROM refresh_tokens WHERE token=? UNION "
                 "SELECT grant_id FROM access_tokens WHERE token=?)",
-                (app["client_id"], token, token)).fetchone()
+                (app["client_id"], token, token),
+            ).fetchone()
             if row:
                 conn.execute("UPDATE grants SET revoked=1 WHERE id=?", (row[0],))
                 request.qbo_log["realm"] = row[1]
@@ -317,7 +339,9 @@ class OAuthServer:
         with self.store.lock:
             row = self.store.conn.execute(
                 "SELECT a.expires, g.realm, g.revoked FROM access_tokens a JOIN grants g "
-                "ON g.id = a.grant_id WHERE a.token=?", (token,)).fetchone()
+                "ON g.id = a.grant_id WHERE a.token=?",
+                (token,),
+            ).fetchone()
         if row is None:
             raise AuthFailure(401, "3200", "Token invalid: unknown access token")
         expires, token_realm, revoked = row
@@ -334,9 +358,17 @@ class OAuthServer:
         with self.store.lock:
             row = self.store.conn.execute(
                 "SELECT g.realm, a.expires, g.revoked FROM access_tokens a JOIN grants g "
-                "ON g.id = a.grant_id WHERE a.token=?", (token,)).fetchone()
+                "ON g.id = a.grant_id WHERE a.token=?",
+                (token,),
+            ).fetchone()
         if row is None or row[2] or self.clock.timestamp() > row[1]:
             return json_response(gateway_fault("3200", 401, "Token invalid", qbo_time(self.clock.now())), 401)
-        return json_response({"sub": "emulator-user-" + row[0], "givenName": "Emulator",
-                              "familyName": "User", "email": "user@example.invalid",
-                              "emailVerified": True})
+        return json_response(
+            {
+                "sub": "emulator-user-" + row[0],
+                "givenName": "Emulator",
+                "familyName": "User",
+                "email": "user@example.invalid",
+                "emailVerified": True,
+            }
+        )

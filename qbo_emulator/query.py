@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from .faults import QboFault
 from .store import parse_time
 
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<string>'(?:\\.|[^'\\])*')
   | (?P<number>-?\d+(?:\.\d+)?(?![A-Za-z_]))
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<op><=|>=|=|<|>)
   | (?P<punct>[(),*])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 COMPARISONS = ("=", "<", ">", "<=", ">=")
 DEFAULT_MAX_RESULTS = 100
@@ -69,7 +72,7 @@ def tokenize(text):
     while pos < len(text):
         match = TOKEN.match(text, pos)
         if not match:
-            raise parser_error("Encountered \"%s\" at column %d" % (text[pos:pos + 10], pos + 1))
+            raise parser_error("Encountered \"%s\" at column %d" % (text[pos : pos + 10], pos + 1))
         pos = match.end()
         kind = match.lastgroup
         if kind == "ws":
@@ -289,8 +292,9 @@ def matches(obj, condition):
         return _like(actual, condition.value)
     left, right = _comparable(actual, condition.value)
     try:
-        return {"=": left == right, "<": left < right, ">": left > right,
-                "<=": left <= right, ">=": left >= right}[condition.op]
+        return {"=": left == right, "<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[
+            condition.op
+        ]
     except TypeError:
         return False
 
@@ -313,7 +317,7 @@ def execute(query, rows, name_list=False):
         return {"totalCount": len(selected)}
     for prop, descending in reversed(query.order):
         selected.sort(key=lambda row: _sort_key(lookup(row, prop)), reverse=descending)
-    page = selected[query.start - 1: query.start - 1 + query.max_results]
+    page = selected[query.start - 1 : query.start - 1 + query.max_results]
     if query.fields:
         wanted = {f.split(".")[0].lower() for f in query.fields} | {"id", "synctoken", "metadata"}
         page = [{k: v for k, v in row.items() if k.lower() in wanted} for row in page]

@@ -11,7 +11,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS realms (
     realm_id TEXT PRIMARY KEY, template TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS objects (
-    realm TEXT NOT NULL, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,
+    realm TEXT NOT NULL, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,
     PRIMARY KEY (realm, entity, id));
 CREATE INDEX IF NOT EXISTS objects_updated ON objects (realm, entity, updated);
 CREATE TABLE IF NOT EXISTS id_seq (realm TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
@@ -38,8 +39,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 # were, so a file of another version is refused (see Store.__init__) rather than failing later.
 SCHEMA_VERSION = 1
 
-TABLES = ("realms", "objects", "id_seq", "replies", "apps", "auth_codes", "grants",
-          "refresh_tokens", "access_tokens")
+TABLES = ("realms", "objects", "id_seq", "replies", "apps", "auth_codes", "grants", "refresh_tokens", "access_tokens")
 
 
 def qbo_time(moment):
@@ -114,7 +114,8 @@ class Store:
         raise StoreVersionError(
             "%s was written by another version of the QBO emulator (schema version %d, this one "
             "needs %d). Its data is a sandbox: delete the file and start again, and the emulator "
-            "seeds a new one." % (db_path, version, SCHEMA_VERSION))
+            "seeds a new one." % (db_path, version, SCHEMA_VERSION)
+        )
 
     def close(self):
         with self.lock:
@@ -144,8 +145,7 @@ class Store:
 
     def realms(self):
         with self.lock:
-            rows = self.conn.execute(
-                "SELECT realm_id, template FROM realms ORDER BY created, realm_id").fetchall()
+            rows = self.conn.execute("SELECT realm_id, template FROM realms ORDER BY created, realm_id").fetchall()
         return rows
 
     def realm_template(self, realm):
@@ -155,8 +155,7 @@ class Store:
 
     def realm_exists(self, realm):
         with self.lock:
-            return self.conn.execute(
-                "SELECT 1 FROM realms WHERE realm_id = ?", (realm,)).fetchone() is not None
+            return self.conn.execute("SELECT 1 FROM realms WHERE realm_id = ?", (realm,)).fetchone() is not None
 
 
 class Tx:
@@ -178,19 +177,21 @@ class Tx:
 
     def register_realm(self, template):
         """Protocol-internal: the company exists from this transaction on."""
-        self._conn.execute("INSERT INTO realms (realm_id, template, created) VALUES (?, ?, ?)",
-                           (self.realm, template, self.now().isoformat()))
+        self._conn.execute(
+            "INSERT INTO realms (realm_id, template, created) VALUES (?, ?, ?)",
+            (self.realm, template, self.now().isoformat()),
+        )
 
     def get(self, entity, id):
         row = self._conn.execute(
-            "SELECT data FROM objects WHERE realm=? AND entity=? AND id=? AND deleted=0",
-            (self.realm, entity, str(id))).fetchone()
+            "SELECT data FROM objects WHERE realm=? AND entity=? AND id=? AND deleted=0", (self.realm, entity, str(id))
+        ).fetchone()
         return self._load(row) if row else None
 
     def all(self, entity):
         rows = self._conn.execute(
-            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY rowid",
-            (self.realm, entity)).fetchall()
+            "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY rowid", (self.realm, entity)
+        ).fetchall()
         return [self._load(row) for row in rows]
 
     def some(self, entity, ids):
@@ -198,14 +199,17 @@ class Tx:
         ids = [str(i) for i in ids]
         rows = self._conn.execute(
             "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 AND id IN (%s) ORDER BY rowid"
-            % ",".join("?" * len(ids)), (self.realm, entity, *ids)).fetchall()
+            % ",".join("?" * len(ids)),
+            (self.realm, entity, *ids),
+        ).fetchall()
         return [self._load(row) for row in rows]
 
     def changed_since(self, entity, since):
         """Objects changed after `since` (a datetime), tombstones of deleted ones included (CDC)."""
         rows = self._conn.execute(
-            "SELECT data FROM objects WHERE realm=? AND entity=? AND updated>? "
-            "ORDER BY updated, rowid", (self.realm, entity, since.isoformat())).fetchall()
+            "SELECT data FROM objects WHERE realm=? AND entity=? AND updated>? ORDER BY updated, rowid",
+            (self.realm, entity, since.isoformat()),
+        ).fetchall()
         return [self._load(row) for row in rows]
 
     def _next_id(self):
@@ -213,7 +217,9 @@ class Tx:
         next_id = row[0] if row else 1
         self._conn.execute(
             "INSERT INTO id_seq (realm, next_id) VALUES (?, ?) "
-            "ON CONFLICT(realm) DO UPDATE SET next_id=excluded.next_id", (self.realm, next_id + 1))
+            "ON CONFLICT(realm) DO UPDATE SET next_id=excluded.next_id",
+            (self.realm, next_id + 1),
+        )
         return str(next_id)
 
     def _write(self, entity, obj, deleted=False):
@@ -222,7 +228,8 @@ class Tx:
             "INSERT INTO objects (realm, entity, id, data, deleted, updated) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(realm, entity, id) DO UPDATE SET data=excluded.data, "
             "deleted=excluded.deleted, updated=excluded.updated",
-            (self.realm, entity, obj["Id"], json.dumps(obj), int(deleted), stamp))
+            (self.realm, entity, obj["Id"], json.dumps(obj), int(deleted), stamp),
+        )
 
     def insert(self, entity, obj):
         """Id (kept when the seed supplies one), SyncToken "0", MetaData."""
@@ -232,16 +239,18 @@ class Tx:
         stored["Id"] = str(stored["Id"])
         stored["SyncToken"] = "0"
         stamp = qbo_time(self.now())
-        stored["MetaData"] = {**stored.get("MetaData", {}), "CreateTime": stamp,
-                              "LastUpdatedTime": stamp}
+        stored["MetaData"] = {**stored.get("MetaData", {}), "CreateTime": stamp, "LastUpdatedTime": stamp}
         self._write(entity, stored)
         self.changes.append((entity, stored["Id"], "Create"))
         return copy.deepcopy(stored)
 
     def _exists(self, entity, id):
-        return self._conn.execute(
-            "SELECT 1 FROM objects WHERE realm=? AND entity=? AND id=?",
-            (self.realm, entity, str(id))).fetchone() is not None
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM objects WHERE realm=? AND entity=? AND id=?", (self.realm, entity, str(id))
+            ).fetchone()
+            is not None
+        )
 
     def update(self, entity, obj):
         existing = self.get(entity, obj["Id"])
@@ -251,8 +260,7 @@ class Tx:
         stored["Id"] = existing["Id"]
         stored["SyncToken"] = str(int(existing.get("SyncToken", "0")) + 1)
         meta = dict(existing.get("MetaData", {}))
-        meta.update({k: v for k, v in stored.get("MetaData", {}).items()
-                     if k not in ("CreateTime", "LastUpdatedTime")})
+        meta.update({k: v for k, v in stored.get("MetaData", {}).items() if k not in ("CreateTime", "LastUpdatedTime")})
         meta["LastUpdatedTime"] = qbo_time(self.now())
         stored["MetaData"] = meta
         self._write(entity, stored)
@@ -260,8 +268,7 @@ class Tx:
         return copy.deepcopy(stored)
 
     def delete(self, entity, id):
-        tombstone = {"status": "Deleted", "Id": str(id),
-                     "MetaData": {"LastUpdatedTime": qbo_time(self.now())}}
+        tombstone = {"status": "Deleted", "Id": str(id), "MetaData": {"LastUpdatedTime": qbo_time(self.now())}}
         self._write(entity, tombstone, deleted=True)
         self.changes.append((entity, str(id), "Delete"))
 
@@ -272,7 +279,8 @@ class Tx:
     def _singleton(self, entity):
         row = self._conn.execute(
             "SELECT data FROM objects WHERE realm=? AND entity=? AND deleted=0 ORDER BY rowid LIMIT 1",
-            (self.realm, entity)).fetchone()
+            (self.realm, entity),
+        ).fetchone()
         return self._load(row) if row else None
 
     def company_info(self):
@@ -298,11 +306,12 @@ class Tx:
     # requestid replies: protocol-internal, same transaction as the write they answer
     def reply_for(self, requestid):
         row = self._conn.execute(
-            "SELECT status, content_type, body FROM replies WHERE realm=? AND requestid=?",
-            (self.realm, requestid)).fetchone()
+            "SELECT status, content_type, body FROM replies WHERE realm=? AND requestid=?", (self.realm, requestid)
+        ).fetchone()
         return (row[0], row[1], bytes(row[2])) if row else None
 
     def remember_reply(self, requestid, status, content_type, body):
         self._conn.execute(
-            "INSERT OR REPLACE INTO replies (realm, requestid, status, content_type, body) "
-            "VALUES (?, ?, ?, ?, ?)", (self.realm, requestid, status, content_type, body))
+            "INSERT OR REPLACE INTO replies (realm, requestid, status, content_type, body) VALUES (?, ?, ?, ?, ?)",
+            (self.realm, requestid, status, content_type, body),
+        )

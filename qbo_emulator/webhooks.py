@@ -16,8 +16,14 @@ import requests
 
 from .store import qbo_time
 
-PAST_TENSE = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided",
-              "Merge": "merged", "Emailed": "emailed"}
+PAST_TENSE = {
+    "Create": "created",
+    "Update": "updated",
+    "Delete": "deleted",
+    "Void": "voided",
+    "Merge": "merged",
+    "Emailed": "emailed",
+}
 
 
 def is_loopback_url(url):
@@ -39,26 +45,33 @@ def sign(verifier_token, body):
 
 
 def cloudevents_body(events):
-    return [{
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "//quickbooks.api.intuit.com",
-        "type": "qbo.%s.%s.v1" % (e["entity"].lower(), PAST_TENSE.get(e["operation"], e["operation"].lower())),
-        "time": e["time"],
-        "datacontenttype": "application/json",
-        "intuitentityid": e["id"],
-        "intuitaccountid": e["realm"],
-        "data": {},
-    } for e in events]
+    return [
+        {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "//quickbooks.api.intuit.com",
+            "type": "qbo.%s.%s.v1" % (e["entity"].lower(), PAST_TENSE.get(e["operation"], e["operation"].lower())),
+            "time": e["time"],
+            "datacontenttype": "application/json",
+            "intuitentityid": e["id"],
+            "intuitaccountid": e["realm"],
+            "data": {},
+        }
+        for e in events
+    ]
 
 
 def legacy_body(events):
     by_realm = {}
     for e in events:
         by_realm.setdefault(e["realm"], []).append(
-            {"name": e["entity"], "id": e["id"], "operation": e["operation"], "lastUpdated": e["time"]})
-    return {"eventNotifications": [{"realmId": realm, "dataChangeEvent": {"entities": entities}}
-                                   for realm, entities in by_realm.items()]}
+            {"name": e["entity"], "id": e["id"], "operation": e["operation"], "lastUpdated": e["time"]}
+        )
+    return {
+        "eventNotifications": [
+            {"realmId": realm, "dataChangeEvent": {"entities": entities}} for realm, entities in by_realm.items()
+        ]
+    }
 
 
 class Webhooks:
@@ -99,8 +112,9 @@ class Webhooks:
             if self._stopping:
                 return
             for entity, id, operation in changes:
-                self._pending.append({"realm": realm, "entity": entity, "id": id,
-                                      "operation": operation, "time": stamp})
+                self._pending.append(
+                    {"realm": realm, "entity": entity, "id": id, "operation": operation, "time": stamp}
+                )
             if self._window_started is None:
                 self._window_started = time.monotonic()
             self._ensure_thread()
@@ -153,9 +167,16 @@ class Webhooks:
         fmt = self.config.webhook_format
         payload = cloudevents_body(events) if fmt == "cloudevents" else legacy_body(events)
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        return {"id": str(uuid.uuid4()), "url": self.config.webhook_url, "format": fmt,
-                "body": body, "signature": sign(self.config.webhook_verifier_token, body),
-                "events": len(events), "attempt": 0, "generation": self._generation}
+        return {
+            "id": str(uuid.uuid4()),
+            "url": self.config.webhook_url,
+            "format": fmt,
+            "body": body,
+            "signature": sign(self.config.webhook_verifier_token, body),
+            "events": len(events),
+            "attempt": 0,
+            "generation": self._generation,
+        }
 
     def _run(self):
         while True:
@@ -166,24 +187,37 @@ class Webhooks:
 
     def _deliver(self, delivery):
         delivery["attempt"] += 1
-        record = {"delivery_id": delivery["id"], "url": delivery["url"], "attempt": delivery["attempt"],
-                  "format": delivery["format"], "events": delivery["events"],
-                  "signature": delivery["signature"], "body": delivery["body"].decode("utf-8"),
-                  "time": qbo_time(self.clock.now()), "status": None, "error": None}
+        record = {
+            "delivery_id": delivery["id"],
+            "url": delivery["url"],
+            "attempt": delivery["attempt"],
+            "format": delivery["format"],
+            "events": delivery["events"],
+            "signature": delivery["signature"],
+            "body": delivery["body"].decode("utf-8"),
+            "time": qbo_time(self.clock.now()),
+            "status": None,
+            "error": None,
+        }
         if not is_loopback_url(delivery["url"]):
             record["error"] = "refused: not a loopback URL"
         else:
             try:
-                answer = self._session.post(delivery["url"], data=delivery["body"], timeout=self.config.webhook_timeout_seconds,
-                                       headers={"Content-Type": "application/json",
-                                                "intuit-signature": delivery["signature"]})
+                answer = self._session.post(
+                    delivery["url"],
+                    data=delivery["body"],
+                    timeout=self.config.webhook_timeout_seconds,
+                    headers={"Content-Type": "application/json", "intuit-signature": delivery["signature"]},
+                )
                 record["status"] = answer.status_code
                 if not 200 <= answer.status_code < 300:
                     record["error"] = "HTTP %d" % answer.status_code
             except requests.RequestException as error:
                 record["error"] = "%s: %s" % (type(error).__name__, error)
         schedule = self.config.webhook_retry_schedule
-        retry = record["error"] is not None and delivery["attempt"] <= len(schedule) and is_loopback_url(delivery["url"])
+        retry = (
+            record["error"] is not None and delivery["attempt"] <= len(schedule) and is_loopback_url(delivery["url"])
+        )
         if retry:
             record["retry_in_seconds"] = schedule[delivery["attempt"] - 1]
         with self._cond:
@@ -191,6 +225,7 @@ class Webhooks:
                 return
             self._deliveries.append(record)
             if retry and not self._stopping:
-                heapq.heappush(self._retries, (time.monotonic() + record["retry_in_seconds"],
-                                               next(self._seq), delivery))
+                heapq.heappush(
+                    self._retries, (time.monotonic() + record["retry_in_seconds"], next(self._seq), delivery)
+                )
                 self._cond.notify_all()

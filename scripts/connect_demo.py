@@ -25,19 +25,24 @@ connection = env['qbo.connection']._qbo_for_company(company)
 if connection.state == 'connected':
     print(f'qbo: {company.name} is already connected to {connection.qbo_company_name}')
 else:
-    connection.sudo().write({
-        'environment': 'custom',
-        'custom_base_url': emulator_url,
-        'client_id': 'emulator-client-id',
-        'client_secret': 'emulator-client-secret',
-    })
+    connection.sudo().write(
+        {
+            'environment': 'custom',
+            'custom_base_url': emulator_url,
+            'client_id': 'emulator-client-id',
+            'client_secret': 'emulator-client-secret',
+        }
+    )
     if not company.country_id:
         company.country_id = env.ref('base.us')
     authorize_url = connection.action_connect()['url']
     # The consent page, approved for the sample US company.
     answer = requests.post(
         f'{emulator_url}/connect/oauth2/approve?{urlsplit(authorize_url).query}',
-        data={'realm_id': realm_id}, allow_redirects=False, timeout=30)
+        data={'realm_id': realm_id},
+        allow_redirects=False,
+        timeout=30,
+    )
     answer.raise_for_status()
     callback = parse_qs(urlsplit(answer.headers['Location']).query)
     checked = env['qbo.connection']._qbo_check_oauth_state(callback['state'][0])
@@ -53,7 +58,18 @@ known = {float(r.get('RateValue') or 0) for r in client.query('SELECT * FROM Tax
 agencies = client.query('SELECT * FROM TaxAgency')
 for rate in rates - known:
     name = f'Odoo demo {rate:g}%'
-    client.create_tax_code({'TaxCode': name, 'TaxRateDetails': [{
-        'TaxRateName': name, 'RateValue': str(rate), 'TaxAgencyId': agencies[0]['Id'], 'TaxApplicableOn': 'Sales'}]})
+    client.create_tax_code(
+        {
+            'TaxCode': name,
+            'TaxRateDetails': [
+                {
+                    'TaxRateName': name,
+                    'RateValue': str(rate),
+                    'TaxAgencyId': agencies[0]['Id'],
+                    'TaxApplicableOn': 'Sales',
+                }
+            ],
+        }
+    )
     print(f'qbo: created the tax code {name} in QuickBooks')
 env.cr.commit()

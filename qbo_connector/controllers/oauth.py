@@ -10,7 +10,6 @@ _logger = logging.getLogger(__name__)
 
 
 class QboOAuthController(http.Controller):
-
     @http.route('/qbo/oauth/connect/<int:connection_id>', type='http', auth='user', methods=['GET', 'POST'])
     def qbo_connect(self, connection_id, **kwargs):
         """The Reconnect link of the mail and the activity. A GET only shows a button: starting
@@ -38,9 +37,13 @@ class QboOAuthController(http.Controller):
         connection = request.env['qbo.connection']._qbo_check_oauth_state(state)
         if not connection:
             _logger.warning('QuickBooks OAuth callback refused: invalid state (user %s)', request.env.uid)
-            raise Forbidden('This QuickBooks authorization link is invalid, expired or already used. Start again from Connect.')
+            raise Forbidden(
+                'This QuickBooks authorization link is invalid, expired or already used. Start again from Connect.'
+            )
         if error or not code or not realmId:
-            message = request.env._('QuickBooks did not authorize the connection (%(error)s).', error=error or 'no code')
+            message = request.env._(
+                'QuickBooks did not authorize the connection (%(error)s).', error=error or 'no code'
+            )
             return self._qbo_result(connection, message, error=True)
         try:
             connection.with_user(request.env.user)._qbo_exchange_code(code, realmId)
@@ -49,9 +52,13 @@ class QboOAuthController(http.Controller):
         return request.redirect(f'/odoo/action-qbo_connector.action_qbo_connection/{connection.id}')
 
     def _qbo_result(self, connection, message, error):
-        return request.render('qbo_connector.qbo_oauth_result', {
-            'message': message,
-            'error': error,
-            'connection': connection,
-            'back_url': f'/odoo/action-qbo_connector.action_qbo_connection/{connection.id}',
-        }, status=400 if error else 200)
+        return request.render(
+            'qbo_connector.qbo_oauth_result',
+            {
+                'message': message,
+                'error': error,
+                'connection': connection,
+                'back_url': f'/odoo/action-qbo_connector.action_qbo_connection/{connection.id}',
+            },
+            status=400 if error else 200,
+        )

@@ -50,8 +50,10 @@ class AccountAccount(models.Model):
             income_accounts.extend(qbo_accounts(client, ['Income']))
             code = account.with_company(connection.company_id).code
             names = [account.name, f'{code} {account.name}' if code else None]
-            return next((a for a in income_accounts if any(name and qbo_same_name(a.get('Name'), name) for name in names)),
-                        None)
+            return next(
+                (a for a in income_accounts if any(name and qbo_same_name(a.get('Name'), name) for name in names)), None
+            )
+
         ref = self.env['qbo.mapping']._qbo_resolve(connection, account.sudo(), 'Account', find, role='income_account')
         return ref or self._qbo_default_income_account_ref(connection, client, income_accounts)
 
@@ -67,19 +69,35 @@ class AccountAccount(models.Model):
             if name:
                 account = next((a for a in accounts if qbo_same_name(a.get('Name'), name)), None)
                 if not account:
-                    raise QboValidationError('no_income_account', self.env._(
-                        'QuickBooks has no income account named "%(name)s", the default income account of the '
-                        'QuickBooks settings: create it in QuickBooks or change the setting, then send the document '
-                        'again.', name=name))
+                    raise QboValidationError(
+                        'no_income_account',
+                        self.env._(
+                            'QuickBooks has no income account named "%(name)s", the default income account of the '
+                            'QuickBooks settings: create it in QuickBooks or change the setting, then send the '
+                            'document '
+                            'again.',
+                            name=name,
+                        ),
+                    )
                 return account
             accounts = [a for a in accounts if a.get('AccountSubType') != 'DiscountsRefundsGiven']
             if not accounts:
-                raise QboValidationError('no_income_account', self.env._(
-                    'The QuickBooks company has no active income account to book new products and services to: '
-                    'create one in QuickBooks (e.g. "Sales"), then send the document again.'))
+                raise QboValidationError(
+                    'no_income_account',
+                    self.env._(
+                        'The QuickBooks company has no active income account to book new products and services to: '
+                        'create one in QuickBooks (e.g. "Sales"), then send the document again.'
+                    ),
+                )
             rank = {n.casefold(): index for index, n in enumerate(INCOME_ACCOUNT_NAMES)}
-            return min(accounts, key=lambda a: (
-                rank.get(a.get('Name', '').casefold(), len(rank)), int(a['Id']) if str(a['Id']).isdigit() else 0))
+            return min(
+                accounts,
+                key=lambda a: (
+                    rank.get(a.get('Name', '').casefold(), len(rank)),
+                    int(a['Id']) if str(a['Id']).isdigit() else 0,
+                ),
+            )
+
         return connection._qbo_found_ref('income_account', find)
 
     # ------------------------------------------------------------------
@@ -91,15 +109,23 @@ class AccountAccount(models.Model):
         """The account a tax item created by the connector books to: an Other Current
         Liability named TAX_ITEM_ACCOUNT_NAME, found (made active again) or created. Not
         QuickBooks' own sales tax liability, which its tax centre keeps."""
+
         def find():
             found = client.query(
-                f'SELECT * FROM Account WHERE Name = {qbo_quote(TAX_ITEM_ACCOUNT_NAME)} AND Active IN (true, false)')
+                f'SELECT * FROM Account WHERE Name = {qbo_quote(TAX_ITEM_ACCOUNT_NAME)} AND Active IN (true, false)'
+            )
             if found:
                 return client.activate('Account', found[0])
-            return client.create('Account', {
-                'Name': TAX_ITEM_ACCOUNT_NAME, 'AccountType': 'Other Current Liability',
-                'AccountSubType': 'OtherCurrentLiabilities',
-                'Description': 'Taxes and fees invoiced in Odoo for others (eco-fees, deposits), sent as lines.'})
+            return client.create(
+                'Account',
+                {
+                    'Name': TAX_ITEM_ACCOUNT_NAME,
+                    'AccountType': 'Other Current Liability',
+                    'AccountSubType': 'OtherCurrentLiabilities',
+                    'Description': 'Taxes and fees invoiced in Odoo for others (eco-fees, deposits), sent as lines.',
+                },
+            )
+
         return connection._qbo_found_ref('tax_item_account', find)
 
     @api.model
@@ -112,13 +138,27 @@ class AccountAccount(models.Model):
             return None, None
         if not conn.refund_account_qbo_id:
             # Read as a list and compared as QuickBooks compares names (any case): there are few.
-            found = [a for a in qbo_accounts(client, PAYING_ACCOUNT_TYPES)
-                     if a.get('AccountType') in PAYING_ACCOUNT_TYPES and qbo_same_name(a.get('Name'), name)]
+            found = [
+                a
+                for a in qbo_accounts(client, PAYING_ACCOUNT_TYPES)
+                if a.get('AccountType') in PAYING_ACCOUNT_TYPES and qbo_same_name(a.get('Name'), name)
+            ]
             if not found:
-                raise QboValidationError('refund_account', self.env._(
-                    'The refund account "%(name)s" set in the QuickBooks settings is not an active Bank or Credit Card '
-                    'account of the QuickBooks company: correct the setting (or clear it to pay refunds from the '
-                    'journal\'s bank account), then retry.', name=name))
-            conn._qbo_keep_found({'refund_account_qbo_id': str(found[0]['Id']), 'refund_account_qbo_name': found[0].get('Name'),
-                                  'refund_account_qbo_type': found[0]['AccountType']})
+                raise QboValidationError(
+                    'refund_account',
+                    self.env._(
+                        'The refund account "%(name)s" set in the QuickBooks settings is not an active Bank or Credit '
+                        'Card '
+                        'account of the QuickBooks company: correct the setting (or clear it to pay refunds from the '
+                        'journal\'s bank account), then retry.',
+                        name=name,
+                    ),
+                )
+            conn._qbo_keep_found(
+                {
+                    'refund_account_qbo_id': str(found[0]['Id']),
+                    'refund_account_qbo_name': found[0].get('Name'),
+                    'refund_account_qbo_type': found[0]['AccountType'],
+                }
+            )
         return {'value': conn.refund_account_qbo_id, 'name': conn.refund_account_qbo_name}, conn.refund_account_qbo_type

@@ -21,15 +21,21 @@ class AccountJournal(models.Model):
         journal = self.sudo()
         mappings = self.env['qbo.mapping'].sudo()
         mapping = mappings._qbo_find(connection, journal, 'Account', 'bank_account') or (
-            not refund and mappings._qbo_find(connection, journal, 'Account', 'undeposited'))
+            not refund and mappings._qbo_find(connection, journal, 'Account', 'undeposited')
+        )
         if mapping:
             return mapping._qbo_ref()
         accounts = qbo_accounts(client, ('Bank', 'Other Current Asset'))
-        banks = sorted((a for a in accounts if a.get('AccountType') == 'Bank'),
-                       key=lambda a: int(a['Id']) if str(a['Id']).isdigit() else 0)
+        banks = sorted(
+            (a for a in accounts if a.get('AccountType') == 'Bank'),
+            key=lambda a: int(a['Id']) if str(a['Id']).isdigit() else 0,
+        )
         names = [journal.name, journal.bank_account_id.acc_number]
-        matched = [a for a in mappings._qbo_unclaimed(connection, journal, 'Account', banks, 'bank_account')
-                   if any(name and qbo_same_name(a.get('Name'), name) for name in names)]
+        matched = [
+            a
+            for a in mappings._qbo_unclaimed(connection, journal, 'Account', banks, 'bank_account')
+            if any(name and qbo_same_name(a.get('Name'), name) for name in names)
+        ]
         if matched:
             return mappings._qbo_link(connection, journal, 'Account', matched[0], 'bank_account')._qbo_ref()
         if not refund:
@@ -40,8 +46,14 @@ class AccountJournal(models.Model):
         home = connection._qbo_home_currency()
         banks = [a for a in banks if (a.get('CurrencyRef') or {}).get('value', home) == currency.name]
         if not banks:
-            raise QboValidationError('no_bank_account', self.env._(
-                'QuickBooks needs the bank account a refund is paid from, and the QuickBooks company has no Bank '
-                'account in %(currency)s: create one named like the journal %(journal)s (or set the refund account '
-                'in the QuickBooks settings), then retry.', currency=currency.name, journal=journal.display_name))
+            raise QboValidationError(
+                'no_bank_account',
+                self.env._(
+                    'QuickBooks needs the bank account a refund is paid from, and the QuickBooks company has no Bank '
+                    'account in %(currency)s: create one named like the journal %(journal)s (or set the refund account '
+                    'in the QuickBooks settings), then retry.',
+                    currency=currency.name,
+                    journal=journal.display_name,
+                ),
+            )
         return {'value': banks[0]['Id'], 'name': banks[0].get('Name')}

@@ -37,15 +37,29 @@ class AccountMove(models.Model):
 
     qbo_url = fields.Char(string='Open in QuickBooks', compute='_compute_qbo_url')
     qbo_customer_partner_id = fields.Many2one(
-        'res.partner', string='QuickBooks Customer', copy=False, readonly=True,
-        help='The partner whose QuickBooks customer (or sub-customer) the document was last sent to.')
+        'res.partner',
+        string='QuickBooks Customer',
+        copy=False,
+        readonly=True,
+        help='The partner whose QuickBooks customer (or sub-customer) the document was last sent to.',
+    )
 
     @api.depends('move_type')
     def _compute_qbo_url(self):
         # One search for the whole list, not one per move.
-        mappings = self.env['qbo.mapping'].sudo().search([
-            ('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'record'),
-            ('qbo_entity', 'in', list(self._qbo_entities))], order='id')
+        mappings = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('res_model', '=', self._name),
+                    ('res_id', 'in', self.ids),
+                    ('role', '=', 'record'),
+                    ('qbo_entity', 'in', list(self._qbo_entities)),
+                ],
+                order='id',
+            )
+        )
         entity_by_move = {(mapping.res_id, mapping.qbo_id): mapping.qbo_entity for mapping in mappings}
         app_urls = {c.company_id: c._qbo_urls()['app'] for c in mappings.connection_id}
         for move in self:
@@ -74,9 +88,15 @@ class AccountMove(models.Model):
     def _qbo_enqueue(self, operation):
         moves = self
         if operation == 'push':
-            connections = {c.company_id: c for c in self.env['qbo.connection'].sudo().search([
-                ('company_id', 'in', self.company_id.ids), ('sync_mode', '=', 'automatic')])}
-            moves = self.filtered(lambda m: m.company_id in connections and connections[m.company_id]._qbo_syncs_move(m))
+            connections = {
+                c.company_id: c
+                for c in self.env['qbo.connection']
+                .sudo()
+                .search([('company_id', 'in', self.company_id.ids), ('sync_mode', '=', 'automatic')])
+            }
+            moves = self.filtered(
+                lambda m: m.company_id in connections and connections[m.company_id]._qbo_syncs_move(m)
+            )
         self.env['qbo.sync.job']._qbo_enqueue(moves, operation, priority=20)
 
     def action_qbo_push(self):
@@ -84,7 +104,8 @@ class AccountMove(models.Model):
         moves = self._qbo_pushable()
         jobs = self.env['qbo.sync.job']._qbo_enqueue(moves, 'push', priority=20)
         return {
-            'type': 'ir.actions.client', 'tag': 'display_notification',
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
             'params': {'type': 'info', 'message': self.env._('%(n)s document(s) queued for QuickBooks.', n=len(jobs))},
         }
 
@@ -113,23 +134,31 @@ class AccountMove(models.Model):
             if payment and self._qbo_may_hold_unbound(job, client, payment, outcome_unknown):
                 payment = self.env['account.payment']
             if self.state == 'posted':
-                values = self._qbo_prepare_receipt_values(connection, client, payment) if payment \
+                values = (
+                    self._qbo_prepare_receipt_values(connection, client, payment)
+                    if payment
                     else self._qbo_prepare_values(connection, client)
+                )
         dropped = self._qbo_drop_receipt(job, client, payment, outcome_unknown)
         if dropped:
             return dropped
         entity = RECEIPT_BY_MOVE_TYPE[self.move_type] if payment else ENTITY_BY_MOVE_TYPE[self.move_type]
         if job.operation == 'void':
             return entity, self._qbo_void(
-                job, client, entity, before=lambda current: self._qbo_wait_for_linking_payments(connection, entity, current))
+                job,
+                client,
+                entity,
+                before=lambda current: self._qbo_wait_for_linking_payments(connection, entity, current),
+            )
         if values is None:
             # Reset to draft (or cancelled) since it was queued: nothing to send; posted
             # again it is queued again, cancelled its void job takes care of QuickBooks.
             return entity, self.env['qbo.mapping']._qbo_find(connection, self, entity).qbo_id or False
         # Rolled back with the attempt when QuickBooks refuses the document.
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
-        result = self._qbo_export(job, client, entity, values, step='receipt' if payment else '',
-                                  outcome_unknown=outcome_unknown)
+        result = self._qbo_export(
+            job, client, entity, values, step='receipt' if payment else '', outcome_unknown=outcome_unknown
+        )
         result = self._qbo_keep_odoo_tax(job, client, entity, values, result)
         if payment:
             self._qbo_bind_held_payment(payment, connection, entity, result)
@@ -151,17 +180,31 @@ class AccountMove(models.Model):
         if other:
             existing = self.env._(
                 '%(entity)s %(number)s (QuickBooks id %(id)s, customer %(customer)s, dated %(date)s, total %(total)s '
-                '%(currency)s)', entity=entity, number=number, id=other.get('Id'),
+                '%(currency)s)',
+                entity=entity,
+                number=number,
+                id=other.get('Id'),
                 customer=(other.get('CustomerRef') or {}).get('name') or (other.get('CustomerRef') or {}).get('value'),
-                date=other.get('TxnDate'), total=other.get('TotalAmt'),
-                currency=(other.get('CurrencyRef') or {}).get('value') or '')
+                date=other.get('TxnDate'),
+                total=other.get('TotalAmt'),
+                currency=(other.get('CurrencyRef') or {}).get('value') or '',
+            )
         else:
-            existing = self.env._('%(entity)s %(number)s (QuickBooks id %(id)s)',
-                                  entity=entity, number=number, id=duplicate.existing_id or '?')
-        raise QboValidationError('6140', self.env._(
-            'QuickBooks already has %(existing)s, which was not sent from this document. Rename or delete that one '
-            'in QuickBooks, or set an invoice number prefix in the QuickBooks settings of Odoo, then retry.',
-            existing=existing), duplicate.detail) from duplicate
+            existing = self.env._(
+                '%(entity)s %(number)s (QuickBooks id %(id)s)',
+                entity=entity,
+                number=number,
+                id=duplicate.existing_id or '?',
+            )
+        raise QboValidationError(
+            '6140',
+            self.env._(
+                'QuickBooks already has %(existing)s, which was not sent from this document. Rename or delete that one '
+                'in QuickBooks, or set an invoice number prefix in the QuickBooks settings of Odoo, then retry.',
+                existing=existing,
+            ),
+            duplicate.detail,
+        ) from duplicate
 
     # ------------------------------------------------------------------
     # Receipts: documents paid (refunded) at once
@@ -185,8 +228,12 @@ class AccountMove(models.Model):
         as a credit card refund out of that account."""
         self.ensure_one()
         none = self.env['account.payment']
-        if not (connection.receipts_paid_at_once and self.move_type in RECEIPT_BY_MOVE_TYPE and self.state == 'posted'
-                and self.currency_id.is_zero(self.amount_residual)):
+        if not (
+            connection.receipts_paid_at_once
+            and self.move_type in RECEIPT_BY_MOVE_TYPE
+            and self.state == 'posted'
+            and self.currency_id.is_zero(self.amount_residual)
+        ):
             return none
         partials, _exchange_moves = self._get_reconciled_invoices_partials()
         counterparts = self.browse(list({line.move_id.id for _partial, _amount, line in partials}))
@@ -194,7 +241,8 @@ class AccountMove(models.Model):
         if len(counterparts) != 1 or len(payment) != 1:
             return none
         paid_at_once = (
-            payment._qbo_pushable() and payment.payment_type == RECEIPT_PAYMENT_TYPE[self.move_type]
+            payment._qbo_pushable()
+            and payment.payment_type == RECEIPT_PAYMENT_TYPE[self.move_type]
             and payment.currency_id == self.currency_id
             and not self.currency_id.compare_amounts(payment.amount, self.amount_total)
             and payment.date == (self.invoice_date or self.date)
@@ -202,11 +250,17 @@ class AccountMove(models.Model):
             and connection._qbo_syncs_payment(payment)
         )
         mappings = self.env['qbo.mapping']
-        if not paid_at_once or mappings._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type]) \
-                or mappings._qbo_find(connection, payment, ENTITY_BY_PAYMENT_TYPE[payment.payment_type]):
+        if (
+            not paid_at_once
+            or mappings._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type])
+            or mappings._qbo_find(connection, payment, ENTITY_BY_PAYMENT_TYPE[payment.payment_type])
+        ):
             return none
-        if self.move_type == 'out_refund' and (connection.refund_account_name or '').strip() \
-                and payment._qbo_refund_account_ref(connection, connection._qbo_client())[1] != 'Bank':
+        if (
+            self.move_type == 'out_refund'
+            and (connection.refund_account_name or '').strip()
+            and payment._qbo_refund_account_ref(connection, connection._qbo_client())[1] != 'Bank'
+        ):
             return none
         return payment
 
@@ -220,13 +274,16 @@ class AccountMove(models.Model):
         The document's own attempt: its Invoice (CreditMemo) is looked up by number. The
         payment: while its latest job's outcome is unknown, it may be in QuickBooks."""
         job_model = self.env['qbo.sync.job'].sudo()
-        latest = job_model.search([('res_model', '=', payment._name), ('res_id', '=', payment.id)], order='id desc', limit=1)
+        latest = job_model.search(
+            [('res_model', '=', payment._name), ('res_id', '=', payment.id)], order='id desc', limit=1
+        )
         if latest.outcome_unknown:
             return True
         if not outcome_unknown:
             return False
-        mine, _others = self._qbo_find_by_number(client, ENTITY_BY_MOVE_TYPE[self.move_type],
-                                           self._qbo_doc_number(job.connection_id))
+        mine, _others = self._qbo_find_by_number(
+            client, ENTITY_BY_MOVE_TYPE[self.move_type], self._qbo_doc_number(job.connection_id)
+        )
         return bool(mine)
 
     def _qbo_prepare_receipt_values(self, connection, client, payment):
@@ -276,8 +333,11 @@ class AccountMove(models.Model):
             return None
         mappings = self.env['qbo.mapping']
         mapping = mappings._qbo_find(connection, self, entity)
-        held = mappings._qbo_record_of(connection, entity, mapping.qbo_id, 'account.payment', role='receipt') \
-            if mapping else self.env['account.payment']
+        held = (
+            mappings._qbo_record_of(connection, entity, mapping.qbo_id, 'account.payment', role='receipt')
+            if mapping
+            else self.env['account.payment']
+        )
         live = bool(held)
         if not mapping and outcome_unknown:
             found, _others = self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))
@@ -310,9 +370,14 @@ class AccountMove(models.Model):
         """``payments``, held inside receipts, were cancelled, reset or reconciled otherwise:
         the receipts' documents go again first (priority 20), to void or update their receipts.
         Whatever the sync mode, as for voids: QuickBooks must not keep money Odoo no longer has."""
-        documents = self.union(*(
-            self.env['qbo.mapping'].sudo()._qbo_record_of(mapping.connection_id, mapping.qbo_entity, mapping.qbo_id, self._name)
-            for mapping in self._qbo_receipt_bindings(payments)))
+        documents = self.union(
+            *(
+                self.env['qbo.mapping']
+                .sudo()
+                ._qbo_record_of(mapping.connection_id, mapping.qbo_entity, mapping.qbo_id, self._name)
+                for mapping in self._qbo_receipt_bindings(payments)
+            )
+        )
         self.env['qbo.sync.job']._qbo_enqueue(documents, 'push', priority=20)
 
     def _qbo_bind_held_payment(self, payment, connection, entity, receipt):
@@ -348,27 +413,62 @@ class AccountMove(models.Model):
         if document._qbo_receipt_payment(connection) == payment:
             # A void queued when the payment was reset is nothing to do once it fits the receipt again.
             if self._qbo_last_pushed_id(payment) != mapping.qbo_id:
-                payment.message_post(body=self.env._(
-                    'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a payment '
-                    'of its own.', receipt=receipt, document=document._get_html_link(), id=mapping.qbo_id))
+                payment.message_post(
+                    body=self.env._(
+                        'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a '
+                        'payment '
+                        'of its own.',
+                        receipt=receipt,
+                        document=document._get_html_link(),
+                        id=mapping.qbo_id,
+                    )
+                )
             return entity, mapping.qbo_id
-        waiting = self.env['qbo.sync.job'].sudo().search_count([
-            ('res_model', '=', document._name), ('res_id', '=', document.id), ('state', 'in', ('pending', 'in_progress'))])
+        waiting = (
+            self.env['qbo.sync.job']
+            .sudo()
+            .search_count(
+                [
+                    ('res_model', '=', document._name),
+                    ('res_id', '=', document.id),
+                    ('state', 'in', ('pending', 'in_progress')),
+                ]
+            )
+        )
         if waiting:
-            raise QboRetryableError('waiting', self.env._(
-                'Waiting for %(document)s to take this payment out of its QuickBooks %(receipt)s first.',
-                document=document.display_name, receipt=receipt))
-        raise QboValidationError('dependency', self.env._(
-            'QuickBooks holds this payment inside the %(receipt)s of %(document)s, which Odoo no longer matches: push '
-            '%(document)s to QuickBooks again (the %(receipt)s is then voided, and this payment sent as it now is).',
-            receipt=receipt, document=document.display_name))
+            raise QboRetryableError(
+                'waiting',
+                self.env._(
+                    'Waiting for %(document)s to take this payment out of its QuickBooks %(receipt)s first.',
+                    document=document.display_name,
+                    receipt=receipt,
+                ),
+            )
+        raise QboValidationError(
+            'dependency',
+            self.env._(
+                'QuickBooks holds this payment inside the %(receipt)s of %(document)s, which Odoo no longer matches: '
+                'push '
+                '%(document)s to QuickBooks again (the %(receipt)s is then voided, and this payment sent as it now '
+                'is).',
+                receipt=receipt,
+                document=document.display_name,
+            ),
+        )
 
     @api.model
     def _qbo_last_pushed_id(self, record):
         """The QuickBooks id the last push of ``record`` that went through ended with."""
-        return self.env['qbo.sync.job'].sudo().search([
-            ('res_model', '=', record._name), ('res_id', '=', record.id), ('state', '=', 'done')],
-            order='id desc', limit=1).qbo_id
+        return (
+            self.env['qbo.sync.job']
+            .sudo()
+            .search(
+                [('res_model', '=', record._name), ('res_id', '=', record.id), ('state', '=', 'done')],
+                order='id desc',
+                limit=1,
+            )
+            .qbo_id
+        )
 
     def _qbo_wait_for_linking_payments(self, connection, entity, current):
         """Before a credit memo is voided: QuickBooks refuses to void one that a payment or a
@@ -377,19 +477,40 @@ class AccountMove(models.Model):
         for them, rather than fail."""
         if entity != 'CreditMemo':
             return  # an invoice: QuickBooks voids it and leaves its payments unapplied
-        linking = [str(link.get('TxnId')) for link in current.get('LinkedTxn') or [] if link.get('TxnType') == 'Payment']
+        linking = [
+            str(link.get('TxnId')) for link in current.get('LinkedTxn') or [] if link.get('TxnType') == 'Payment'
+        ]
         if not linking:
             return
-        payment_ids = self.env['qbo.mapping'].sudo().search([
-            ('connection_id', '=', connection.id), ('res_model', '=', 'account.payment'),
-            ('qbo_entity', '=', 'Payment'), ('role', 'in', ('record', 'refund_link')), ('qbo_id', 'in', linking),
-        ]).mapped('res_id')
-        if payment_ids and self.env['qbo.sync.job'].sudo().search_count([
-                ('res_model', '=', 'account.payment'), ('res_id', 'in', payment_ids),
-                ('state', 'in', ('pending', 'in_progress'))]):
-            raise QboRetryableError('waiting', self.env._(
-                'Waiting for the payments and refunds applied to %(document)s to be taken off it in QuickBooks first.',
-                document=self.display_name))
+        payment_ids = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', '=', connection.id),
+                    ('res_model', '=', 'account.payment'),
+                    ('qbo_entity', '=', 'Payment'),
+                    ('role', 'in', ('record', 'refund_link')),
+                    ('qbo_id', 'in', linking),
+                ]
+            )
+            .mapped('res_id')
+        )
+        if payment_ids and self.env['qbo.sync.job'].sudo().search_count(
+            [
+                ('res_model', '=', 'account.payment'),
+                ('res_id', 'in', payment_ids),
+                ('state', 'in', ('pending', 'in_progress')),
+            ]
+        ):
+            raise QboRetryableError(
+                'waiting',
+                self.env._(
+                    'Waiting for the payments and refunds applied to %(document)s to be taken off it in QuickBooks '
+                    'first.',
+                    document=self.display_name,
+                ),
+            )
 
     def _qbo_keep_odoo_tax(self, job, client, entity, values, result):
         """The document as QuickBooks keeps it, with Odoo's tax.
@@ -437,12 +558,17 @@ class AccountMove(models.Model):
         for move in self:
             partners |= move._qbo_sent_customer_partner()
         if len(partners) > 1:
-            raise QboValidationError('customer', self.env._(
-                'In QuickBooks, a payment or a credit applies only to documents of one customer, and %(settling)s '
-                'settles documents of several: %(customers)s (contacts are sub-customers of their company). Settle '
-                'the documents of each contact separately, or turn off "Child contacts as sub-customers" before '
-                'sending the documents.', settling=settling.display_name,
-                customers=', '.join(partners.mapped('display_name'))))
+            raise QboValidationError(
+                'customer',
+                self.env._(
+                    'In QuickBooks, a payment or a credit applies only to documents of one customer, and %(settling)s '
+                    'settles documents of several: %(customers)s (contacts are sub-customers of their company). Settle '
+                    'the documents of each contact separately, or turn off "Child contacts as sub-customers" before '
+                    'sending the documents.',
+                    settling=settling.display_name,
+                    customers=', '.join(partners.mapped('display_name')),
+                ),
+            )
         return partners
 
     def _qbo_find_by_number(self, client, entity, doc_number):
@@ -456,10 +582,16 @@ class AccountMove(models.Model):
     def _qbo_doc_number(self, connection):
         number = f'{connection.invoice_prefix or ""}{self.name}'
         if len(number) > const.DOC_NUMBER_MAX:
-            raise QboValidationError('2050', self.env._(
-                'The QuickBooks number %(number)s would be %(length)s characters long; QuickBooks allows %(max)s. '
-                'Shorten the invoice number prefix in Settings or the journal\'s sequence.',
-                number=number, length=len(number), max=const.DOC_NUMBER_MAX))
+            raise QboValidationError(
+                '2050',
+                self.env._(
+                    'The QuickBooks number %(number)s would be %(length)s characters long; QuickBooks allows %(max)s. '
+                    'Shorten the invoice number prefix in Settings or the journal\'s sequence.',
+                    number=number,
+                    length=len(number),
+                    max=const.DOC_NUMBER_MAX,
+                ),
+            )
         return number
 
     def _qbo_prepare_values(self, connection, client):
@@ -472,7 +604,8 @@ class AccountMove(models.Model):
         as_lines = self._qbo_taxes_sent_as_lines(product_lines)
         values = {
             'CustomerRef': self._qbo_customer_partner(connection)._qbo_resolve_customer(
-                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()),
+                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()
+            ),
             'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
@@ -497,7 +630,9 @@ class AccountMove(models.Model):
             if self.currency_id != self.company_id.currency_id:
                 # Odoo keeps document currency per unit of company currency; QuickBooks the
                 # other way round (home currency per unit of the document's).
-                values['ExchangeRate'] = float_round(1 / self.invoice_currency_rate, precision_digits=EXCHANGE_RATE_DIGITS)
+                values['ExchangeRate'] = float_round(
+                    1 / self.invoice_currency_rate, precision_digits=EXCHANGE_RATE_DIGITS
+                )
         # QuickBooks rounds tax once per rate over the document; Odoo (by default) per line.
         # Odoo's tax is sent as TotalTax, which QuickBooks keeps for tax-excluded prices; with
         # tax-included prices it always computes its own, hence _qbo_tax_included's check.
@@ -528,19 +663,29 @@ class AccountMove(models.Model):
         taxable = connection.qbo_country_code != 'US' or self.env['account.tax']._qbo_charged(product_lines.tax_ids)
         if connection.line_mode != 'aggregated' and (len(lines) + len(as_lines) <= TAXABLE_LINES_MAX or not taxable):
             result = [
-                line._qbo_prepare_line(connection, client, tax_included) if line.display_type == 'product'
-                else {'DetailType': 'DescriptionOnly', 'Description': line.name[:LINE_DESCRIPTION_MAX],
-                      'DescriptionLineDetail': {}}
+                line._qbo_prepare_line(connection, client, tax_included)
+                if line.display_type == 'product'
+                else {
+                    'DetailType': 'DescriptionOnly',
+                    'Description': line.name[:LINE_DESCRIPTION_MAX],
+                    'DescriptionLineDetail': {},
+                }
                 for line in lines
             ]
         else:
             groups = product_lines.grouped(lambda l: (l.product_id, l.product_uom_id, l.tax_ids, l.price_subtotal < 0))
             if taxable and len(groups) + len(as_lines) > TAXABLE_LINES_MAX:
-                raise QboValidationError('lines', self.env._(
-                    'QuickBooks takes at most %(max)s lines on a taxable document, and this one has %(count)s '
-                    '(%(groups)s once lines of the same product and tax are added together), counting one line for '
-                    'each tax sent as a line: split it into several documents.',
-                    max=TAXABLE_LINES_MAX, count=len(lines) + len(as_lines), groups=len(groups) + len(as_lines)))
+                raise QboValidationError(
+                    'lines',
+                    self.env._(
+                        'QuickBooks takes at most %(max)s lines on a taxable document, and this one has %(count)s '
+                        '(%(groups)s once lines of the same product and tax are added together), counting one line for '
+                        'each tax sent as a line: split it into several documents.',
+                        max=TAXABLE_LINES_MAX,
+                        count=len(lines) + len(as_lines),
+                        groups=len(groups) + len(as_lines),
+                    ),
+                )
             result = [group._qbo_prepare_line(connection, client, tax_included) for group in groups.values()]
         return result + [tax._qbo_prepare_as_line(connection, client, amount) for tax, amount in as_lines]
 
@@ -571,7 +716,8 @@ class AccountMove(models.Model):
         cent = Decimal(str(self.currency_id.rounding))
         carved = sum(
             (gross * rate_by_code[code] / (100 + rate_by_code[code])).quantize(cent, rounding=ROUND_HALF_UP)
-            for code, gross in gross_by_code.items())
+            for code, gross in gross_by_code.items()
+        )
         return self.currency_id.is_zero(float(carved) - self.amount_tax)
 
     def _qbo_taxes_sent_as_lines(self, product_lines):
@@ -583,8 +729,13 @@ class AccountMove(models.Model):
         tax_lines = self.line_ids.filtered(lambda line: line.display_type == 'tax')
         for tax in product_lines.tax_ids._qbo_sent_as_line().sorted(lambda tax: (tax.sequence, tax.id)):
             # A group's tax lines are its children's, marked with the group that made them.
-            mine = tax_lines.filtered(lambda line, tax=tax: line.group_tax_id == tax if tax.amount_type == 'group'
-                                      else line.tax_line_id == tax and not line.group_tax_id)
+            mine = tax_lines.filtered(
+                lambda line, tax=tax: (
+                    line.group_tax_id == tax
+                    if tax.amount_type == 'group'
+                    else line.tax_line_id == tax and not line.group_tax_id
+                )
+            )
             amount = self.currency_id.round(self.direction_sign * sum(mine.mapped('amount_currency')))
             if not self.currency_id.is_zero(amount):
                 result.append((tax, amount))
@@ -610,9 +761,20 @@ class AccountMove(models.Model):
         # A credit note leaving the books (reset, cancelled) takes its application back first:
         # QuickBooks refuses to void a credit memo a payment applies.
         connections = self.env['qbo.connection'].sudo().search([('company_id', 'in', credit_notes.company_id.ids)])
-        applied = self.env['qbo.mapping'].sudo().search([
-            ('connection_id', 'in', connections.ids), ('res_model', '=', self._name), ('res_id', 'in', credit_notes.ids),
-            ('qbo_entity', '=', 'Payment'), ('role', '=', 'credit_application')]).mapped('res_id')
+        applied = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', 'in', connections.ids),
+                    ('res_model', '=', self._name),
+                    ('res_id', 'in', credit_notes.ids),
+                    ('qbo_entity', '=', 'Payment'),
+                    ('role', '=', 'credit_application'),
+                ]
+            )
+            .mapped('res_id')
+        )
         leaving = credit_notes.filtered(lambda m: m.state != 'posted' and m.id in applied)
         self.env['qbo.sync.job']._qbo_enqueue(leaving, 'push', priority=20)
 
@@ -624,11 +786,19 @@ class AccountMove(models.Model):
             partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
             payments, credit_notes = partials._qbo_applying_documents()
             if payments or credit_notes:
-                self.env['qbo.sync.job'].sudo().search([
-                    ('state', '=', 'failed'), ('error_code', '=', 'dependency'),
-                    '|', '&', ('res_model', '=', 'account.payment'), ('res_id', 'in', payments.ids),
-                    '&', ('res_model', '=', 'account.move'), ('res_id', 'in', credit_notes.ids),
-                ]).action_retry()
+                self.env['qbo.sync.job'].sudo().search(
+                    [
+                        ('state', '=', 'failed'),
+                        ('error_code', '=', 'dependency'),
+                        '|',
+                        '&',
+                        ('res_model', '=', 'account.payment'),
+                        ('res_id', 'in', payments.ids),
+                        '&',
+                        ('res_model', '=', 'account.move'),
+                        ('res_id', 'in', credit_notes.ids),
+                    ]
+                ).action_retry()
         return result
 
     def _qbo_credit_applied(self):
@@ -667,8 +837,10 @@ class AccountMove(models.Model):
         else:
             # Reset to draft or cancelled: a refund receipt Odoo no longer matches (its refund
             # cancelled, reset or taken off) is voided, as an invoice's sales receipt is.
-            entity, memo_id = self._qbo_drop_receipt(job, connection._qbo_client(), payments, outcome_unknown) \
-                or ('CreditMemo', memo.qbo_id)
+            entity, memo_id = self._qbo_drop_receipt(job, connection._qbo_client(), payments, outcome_unknown) or (
+                'CreditMemo',
+                memo.qbo_id,
+            )
         client = connection._qbo_client()
         try:
             if not lines:
@@ -676,13 +848,24 @@ class AccountMove(models.Model):
                 return entity, memo_id
             total = sum(applied.values())
             customer_ref = self._qbo_sent_customer_partner()._qbo_resolve_customer(
-                connection, client, currency=self.currency_id)
-            memo_line = {'Amount': self.currency_id.round(total), 'LinkedTxn': [{'TxnId': memo_id, 'TxnType': 'CreditMemo'}]}
+                connection, client, currency=self.currency_id
+            )
+            memo_line = {
+                'Amount': self.currency_id.round(total),
+                'LinkedTxn': [{'TxnId': memo_id, 'TxnType': 'CreditMemo'}],
+            }
             values = payments._qbo_payment_body(
-                customer_ref, date, self, lines + [memo_line],
-                currency_values={'CurrencyRef': {'value': self.currency_id.name}} if connection.qbo_multicurrency else None)
-            self._qbo_export(job, client, 'Payment', values, role='credit_application', step='apply',
-                             outcome_unknown=outcome_unknown)
+                customer_ref,
+                date,
+                self,
+                lines + [memo_line],
+                currency_values={'CurrencyRef': {'value': self.currency_id.name}}
+                if connection.qbo_multicurrency
+                else None,
+            )
+            self._qbo_export(
+                job, client, 'Payment', values, role='credit_application', step='apply', outcome_unknown=outcome_unknown
+            )
         except QboRetryableError as error:
             # The CreditMemo may have been written by this attempt: look it up next time.
             error.outcome_unknown = True

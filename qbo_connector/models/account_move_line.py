@@ -43,7 +43,9 @@ class AccountMoveLine(models.Model):
         else:
             description = self.env._(
                 '%(product)s: %(count)s lines of the Odoo document together',
-                product=first.product_id.display_name or first.name or '', count=len(self))
+                product=first.product_id.display_name or first.name or '',
+                count=len(self),
+            )
         return {
             'DetailType': 'SalesItemLineDetail',
             'Amount': amount,
@@ -65,11 +67,15 @@ class AccountMoveLine(models.Model):
         if float_is_zero(quantity, precision_digits=QUANTITY_DIGITS):
             if currency.is_zero(amount):
                 first = self[:1]
-                return 0.0, float_round(first.price_unit * (1 - (first.discount or 0.0) / 100),
-                                        precision_digits=UNIT_PRICE_DIGITS)
+                return 0.0, float_round(
+                    first.price_unit * (1 - (first.discount or 0.0) / 100), precision_digits=UNIT_PRICE_DIGITS
+                )
             return 1.0, amount
         unit_price = float_round(amount / quantity, precision_digits=UNIT_PRICE_DIGITS)
-        if float_compare(float_round(quantity * unit_price, precision_rounding=currency.rounding), amount,
-                         precision_rounding=currency.rounding):
+        if float_compare(
+            float_round(quantity * unit_price, precision_rounding=currency.rounding),
+            amount,
+            precision_rounding=currency.rounding,
+        ):
             return 1.0, amount
         return quantity, unit_price

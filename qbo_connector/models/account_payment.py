@@ -5,8 +5,13 @@ from odoo.tools import float_round
 
 from ..exceptions import QboRetryableError, QboValidationError
 from .account_move import (
-    ENTITY_BY_MOVE_TYPE, ENTITY_BY_PAYMENT_TYPE, EXCHANGE_RATE_DIGITS, PAYMENT_PRIORITY, RECEIPT_BY_MOVE_TYPE,
+    ENTITY_BY_MOVE_TYPE,
+    ENTITY_BY_PAYMENT_TYPE,
+    EXCHANGE_RATE_DIGITS,
+    PAYMENT_PRIORITY,
+    RECEIPT_BY_MOVE_TYPE,
 )
+
 # The payment states in which QuickBooks should hold the payment.
 POSTED_STATES = ('in_process', 'paid')
 # QuickBooks' length limits (2050 beyond them).
@@ -51,16 +56,23 @@ class AccountPayment(models.Model):
         self.env['account.move']._qbo_enqueue_receipts_holding(self)
         payments = self.filtered(lambda p: p.partner_type == 'customer')
         if operation == 'push':
-            connections = {c.company_id: c for c in self.env['qbo.connection'].sudo().search([
-                ('company_id', 'in', payments.company_id.ids), ('sync_mode', '=', 'automatic')])}
-            payments = payments.filtered(lambda p: p.company_id in connections and connections[p.company_id]._qbo_syncs_payment(p))
+            connections = {
+                c.company_id: c
+                for c in self.env['qbo.connection']
+                .sudo()
+                .search([('company_id', 'in', payments.company_id.ids), ('sync_mode', '=', 'automatic')])
+            }
+            payments = payments.filtered(
+                lambda p: p.company_id in connections and connections[p.company_id]._qbo_syncs_payment(p)
+            )
         return self.env['qbo.sync.job']._qbo_enqueue(payments, operation, priority=PAYMENT_PRIORITY)
 
     def action_qbo_push(self):
         """Manual mode: the user decides when a payment goes to QuickBooks."""
         jobs = self.env['qbo.sync.job']._qbo_enqueue(self._qbo_pushable(), 'push', priority=PAYMENT_PRIORITY)
         return {
-            'type': 'ir.actions.client', 'tag': 'display_notification',
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
             'params': {'type': 'info', 'message': self.env._('%(n)s payment(s) queued for QuickBooks.', n=len(jobs))},
         }
 
@@ -104,13 +116,18 @@ class AccountPayment(models.Model):
         applied = self._qbo_applied()
         # The documents must be in QuickBooks before anything is written (else it waits).
         lines = self._qbo_payment_lines(connection, applied)
-        settled = self.env['account.move'].concat(*(
-            move for move, amount in applied.items() if not move.currency_id.is_zero(amount)))._qbo_one_customer_partner(self)
+        settled = (
+            self.env['account.move']
+            .concat(*(move for move, amount in applied.items() if not move.currency_id.is_zero(amount)))
+            ._qbo_one_customer_partner(self)
+        )
         customer = settled or self.partner_id._qbo_customer_partner(connection)
         customer_ref = customer._qbo_resolve_customer(
-            connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
+            connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()
+        )
         values = self._qbo_payment_body(
-            customer_ref, self.date, self, lines, self.amount, self._qbo_currency_values(connection))
+            customer_ref, self.date, self, lines, self.amount, self._qbo_currency_values(connection)
+        )
         values['PaymentRefNum'] = (self.name or '')[:PAYMENT_REF_MAX]
         method = self.payment_method_line_id._qbo_payment_method_ref(connection, client)
         if method:
@@ -146,7 +163,8 @@ class AccountPayment(models.Model):
         company_currency = self.company_id.currency_id
         if self.currency_id != company_currency:
             rate = self.env['res.currency']._get_conversion_rate(
-                self.currency_id, company_currency, self.company_id, self.date or fields.Date.context_today(self))
+                self.currency_id, company_currency, self.company_id, self.date or fields.Date.context_today(self)
+            )
             values['ExchangeRate'] = float_round(rate, precision_digits=EXCHANGE_RATE_DIGITS)
         return values
 
@@ -181,19 +199,40 @@ class AccountPayment(models.Model):
         mapping = self.env['qbo.mapping']._qbo_find(connection, move, entity)
         if mapping:
             return {'TxnId': mapping.qbo_id, 'TxnType': entity}
-        job = self.env['qbo.sync.job'].sudo().search([
-            ('res_model', '=', move._name), ('res_id', '=', move.id), ('operation', '=', 'push'),
-        ], order='id desc', limit=1)
+        job = (
+            self.env['qbo.sync.job']
+            .sudo()
+            .search(
+                [
+                    ('res_model', '=', move._name),
+                    ('res_id', '=', move.id),
+                    ('operation', '=', 'push'),
+                ],
+                order='id desc',
+                limit=1,
+            )
+        )
         if job.state in ('pending', 'in_progress'):
-            raise QboRetryableError('waiting', self.env._(
-                'Waiting for %(document)s to reach QuickBooks first.', document=move.display_name))
+            raise QboRetryableError(
+                'waiting', self.env._('Waiting for %(document)s to reach QuickBooks first.', document=move.display_name)
+            )
         if job.state == 'failed':
-            raise QboValidationError('dependency', self.env._(
-                'QuickBooks refused %(document)s, which this applies to: correct it and send it again, then retry.',
-                document=move.display_name))
-        raise QboValidationError('dependency', self.env._(
-            '%(document)s, which this applies to, was not sent to QuickBooks (manual mode, or dated before the start '
-            'date): push it, then retry.', document=move.display_name))
+            raise QboValidationError(
+                'dependency',
+                self.env._(
+                    'QuickBooks refused %(document)s, which this applies to: correct it and send it again, then retry.',
+                    document=move.display_name,
+                ),
+            )
+        raise QboValidationError(
+            'dependency',
+            self.env._(
+                '%(document)s, which this applies to, was not sent to QuickBooks (manual mode, or dated before the '
+                'start '
+                'date): push it, then retry.',
+                document=move.display_name,
+            ),
+        )
 
     # ------------------------------------------------------------------
     # Refunds: a check to the customer, linked to the credit notes it pays out
@@ -207,16 +246,25 @@ class AccountPayment(models.Model):
         overpayment paid back), the open check and the customer's unapplied credit cancel out
         in the customer's balance, as in Odoo. Returns the check's id."""
         connection = job.connection_id
-        credits = {move: amount for move, amount in self._qbo_applied().items()
-                   if move.move_type == 'out_refund' and not move.currency_id.is_zero(amount)}
+        credits = {
+            move: amount
+            for move, amount in self._qbo_applied().items()
+            if move.move_type == 'out_refund' and not move.currency_id.is_zero(amount)
+        }
         # The credit notes must be in QuickBooks before anything is written (else it waits).
         lines = self._qbo_payment_lines(connection, credits)
         check_mapping = self.env['qbo.mapping']._qbo_find(connection, self, 'Purchase')
         current = client.read('Purchase', check_mapping.qbo_id) if check_mapping else None
         if credits:
             # Paid to the customer of the credit notes (with sub-customers, maybe a contact's).
-            payee = self.env['account.move'].concat(*credits)._qbo_one_customer_partner(self)._qbo_resolve_customer(
-                connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo())
+            payee = (
+                self.env['account.move']
+                .concat(*credits)
+                ._qbo_one_customer_partner(self)
+                ._qbo_resolve_customer(
+                    connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()
+                )
+            )
         elif current:
             payee = current['EntityRef']  # a check keeps the customer it was paid to
         else:
@@ -226,14 +274,24 @@ class AccountPayment(models.Model):
             if self._qbo_void(job, client, 'Payment', role='refund_link', forget=True):
                 current = None  # voiding the link changed the check's SyncToken
         check_values, linked_type = self._qbo_refund_check_values(connection, client, payee)
-        check = self._qbo_export(job, client, 'Purchase', check_values, current=current, outcome_unknown=outcome_unknown)
+        check = self._qbo_export(
+            job, client, 'Purchase', check_values, current=current, outcome_unknown=outcome_unknown
+        )
         if not credits:
             return check['Id']
-        lines.append({'Amount': self.currency_id.round(sum(line['Amount'] for line in lines)),
-                      'LinkedTxn': [{'TxnId': check['Id'], 'TxnType': linked_type}]})
+        lines.append(
+            {
+                'Amount': self.currency_id.round(sum(line['Amount'] for line in lines)),
+                'LinkedTxn': [{'TxnId': check['Id'], 'TxnType': linked_type}],
+            }
+        )
         link = self._qbo_payment_body(
-            {k: v for k, v in check_values['EntityRef'].items() if k != 'type'}, self.date, self, lines,
-            currency_values={k: v for k, v in check_values.items() if k in ('CurrencyRef', 'ExchangeRate')})
+            {k: v for k, v in check_values['EntityRef'].items() if k != 'type'},
+            self.date,
+            self,
+            lines,
+            currency_values={k: v for k, v in check_values.items() if k in ('CurrencyRef', 'ExchangeRate')},
+        )
         self._qbo_export(job, client, 'Payment', link, role='refund_link', step='link', outcome_unknown=outcome_unknown)
         return check['Id']
 
@@ -249,14 +307,16 @@ class AccountPayment(models.Model):
             'EntityRef': {'value': customer['value'], 'name': customer.get('name'), 'type': 'Customer'},
             'TxnDate': fields.Date.to_string(self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
-            'Line': [{
-                'DetailType': 'AccountBasedExpenseLineDetail',
-                'Amount': self.amount,
-                'Description': (self.memo or self.name or '')[:4000],
-                'AccountBasedExpenseLineDetail': {
-                    'AccountRef': self.currency_id._qbo_receivable_account_ref(connection, client),
-                },
-            }],
+            'Line': [
+                {
+                    'DetailType': 'AccountBasedExpenseLineDetail',
+                    'Amount': self.amount,
+                    'Description': (self.memo or self.name or '')[:4000],
+                    'AccountBasedExpenseLineDetail': {
+                        'AccountRef': self.currency_id._qbo_receivable_account_ref(connection, client),
+                    },
+                }
+            ],
         }
         if connection.qbo_country_code != 'US':
             values['GlobalTaxCalculation'] = 'NotApplicable'

@@ -26,9 +26,17 @@ class AccountPaymentMethodLine(models.Model):
             if not name:
                 return None
             # Another line of that name already went: the same QuickBooks method, no request.
-            mappings = self.env['qbo.mapping'].sudo().search([
-                ('connection_id', '=', connection.id), ('qbo_entity', '=', 'PaymentMethod'),
-                ('role', '=', 'payment_method')])
+            mappings = (
+                self.env['qbo.mapping']
+                .sudo()
+                .search(
+                    [
+                        ('connection_id', '=', connection.id),
+                        ('qbo_entity', '=', 'PaymentMethod'),
+                        ('role', '=', 'payment_method'),
+                    ]
+                )
+            )
             known = next((m for m in mappings if qbo_same_name(m.qbo_name, name)), None)
             if known:
                 return {'Id': known.qbo_id, 'Name': known.qbo_name}
@@ -41,4 +49,5 @@ class AccountPaymentMethodLine(models.Model):
                     raise
                 method = client.read('PaymentMethod', error.existing_id)
             return client.activate('PaymentMethod', method)
+
         return self.env['qbo.mapping']._qbo_resolve(connection, line, 'PaymentMethod', find, role='payment_method')

@@ -21,7 +21,8 @@ class AccountPaymentTerm(models.Model):
         self.ensure_one()
         term = self.sudo()
         return self.env['qbo.mapping']._qbo_resolve(
-            connection, term, 'Term', lambda: term._qbo_match_or_create(client), role='term')
+            connection, term, 'Term', lambda: term._qbo_match_or_create(client), role='term'
+        )
 
     def _qbo_match_or_create(self, client):
         """The QuickBooks Term of this term's name, made active if it was not, else created;
@@ -29,9 +30,13 @@ class AccountPaymentTerm(models.Model):
         values = self._qbo_prepare_values()
         if not values:
             return None
-        found = [t for t in client.query(
-            f"SELECT * FROM Term WHERE Name = {qbo_quote(values['Name'])} AND Active IN (true, false)")
-            if qbo_same_name(t.get('Name'), values['Name'])]
+        found = [
+            t
+            for t in client.query(
+                f"SELECT * FROM Term WHERE Name = {qbo_quote(values['Name'])} AND Active IN (true, false)"
+            )
+            if qbo_same_name(t.get('Name'), values['Name'])
+        ]
         if not found:
             try:
                 return client.create('Term', values)
@@ -49,7 +54,13 @@ class AccountPaymentTerm(models.Model):
         early discounts have no QuickBooks equivalent)."""
         name = qbo_name(self.name, TERM_NAME_MAX)
         line = self.line_ids
-        if not name or len(line) != 1 or self.early_discount or line.value != 'percent' \
-                or line.value_amount != 100.0 or line.delay_type != 'days_after':
+        if (
+            not name
+            or len(line) != 1
+            or self.early_discount
+            or line.value != 'percent'
+            or line.value_amount != 100.0
+            or line.delay_type != 'days_after'
+        ):
             return None
         return {'Name': name, 'DueDays': line.nb_days}

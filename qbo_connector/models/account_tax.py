@@ -17,9 +17,11 @@ class AccountTax(models.Model):
     _inherit = 'account.tax'
 
     qbo_as_line = fields.Boolean(
-        string='QuickBooks: Send as a Line', copy=False,
+        string='QuickBooks: Send as a Line',
+        copy=False,
         help='Send the amount of this tax to QuickBooks as a line of its own, under the tax item, rather than '
-             'as a QuickBooks tax code. Fixed-amount taxes always go this way.')
+        'as a QuickBooks tax code. Fixed-amount taxes always go this way.',
+    )
 
     # ------------------------------------------------------------------
     # Tax code references (called by the invoice push)
@@ -35,10 +37,14 @@ class AccountTax(models.Model):
             return {'value': 'TAX' if self._qbo_charged(taxes) else 'NON'}
         taxes -= taxes._qbo_sent_as_line()
         if len(taxes) > 1:
-            raise QboValidationError('tax_mapping', self.env._(
-                'A line with several taxes (%(taxes)s) cannot go to QuickBooks, which takes one tax code per line: '
-                'use one Odoo tax (a group of taxes if needed) mapped to a QuickBooks tax code.',
-                taxes=', '.join(taxes.mapped('name'))))
+            raise QboValidationError(
+                'tax_mapping',
+                self.env._(
+                    'A line with several taxes (%(taxes)s) cannot go to QuickBooks, which takes one tax code per line: '
+                    'use one Odoo tax (a group of taxes if needed) mapped to a QuickBooks tax code.',
+                    taxes=', '.join(taxes.mapped('name')),
+                ),
+            )
         return self._qbo_tax_code_ref(connection, client, taxes)
 
     @api.model
@@ -55,11 +61,15 @@ class AccountTax(models.Model):
             ref = self._qbo_tax_code_ref(connection, client, tax)
             refs.setdefault(ref['value'], ref)
         if len(refs) > 1:
-            raise QboValidationError('tax_mapping', self.env._(
-                'QuickBooks applies one sales tax rate to a whole invoice in the US, but this one has taxes going '
-                'to different QuickBooks tax codes (%(taxes)s): invoice them separately, or map them to one code '
-                'in QuickBooks Online → Tax Mapping.',
-                taxes=', '.join(charged.mapped('name'))))
+            raise QboValidationError(
+                'tax_mapping',
+                self.env._(
+                    'QuickBooks applies one sales tax rate to a whole invoice in the US, but this one has taxes going '
+                    'to different QuickBooks tax codes (%(taxes)s): invoice them separately, or map them to one code '
+                    'in QuickBooks Online → Tax Mapping.',
+                    taxes=', '.join(charged.mapped('name')),
+                ),
+            )
         return next(iter(refs.values()), None)
 
     @api.model
@@ -98,26 +108,39 @@ class AccountTax(models.Model):
         untaxed lines, else the 0 % code suggested among the codes last read."""
         codes = self.env['qbo.tax.code'].sudo()
         if not tax:
-            code = connection.untaxed_tax_code_id.sudo() or codes._qbo_of_connection(connection)._qbo_suggest(
-                0.0, UNTAXED_HINT) or codes._qbo_refresh(connection, client)._qbo_suggest(0.0, UNTAXED_HINT)
+            code = (
+                connection.untaxed_tax_code_id.sudo()
+                or codes._qbo_of_connection(connection)._qbo_suggest(0.0, UNTAXED_HINT)
+                or codes._qbo_refresh(connection, client)._qbo_suggest(0.0, UNTAXED_HINT)
+            )
             if not code:
-                raise QboValidationError('tax_mapping', self.env._(
-                    'Lines without tax need a QuickBooks tax code with a 0 % rate (e.g. "Exempt" or "Zero-rated"): '
-                    'create one in QuickBooks (it may then be chosen as the tax code for untaxed lines in '
-                    'Settings → QuickBooks Online), then retry the document.'))
+                raise QboValidationError(
+                    'tax_mapping',
+                    self.env._(
+                        'Lines without tax need a QuickBooks tax code with a 0 % rate (e.g. "Exempt" or "Zero-rated"): '
+                        'create one in QuickBooks (it may then be chosen as the tax code for untaxed lines in '
+                        'Settings → QuickBooks Online), then retry the document.'
+                    ),
+                )
             return {'value': code.qbo_id, 'name': code.name}
 
         def find():
             rate = tax._qbo_rate()
             code = codes._qbo_refresh(connection, client)._qbo_suggest(rate, tax.name)
             if not code:
-                raise QboValidationError('tax_mapping', self.env._(
-                    'Map the Odoo tax "%(tax)s" to a QuickBooks tax code: no QuickBooks tax code has its rate '
-                    '(%(rate)s). Choose its code in Invoicing → Configuration → QuickBooks Online → Tax Mapping '
-                    '(or Settings → QuickBooks Online → Tax Mapping), or send it as a line there; then retry '
-                    'the document.',
-                    tax=tax.name, rate=f'{rate:g} %' if rate is not None else self.env._('not a percentage')))
+                raise QboValidationError(
+                    'tax_mapping',
+                    self.env._(
+                        'Map the Odoo tax "%(tax)s" to a QuickBooks tax code: no QuickBooks tax code has its rate '
+                        '(%(rate)s). Choose its code in Invoicing → Configuration → QuickBooks Online → Tax Mapping '
+                        '(or Settings → QuickBooks Online → Tax Mapping), or send it as a line there; then retry '
+                        'the document.',
+                        tax=tax.name,
+                        rate=f'{rate:g} %' if rate is not None else self.env._('not a percentage'),
+                    ),
+                )
             return {'Id': code.qbo_id, 'Name': code.name}
+
         return self.env['qbo.mapping']._qbo_resolve(connection, tax.sudo(), 'TaxCode', find, role='tax_code')
 
     # ------------------------------------------------------------------
@@ -147,10 +170,24 @@ class AccountTax(models.Model):
         nor the item of unmatched lines (product.product._qbo_taken_item_ids)."""
         name = qbo_name(connection.tax_item_name, ITEM_NAME_MAX)
         if not name:
-            raise QboValidationError('tax_item', self.env._(
-                'Some taxes of this document go to QuickBooks as lines of their own (fixed amounts, or taxes marked '
-                'so in the tax mapping), which needs a tax item: name one in Settings → QuickBooks Online → Tax item, '
-                'then retry the document.'))
-        return connection._qbo_found_ref('tax_item', lambda: self.env['product.product']._qbo_match_or_create_item(
-            connection, client, connection.sudo(), {'Name': name, 'Type': 'Service'},
-            income_account=self.env['account.account']._qbo_tax_item_account_ref, use='tax'))
+            raise QboValidationError(
+                'tax_item',
+                self.env._(
+                    'Some taxes of this document go to QuickBooks as lines of their own (fixed amounts, or taxes '
+                    'marked '
+                    'so in the tax mapping), which needs a tax item: name one in Settings → QuickBooks Online → Tax '
+                    'item, '
+                    'then retry the document.'
+                ),
+            )
+        return connection._qbo_found_ref(
+            'tax_item',
+            lambda: self.env['product.product']._qbo_match_or_create_item(
+                connection,
+                client,
+                connection.sudo(),
+                {'Name': name, 'Type': 'Service'},
+                income_account=self.env['account.account']._qbo_tax_item_account_ref,
+                use='tax',
+            ),
+        )

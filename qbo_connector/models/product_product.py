@@ -13,6 +13,8 @@ DESCRIPTION_MAX = 4000
 # Lines without a product still need an ItemRef: they all go to one item, this one unless
 # the connection names another.
 UNMATCHED_ITEM_NAME = 'Odoo item'
+
+
 class ProductProduct(models.Model):
     _inherit = 'product.product'
 
@@ -24,14 +26,22 @@ class ProductProduct(models.Model):
         """The QuickBooks item of this product, as a reference; an empty recordset (a line
         without product) gets the connection's item for unmatched lines. No request once found."""
         if not self:
-            values = {'Name': qbo_name(connection.unmatched_item_name, ITEM_NAME_MAX) or UNMATCHED_ITEM_NAME,
-                      'Type': 'Service'}
-            return connection._qbo_found_ref('unmatched_item', lambda: self._qbo_match_or_create_item(
-                connection, client, connection.sudo(), values, use='unmatched'))
+            values = {
+                'Name': qbo_name(connection.unmatched_item_name, ITEM_NAME_MAX) or UNMATCHED_ITEM_NAME,
+                'Type': 'Service',
+            }
+            return connection._qbo_found_ref(
+                'unmatched_item',
+                lambda: self._qbo_match_or_create_item(connection, client, connection.sudo(), values, use='unmatched'),
+            )
         self.ensure_one()
         product = self.sudo()
-        return self.env['qbo.mapping']._qbo_resolve(connection, product, 'Item', lambda: self._qbo_match_or_create_item(
-            connection, client, product, product._qbo_prepare_values()))
+        return self.env['qbo.mapping']._qbo_resolve(
+            connection,
+            product,
+            'Item',
+            lambda: self._qbo_match_or_create_item(connection, client, product, product._qbo_prepare_values()),
+        )
 
     def _qbo_prepare_values(self):
         """The mapper: this product as a QuickBooks Item (without its income account)."""
@@ -66,31 +76,51 @@ class ProductProduct(models.Model):
 
         def usable(items):
             taken = self._qbo_taken_item_ids(connection, record, use, [item['Id'] for item in items])
-            return sorted((item for item in items if item.get('Type') != 'Category' and str(item['Id']) not in taken),
-                          key=lambda item: item.get('Active') is False)
+            return sorted(
+                (item for item in items if item.get('Type') != 'Category' and str(item['Id']) not in taken),
+                key=lambda item: item.get('Active') is False,
+            )
 
-        found = usable(client.query(f'SELECT * FROM Item WHERE Sku = {qbo_quote(sku)} AND Active IN (true, false)')) if sku else []
+        found = (
+            usable(client.query(f'SELECT * FROM Item WHERE Sku = {qbo_quote(sku)} AND Active IN (true, false)'))
+            if sku
+            else []
+        )
         if not found:
             prefix = os.path.commonprefix(names)
-            found = usable([
-                item for item in client.query(
-                    f'SELECT * FROM Item WHERE Name LIKE {qbo_quote(prefix + "%")} AND Active IN (true, false)')
-                if any(qbo_same_name(item.get('Name'), n) for n in names)
-                and not (sku and item.get('Sku') and not qbo_same_name(item['Sku'], sku))
-            ])
+            found = usable(
+                [
+                    item
+                    for item in client.query(
+                        f'SELECT * FROM Item WHERE Name LIKE {qbo_quote(prefix + "%")} AND Active IN (true, false)'
+                    )
+                    if any(qbo_same_name(item.get('Name'), n) for n in names)
+                    and not (sku and item.get('Sku') and not qbo_same_name(item['Sku'], sku))
+                ]
+            )
         if found:
             return client.activate('Item', found[0])
-        values = dict(values, IncomeAccountRef=income_account(connection, client) if income_account
-                      else self.env['account.account']._qbo_new_item_income_account_ref(connection, client, record))
+        values = dict(
+            values,
+            IncomeAccountRef=income_account(connection, client)
+            if income_account
+            else self.env['account.account']._qbo_new_item_income_account_ref(connection, client, record),
+        )
         for candidate in names:
             try:
                 return client.create('Item', dict(values, Name=candidate))
             except QboDuplicateError as error:
                 duplicate = error
-        raise QboValidationError(duplicate.code, self.env._(
-            'QuickBooks already uses the names %(names)s for other products and services: rename the product '
-            '%(product)s, or the QuickBooks items holding these names.',
-            names=', '.join(names), product=record.display_name), duplicate.detail)
+        raise QboValidationError(
+            duplicate.code,
+            self.env._(
+                'QuickBooks already uses the names %(names)s for other products and services: rename the product '
+                '%(product)s, or the QuickBooks items holding these names.',
+                names=', '.join(names),
+                product=record.display_name,
+            ),
+            duplicate.detail,
+        )
 
     @api.model
     def _qbo_taken_item_ids(self, connection, record, use, qbo_ids):
@@ -99,10 +129,22 @@ class ProductProduct(models.Model):
         these, so that the books check counts as tax exactly the tax items' lines."""
         conn = connection.sudo()
         qbo_ids = [str(qbo_id) for qbo_id in qbo_ids]
-        products = self.env['qbo.mapping'].sudo().search([
-            ('connection_id', '=', conn.id), ('qbo_entity', '=', 'Item'), ('role', '=', 'record'),
-            ('qbo_id', 'in', qbo_ids), ('res_model', '=', self._name)])
-        taken = {mapping.qbo_id for mapping in products if (mapping.res_model, mapping.res_id) != (record._name, record.id)}
+        products = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', '=', conn.id),
+                    ('qbo_entity', '=', 'Item'),
+                    ('role', '=', 'record'),
+                    ('qbo_id', 'in', qbo_ids),
+                    ('res_model', '=', self._name),
+                ]
+            )
+        )
+        taken = {
+            mapping.qbo_id for mapping in products if (mapping.res_model, mapping.res_id) != (record._name, record.id)
+        }
         if use != 'unmatched' and conn.unmatched_item_qbo_id:
             taken.add(conn.unmatched_item_qbo_id)
         if use != 'tax':
@@ -117,7 +159,8 @@ class ProductProduct(models.Model):
         self.ensure_one()
         product = self.with_company(connection.company_id).sudo()
         return product.property_account_income_id or product.product_tmpl_id._get_category_account(
-            'property_account_income_categ_id')
+            'property_account_income_categ_id'
+        )
 
 
 def item_names(name, record):

@@ -34,100 +34,150 @@ class QboConnection(models.Model):
     _rec_name = 'company_id'
 
     company_id = fields.Many2one(
-        'res.company', required=True, index=True, ondelete='cascade',
-        default=lambda self: self.env.company)
+        'res.company', required=True, index=True, ondelete='cascade', default=lambda self: self.env.company
+    )
     active = fields.Boolean(default=True)
 
     # === Where and who === #
     environment = fields.Selection(
         [('production', 'Production'), ('sandbox', 'Sandbox'), ('custom', 'Custom base URL')],
-        required=True, default='sandbox', tracking=True, groups='base.group_system',
+        required=True,
+        default='sandbox',
+        tracking=True,
+        groups='base.group_system',
         help='Production and Sandbox are Intuit\'s. A custom base URL serves the OAuth discovery '
-             'document, the token endpoints and the Accounting API under one root, as the '
-             'project\'s QuickBooks emulator does.')
+        'document, the token endpoints and the Accounting API under one root, as the '
+        'project\'s QuickBooks emulator does.',
+    )
     custom_base_url = fields.Char(
-        string='Custom Base URL', tracking=True, groups='base.group_system',
-        help='For example http://127.0.0.1:8099 for the QuickBooks emulator.')
+        string='Custom Base URL',
+        tracking=True,
+        groups='base.group_system',
+        help='For example http://127.0.0.1:8099 for the QuickBooks emulator.',
+    )
     client_id = fields.Char(string='Client ID', groups='base.group_system', copy=False)
     client_secret = fields.Char(string='Client Secret', groups='base.group_system', copy=False)
 
     # === The QuickBooks company, read at connect time === #
     realm_id = fields.Char(string='Realm ID', readonly=True, copy=False, index=True)
     synced_realm_id = fields.Char(
-        string='Synced Realm ID', readonly=True, copy=False,
+        string='Synced Realm ID',
+        readonly=True,
+        copy=False,
         help='The QuickBooks company this connection has written to. A reconnect to another '
-             'company is refused, because the records already linked would point into the wrong books.')
+        'company is refused, because the records already linked would point into the wrong books.',
+    )
     qbo_company_name = fields.Char(string='QuickBooks Company', readonly=True, copy=False)
     qbo_country_code = fields.Char(string='QuickBooks Country', readonly=True, copy=False)
     qbo_currency_code = fields.Char(string='Home Currency', readonly=True, copy=False)
     qbo_multicurrency = fields.Boolean(string='Multicurrency', readonly=True, copy=False)
     qbo_class_tracking = fields.Boolean(string='Class Tracking', readonly=True, copy=False)
     qbo_class_per_line = fields.Boolean(
-        string='Class per Line', readonly=True, copy=False,
-        help='QuickBooks tracks classes on each line rather than on the whole transaction.')
+        string='Class per Line',
+        readonly=True,
+        copy=False,
+        help='QuickBooks tracks classes on each line rather than on the whole transaction.',
+    )
     qbo_custom_txn_numbers = fields.Boolean(string='Custom Transaction Numbers', readonly=True, copy=False)
     qbo_automated_sales_tax = fields.Boolean(string='Automated Sales Tax', readonly=True, copy=False)
 
     # === Sync settings === #
     sync_mode = fields.Selection(
-        [('automatic', 'Automatic'), ('manual', 'Manual push')], required=True, default='automatic', tracking=True,
+        [('automatic', 'Automatic'), ('manual', 'Manual push')],
+        required=True,
+        default='automatic',
+        tracking=True,
         help='Automatic: posting a document queues it for QuickBooks. Manual push: nothing goes until someone '
-             'clicks "Push to QuickBooks" on the document.')
+        'clicks "Push to QuickBooks" on the document.',
+    )
     sync_invoices = fields.Boolean(string='Invoices', default=True, tracking=True)
     sync_credit_notes = fields.Boolean(string='Credit Notes', default=True, tracking=True)
     sync_payments = fields.Boolean(
-        string='Payments', default=True, tracking=True,
-        help='Customer payments and refunds paid out. (A credit note applied to an invoice goes with the credit note.)')
+        string='Payments',
+        default=True,
+        tracking=True,
+        help='Customer payments and refunds paid out. (A credit note applied to an invoice goes with the credit note.)',
+    )
     sync_start_date = fields.Date(
-        tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.')
+        tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.'
+    )
     payment_method_line_ids = fields.Many2many(
-        'account.payment.method.line', string='Payment Methods to Sync',
+        'account.payment.method.line',
+        string='Payment Methods to Sync',
         help='Only customer payments made with these methods go to QuickBooks (refunds included); '
-             'leave empty to send them all.')
+        'leave empty to send them all.',
+    )
     line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
-        string='Invoice Lines', required=True, default='individual', tracking=True,
+        string='Invoice Lines',
+        required=True,
+        default='individual',
+        tracking=True,
         help='Aggregated: lines of the same product, unit and tax go as one QuickBooks line (totals unchanged). '
-             'Taxable documents of more than 750 lines, which QuickBooks refuses, are always aggregated.')
+        'Taxable documents of more than 750 lines, which QuickBooks refuses, are always aggregated.',
+    )
     default_class_name = fields.Char(
-        string='Default Class', tracking=True,
+        string='Default Class',
+        tracking=True,
         help='The QuickBooks class put on every document (or every line, as the QuickBooks company tracks them), '
-             'when the QuickBooks company tracks classes.')
+        'when the QuickBooks company tracks classes.',
+    )
     refund_account_name = fields.Char(
-        string='Refund Account', tracking=True,
+        string='Refund Account',
+        tracking=True,
         help='The QuickBooks Bank or Credit Card account refunds to customers are paid from. '
-             'Empty: the bank account named like the refund\'s journal, else the first bank account.')
+        'Empty: the bank account named like the refund\'s journal, else the first bank account.',
+    )
     sub_customers = fields.Boolean(
-        string='Child Contacts as Sub-customers', tracking=True,
-        help='Documents of a contact (a person) of a company go to a QuickBooks sub-customer of the company\'s customer '
-             '(billed with its parent). Off: they go to the company\'s customer. Documents already in QuickBooks '
-             'keep their customer.')
+        string='Child Contacts as Sub-customers',
+        tracking=True,
+        help='Documents of a contact (a person) of a company go to a QuickBooks sub-customer of the company\'s '
+        'customer (billed with its parent). Off: they go to the company\'s customer. Documents already in QuickBooks '
+        'keep their customer.',
+    )
     unmatched_item_name = fields.Char(
-        string='Item for Unmatched Lines', default=UNMATCHED_ITEM_NAME, tracking=True,
-        help='The QuickBooks item (found by name, else created) that invoice lines without a product use.')
+        string='Item for Unmatched Lines',
+        default=UNMATCHED_ITEM_NAME,
+        tracking=True,
+        help='The QuickBooks item (found by name, else created) that invoice lines without a product use.',
+    )
     default_income_account_name = fields.Char(
-        string='Default Income Account', tracking=True,
+        string='Default Income Account',
+        tracking=True,
         help='The QuickBooks income account new items book to when no QuickBooks income account is named like the '
-             'product\'s income account in Odoo. Empty: "Sales" (or "Sales of Product Income", "Services", else the '
-             'oldest income account).')
+        'product\'s income account in Odoo. Empty: "Sales" (or "Sales of Product Income", "Services", else the '
+        'oldest income account).',
+    )
     untaxed_tax_code_id = fields.Many2one(
-        'qbo.tax.code', string='Tax Code for Untaxed Lines', tracking=True, check_company=True, ondelete='set null',
+        'qbo.tax.code',
+        string='Tax Code for Untaxed Lines',
+        tracking=True,
+        check_company=True,
+        ondelete='set null',
         domain="[('connection_id', '=', id), ('rate', '=', 0)]",
         help='Outside the US QuickBooks wants a tax code on every line: the one lines without tax take. '
-             'Empty: a 0 % code of QuickBooks, preferably the one named "Exempt".')
+        'Empty: a 0 % code of QuickBooks, preferably the one named "Exempt".',
+    )
     tax_item_name = fields.Char(
-        string='Tax Item', default=TAX_ITEM_NAME, tracking=True,
+        string='Tax Item',
+        default=TAX_ITEM_NAME,
+        tracking=True,
         help='The QuickBooks item (found by name, else created) under which taxes QuickBooks cannot carry as a tax '
-             'code go as lines of their own: fixed amounts such as eco-fees and deposits, and the taxes marked so '
-             'in the tax mapping.')
+        'code go as lines of their own: fixed amounts such as eco-fees and deposits, and the taxes marked so '
+        'in the tax mapping.',
+    )
     invoice_prefix = fields.Char(
-        tracking=True, help='Put before the Odoo number to make the QuickBooks document number; '
-                            'QuickBooks allows 21 characters in all.')
+        tracking=True,
+        help='Put before the Odoo number to make the QuickBooks document number; '
+        'QuickBooks allows 21 characters in all.',
+    )
     receipts_paid_at_once = fields.Boolean(
-        string='Invoices Paid at Once as Sales Receipts', tracking=True,
+        string='Invoices Paid at Once as Sales Receipts',
+        tracking=True,
         help='An invoice settled in full by one customer payment of the same day goes as a QuickBooks sales receipt '
-             '(the payment inside it, not a Payment of its own), and a credit note refunded in full the same day as a '
-             'refund receipt. Other documents go as invoices and credit memos.')
+        '(the payment inside it, not a Payment of its own), and a credit note refunded in full the same day as a '
+        'refund receipt. Other documents go as invoices and credit memos.',
+    )
 
     # === What the settings above name, as found in QuickBooks: kept until the setting changes === #
     default_class_qbo_id = fields.Char(string='Default Class Id', readonly=True, copy=False)
@@ -137,9 +187,13 @@ class QboConnection(models.Model):
     tax_item_qbo_id = fields.Char(string='Tax Item Id', readonly=True, copy=False)
     tax_item_qbo_name = fields.Char(string='Tax Item Found', readonly=True, copy=False)
     former_tax_item_ids = fields.One2many(
-        'qbo.tax.item', 'connection_id', string='Former Tax Items', readonly=True,
+        'qbo.tax.item',
+        'connection_id',
+        string='Former Tax Items',
+        readonly=True,
         help='The QuickBooks items taxes went under as lines before the tax item was named otherwise: their lines '
-             'stay tax for the books check.')
+        'stay tax for the books check.',
+    )
     tax_item_account_qbo_id = fields.Char(string='Tax Item Account Id', readonly=True, copy=False)
     tax_item_account_qbo_name = fields.Char(string='Tax Item Account', readonly=True, copy=False)
     income_account_qbo_id = fields.Char(string='Default Income Account Id', readonly=True, copy=False)
@@ -147,7 +201,8 @@ class QboConnection(models.Model):
     refund_account_qbo_id = fields.Char(string='Refund Account Id', readonly=True, copy=False)
     refund_account_qbo_name = fields.Char(string='Refund Account Found', readonly=True, copy=False)
     refund_account_qbo_type = fields.Selection(
-        [('Bank', 'Bank'), ('Credit Card', 'Credit Card')], string='Refund Account Type', readonly=True, copy=False)
+        [('Bank', 'Bank'), ('Credit Card', 'Credit Card')], string='Refund Account Type', readonly=True, copy=False
+    )
 
     # === State === #
     state = fields.Selection(STATES, required=True, default='not_connected', readonly=True, copy=False, tracking=True)
@@ -165,23 +220,51 @@ class QboConnection(models.Model):
     log_ids = fields.One2many('qbo.sync.log', 'connection_id')
     log_count = fields.Integer(compute='_compute_log_count')
 
-    _company_unique = models.Constraint(
-        'UNIQUE(company_id)', 'A company connects to one QuickBooks company only.')
+    _company_unique = models.Constraint('UNIQUE(company_id)', 'A company connects to one QuickBooks company only.')
     _realm_unique = models.UniqueIndex(
         "(realm_id) WHERE realm_id IS NOT NULL AND state IN ('connected', 'needs_reconnect')",
-        'This QuickBooks company is already connected to another Odoo company.')
+        'This QuickBooks company is already connected to another Odoo company.',
+    )
 
     # Written by the addon itself (OAuth, token refresh, sync), never by a user: where the
     # tokens go and which books they open must not be redirected through the UI or RPC.
-    _QBO_PROTECTED_FIELDS = frozenset({
-        'realm_id', 'synced_realm_id', 'state', 'state_reason', 'connected_at', 'connected_by_id',
-        'access_token', 'refresh_token', 'oauth_nonce', 'access_token_expires_at', 'refresh_token_expires_at',
-        'qbo_company_name', 'qbo_country_code', 'qbo_currency_code', 'qbo_multicurrency',
-        'qbo_class_tracking', 'qbo_class_per_line', 'qbo_custom_txn_numbers', 'qbo_automated_sales_tax',
-        'default_class_qbo_id', 'default_class_qbo_name', 'unmatched_item_qbo_id', 'unmatched_item_qbo_name',
-        'tax_item_qbo_id', 'tax_item_qbo_name', 'former_tax_item_ids', 'tax_item_account_qbo_id', 'tax_item_account_qbo_name', 'income_account_qbo_id',
-        'income_account_qbo_name', 'refund_account_qbo_id', 'refund_account_qbo_name', 'refund_account_qbo_type',
-    })
+    _QBO_PROTECTED_FIELDS = frozenset(
+        {
+            'realm_id',
+            'synced_realm_id',
+            'state',
+            'state_reason',
+            'connected_at',
+            'connected_by_id',
+            'access_token',
+            'refresh_token',
+            'oauth_nonce',
+            'access_token_expires_at',
+            'refresh_token_expires_at',
+            'qbo_company_name',
+            'qbo_country_code',
+            'qbo_currency_code',
+            'qbo_multicurrency',
+            'qbo_class_tracking',
+            'qbo_class_per_line',
+            'qbo_custom_txn_numbers',
+            'qbo_automated_sales_tax',
+            'default_class_qbo_id',
+            'default_class_qbo_name',
+            'unmatched_item_qbo_id',
+            'unmatched_item_qbo_name',
+            'tax_item_qbo_id',
+            'tax_item_qbo_name',
+            'former_tax_item_ids',
+            'tax_item_account_qbo_id',
+            'tax_item_account_qbo_name',
+            'income_account_qbo_id',
+            'income_account_qbo_name',
+            'refund_account_qbo_id',
+            'refund_account_qbo_name',
+            'refund_account_qbo_type',
+        }
+    )
     # A setting naming a QuickBooks object -> the fields keeping what it was found to be, which
     # a new name makes stale.
     _QBO_RESOLVED_FIELDS = {
@@ -196,16 +279,34 @@ class QboConnection(models.Model):
     _QBO_ENDPOINT_FIELDS = frozenset({'environment', 'custom_base_url', 'client_id', 'client_secret'})
 
     def write(self, vals):
-        if not self.env.su and not self.env.is_system() and self._QBO_PROTECTED_FIELDS.union(self._QBO_ENDPOINT_FIELDS) & set(vals):
-            raise AccessError(self.env._('Only system administrators can change how this company connects to QuickBooks.'))
+        if (
+            not self.env.su
+            and not self.env.is_system()
+            and self._QBO_PROTECTED_FIELDS.union(self._QBO_ENDPOINT_FIELDS) & set(vals)
+        ):
+            raise AccessError(
+                self.env._('Only system administrators can change how this company connects to QuickBooks.')
+            )
         if self._QBO_ENDPOINT_FIELDS & set(vals) and not self._QBO_PROTECTED_FIELDS & set(vals):
-            moved = self.sudo().filtered(lambda c: c.state in ('connected', 'needs_reconnect') and any(
-                c[f] != vals[f] for f in self._QBO_ENDPOINT_FIELDS & set(vals)))
+            moved = self.sudo().filtered(
+                lambda c: (
+                    c.state in ('connected', 'needs_reconnect')
+                    and any(c[f] != vals[f] for f in self._QBO_ENDPOINT_FIELDS & set(vals))
+                )
+            )
             if moved:
-                raise UserError(self.env._('Disconnect from QuickBooks before changing the environment, the base URL or the app\'s keys.'))
+                raise UserError(
+                    self.env._(
+                        'Disconnect from QuickBooks before changing the environment, the base URL or the app\'s keys.'
+                    )
+                )
         stale = {
-            connection: [name for setting, names in self._QBO_RESOLVED_FIELDS.items()
-                         if setting in vals and (connection[setting] or False) != (vals[setting] or False) for name in names]
+            connection: [
+                name
+                for setting, names in self._QBO_RESOLVED_FIELDS.items()
+                if setting in vals and (connection[setting] or False) != (vals[setting] or False)
+                for name in names
+            ]
             for connection in self
         }
         result = super().write(vals)
@@ -215,22 +316,26 @@ class QboConnection(models.Model):
             if 'tax_item_qbo_id' in names and conn.tax_item_qbo_id and conn.tax_item_qbo_id not in former:
                 # The tax item named so far stays tax for the books check, among the former ones.
                 self.env['qbo.tax.item'].sudo().create(
-                    {'connection_id': conn.id, 'qbo_id': conn.tax_item_qbo_id, 'name': conn.tax_item_qbo_name or '?'})
+                    {'connection_id': conn.id, 'qbo_id': conn.tax_item_qbo_id, 'name': conn.tax_item_qbo_name or '?'}
+                )
             if names:
                 super(QboConnection, connection.sudo()).write(dict.fromkeys(names, False))
         return result
 
     @api.depends('log_ids')
     def _compute_log_count(self):
-        counts = dict(self.env['qbo.sync.log']._read_group(
-            [('connection_id', 'in', self.ids)], ['connection_id'], ['__count']))
+        counts = dict(
+            self.env['qbo.sync.log']._read_group([('connection_id', 'in', self.ids)], ['connection_id'], ['__count'])
+        )
         for connection in self:
             connection.log_count = counts.get(connection, 0)
 
     @api.constrains('environment', 'custom_base_url')
     def _check_custom_base_url(self):
         for connection in self:
-            if connection.environment == 'custom' and not (connection.custom_base_url or '').startswith(('http://', 'https://')):
+            if connection.environment == 'custom' and not (connection.custom_base_url or '').startswith(
+                ('http://', 'https://')
+            ):
                 raise UserError(self.env._('A custom environment needs a base URL starting with http:// or https://.'))
 
     # ------------------------------------------------------------------
@@ -257,8 +362,11 @@ class QboConnection(models.Model):
         chosen (any, when none is)."""
         self.ensure_one()
         methods = self.payment_method_line_ids
-        return self.sync_payments and not (self.sync_start_date and payment.date < self.sync_start_date) and (
-            not methods or payment.payment_method_line_id in methods)
+        return (
+            self.sync_payments
+            and not (self.sync_start_date and payment.date < self.sync_start_date)
+            and (not methods or payment.payment_method_line_id in methods)
+        )
 
     def _qbo_home_currency(self):
         """The QuickBooks company's home currency code (read at connect), else the Odoo company's."""
@@ -275,10 +383,16 @@ class QboConnection(models.Model):
         def find():
             found = client.query(f'SELECT * FROM Class WHERE Name = {qbo_quote(self.default_class_name)}')
             if not found:
-                raise QboValidationError('class', self.env._(
-                    'QuickBooks has no class named "%(name)s": create it in QuickBooks or change the default class '
-                    'in Settings.', name=self.default_class_name))
+                raise QboValidationError(
+                    'class',
+                    self.env._(
+                        'QuickBooks has no class named "%(name)s": create it in QuickBooks or change the default class '
+                        'in Settings.',
+                        name=self.default_class_name,
+                    ),
+                )
             return found[0]
+
         return self._qbo_found_ref('default_class', find)
 
     def _qbo_found_ref(self, setting, find):
@@ -300,7 +414,8 @@ class QboConnection(models.Model):
         self.ensure_one()
         conn = self.sudo()
         return set(conn.former_tax_item_ids.mapped('qbo_id')) | (
-            {conn.tax_item_qbo_id} if conn.tax_item_qbo_id else set())
+            {conn.tax_item_qbo_id} if conn.tax_item_qbo_id else set()
+        )
 
     def _qbo_keep_found(self, values):
         """Store ``values`` (what settings were found to be in QuickBooks) at once, in a cursor
@@ -336,12 +451,19 @@ class QboConnection(models.Model):
         bound by the first write, a refused authorization recorded (see QboClient)."""
         self.ensure_one()
         if self.state != 'connected':
-            raise QboAuthError('not_connected', self.env._(
-                'The company %(company)s is not connected to QuickBooks Online.', company=self.company_id.name))
+            raise QboAuthError(
+                'not_connected',
+                self.env._(
+                    'The company %(company)s is not connected to QuickBooks Online.', company=self.company_id.name
+                ),
+            )
         conn = self.sudo()
         return conn._qbo_build_client(
-            realm_id=conn.realm_id, token_provider=conn._qbo_access_token,
-            on_write=conn._qbo_bind_realm, on_auth_refused=conn._qbo_mark_needs_reconnect)
+            realm_id=conn.realm_id,
+            token_provider=conn._qbo_access_token,
+            on_write=conn._qbo_bind_realm,
+            on_auth_refused=conn._qbo_mark_needs_reconnect,
+        )
 
     def _qbo_build_client(self, **api_options):
         """A client of this connection's Intuit app and endpoints, logging every call to its
@@ -350,9 +472,14 @@ class QboConnection(models.Model):
         conn = self.sudo()
         urls = conn._qbo_urls()
         return QboClient(
-            discovery_url=urls['discovery'], api_url=urls['api'],
-            client_id=conn.client_id, client_secret=conn.client_secret, redirect_uri=conn.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH,
-            recorder=self.env['qbo.sync.log']._qbo_recorder(conn), **api_options)
+            discovery_url=urls['discovery'],
+            api_url=urls['api'],
+            client_id=conn.client_id,
+            client_secret=conn.client_secret,
+            redirect_uri=conn.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH,
+            recorder=self.env['qbo.sync.log']._qbo_recorder(conn),
+            **api_options,
+        )
 
     # ------------------------------------------------------------------
     # OAuth 2.0: connect, callback, disconnect
@@ -361,7 +488,12 @@ class QboConnection(models.Model):
     def _qbo_check_admin(self):
         self.check_access('write')
         if not self.env.user.has_group('qbo_connector.group_qbo_admin') or not self.env.is_system():
-            raise AccessError(self.env._('Only a QuickBooks administrator who is also a system administrator can connect or disconnect QuickBooks Online.'))
+            raise AccessError(
+                self.env._(
+                    'Only a QuickBooks administrator who is also a system administrator can connect or disconnect '
+                    'QuickBooks Online.'
+                )
+            )
 
     def _qbo_oauth_state(self):
         """A state bound to this connection and this user, signed, single-use (the nonce
@@ -404,8 +536,9 @@ class QboConnection(models.Model):
         try:
             url = conn._qbo_build_client().authorization_url(self._qbo_oauth_state())
         except QboError as exc:
-            raise UserError(self.env._('Could not reach the QuickBooks sign-in service: %(error)s',
-                                       error=exc.message)) from exc
+            raise UserError(
+                self.env._('Could not reach the QuickBooks sign-in service: %(error)s', error=exc.message)
+            ) from exc
         return {'type': 'ir.actions.act_url', 'url': url, 'target': 'self'}
 
     def action_reconnect(self):
@@ -419,19 +552,24 @@ class QboConnection(models.Model):
         try:
             token_values = client.exchange_code(code, realm_id)
         except QboGrantError as exc:
-            raise UserError(self.env._(
-                'QuickBooks refused the authorization (%(status)s). Start again from Connect.',
-                status=exc.http_status)) from exc
+            raise UserError(
+                self.env._(
+                    'QuickBooks refused the authorization (%(status)s). Start again from Connect.',
+                    status=exc.http_status,
+                )
+            ) from exc
         except QboError as exc:
             raise UserError(exc.message) from exc
         # Read the company with the new token before anything is stored, so that a
         # company that does not fit leaves the connection as it was.
         try:
-            info, prefs = _read_company(conn._qbo_build_client(
-                realm_id=realm_id, access_token=token_values['access_token']))
+            info, prefs = _read_company(
+                conn._qbo_build_client(realm_id=realm_id, access_token=token_values['access_token'])
+            )
         except QboError as exc:
-            raise UserError(self.env._('Connected, but QuickBooks would not show the company: %(error)s',
-                                       error=exc.message)) from exc
+            raise UserError(
+                self.env._('Connected, but QuickBooks would not show the company: %(error)s', error=exc.message)
+            ) from exc
         values = conn._qbo_company_values(info, prefs)
         try:
             conn._qbo_check_company_fits(realm_id, values)
@@ -442,16 +580,27 @@ class QboConnection(models.Model):
             except QboError:
                 _logger.warning('QuickBooks: could not revoke the refused grant for realm %s', realm_id)
             raise
-        conn.write({
-            **token_values, **values,
-            'realm_id': realm_id,
-            'state': 'connected',
-            'state_reason': False,
-            'connected_at': fields.Datetime.now(),
-            'connected_by_id': self.env.uid,
-        })
-        conn.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref('qbo_connector.mail_activity_type_qbo_reconnect')).action_done()
-        conn.message_post(body=self.env._('Connected to the QuickBooks company %(name)s (realm %(realm)s).', name=values['qbo_company_name'], realm=realm_id))
+        conn.write(
+            {
+                **token_values,
+                **values,
+                'realm_id': realm_id,
+                'state': 'connected',
+                'state_reason': False,
+                'connected_at': fields.Datetime.now(),
+                'connected_by_id': self.env.uid,
+            }
+        )
+        conn.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref('qbo_connector.mail_activity_type_qbo_reconnect')
+        ).action_done()
+        conn.message_post(
+            body=self.env._(
+                'Connected to the QuickBooks company %(name)s (realm %(realm)s).',
+                name=values['qbo_company_name'],
+                realm=realm_id,
+            )
+        )
         return conn
 
     @api.model
@@ -463,8 +612,11 @@ class QboConnection(models.Model):
             'qbo_country_code': (info.get('Country') or '').upper() or False,
             'qbo_currency_code': (currency_prefs.get('HomeCurrency') or {}).get('value') or False,
             'qbo_multicurrency': bool(currency_prefs.get('MultiCurrencyEnabled')),
-            'qbo_class_tracking': bool(accounting.get('ClassTrackingPerTxn') or accounting.get('ClassTrackingPerTxnLine')),
-            'qbo_class_per_line': bool(accounting.get('ClassTrackingPerTxnLine')) and not accounting.get('ClassTrackingPerTxn'),
+            'qbo_class_tracking': bool(
+                accounting.get('ClassTrackingPerTxn') or accounting.get('ClassTrackingPerTxnLine')
+            ),
+            'qbo_class_per_line': bool(accounting.get('ClassTrackingPerTxnLine'))
+            and not accounting.get('ClassTrackingPerTxn'),
             'qbo_custom_txn_numbers': bool(prefs.get('SalesFormsPrefs', {}).get('CustomTxnNumbers')),
             'qbo_automated_sales_tax': bool(prefs.get('TaxPrefs', {}).get('PartnerTaxEnabled')),
         }
@@ -474,34 +626,60 @@ class QboConnection(models.Model):
         self.ensure_one()
         company = self.company_id
         if self.synced_realm_id and self.synced_realm_id != realm_id:
-            raise UserError(self.env._(
-                'This Odoo company has already synchronised with the QuickBooks company %(old)s. '
-                'Reconnect to that company (you chose %(new)s), or, to start over with other books, '
-                'use Forget QuickBooks Company on the disconnected connection.',
-                old=self.qbo_company_name or self.synced_realm_id, new=values['qbo_company_name'] or realm_id))
+            raise UserError(
+                self.env._(
+                    'This Odoo company has already synchronised with the QuickBooks company %(old)s. '
+                    'Reconnect to that company (you chose %(new)s), or, to start over with other books, '
+                    'use Forget QuickBooks Company on the disconnected connection.',
+                    old=self.qbo_company_name or self.synced_realm_id,
+                    new=values['qbo_company_name'] or realm_id,
+                )
+            )
         if not values['qbo_currency_code'] or not values['qbo_country_code']:
-            raise UserError(self.env._(
-                'QuickBooks did not say the home currency and country of %(name)s; they are needed to check '
-                'that its books can mirror %(company)s.', name=values['qbo_company_name'] or realm_id, company=company.name))
-        other = self.sudo().search([('id', '!=', self.id), ('realm_id', '=', realm_id),
-                                    ('state', 'in', ('connected', 'needs_reconnect'))], limit=1)
+            raise UserError(
+                self.env._(
+                    'QuickBooks did not say the home currency and country of %(name)s; they are needed to check '
+                    'that its books can mirror %(company)s.',
+                    name=values['qbo_company_name'] or realm_id,
+                    company=company.name,
+                )
+            )
+        other = self.sudo().search(
+            [('id', '!=', self.id), ('realm_id', '=', realm_id), ('state', 'in', ('connected', 'needs_reconnect'))],
+            limit=1,
+        )
         if other:
-            raise UserError(self.env._(
-                'The QuickBooks company %(name)s is already connected to the Odoo company %(other)s.',
-                name=values['qbo_company_name'] or realm_id, other=other.company_id.name))
+            raise UserError(
+                self.env._(
+                    'The QuickBooks company %(name)s is already connected to the Odoo company %(other)s.',
+                    name=values['qbo_company_name'] or realm_id,
+                    other=other.company_id.name,
+                )
+            )
         if values['qbo_currency_code'] != company.currency_id.name:
-            raise UserError(self.env._(
-                'The QuickBooks company %(name)s keeps its books in %(qbo)s, but %(company)s keeps them in %(odoo)s. '
-                'Connect a QuickBooks company with the same home currency.',
-                name=values['qbo_company_name'], qbo=values['qbo_currency_code'],
-                company=company.name, odoo=company.currency_id.name))
+            raise UserError(
+                self.env._(
+                    'The QuickBooks company %(name)s keeps its books in %(qbo)s, but %(company)s keeps them in '
+                    '%(odoo)s. '
+                    'Connect a QuickBooks company with the same home currency.',
+                    name=values['qbo_company_name'],
+                    qbo=values['qbo_currency_code'],
+                    company=company.name,
+                    odoo=company.currency_id.name,
+                )
+            )
         country = company.account_fiscal_country_id or company.country_id
         if country and values['qbo_country_code'] != country.code:
-            raise UserError(self.env._(
-                'The QuickBooks company %(name)s is in %(qbo)s, but %(company)s is in %(odoo)s. '
-                'Connect a QuickBooks company of the same country.',
-                name=values['qbo_company_name'], qbo=values['qbo_country_code'],
-                company=company.name, odoo=country.code))
+            raise UserError(
+                self.env._(
+                    'The QuickBooks company %(name)s is in %(qbo)s, but %(company)s is in %(odoo)s. '
+                    'Connect a QuickBooks company of the same country.',
+                    name=values['qbo_company_name'],
+                    qbo=values['qbo_country_code'],
+                    company=company.name,
+                    odoo=country.code,
+                )
+            )
 
     def action_disconnect(self):
         """Revoke the grant at Intuit, then forget the tokens."""
@@ -515,14 +693,23 @@ class QboConnection(models.Model):
             except QboError as exc:
                 # The user wants out: forget the tokens anyway and say the revoke failed.
                 status = exc.http_status if isinstance(exc, QboGrantError) else exc.code
-                reason = self.env._('Disconnected by %(user)s; QuickBooks did not confirm the revocation (%(status)s): '
-                                    'remove the app from the QuickBooks company\'s connected apps.',
-                                    user=self.env.user.name, status=status)
-        conn.write({
-            'access_token': False, 'refresh_token': False, 'oauth_nonce': False,
-            'access_token_expires_at': False, 'refresh_token_expires_at': False,
-            'state': 'disconnected', 'state_reason': reason,
-        })
+                reason = self.env._(
+                    'Disconnected by %(user)s; QuickBooks did not confirm the revocation (%(status)s): '
+                    'remove the app from the QuickBooks company\'s connected apps.',
+                    user=self.env.user.name,
+                    status=status,
+                )
+        conn.write(
+            {
+                'access_token': False,
+                'refresh_token': False,
+                'oauth_nonce': False,
+                'access_token_expires_at': False,
+                'refresh_token_expires_at': False,
+                'state': 'disconnected',
+                'state_reason': reason,
+            }
+        )
         conn.message_post(body=reason)
         return True
 
@@ -538,21 +725,38 @@ class QboConnection(models.Model):
         mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', conn.id)])
         # Their documents are no longer in any QuickBooks company this connection knows.
         for model in set(mappings.mapped('res_model')) & {'account.move', 'account.payment'}:
-            self.env[model].sudo().browse(mappings.filtered(lambda m, model=model: m.res_model == model).mapped(
-                'res_id')).exists()._qbo_write_status({'qbo_sync_state': False, 'qbo_sync_error': False})
+            self.env[model].sudo().browse(
+                mappings.filtered(lambda m, model=model: m.res_model == model).mapped('res_id')
+            ).exists()._qbo_write_status({'qbo_sync_state': False, 'qbo_sync_error': False})
         mappings.unlink()
         for kept_list in ('qbo.tax.code', 'qbo.payment.method'):
             self.env[kept_list].sudo()._qbo_of_connection(conn).unlink()
         conn.former_tax_item_ids.unlink()
         # What waited for the old books must not go to the new ones.
-        self.env['qbo.sync.job'].sudo().search([
-            ('connection_id', '=', conn.id), ('state', 'in', ('pending', 'failed')),
-        ])._qbo_set_state('cancelled', error_message=self.env._('The QuickBooks company was forgotten.'))
-        conn.message_post(body=self.env._('Links to the QuickBooks company %(name)s forgotten by %(user)s.',
-                                          name=conn.qbo_company_name or conn.synced_realm_id, user=self.env.user.name))
-        conn.write({'synced_realm_id': False, 'realm_id': False, 'state': 'not_connected', 'state_reason': False,
-                    **{name: False for names in self._QBO_RESOLVED_FIELDS.values() for name in names},
-                    'tax_item_account_qbo_id': False, 'tax_item_account_qbo_name': False})
+        self.env['qbo.sync.job'].sudo().search(
+            [
+                ('connection_id', '=', conn.id),
+                ('state', 'in', ('pending', 'failed')),
+            ]
+        )._qbo_set_state('cancelled', error_message=self.env._('The QuickBooks company was forgotten.'))
+        conn.message_post(
+            body=self.env._(
+                'Links to the QuickBooks company %(name)s forgotten by %(user)s.',
+                name=conn.qbo_company_name or conn.synced_realm_id,
+                user=self.env.user.name,
+            )
+        )
+        conn.write(
+            {
+                'synced_realm_id': False,
+                'realm_id': False,
+                'state': 'not_connected',
+                'state_reason': False,
+                **{name: False for names in self._QBO_RESOLVED_FIELDS.values() for name in names},
+                'tax_item_account_qbo_id': False,
+                'tax_item_account_qbo_name': False,
+            }
+        )
         return True
 
     def action_test_connection(self):
@@ -563,8 +767,8 @@ class QboConnection(models.Model):
             return _notification(self.env._('QuickBooks Online'), exc.message, 'danger')
         self.sudo().write(self._qbo_company_values(info, prefs))
         return _notification(
-            self.env._('QuickBooks Online'),
-            self.env._('Connected to %(name)s.', name=self.qbo_company_name), 'success')
+            self.env._('QuickBooks Online'), self.env._('Connected to %(name)s.', name=self.qbo_company_name), 'success'
+        )
 
     def action_open_logs(self):
         self.ensure_one()
@@ -614,9 +818,13 @@ class QboConnection(models.Model):
                 continue
             except psycopg2.errors.LockNotAvailable:
                 break
-        raise QboRetryableError('token_lock', self.env._(
-            'Another process is renewing the QuickBooks authorization of %(company)s; the work will be retried.',
-            company=self.company_id.name))
+        raise QboRetryableError(
+            'token_lock',
+            self.env._(
+                'Another process is renewing the QuickBooks authorization of %(company)s; the work will be retried.',
+                company=self.company_id.name,
+            ),
+        )
 
     def _qbo_refresh_tokens_locked(self, seen_access_token):
         cr = self.env.cr
@@ -624,9 +832,14 @@ class QboConnection(models.Model):
         cr.execute("SELECT id FROM qbo_connection WHERE id = %s FOR NO KEY UPDATE", [self.id])
         self.invalidate_recordset()
         if self.state != 'connected' or not self.refresh_token:
-            raise QboAuthError(self.state, self.env._(
-                'The company %(company)s is not connected to QuickBooks Online (%(state)s).',
-                company=self.company_id.name, state=dict(STATES)[self.state]))
+            raise QboAuthError(
+                self.state,
+                self.env._(
+                    'The company %(company)s is not connected to QuickBooks Online (%(state)s).',
+                    company=self.company_id.name,
+                    state=dict(STATES)[self.state],
+                ),
+            )
         replaced = seen_access_token and self.access_token != seen_access_token
         still_good = not seen_access_token and token_is_fresh(self.access_token_expires_at)
         if replaced or still_good:
@@ -636,7 +849,9 @@ class QboConnection(models.Model):
         except QboGrantError as exc:
             reason = self.env._(
                 'QuickBooks no longer accepts this connection\'s authorization (%(error)s). '
-                'An administrator must reconnect.', error=exc.oauth_error)
+                'An administrator must reconnect.',
+                error=exc.oauth_error,
+            )
             self._qbo_set_needs_reconnect(reason)
             # Our own cursor (see _qbo_refresh_tokens): the raise below rolls it back, and
             # every worker must see that the connection needs a reconnect.
@@ -668,7 +883,8 @@ class QboConnection(models.Model):
                 cr.execute("SELECT set_config('lock_timeout', %s, true)", [str(int(const.TOKEN_LOCK_TIMEOUT_MS))])
                 cr.execute(
                     "UPDATE qbo_connection SET synced_realm_id = realm_id WHERE id = %s AND synced_realm_id IS NULL",
-                    [self.id])
+                    [self.id],
+                )
         except psycopg2.Error:
             # The write in QuickBooks succeeded and must be returned; the binding is retried
             # with the next write.
@@ -690,24 +906,30 @@ class QboConnection(models.Model):
         workers refused at the same moment, only the one whose UPDATE changes the row notifies."""
         self.ensure_one()
         self.env.cr.execute(
-            "UPDATE qbo_connection SET state = 'needs_reconnect', state_reason = %s, write_date = now() at time zone 'UTC' "
-            "WHERE id = %s AND state = 'connected' RETURNING id", [reason, self.id])
+            "UPDATE qbo_connection SET state = 'needs_reconnect', state_reason = %s, write_date = now() at time zone "
+            "'UTC' "
+            "WHERE id = %s AND state = 'connected' RETURNING id",
+            [reason, self.id],
+        )
         if not self.env.cr.fetchone():
             return
         self.invalidate_recordset(['state', 'state_reason'])
-        _logger.warning('QuickBooks connection %s of company %s needs a reconnect: %s', self.id, self.company_id.name, reason)
+        _logger.warning(
+            'QuickBooks connection %s of company %s needs a reconnect: %s', self.id, self.company_id.name, reason
+        )
         self.message_post(body=reason)
         admins = self._qbo_admins()
         template = self.env.ref('qbo_connector.mail_template_qbo_needs_reconnect')
         template.with_context(qbo_reason=reason).send_mail(
-            self.id, email_values={'recipient_ids': [Command.set(admins.partner_id.ids)]})
+            self.id, email_values={'recipient_ids': [Command.set(admins.partner_id.ids)]}
+        )
         responsible = self.connected_by_id if self.connected_by_id in admins else admins[:1]
         if responsible:
             self.activity_schedule(
                 'qbo_connector.mail_activity_type_qbo_reconnect',
                 user_id=responsible.id,
-                note=Markup('%s<br/><a href="%s" class="btn btn-primary">%s</a>') % (
-                    reason, self._qbo_reconnect_url(), self.env._('Reconnect')),
+                note=Markup('%s<br/><a href="%s" class="btn btn-primary">%s</a>')
+                % (reason, self._qbo_reconnect_url(), self.env._('Reconnect')),
             )
 
     def _qbo_admins(self):

@@ -34,7 +34,8 @@ ROLES = [
 ]
 # Roles whose QuickBooks object several Odoo records share: many taxes go to one tax code,
 # many method lines to one payment method, many journals to Undeposited Funds, many currencies
-# or accounts to one account, payment terms named alike (in any case) to one term. Every other role binds a QuickBooks object to one Odoo record.
+# or accounts to one account, payment terms named alike (in any case) to one term. Every other
+# role binds a QuickBooks object to one Odoo record.
 SHARED_ROLES = ('tax_code', 'payment_method', 'undeposited', 'receivable', 'income_account', 'term')
 
 
@@ -53,19 +54,23 @@ class QboMapping(models.Model):
     qbo_entity = fields.Selection(QBO_ENTITIES, string='QuickBooks Entity', required=True, readonly=True)
     role = fields.Selection(ROLES, required=True, default='record', readonly=True)
     currency_id = fields.Many2one(
-        'res.currency', readonly=True,
+        'res.currency',
+        readonly=True,
         help="A customer's currency when it is not the home currency: QuickBooks fixes a customer's currency, "
-             "so a partner has one customer per currency.")
+        "so a partner has one customer per currency.",
+    )
     qbo_id = fields.Char(string='QuickBooks Id', required=True, readonly=True)
     sync_token = fields.Char(readonly=True, help="QuickBooks' version of the object when we last wrote or read it.")
     qbo_name = fields.Char(string='QuickBooks Name', readonly=True)
 
     _odoo_side_unique = models.UniqueIndex(
         '(connection_id, res_model, res_id, qbo_entity, role, COALESCE(currency_id, 0))',
-        'An Odoo record maps to one QuickBooks object of each entity, role and currency.')
+        'An Odoo record maps to one QuickBooks object of each entity, role and currency.',
+    )
     _qbo_side_unique = models.UniqueIndex(
         f"(connection_id, qbo_entity, role, qbo_id) WHERE role NOT IN {SHARED_ROLES}",
-        'A QuickBooks object maps to one Odoo record.')
+        'A QuickBooks object maps to one Odoo record.',
+    )
 
     def _qbo_ref(self):
         """This mapping as a QuickBooks reference ({'value', 'name'})."""
@@ -75,17 +80,31 @@ class QboMapping(models.Model):
     @api.model
     def _qbo_find(self, connection, record, entity, role='record', currency=None):
         """The mapping of ``record`` to a QuickBooks ``entity`` in ``role`` (empty if none)."""
-        return self.search([
-            ('connection_id', '=', connection.id), ('res_model', '=', record._name), ('res_id', '=', record.id),
-            ('qbo_entity', '=', entity), ('role', '=', role), ('currency_id', '=', currency.id if currency else False),
-        ], limit=1)
+        return self.search(
+            [
+                ('connection_id', '=', connection.id),
+                ('res_model', '=', record._name),
+                ('res_id', '=', record.id),
+                ('qbo_entity', '=', entity),
+                ('role', '=', role),
+                ('currency_id', '=', currency.id if currency else False),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _qbo_record_of(self, connection, entity, qbo_id, model, role='record'):
         """The ``model`` record bound to the QuickBooks object ``entity`` ``qbo_id`` in ``role``."""
-        mapping = self.search([
-            ('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('role', '=', role),
-            ('qbo_id', '=', str(qbo_id)), ('res_model', '=', model)], limit=1)
+        mapping = self.search(
+            [
+                ('connection_id', '=', connection.id),
+                ('qbo_entity', '=', entity),
+                ('role', '=', role),
+                ('qbo_id', '=', str(qbo_id)),
+                ('res_model', '=', model),
+            ],
+            limit=1,
+        )
         return self.env[model].browse(mapping.res_id)
 
     @api.model
@@ -100,10 +119,17 @@ class QboMapping(models.Model):
         if mapping:
             mapping.write(values)
         else:
-            mapping = self.sudo().create({
-                'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id,
-                'qbo_entity': entity, 'role': role, 'currency_id': currency.id if currency else False, **values,
-            })
+            mapping = self.sudo().create(
+                {
+                    'connection_id': connection.id,
+                    'res_model': record._name,
+                    'res_id': record.id,
+                    'qbo_entity': entity,
+                    'role': role,
+                    'currency_id': currency.id if currency else False,
+                    **values,
+                }
+            )
         _invalidate_records(mapping)
         return mapping
 
@@ -130,10 +156,26 @@ class QboMapping(models.Model):
         """The ``qbo_objects`` no other Odoo record is bound to in ``role``: binding a taken
         one would break the mapping's uniqueness."""
         ids = [str(obj['Id']) for obj in qbo_objects]
-        taken = set(self.sudo().search([
-            ('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('role', '=', role),
-            ('qbo_id', 'in', ids), '!', '&', ('res_model', '=', record._name), ('res_id', '=', record.id),
-        ]).mapped('qbo_id')) if ids else set()
+        taken = (
+            set(
+                self.sudo()
+                .search(
+                    [
+                        ('connection_id', '=', connection.id),
+                        ('qbo_entity', '=', entity),
+                        ('role', '=', role),
+                        ('qbo_id', 'in', ids),
+                        '!',
+                        '&',
+                        ('res_model', '=', record._name),
+                        ('res_id', '=', record.id),
+                    ]
+                )
+                .mapped('qbo_id')
+            )
+            if ids
+            else set()
+        )
         return [obj for obj in qbo_objects if str(obj['Id']) not in taken]
 
 

@@ -21,14 +21,22 @@ class QboPaymentMethod(models.Model):
     _order = 'connection_id, name, id'
 
     qbo_type = fields.Selection(
-        [('CREDIT_CARD', 'Credit card'), ('NON_CREDIT_CARD', 'Other')], string='QuickBooks Type', readonly=True)
+        [('CREDIT_CARD', 'Credit card'), ('NON_CREDIT_CARD', 'Other')], string='QuickBooks Type', readonly=True
+    )
     payment_method_line_id = fields.Many2one(
-        LINE_MODEL, string='Registered With', readonly=True, ondelete='set null', check_company=True,
+        LINE_MODEL,
+        string='Registered With',
+        readonly=True,
+        ondelete='set null',
+        check_company=True,
         help='The Odoo payment method (and so journal) a payment recorded in QuickBooks with this method is '
-             'registered with, once payments come back from QuickBooks. Empty: the one that goes to it.')
+        'registered with, once payments come back from QuickBooks. Empty: the one that goes to it.',
+    )
     journal_id = fields.Many2one(related='payment_method_line_id.journal_id', string='Journal')
 
-    _qbo_unique = models.UniqueIndex('(connection_id, qbo_id)', 'A QuickBooks payment method is read once per connection.')
+    _qbo_unique = models.UniqueIndex(
+        '(connection_id, qbo_id)', 'A QuickBooks payment method is read once per connection.'
+    )
 
     # ------------------------------------------------------------------
     # Reading QuickBooks
@@ -40,7 +48,10 @@ class QboPaymentMethod(models.Model):
         the active ones."""
         connection.check_access('read')
         found = {
-            str(method['Id']): {'name': method.get('Name') or str(method['Id']), 'qbo_type': method.get('Type') or False}
+            str(method['Id']): {
+                'name': method.get('Name') or str(method['Id']),
+                'qbo_type': method.get('Type') or False,
+            }
             for method in client.query_all('SELECT * FROM PaymentMethod')
         }
         return self._qbo_store_read(connection, found)
@@ -54,7 +65,8 @@ class QboPaymentMethod(models.Model):
         """The payment method lines customers pay with in ``company``: the inbound ones of
         the journals payments are registered in (bank, cash, credit card), in their order."""
         journals = self.env['account.journal'].search(
-            [('company_id', '=', company.id), ('type', 'in', PAYMENT_JOURNAL_TYPES)], order='sequence, id')
+            [('company_id', '=', company.id), ('type', 'in', PAYMENT_JOURNAL_TYPES)], order='sequence, id'
+        )
         return journals.inbound_payment_method_line_ids
 
     def _qbo_forward_choices(self, connection, method_lines):
@@ -65,9 +77,17 @@ class QboPaymentMethod(models.Model):
         # The mappings are the connector's bookkeeping; the connection's readers may see them.
         stored = {
             method_lines.browse(mapping.res_id): by_qbo_id.get(mapping.qbo_id, self.browse())
-            for mapping in self.env['qbo.mapping'].sudo().search([
-                ('connection_id', '=', connection.id), ('res_model', '=', LINE_MODEL), ('res_id', 'in', method_lines.ids),
-                ('qbo_entity', '=', 'PaymentMethod'), ('role', '=', 'payment_method')])
+            for mapping in self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', '=', connection.id),
+                    ('res_model', '=', LINE_MODEL),
+                    ('res_id', 'in', method_lines.ids),
+                    ('qbo_entity', '=', 'PaymentMethod'),
+                    ('role', '=', 'payment_method'),
+                ]
+            )
         }
         routes = {}
         for line in method_lines:

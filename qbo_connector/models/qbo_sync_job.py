@@ -48,13 +48,18 @@ class QboSyncJob(models.Model):
     priority = fields.Integer(default=20, readonly=True, help='Lower runs first: a payment waits for its invoices.')
     state = fields.Selection(JOB_STATES, required=True, default='pending', readonly=True, index=True)
     request_id = fields.Char(
-        string='Request ID', required=True, readonly=True, copy=False,
+        string='Request ID',
+        required=True,
+        readonly=True,
+        copy=False,
         default=lambda self: secrets.token_hex(10),
-        help='Sent to QuickBooks with every attempt, so that a retried request is not performed twice.')
+        help='Sent to QuickBooks with every attempt, so that a retried request is not performed twice.',
+    )
     attempts = fields.Integer(readonly=True)
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
     outcome_unknown = fields.Boolean(
-        readonly=True, help='The last attempt may have been performed: look the record up before creating it.')
+        readonly=True, help='The last attempt may have been performed: look the record up before creating it.'
+    )
     error_code = fields.Char(readonly=True)
     error_message = fields.Text(readonly=True)
     qbo_entity = fields.Char(string='QuickBooks Entity', readonly=True)
@@ -63,7 +68,8 @@ class QboSyncJob(models.Model):
 
     _active_job_unique = models.UniqueIndex(
         "(res_model, res_id, operation) WHERE state IN ('pending', 'in_progress')",
-        'The record already has this job waiting.')
+        'The record already has this job waiting.',
+    )
 
     # ------------------------------------------------------------------
     # Enqueue (user's transaction: database writes only)
@@ -77,15 +83,24 @@ class QboSyncJob(models.Model):
         if not records:
             return jobs
         if not isinstance(records, self.pool['qbo.synced.mixin']):
-            raise ValueError(f'{records._name} does not implement qbo.synced.mixin: it cannot be queued for QuickBooks.')
+            raise ValueError(
+                f'{records._name} does not implement qbo.synced.mixin: it cannot be queued for QuickBooks.'
+            )
         connections = {
-            c.company_id.id: c for c in self.env['qbo.connection'].sudo().search([
-                ('company_id', 'in', records.company_id.ids), ('state', 'in', ('connected', 'needs_reconnect'))])
+            c.company_id.id: c
+            for c in self.env['qbo.connection']
+            .sudo()
+            .search([('company_id', 'in', records.company_id.ids), ('state', 'in', ('connected', 'needs_reconnect'))])
         }
         waiting = {
-            (j.res_id, j.operation): j for j in self.sudo().search([
-                ('res_model', '=', records._name), ('res_id', 'in', records.ids),
-                ('state', 'in', ('pending', 'in_progress'))])
+            (j.res_id, j.operation): j
+            for j in self.sudo().search(
+                [
+                    ('res_model', '=', records._name),
+                    ('res_id', 'in', records.ids),
+                    ('state', 'in', ('pending', 'in_progress')),
+                ]
+            )
         }
         to_create = []
         for record in records:
@@ -95,10 +110,16 @@ class QboSyncJob(models.Model):
             if (record.id, operation) in waiting:
                 jobs |= waiting[(record.id, operation)]
                 continue
-            to_create.append({
-                'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id,
-                'record_name': record.display_name, 'operation': operation, 'priority': priority,
-            })
+            to_create.append(
+                {
+                    'connection_id': connection.id,
+                    'res_model': record._name,
+                    'res_id': record.id,
+                    'record_name': record.display_name,
+                    'operation': operation,
+                    'priority': priority,
+                }
+            )
         if to_create:
             jobs |= self.sudo().create(to_create)
             records.browse([v['res_id'] for v in to_create]).sudo()._qbo_write_status({'qbo_sync_state': 'pending'})
@@ -146,8 +167,13 @@ class QboSyncJob(models.Model):
         stale = fields.Datetime.now() - timedelta(seconds=const.JOB_STALE_SECONDS)
         domain = [
             ('connection_id.state', '=', 'connected'),
-            '|', '&', ('state', '=', 'pending'), ('next_attempt_at', '<=', fields.Datetime.now()),
-                 '&', ('state', '=', 'in_progress'), ('write_date', '<', stale),
+            '|',
+            '&',
+            ('state', '=', 'pending'),
+            ('next_attempt_at', '<=', fields.Datetime.now()),
+            '&',
+            ('state', '=', 'in_progress'),
+            ('write_date', '<', stale),
         ]
         jobs = self.sudo().search(domain, limit=limit)
         cron = self.env['ir.cron']
@@ -197,37 +223,63 @@ class QboSyncJob(models.Model):
             # Another worker linked the same customer, product or tax at the same moment (each
             # transaction's snapshot predates the other's mapping): what it linked is visible
             # to our next attempt, which then reuses it.
-            self._qbo_retry_later(QboRetryableError('concurrent', self.env._(
-                'Another worker was linking the same customer, product or tax; this will be retried in a moment.'),
-                retry_after=const.JOB_CONCURRENT_RETRY_SECONDS), attempt_unknown)
+            self._qbo_retry_later(
+                QboRetryableError(
+                    'concurrent',
+                    self.env._(
+                        'Another worker was linking the same customer, product or tax; this will be retried in a '
+                        'moment.'
+                    ),
+                    retry_after=const.JOB_CONCURRENT_RETRY_SECONDS,
+                ),
+                attempt_unknown,
+            )
         except QboAuthError as error:
             # Paused, not failed: the connection waits for a reconnect.
-            self._qbo_set_state('pending', error_code=error.code, error_message=error.message,
-                                attempts=self.attempts - 1, outcome_unknown=attempt_unknown)
+            self._qbo_set_state(
+                'pending',
+                error_code=error.code,
+                error_message=error.message,
+                attempts=self.attempts - 1,
+                outcome_unknown=attempt_unknown,
+            )
         except QboRetryableError as error:
             self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)
         except QboError as error:
-            self._qbo_set_state('failed', error_code=error.code, error_message=error.message,
-                                outcome_unknown=False)
+            self._qbo_set_state('failed', error_code=error.code, error_message=error.message, outcome_unknown=False)
         except UserError as error:
             self._qbo_set_state('failed', error_code='odoo', error_message=str(error), outcome_unknown=False)
         except Exception as error:  # noqa: BLE001 - a bug must not stop the queue
             _logger.exception('QuickBooks job %s failed unexpectedly', self.id)
-            self._qbo_retry_later(QboRetryableError('odoo', self.env._(
-                'An unexpected error occurred: %(error)s', error=repr(error)[:500])), attempt_unknown)
+            self._qbo_retry_later(
+                QboRetryableError(
+                    'odoo', self.env._('An unexpected error occurred: %(error)s', error=repr(error)[:500])
+                ),
+                attempt_unknown,
+            )
         else:
             entity, qbo_id = result or (False, False)
             self._qbo_set_state('done', qbo_entity=entity, qbo_id=qbo_id)
 
     def _qbo_retry_later(self, error, outcome_unknown):
         if self.attempts >= const.JOB_MAX_ATTEMPTS:
-            self._qbo_set_state('failed', error_code=error.code, outcome_unknown=outcome_unknown,
-                                error_message=self.env._('%(error)s Gave up after %(n)s attempts.', error=error.message, n=self.attempts))
+            self._qbo_set_state(
+                'failed',
+                error_code=error.code,
+                outcome_unknown=outcome_unknown,
+                error_message=self.env._(
+                    '%(error)s Gave up after %(n)s attempts.', error=error.message, n=self.attempts
+                ),
+            )
             return
         delay = error.retry_after or const.JOB_BACKOFF_SECONDS[min(self.attempts, len(const.JOB_BACKOFF_SECONDS)) - 1]
         self._qbo_set_state(
-            'pending', error_code=error.code, error_message=error.message, outcome_unknown=outcome_unknown,
-            next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay))
+            'pending',
+            error_code=error.code,
+            error_message=error.message,
+            outcome_unknown=outcome_unknown,
+            next_attempt_at=fields.Datetime.now() + timedelta(seconds=delay),
+        )
         self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger(self.next_attempt_at)
 
     # ------------------------------------------------------------------
@@ -246,4 +298,9 @@ class QboSyncJob(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
-        return {'type': 'ir.actions.act_window', 'res_model': self.res_model, 'res_id': self.res_id, 'view_mode': 'form'}
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': self.res_model,
+            'res_id': self.res_id,
+            'view_mode': 'form',
+        }

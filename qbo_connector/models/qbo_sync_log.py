@@ -23,7 +23,9 @@ class QboSyncLog(models.Model):
     endpoint = fields.Char(readonly=True)
     request_id = fields.Char(string='Request ID', readonly=True, index='btree_not_null')
     http_status = fields.Integer(string='HTTP Status', readonly=True, help='0 when no answer came back.')
-    intuit_tid = fields.Char(string='intuit_tid', readonly=True, help="Intuit's transaction id: quote it to Intuit support.")
+    intuit_tid = fields.Char(
+        string='intuit_tid', readonly=True, help="Intuit's transaction id: quote it to Intuit support."
+    )
     duration_ms = fields.Integer(string='Duration (ms)', readonly=True)
     content_type = fields.Char(readonly=True)
     request_body = fields.Text(readonly=True)
@@ -35,7 +37,11 @@ class QboSyncLog(models.Model):
     @api.depends('http_status', 'response_body', 'error')
     def _compute_fault_code(self):
         for log in self:
-            log.fault_code = _fault_code(log.response_body) if log.http_status >= 400 or '"Fault"' in (log.response_body or '') else False
+            log.fault_code = (
+                _fault_code(log.response_body)
+                if log.http_status >= 400 or '"Fault"' in (log.response_body or '')
+                else False
+            )
             log.success = bool(log.http_status) and log.http_status < 400 and not log.fault_code and not log.error
 
     @api.model
@@ -93,12 +99,16 @@ class QboSyncLog(models.Model):
             # The connection was created in this very transaction (first Connect from
             # Settings): its log rows go with it.
             self._qbo_write_row(values)
+
         return record
 
     @api.autovacuum
     def _gc_old_logs(self):
-        days = int(self.env['ir.config_parameter'].sudo().get_param(
-            'qbo_connector.log_retention_days', const.LOG_RETENTION_DAYS_DEFAULT))
+        days = int(
+            self.env['ir.config_parameter']
+            .sudo()
+            .get_param('qbo_connector.log_retention_days', const.LOG_RETENTION_DAYS_DEFAULT)
+        )
         limit = fields.Datetime.now() - timedelta(days=days)
         self.sudo().search([('create_date', '<', limit)], limit=10000).unlink()
 

@@ -28,9 +28,19 @@ class QboSyncedMixin(models.AbstractModel):
     def _compute_qbo_id(self):
         """The QuickBooks id of the document itself, from its mapping (role record, else the
         receipt holding it)."""
-        mappings = self.env['qbo.mapping'].sudo().search([
-            ('res_model', '=', self._name), ('res_id', 'in', self.ids), ('qbo_entity', 'in', list(self._qbo_entities)),
-            ('role', 'in', ('record', 'receipt'))], order='id')
+        mappings = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('res_model', '=', self._name),
+                    ('res_id', 'in', self.ids),
+                    ('qbo_entity', 'in', list(self._qbo_entities)),
+                    ('role', 'in', ('record', 'receipt')),
+                ],
+                order='id',
+            )
+        )
         found = {}
         for mapping in mappings.sorted(lambda m: m.role != 'record'):
             found.setdefault(mapping.res_id, mapping.qbo_id)
@@ -61,8 +71,15 @@ class QboSyncedMixin(models.AbstractModel):
         condition = f" AND CustomerRef = {qbo_quote(party['value'])}" if 'CustomerRef' in values else ''
         found = client.query_all(f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition}")
         reference = self._qbo_reference()
-        return next((obj for obj in found if reference in (obj.get('PrivateNote') or '') and str(
-            (obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])), None)
+        return next(
+            (
+                obj
+                for obj in found
+                if reference in (obj.get('PrivateNote') or '')
+                and str((obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])
+            ),
+            None,
+        )
 
     # ------------------------------------------------------------------
     # The exporter
@@ -154,8 +171,13 @@ class QboSyncedMixin(models.AbstractModel):
             values = {'qbo_sync_state': False}
         self._qbo_write_status(values)
         if job.state == 'failed':
-            self.message_post(body=self.env._(
-                'QuickBooks refused this document (%(code)s): %(message)s', code=job.error_code, message=job.error_message))
+            self.message_post(
+                body=self.env._(
+                    'QuickBooks refused this document (%(code)s): %(message)s',
+                    code=job.error_code,
+                    message=job.error_message,
+                )
+            )
 
     def _qbo_write_status(self, values):
         """Write the connector's own fields on the document. Not an edit of the document:
@@ -163,7 +185,9 @@ class QboSyncedMixin(models.AbstractModel):
         bills reads) nor are its lines synchronised and its balance checked again, which
         would cost some fifteen queries per write for nothing."""
         return self.with_context(
-            skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False,
+            skip_is_manually_modified=True,
+            skip_invoice_sync=True,
+            check_move_validity=False,
         ).write(values)
 
     def _qbo_reference(self):

@@ -50,7 +50,9 @@ class QboTaxCode(models.Model):
                 'description': code.get('Description') or False,
                 'rate': sum(float(rates[rate_id].get('RateValue') or 0.0) for rate_id in rate_ids),
                 'rate_names': ' + '.join(
-                    f"{rates[rate_id].get('Name')} {float(rates[rate_id].get('RateValue') or 0.0):g} %" for rate_id in rate_ids),
+                    f"{rates[rate_id].get('Name')} {float(rates[rate_id].get('RateValue') or 0.0):g} %"
+                    for rate_id in rate_ids
+                ),
             }
         return self._qbo_store_read(connection, found)
 
@@ -65,7 +67,11 @@ class QboTaxCode(models.Model):
         if rate is None:
             return self.browse()
         hint = (hint or '').casefold()
-        matching = self.filtered(lambda code: code.active and float_compare(
-            code.rate, rate, precision_digits=RATE_DIGITS) == 0)
-        return min(matching, default=self.browse(), key=lambda code: (
-            code.name.casefold() not in hint, int(code.qbo_id) if code.qbo_id.isdigit() else 0))
+        matching = self.filtered(
+            lambda code: code.active and float_compare(code.rate, rate, precision_digits=RATE_DIGITS) == 0
+        )
+        return min(
+            matching,
+            default=self.browse(),
+            key=lambda code: (code.name.casefold() not in hint, int(code.qbo_id) if code.qbo_id.isdigit() else 0),
+        )

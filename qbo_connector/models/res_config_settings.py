@@ -16,55 +16,74 @@ class ResConfigSettings(models.TransientModel):
 
     # === Where and who: system administrators only (the connection's write guard agrees) === #
     qbo_environment = fields.Selection(
-        related=_CONNECTION + 'environment', readonly=False, groups='base.group_system',
-        string='QuickBooks Environment')
+        related=_CONNECTION + 'environment', readonly=False, groups='base.group_system', string='QuickBooks Environment'
+    )
     qbo_custom_base_url = fields.Char(
-        related=_CONNECTION + 'custom_base_url', readonly=False, groups='base.group_system',
-        string='QuickBooks Base URL')
+        related=_CONNECTION + 'custom_base_url',
+        readonly=False,
+        groups='base.group_system',
+        string='QuickBooks Base URL',
+    )
     qbo_client_id = fields.Char(
-        related=_CONNECTION + 'client_id', readonly=False, groups='base.group_system',
-        string='QuickBooks Client ID')
+        related=_CONNECTION + 'client_id', readonly=False, groups='base.group_system', string='QuickBooks Client ID'
+    )
     # Write-only, hence not related: never read back to the page, never stored in this table (see create, write).
     qbo_client_secret = fields.Char(string='QuickBooks Client Secret', groups='base.group_system')
 
     # === Sync settings === #
-    qbo_sync_mode = fields.Selection(
-        related=_CONNECTION + 'sync_mode', readonly=False, string='QuickBooks Sync Mode')
+    qbo_sync_mode = fields.Selection(related=_CONNECTION + 'sync_mode', readonly=False, string='QuickBooks Sync Mode')
     qbo_sync_start_date = fields.Date(
-        related=_CONNECTION + 'sync_start_date', readonly=False, string='QuickBooks Sync Start Date')
+        related=_CONNECTION + 'sync_start_date', readonly=False, string='QuickBooks Sync Start Date'
+    )
     qbo_sync_invoices = fields.Boolean(
-        related=_CONNECTION + 'sync_invoices', readonly=False, string='Sync Invoices to QuickBooks')
+        related=_CONNECTION + 'sync_invoices', readonly=False, string='Sync Invoices to QuickBooks'
+    )
     qbo_sync_credit_notes = fields.Boolean(
-        related=_CONNECTION + 'sync_credit_notes', readonly=False, string='Sync Credit Notes to QuickBooks')
+        related=_CONNECTION + 'sync_credit_notes', readonly=False, string='Sync Credit Notes to QuickBooks'
+    )
     qbo_sync_payments = fields.Boolean(
-        related=_CONNECTION + 'sync_payments', readonly=False, string='Sync Payments to QuickBooks')
+        related=_CONNECTION + 'sync_payments', readonly=False, string='Sync Payments to QuickBooks'
+    )
     qbo_invoice_prefix = fields.Char(
-        related=_CONNECTION + 'invoice_prefix', readonly=False, string='QuickBooks Invoice Number Prefix')
+        related=_CONNECTION + 'invoice_prefix', readonly=False, string='QuickBooks Invoice Number Prefix'
+    )
     qbo_default_class_name = fields.Char(
-        related=_CONNECTION + 'default_class_name', readonly=False, string='QuickBooks Default Class')
+        related=_CONNECTION + 'default_class_name', readonly=False, string='QuickBooks Default Class'
+    )
     qbo_refund_account_name = fields.Char(
-        related=_CONNECTION + 'refund_account_name', readonly=False, string='QuickBooks Refund Account')
+        related=_CONNECTION + 'refund_account_name', readonly=False, string='QuickBooks Refund Account'
+    )
     qbo_sub_customers = fields.Boolean(
-        related=_CONNECTION + 'sub_customers', readonly=False, string='QuickBooks Sub-customers for Child Contacts')
+        related=_CONNECTION + 'sub_customers', readonly=False, string='QuickBooks Sub-customers for Child Contacts'
+    )
     qbo_unmatched_item_name = fields.Char(
-        related=_CONNECTION + 'unmatched_item_name', readonly=False, string='QuickBooks Item for Unmatched Lines')
+        related=_CONNECTION + 'unmatched_item_name', readonly=False, string='QuickBooks Item for Unmatched Lines'
+    )
     qbo_default_income_account_name = fields.Char(
-        related=_CONNECTION + 'default_income_account_name', readonly=False,
-        string='QuickBooks Default Income Account')
+        related=_CONNECTION + 'default_income_account_name', readonly=False, string='QuickBooks Default Income Account'
+    )
     # The connection's own domain names the connection as `id`, which here is the settings record.
     qbo_untaxed_tax_code_id = fields.Many2one(
-        related=_CONNECTION + 'untaxed_tax_code_id', readonly=False, string='QuickBooks Tax Code for Untaxed Lines',
-        domain="[('connection_id', '=', qbo_connection_id), ('rate', '=', 0)]")
-    qbo_tax_item_name = fields.Char(
-        related=_CONNECTION + 'tax_item_name', readonly=False, string='QuickBooks Tax Item')
+        related=_CONNECTION + 'untaxed_tax_code_id',
+        readonly=False,
+        string='QuickBooks Tax Code for Untaxed Lines',
+        domain="[('connection_id', '=', qbo_connection_id), ('rate', '=', 0)]",
+    )
+    qbo_tax_item_name = fields.Char(related=_CONNECTION + 'tax_item_name', readonly=False, string='QuickBooks Tax Item')
     qbo_receipts_paid_at_once = fields.Boolean(
-        related=_CONNECTION + 'receipts_paid_at_once', readonly=False,
-        string='QuickBooks Sales Receipts for Invoices Paid at Once')
+        related=_CONNECTION + 'receipts_paid_at_once',
+        readonly=False,
+        string='QuickBooks Sales Receipts for Invoices Paid at Once',
+    )
     qbo_line_mode = fields.Selection(
-        related=_CONNECTION + 'line_mode', readonly=False, string='QuickBooks Invoice Lines')
+        related=_CONNECTION + 'line_mode', readonly=False, string='QuickBooks Invoice Lines'
+    )
     qbo_payment_method_line_ids = fields.Many2many(
-        related=_CONNECTION + 'payment_method_line_ids', readonly=False, string='QuickBooks Payment Methods to Sync',
-        domain="[('payment_type', '=', 'inbound')]")
+        related=_CONNECTION + 'payment_method_line_ids',
+        readonly=False,
+        string='QuickBooks Payment Methods to Sync',
+        domain="[('payment_type', '=', 'inbound')]",
+    )
 
     # === Status, written by the addon alone === #
     qbo_state = fields.Selection(related=_CONNECTION + 'state', string='QuickBooks Status')
@@ -76,7 +95,8 @@ class ResConfigSettings(models.TransientModel):
     def _compute_qbo_page_connection_id(self):
         for settings in self:
             settings.qbo_page_connection_id = settings.company_id.qbo_connection_id or self.env['qbo.connection'].new(
-                {'company_id': settings.company_id.id})
+                {'company_id': settings.company_id.id}
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -109,8 +129,11 @@ class ResConfigSettings(models.TransientModel):
         value is left (or a secret is given) and it does not exist yet, and write the
         environment and the base URL together."""
         page = company.qbo_connection_id or self.env['qbo.connection'].new({'company_id': company.id})
-        names = [name for name, field in self._fields.items()
-                 if name in vals and (field.related or '').startswith(_CONNECTION) and not field.readonly]
+        names = [
+            name
+            for name, field in self._fields.items()
+            if name in vals and (field.related or '').startswith(_CONNECTION) and not field.readonly
+        ]
         chosen = self.new({name: vals[name] for name in names})
         for name in names:
             if chosen[name] == page[self._fields[name].related_field.name]:
@@ -124,8 +147,9 @@ class ResConfigSettings(models.TransientModel):
         # write, while related fields are written one at a time: the environment first would
         # fail for want of the URL that comes after it.
         if 'qbo_environment' in vals and 'qbo_custom_base_url' in vals:
-            company.qbo_connection_id.write({'environment': vals['qbo_environment'],
-                                             'custom_base_url': vals['qbo_custom_base_url']})
+            company.qbo_connection_id.write(
+                {'environment': vals['qbo_environment'], 'custom_base_url': vals['qbo_custom_base_url']}
+            )
 
     # ------------------------------------------------------------------
     # Buttons: the page is saved (created, so written through) before they run

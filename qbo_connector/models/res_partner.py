@@ -32,7 +32,8 @@ class ResPartner(models.Model):
         _qbo_customer_partner)."""
         self.ensure_one()
         return self._qbo_customer_partner(connection)._qbo_resolve_customer(
-            connection, client, currency, invoiced_partner=self.sudo())
+            connection, client, currency, invoiced_partner=self.sudo()
+        )
 
     def _qbo_customer_partner(self, connection):
         """The partner whose QuickBooks customer the documents of this partner go to: the
@@ -59,16 +60,26 @@ class ResPartner(models.Model):
         home = connection._qbo_home_currency()
         foreign = currency if currency and currency.name != home else None
         if foreign and not connection.qbo_multicurrency:
-            raise QboValidationError('multicurrency', self.env._(
-                'The QuickBooks company keeps its books in %(home)s only: turn on Multicurrency in QuickBooks '
-                '(Account and settings, Advanced) and test the connection again, to send documents in %(currency)s.',
-                home=home, currency=currency.name))
+            raise QboValidationError(
+                'multicurrency',
+                self.env._(
+                    'The QuickBooks company keeps its books in %(home)s only: turn on Multicurrency in QuickBooks '
+                    '(Account and settings, Advanced) and test the connection again, to send documents in '
+                    '%(currency)s.',
+                    home=home,
+                    currency=currency.name,
+                ),
+            )
         role = 'sub_customer' if parent else 'record'
 
         def find():
-            parent_ref = parent._qbo_resolve_customer(connection, client, currency, invoiced_partner) if parent else None
+            parent_ref = (
+                parent._qbo_resolve_customer(connection, client, currency, invoiced_partner) if parent else None
+            )
             return partner._qbo_match_or_create_customer(
-                connection, client, role, foreign, invoiced_partner or partner, parent_ref)
+                connection, client, role, foreign, invoiced_partner or partner, parent_ref
+            )
+
         return self.env['qbo.mapping']._qbo_resolve(connection, partner, 'Customer', find, role=role, currency=foreign)
 
     def _qbo_match_or_create_customer(self, connection, client, role, currency, invoiced_partner, parent_ref=None):
@@ -94,13 +105,21 @@ class ResPartner(models.Model):
                 return client.create('Customer', dict(values, DisplayName=name))
             except QboDuplicateError as error:
                 duplicate = error
-                holder = self._qbo_customer_holding_name(connection, client, role, currency_code, error.existing_id, name, parent_id)
+                holder = self._qbo_customer_holding_name(
+                    connection, client, role, currency_code, error.existing_id, name, parent_id
+                )
                 if holder:
                     return holder
-        raise QboValidationError(duplicate.code, self.env._(
-            'QuickBooks already uses the names %(names)s for other customers, vendors or employees: '
-            'rename the contact %(partner)s, or the QuickBooks records holding these names.',
-            names=', '.join(names), partner=self.display_name), duplicate.detail)
+        raise QboValidationError(
+            duplicate.code,
+            self.env._(
+                'QuickBooks already uses the names %(names)s for other customers, vendors or employees: '
+                'rename the contact %(partner)s, or the QuickBooks records holding these names.',
+                names=', '.join(names),
+                partner=self.display_name,
+            ),
+            duplicate.detail,
+        )
 
     def _qbo_find_customer(self, connection, client, role, currency_code, email, names, parent_id=None):
         """The active customer of this currency (a sub-customer of ``parent_id`` when given,
@@ -114,26 +133,40 @@ class ResPartner(models.Model):
         customers are left out: QuickBooks hides them from name lists, and one only comes
         back when creating proves it holds the name and is the same party.
         """
+
         def usable(customers):
-            return self.env['qbo.mapping']._qbo_unclaimed(connection, self, 'Customer', [
-                c for c in customers if same_level(c, parent_id)
-                and in_currency(connection, c, currency_code)], role)
+            return self.env['qbo.mapping']._qbo_unclaimed(
+                connection,
+                self,
+                'Customer',
+                [c for c in customers if same_level(c, parent_id) and in_currency(connection, c, currency_code)],
+                role,
+            )
 
         def named(customer):
             return any(qbo_same_name(customer.get('DisplayName'), name) for name in names)
 
         if email:
-            by_email = [c for c in usable(client.query_all(f'SELECT * FROM Customer WHERE PrimaryEmailAddr LIKE {qbo_quote(email)}'))
-                        if qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)]
+            by_email = [
+                c
+                for c in usable(
+                    client.query_all(f'SELECT * FROM Customer WHERE PrimaryEmailAddr LIKE {qbo_quote(email)}')
+                )
+                if qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)
+            ]
             if by_email:
                 # Among several customers sharing an email, the one named like the partner wins.
                 return next((c for c in by_email if named(c)), by_email[0])
         # One query for every name tried: they all start with the partner's name ('%' in a
         # name widens the answer, which is filtered here).
         prefix = os.path.commonprefix(names)
-        by_name = [c for c in usable(client.query_all(
-            f'SELECT * FROM Customer WHERE DisplayName LIKE {qbo_quote(prefix + "%")}'))
-                   if named(c)]
+        by_name = [
+            c
+            for c in usable(
+                client.query_all(f'SELECT * FROM Customer WHERE DisplayName LIKE {qbo_quote(prefix + "%")}')
+            )
+            if named(c)
+        ]
         return by_name[0] if by_name else None
 
     def _qbo_customer_holding_name(self, connection, client, role, currency_code, existing_id, name, parent_id=None):
@@ -186,9 +219,14 @@ class ResPartner(models.Model):
         self.ensure_one()
         display_name = qbo_name(self.name, DISPLAY_NAME_MAX)
         if not display_name:
-            raise QboValidationError('no_name', self.env._(
-                'The customer (contact id %(id)s) has no name, and QuickBooks needs one: '
-                'give the contact a name, then send the document again.', id=self.id))
+            raise QboValidationError(
+                'no_name',
+                self.env._(
+                    'The customer (contact id %(id)s) has no name, and QuickBooks needs one: '
+                    'give the contact a name, then send the document again.',
+                    id=self.id,
+                ),
+            )
         values = {'DisplayName': display_name}
         if parent_ref:
             values.update(Job=True, ParentRef=parent_ref, BillWithParent=True)
@@ -205,12 +243,19 @@ class ResPartner(models.Model):
             values['PrimaryEmailAddr'] = {'Address': email}
         elif self.email:
             _logger.warning(
-                'QuickBooks customer for partner %s is sent without its email %r: QuickBooks refuses it as an email address.',
-                self.id, self.email)
+                'QuickBooks customer for partner %s is sent without its email %r: QuickBooks refuses it as an email '
+                'address.',
+                self.id,
+                self.email,
+            )
         # The invoice address of the document's partner, else the commercial partner's invoice
         # address, else the commercial partner's own address.
         invoice_address = self.browse(self.address_get(['invoice'])['invoice'])
-        for partner in (invoiced_partner if invoiced_partner.type == 'invoice' else self.browse(), invoice_address, self):
+        for partner in (
+            invoiced_partner if invoiced_partner.type == 'invoice' else self.browse(),
+            invoice_address,
+            self,
+        ):
             if partner and (partner.street or partner.city or partner.zip):
                 address = {
                     'Line1': (partner.street or '')[:ADDRESS_LINE_MAX],

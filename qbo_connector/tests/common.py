@@ -31,6 +31,7 @@ def emulator():
     with _lock:
         if _emulator is None:
             from qbo_emulator import Emulator, EmulatorConfig  # noqa: PLC0415 - not an addon dependency
+
             _emulator = Emulator(EmulatorConfig(db_path=':memory:'))
             _emulator.start(host='127.0.0.1', port=0)
         return _emulator
@@ -54,8 +55,11 @@ class EmulatorApi:
         return self._call('POST', 'mint', json={'client_id': client_id, 'realm_id': realm_id})
 
     def add_app(self, client_id, client_secret, redirect_uris):
-        return self._call('POST', 'apps', json={
-            'client_id': client_id, 'client_secret': client_secret, 'redirect_uris': redirect_uris})
+        return self._call(
+            'POST',
+            'apps',
+            json={'client_id': client_id, 'client_secret': client_secret, 'redirect_uris': redirect_uris},
+        )
 
     def add_company(self, **values):
         return self._call('POST', 'companies', json=values)
@@ -71,8 +75,11 @@ class EmulatorApi:
         Intuit sends the browser back to (our callback, with code, state and realmId)."""
         query = authorize_url.split('?', 1)[1]
         response = requests.post(
-            f'{self.base_url}/connect/oauth2/approve?{query}', data={'realm_id': realm_id},
-            allow_redirects=False, timeout=30)
+            f'{self.base_url}/connect/oauth2/approve?{query}',
+            data={'realm_id': realm_id},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert response.status_code in (302, 303), response.text
         return response.headers['Location']
 
@@ -111,15 +118,21 @@ class QboTestMixin:
         """A connected `qbo.connection` for ``company`` (in ``env``'s transaction)."""
         tokens = cls.emu.mint(realm_id)
         now = fields.Datetime.now()
-        connection = env['qbo.connection'].sudo().create({
-            **cls._qbo_connection_values(company),
-            'realm_id': realm_id,
-            'state': 'connected',
-            'access_token': tokens['access_token'],
-            'refresh_token': tokens['refresh_token'],
-            'access_token_expires_at': now + timedelta(seconds=tokens['expires_in']),
-            'refresh_token_expires_at': now + timedelta(seconds=tokens['x_refresh_token_expires_in']),
-        })
+        connection = (
+            env['qbo.connection']
+            .sudo()
+            .create(
+                {
+                    **cls._qbo_connection_values(company),
+                    'realm_id': realm_id,
+                    'state': 'connected',
+                    'access_token': tokens['access_token'],
+                    'refresh_token': tokens['refresh_token'],
+                    'access_token_expires_at': now + timedelta(seconds=tokens['expires_in']),
+                    'refresh_token_expires_at': now + timedelta(seconds=tokens['x_refresh_token_expires_in']),
+                }
+            )
+        )
         # What Connect reads: the company's country, currency and preferences.
         connection.action_test_connection()
         return connection

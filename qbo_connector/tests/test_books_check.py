@@ -11,15 +11,17 @@ from .test_push_invoice import QboPushCommon
 
 @tagged('post_install', '-at_install')
 class TestBooksCheck(QboPushCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         # Who checks the books from the UI: a QuickBooks user who may see invoices.
         cls.checker = new_test_user(
-            cls.env, login='qbo_books_checker',
+            cls.env,
+            login='qbo_books_checker',
             groups='base.group_user,account.group_account_invoice,qbo_connector.group_qbo_user',
-            company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)])
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
 
     def _pushed(self, count=1, **values):
         invoices = self.env['account.move'].concat(*(self._invoice(**values) for _ in range(count)))
@@ -42,17 +44,24 @@ class TestBooksCheck(QboPushCommon):
         # Something to agree on: the customer owes the invoices less the credit note.
         self.assertAlmostEqual(
             self._qbo_customer_balance(invoices[0]),
-            sum(invoices.mapped('amount_total')) - refund.amount_total, places=2)
+            sum(invoices.mapped('amount_total')) - refund.amount_total,
+            places=2,
+        )
 
     def test_payments_count_in_the_receivable(self):
         """QuickBooks takes a payment applied to nothing off the customer's balance; Odoo
         keeps it as an open receivable journal item of the customer: they agree."""
         invoice = self._pushed()
         self._register_payment(invoice, amount=100.0)
-        unapplied = self.env['account.payment'].create({
-            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
-            'amount': 300.0, 'journal_id': self.company_data['default_journal_bank'].id,
-        })
+        unapplied = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 300.0,
+                'journal_id': self.company_data['default_journal_bank'].id,
+            }
+        )
         unapplied.action_post()
         self._run_queue()
         self.assertEqual(self._differences(), [])
@@ -66,8 +75,9 @@ class TestBooksCheck(QboPushCommon):
         lines = [line for line in qbo_invoice['Line'] if line['DetailType'] == 'SalesItemLineDetail']
         lines[0]['SalesItemLineDetail']['UnitPrice'] = 150.0
         lines[0]['Amount'] = 300.0
-        client.update('Invoice', {'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken'], 'Line': lines},
-                      sparse=True)
+        client.update(
+            'Invoice', {'Id': qbo_invoice['Id'], 'SyncToken': qbo_invoice['SyncToken'], 'Line': lines}, sparse=True
+        )
 
     def test_document_changed_in_quickbooks(self):
         invoice, other = self._pushed(2)
@@ -82,8 +92,10 @@ class TestBooksCheck(QboPushCommon):
         for field, odoo, qbo in (('total', 275.94, 383.94), ('tax', 20.44, 28.44), ('balance', 275.94, 383.94)):
             with self.subTest(field=field):
                 difference = by_field[field]
-                self.assertEqual((difference['kind'], difference['record'], difference['qbo_id']),
-                                 ('invoice', invoice, invoice.qbo_id))
+                self.assertEqual(
+                    (difference['kind'], difference['record'], difference['qbo_id']),
+                    ('invoice', invoice, invoice.qbo_id),
+                )
                 self.assertAlmostEqual(difference['odoo'], odoo, places=2)
                 self.assertAlmostEqual(difference['qbo'], qbo, places=2)
         self.assertEqual((invoice.amount_total, invoice.amount_tax), (275.94, 20.44))
@@ -114,8 +126,10 @@ class TestBooksCheck(QboPushCommon):
         self._raise_first_line_in_quickbooks(eur_invoice)
         receivable = [d for d in self._differences() if d['field'] == 'receivable']
         self.assertEqual(len(receivable), 1)
-        self.assertEqual((receivable[0]['record'], receivable[0]['qbo_entity'], receivable[0]['currency']),
-                         (self.partner_a, 'Customer', eur))
+        self.assertEqual(
+            (receivable[0]['record'], receivable[0]['qbo_entity'], receivable[0]['currency']),
+            (self.partner_a, 'Customer', eur),
+        )
         self.assertAlmostEqual(receivable[0]['odoo'], 2 * eur_invoice.amount_total, places=2)
         self.assertAlmostEqual(receivable[0]['qbo'] - receivable[0]['odoo'], 108.0, places=2)
 
@@ -125,8 +139,9 @@ class TestBooksCheck(QboPushCommon):
         differences = self._differences()
         missing = [d for d in differences if d['kind'] == 'missing']
         self.assertEqual(len(missing), 1)
-        self.assertEqual((missing[0]['record'], missing[0]['qbo_id'], missing[0]['field']),
-                         (invoice, invoice.qbo_id, 'exists'))
+        self.assertEqual(
+            (missing[0]['record'], missing[0]['qbo_id'], missing[0]['field']), (invoice, invoice.qbo_id, 'exists')
+        )
         self.assertEqual((missing[0]['odoo'], missing[0]['qbo']), (1.0, 0.0))
         # QuickBooks no longer counts it in what the customer owes.
         receivable = [d for d in differences if d['kind'] == 'customer']
@@ -157,23 +172,29 @@ class TestBooksCheck(QboPushCommon):
         server_action = self.env.ref('qbo_connector.action_qbo_books_check_run')
         arch = connection.get_views([(False, 'form')])['views']['form']['arch']
         self.assertIn(f'name="{server_action.id}"', arch, 'the button is on the connection form')
-        action = server_action.with_user(user).with_context(
-            active_model='qbo.connection', active_id=connection.id, active_ids=connection.ids).run()
+        action = (
+            server_action.with_user(user)
+            .with_context(active_model='qbo.connection', active_id=connection.id, active_ids=connection.ids)
+            .run()
+        )
         self.assertEqual((action['res_model'], action['view_mode']), ('qbo.books.check', 'form'))
         check = self.env['qbo.books.check'].with_user(user).browse(action['res_id'])
         form = Form(check)
         self.assertEqual((form.difference_count, len(form.line_ids)), (2, 2))
         lines = check.line_ids
         missing = lines.filtered(lambda line: line.kind == 'missing')
-        self.assertEqual((missing.move_id, missing.qbo_id, missing.compared, missing.missing_in),
-                         (invoice, invoice.qbo_id, 'exists', 'qbo'))
+        self.assertEqual(
+            (missing.move_id, missing.qbo_id, missing.compared, missing.missing_in),
+            (invoice, invoice.qbo_id, 'exists', 'qbo'),
+        )
         customer = lines - missing
         self.assertEqual((customer.partner_id, customer.compared), (self.partner_a, 'receivable'))
         self.assertAlmostEqual(customer.difference, -invoice.amount_total, places=2)
 
         # Pushed again, the books agree, and the same check says so.
-        self.env['qbo.mapping'].sudo().search([
-            ('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]).unlink()
+        self.env['qbo.mapping'].sudo().search(
+            [('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]
+        ).unlink()
         invoice.action_qbo_push()
         self._run_queue()
         check.action_run()

@@ -64,13 +64,23 @@ class TestClientAndLog(QboConnectedCase):
         names = [f'Method {n:04d}' for n in range(const.QUERY_PAGE + 1)]
         for start in range(0, len(names), 30):  # created by another application, 30 per batch
             response = requests.post(
-                f'{self.emulator.base_url}/v3/company/{US_REALM}/batch', params={'minorversion': 75}, timeout=60,
+                f'{self.emulator.base_url}/v3/company/{US_REALM}/batch',
+                params={'minorversion': 75},
+                timeout=60,
                 headers={'Authorization': f'Bearer {token}', 'Accept': 'application/json'},
-                json={'BatchItemRequest': [{'bId': name, 'operation': 'create', 'PaymentMethod': {'Name': name}}
-                                           for name in names[start:start + 30]]})
+                json={
+                    'BatchItemRequest': [
+                        {'bId': name, 'operation': 'create', 'PaymentMethod': {'Name': name}}
+                        for name in names[start : start + 30]
+                    ]
+                },
+            )
             response.raise_for_status()
-        in_qbo = {obj['Id'] for obj in self.emu._call('GET', f'{US_REALM}/PaymentMethod')['objects']
-                  if obj.get('Active', True)}
+        in_qbo = {
+            obj['Id']
+            for obj in self.emu._call('GET', f'{US_REALM}/PaymentMethod')['objects']
+            if obj.get('Active', True)
+        }
         self.assertGreater(len(in_qbo), const.QUERY_PAGE)
         self.connection.invalidate_recordset()
         before = self.connection.log_ids

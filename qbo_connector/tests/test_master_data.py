@@ -41,7 +41,9 @@ class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
     def _other_company(self, name, country='us', currency='USD'):
         """Another Odoo company (one connection per company), with a chart of accounts."""
         return self.setup_other_company(
-            name=name, country_id=self.env.ref(f'base.{country}').id, currency_id=self.env.ref(f'base.{currency}').id,
+            name=name,
+            country_id=self.env.ref(f'base.{country}').id,
+            currency_id=self.env.ref(f'base.{currency}').id,
         )['company']
 
     def _api_calls(self):
@@ -55,8 +57,7 @@ class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
         return next(obj for obj in self._objects(entity, realm) if obj['Id'] == qbo_id)
 
     def _named(self, entity, name, realm=US_REALM):
-        return next(obj for obj in self._objects(entity, realm)
-                    if (obj.get('DisplayName') or obj.get('Name')) == name)
+        return next(obj for obj in self._objects(entity, realm) if (obj.get('DisplayName') or obj.get('Name')) == name)
 
     def _create_in_qbo(self, entity, objects, realm=US_REALM):
         """Create ``objects`` in QuickBooks as another application would: through the API's
@@ -64,10 +65,17 @@ class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
         token = self.emu.mint(realm)['access_token']
         for start in range(0, len(objects), BATCH_MAX):
             response = requests.post(
-                f'{self.emulator.base_url}/v3/company/{realm}/batch', params={'minorversion': 75}, timeout=60,
+                f'{self.emulator.base_url}/v3/company/{realm}/batch',
+                params={'minorversion': 75},
+                timeout=60,
                 headers={'Authorization': f'Bearer {token}', 'Accept': 'application/json'},
-                json={'BatchItemRequest': [{'bId': str(start + n), 'operation': 'create', entity: obj}
-                                           for n, obj in enumerate(objects[start:start + BATCH_MAX])]})
+                json={
+                    'BatchItemRequest': [
+                        {'bId': str(start + n), 'operation': 'create', entity: obj}
+                        for n, obj in enumerate(objects[start : start + BATCH_MAX])
+                    ]
+                },
+            )
             response.raise_for_status()
             faults = [item['Fault'] for item in response.json()['BatchItemResponse'] if 'Fault' in item]
             self.assertFalse(faults)
@@ -89,7 +97,6 @@ class QboMasterDataCase(QboTestMixin, AccountTestInvoicingCommon):
 
 @tagged('post_install', '-at_install')
 class TestQboCustomers(QboMasterDataCase):
-
     def test_matched_by_email_whatever_the_name(self):
         amy = self._named('Customer', "Amy's Bird Sanctuary")
         partner = self.env['res.partner'].create({'name': 'Amy Lauterbach', 'email': 'BIRDS@intuit.com'})
@@ -103,35 +110,69 @@ class TestQboCustomers(QboMasterDataCase):
 
     def test_matched_by_display_name_in_any_case(self):
         cool_cars = self._named('Customer', 'Cool Cars')
-        partner = self.env['res.partner'].create({'name': 'cool CARS', 'is_company': True, 'email': 'other@example.com'})
+        partner = self.env['res.partner'].create(
+            {'name': 'cool CARS', 'is_company': True, 'email': 'other@example.com'}
+        )
         ref = partner._qbo_customer_ref(self.connection, self.client)
         self.assertEqual(ref['value'], cool_cars['Id'])
 
     def test_created_with_the_invoice_address(self):
-        company = self.env['res.partner'].create({
-            'name': 'Odoo Bakery', 'is_company': True, 'email': 'bakery@example.com', 'vat': '12-3456789',
-            'street': '1 Own St', 'city': 'Own Town', 'zip': '94000', 'country_id': self.env.ref('base.us').id,
-        })
-        self.env['res.partner'].create({
-            'type': 'invoice', 'parent_id': company.id, 'name': 'Bakery Accounts',
-            'street': '77 Billing Ave', 'street2': 'Suite 5', 'city': 'Billington', 'zip': '94111',
-            'state_id': self.us_state_ca.id, 'country_id': self.env.ref('base.us').id,
-        })
+        company = self.env['res.partner'].create(
+            {
+                'name': 'Odoo Bakery',
+                'is_company': True,
+                'email': 'bakery@example.com',
+                'vat': '12-3456789',
+                'street': '1 Own St',
+                'city': 'Own Town',
+                'zip': '94000',
+                'country_id': self.env.ref('base.us').id,
+            }
+        )
+        self.env['res.partner'].create(
+            {
+                'type': 'invoice',
+                'parent_id': company.id,
+                'name': 'Bakery Accounts',
+                'street': '77 Billing Ave',
+                'street2': 'Suite 5',
+                'city': 'Billington',
+                'zip': '94111',
+                'state_id': self.us_state_ca.id,
+                'country_id': self.env.ref('base.us').id,
+            }
+        )
         ref = company._qbo_customer_ref(self.connection, self.client)
         customer = self._object('Customer', ref['value'])
         self.assertEqual(customer['DisplayName'], 'Odoo Bakery')
         self.assertEqual(customer['CompanyName'], 'Odoo Bakery')
         self.assertEqual(customer['PrimaryEmailAddr'], {'Address': 'bakery@example.com'})
         self.assertEqual(
-            {key: customer['BillAddr'].get(key) for key in ('Line1', 'Line2', 'City', 'CountrySubDivisionCode', 'PostalCode', 'Country')},
-            {'Line1': '77 Billing Ave', 'Line2': 'Suite 5', 'City': 'Billington', 'CountrySubDivisionCode': 'CA',
-             'PostalCode': '94111', 'Country': 'US'})
+            {
+                key: customer['BillAddr'].get(key)
+                for key in ('Line1', 'Line2', 'City', 'CountrySubDivisionCode', 'PostalCode', 'Country')
+            },
+            {
+                'Line1': '77 Billing Ave',
+                'Line2': 'Suite 5',
+                'City': 'Billington',
+                'CountrySubDivisionCode': 'CA',
+                'PostalCode': '94111',
+                'Country': 'US',
+            },
+        )
 
     def test_own_address_without_an_invoice_address(self):
-        partner = self.env['res.partner'].create({
-            'name': 'Jane Walker', 'street': '9 Home Rd', 'city': 'Hometown', 'zip': '10001',
-            'state_id': self.us_state_ca.id, 'country_id': self.env.ref('base.us').id,
-        })
+        partner = self.env['res.partner'].create(
+            {
+                'name': 'Jane Walker',
+                'street': '9 Home Rd',
+                'city': 'Hometown',
+                'zip': '10001',
+                'state_id': self.us_state_ca.id,
+                'country_id': self.env.ref('base.us').id,
+            }
+        )
         customer = self._object('Customer', partner._qbo_customer_ref(self.connection, self.client)['value'])
         self.assertEqual((customer['GivenName'], customer['FamilyName']), ('Jane', 'Walker'))
         self.assertEqual(customer['BillAddr']['Line1'], '9 Home Rd')
@@ -139,7 +180,9 @@ class TestQboCustomers(QboMasterDataCase):
 
     def test_contact_invoices_as_its_company(self):
         company = self.env['res.partner'].create({'name': 'Parent Works', 'is_company': True})
-        contact = self.env['res.partner'].create({'name': 'Pat Buyer', 'parent_id': company.id, 'email': 'pat@parent.example'})
+        contact = self.env['res.partner'].create(
+            {'name': 'Pat Buyer', 'parent_id': company.id, 'email': 'pat@parent.example'}
+        )
         ref = contact._qbo_customer_ref(self.connection, self.client)
         self.assertEqual(ref['name'], 'Parent Works')
         self.assertTrue(self.env['qbo.mapping'].sudo()._qbo_find(self.connection, company, 'Customer'))
@@ -170,7 +213,9 @@ class TestQboCustomers(QboMasterDataCase):
         partner = self.env['res.partner'].create({'name': 'Tax Twin LLC', 'is_company': True, 'vat': '12-3456789'})
         self.assertEqual(partner._qbo_customer_ref(self.connection, self.client)['value'], twin['Id'])
         other = self.env['res.partner'].create({'name': 'Tax Twin LLC', 'is_company': True, 'vat': '98-7654321'})
-        self.assertEqual(other._qbo_customer_ref(self.connection, self.client)['name'], f'Tax Twin LLC (Odoo {other.id})')
+        self.assertEqual(
+            other._qbo_customer_ref(self.connection, self.client)['name'], f'Tax Twin LLC (Odoo {other.id})'
+        )
 
     def test_inactive_customer_of_another_party_keeps_its_name(self):
         jeff = self._named('Customer', "Jeff's Jalopies")
@@ -226,6 +271,7 @@ class TestQboCustomers(QboMasterDataCase):
     def test_matching_costs_the_same_requests_whatever_the_size_of_the_customer_list(self):
         """Matched by email, matched by name, or created: the requests it takes do not grow
         with the number of customers in QuickBooks (here beyond one page of a query)."""
+
         def calls(email_twin, name_twin, new):
             counts = []
             for values in (email_twin, name_twin, new):
@@ -234,16 +280,24 @@ class TestQboCustomers(QboMasterDataCase):
                 counts.append(count)
             return ref, counts
 
-        _ref, small = calls({'name': 'Birdwatchers', 'email': 'Birds@Intuit.com'},
-                            {'name': 'COOL CARS', 'email': 'cars@elsewhere.example'},
-                            {'name': 'Brand New Ltd', 'email': 'new@brand.example'})
-        self._create_in_qbo('Customer', [
-            {'DisplayName': f'Bulk Customer {n:04d}', 'PrimaryEmailAddr': {'Address': f'bulk{n:04d}@example.com'}}
-            for n in range(QUERY_PAGE + 1)])
+        _ref, small = calls(
+            {'name': 'Birdwatchers', 'email': 'Birds@Intuit.com'},
+            {'name': 'COOL CARS', 'email': 'cars@elsewhere.example'},
+            {'name': 'Brand New Ltd', 'email': 'new@brand.example'},
+        )
+        self._create_in_qbo(
+            'Customer',
+            [
+                {'DisplayName': f'Bulk Customer {n:04d}', 'PrimaryEmailAddr': {'Address': f'bulk{n:04d}@example.com'}}
+                for n in range(QUERY_PAGE + 1)
+            ],
+        )
         self.assertGreater(len(self._objects('Customer')), QUERY_PAGE)
-        ref, large = calls({'name': 'Bulk buyer', 'email': 'BULK0990@example.com'},
-                           {'name': 'bulk customer 0995', 'email': 'other@bulk.example'},
-                           {'name': 'Bulk Customer 0995 Jr', 'email': 'junior@bulk.example'})
+        ref, large = calls(
+            {'name': 'Bulk buyer', 'email': 'BULK0990@example.com'},
+            {'name': 'bulk customer 0995', 'email': 'other@bulk.example'},
+            {'name': 'Bulk Customer 0995 Jr', 'email': 'junior@bulk.example'},
+        )
         self.assertEqual(self._object('Customer', ref['value'])['DisplayName'], 'Bulk Customer 0995 Jr')
         self.assertEqual(large, small)
         self.assertEqual(small, [1, 2, 3], 'by email: one query; by name: two; created: two and the creation')
@@ -260,8 +314,10 @@ class TestQboCustomers(QboMasterDataCase):
         self.assertEqual(eur_ref['name'], 'Global Buyer (EUR)')
         self.assertEqual(self._object('Customer', usd_ref['value'], realm)['CurrencyRef']['value'], 'USD')
         self.assertEqual(self._object('Customer', eur_ref['value'], realm)['CurrencyRef']['value'], 'EUR')
-        self.assertEqual(self.env['qbo.mapping'].sudo()._qbo_find(connection, partner, 'Customer', currency=eur).qbo_id,
-                         eur_ref['value'])
+        self.assertEqual(
+            self.env['qbo.mapping'].sudo()._qbo_find(connection, partner, 'Customer', currency=eur).qbo_id,
+            eur_ref['value'],
+        )
         self.assertEqual(self._assert_no_request(partner._qbo_customer_ref, connection, client, eur), eur_ref)
         # Another Odoo database (or a lost mapping) finds both again by email and currency.
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
@@ -277,24 +333,36 @@ class TestQboSubCustomers(QboMasterDataCase):
     def setUp(self):
         super().setUp()
         self.connection.sub_customers = True
-        self.company_partner = self.env['res.partner'].create({
-            'name': 'Parent Works', 'is_company': True, 'email': 'office@parent.example',
-            'street': '1 Works Rd', 'city': 'Worksville', 'zip': '94100', 'country_id': self.env.ref('base.us').id,
-        })
-        self.contact = self.env['res.partner'].create({
-            'name': 'Pat Buyer', 'parent_id': self.company_partner.id, 'email': 'pat@parent.example'})
+        self.company_partner = self.env['res.partner'].create(
+            {
+                'name': 'Parent Works',
+                'is_company': True,
+                'email': 'office@parent.example',
+                'street': '1 Works Rd',
+                'city': 'Worksville',
+                'zip': '94100',
+                'country_id': self.env.ref('base.us').id,
+            }
+        )
+        self.contact = self.env['res.partner'].create(
+            {'name': 'Pat Buyer', 'parent_id': self.company_partner.id, 'email': 'pat@parent.example'}
+        )
 
     def _mapping(self, partner, role='record', currency=None, connection=None):
         """The binding of ``partner`` to a QuickBooks customer: its own (record), or as a sub-customer."""
-        return self.env['qbo.mapping'].sudo()._qbo_find(connection or self.connection, partner, 'Customer', role, currency)
+        return (
+            self.env['qbo.mapping'].sudo()._qbo_find(connection or self.connection, partner, 'Customer', role, currency)
+        )
 
     def test_named_contact_is_a_sub_customer_of_its_company(self):
         ref = self.contact._qbo_customer_ref(self.connection, self.client)
         job = self._object('Customer', ref['value'])
         parent = self._object('Customer', self._mapping(self.company_partner).qbo_id)
         self.assertEqual(parent['DisplayName'], 'Parent Works')
-        self.assertEqual((job['DisplayName'], job['Job'], job['ParentRef']['value'], job['BillWithParent']),
-                         ('Pat Buyer', True, parent['Id'], True))
+        self.assertEqual(
+            (job['DisplayName'], job['Job'], job['ParentRef']['value'], job['BillWithParent']),
+            ('Pat Buyer', True, parent['Id'], True),
+        )
         self.assertEqual(job['FullyQualifiedName'], 'Parent Works:Pat Buyer')
         self.assertEqual((job['GivenName'], job['FamilyName'], job['CompanyName']), ('Pat', 'Buyer', 'Parent Works'))
         self.assertEqual(job['PrimaryEmailAddr'], {'Address': 'pat@parent.example'})
@@ -306,18 +374,22 @@ class TestQboSubCustomers(QboMasterDataCase):
         self.assertEqual(self.company_partner._qbo_customer_ref(self.connection, self.client)['value'], parent['Id'])
 
     def test_off_by_default_and_off_a_contact_invoices_as_its_company(self):
-        self.assertFalse(self.env['qbo.connection'].create({'company_id': self._other_company('Fresh Co').id}).sub_customers)
+        self.assertFalse(
+            self.env['qbo.connection'].create({'company_id': self._other_company('Fresh Co').id}).sub_customers
+        )
         self.connection.sub_customers = False
         ref = self.contact._qbo_customer_ref(self.connection, self.client)
         self.assertEqual(ref['name'], 'Parent Works')
         self.assertFalse(self._mapping(self.contact, 'sub_customer'))
 
     def test_addresses_invoice_as_the_company(self):
-        partners = self.env['res.partner'].create([
-            {'type': 'invoice', 'name': 'Works Accounts', 'parent_id': self.company_partner.id},
-            {'type': 'delivery', 'name': 'Works Dock', 'parent_id': self.company_partner.id},
-            {'type': 'other', 'parent_id': self.company_partner.id, 'email': 'anon@parent.example'},
-        ])
+        partners = self.env['res.partner'].create(
+            [
+                {'type': 'invoice', 'name': 'Works Accounts', 'parent_id': self.company_partner.id},
+                {'type': 'delivery', 'name': 'Works Dock', 'parent_id': self.company_partner.id},
+                {'type': 'other', 'parent_id': self.company_partner.id, 'email': 'anon@parent.example'},
+            ]
+        )
         person = self.env['res.partner'].create({'name': 'Solo Person'})
         child_of_person = self.env['res.partner'].create({'name': 'Solo Helper', 'parent_id': person.id})
         for partner in partners:
@@ -329,17 +401,35 @@ class TestQboSubCustomers(QboMasterDataCase):
         parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
         elsewhere = self.client.create('Customer', {'DisplayName': 'Somebody Else Co'})
         # The same email on a customer, and on a sub-customer of another company: neither is this contact.
-        self.client.create('Customer', {'DisplayName': 'Pat (top level)', 'PrimaryEmailAddr': {'Address': 'pat@parent.example'}})
-        self.client.create('Customer', {'DisplayName': 'Pat at Else', 'PrimaryEmailAddr': {'Address': 'pat@parent.example'},
-                                        'Job': True, 'ParentRef': {'value': elsewhere['Id']}})
-        own = self.client.create('Customer', {'DisplayName': 'P. Buyer (purchasing)', 'PrimaryEmailAddr': {'Address': 'PAT@parent.example'},
-                                              'Job': True, 'ParentRef': {'value': parent['Id']}})
+        self.client.create(
+            'Customer', {'DisplayName': 'Pat (top level)', 'PrimaryEmailAddr': {'Address': 'pat@parent.example'}}
+        )
+        self.client.create(
+            'Customer',
+            {
+                'DisplayName': 'Pat at Else',
+                'PrimaryEmailAddr': {'Address': 'pat@parent.example'},
+                'Job': True,
+                'ParentRef': {'value': elsewhere['Id']},
+            },
+        )
+        own = self.client.create(
+            'Customer',
+            {
+                'DisplayName': 'P. Buyer (purchasing)',
+                'PrimaryEmailAddr': {'Address': 'PAT@parent.example'},
+                'Job': True,
+                'ParentRef': {'value': parent['Id']},
+            },
+        )
         ref = self.contact._qbo_customer_ref(self.connection, self.client)
         self.assertEqual(ref, {'value': own['Id'], 'name': 'P. Buyer (purchasing)'})
 
     def test_matched_by_name_and_a_name_taken_elsewhere_gets_a_distinct_name(self):
         parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
-        own = self.client.create('Customer', {'DisplayName': 'PAT BUYER', 'Job': True, 'ParentRef': {'value': parent['Id']}})
+        own = self.client.create(
+            'Customer', {'DisplayName': 'PAT BUYER', 'Job': True, 'ParentRef': {'value': parent['Id']}}
+        )
         self.assertEqual(self.contact._qbo_customer_ref(self.connection, self.client)['value'], own['Id'])
         # Another company's Pat Buyer: the name is taken (names are unique over all customers).
         other_company = self.env['res.partner'].create({'name': 'Other Works', 'is_company': True})
@@ -351,8 +441,15 @@ class TestQboSubCustomers(QboMasterDataCase):
 
     def test_inactive_sub_customer_of_the_same_contact_is_reactivated(self):
         parent = self._object('Customer', self.company_partner._qbo_customer_ref(self.connection, self.client)['value'])
-        old = self.client.create('Customer', {'DisplayName': 'Pat Buyer', 'Job': True, 'ParentRef': {'value': parent['Id']},
-                                              'PrimaryEmailAddr': {'Address': 'pat@parent.example'}})
+        old = self.client.create(
+            'Customer',
+            {
+                'DisplayName': 'Pat Buyer',
+                'Job': True,
+                'ParentRef': {'value': parent['Id']},
+                'PrimaryEmailAddr': {'Address': 'pat@parent.example'},
+            },
+        )
         self.client.update('Customer', {'Id': old['Id'], 'SyncToken': old['SyncToken'], 'Active': False})
         self.assertEqual(self.contact._qbo_customer_ref(self.connection, self.client)['value'], old['Id'])
         self.assertIs(self._object('Customer', old['Id'])['Active'], True)
@@ -367,12 +464,16 @@ class TestQboSubCustomers(QboMasterDataCase):
         self.assertNotEqual(usd_ref['value'], eur_ref['value'])
         self.assertEqual(eur_ref['name'], 'Pat Buyer (EUR)')
         eur_job = self._object('Customer', eur_ref['value'], realm)
-        eur_parent = self._object('Customer', self._mapping(self.company_partner, currency=eur, connection=connection).qbo_id, realm)
+        eur_parent = self._object(
+            'Customer', self._mapping(self.company_partner, currency=eur, connection=connection).qbo_id, realm
+        )
         self.assertEqual((eur_job['CurrencyRef']['value'], eur_job['ParentRef']['value']), ('EUR', eur_parent['Id']))
         self.assertEqual(eur_parent['CurrencyRef']['value'], 'EUR')
         self.assertEqual(self._mapping(self.contact, 'sub_customer', eur, connection).qbo_id, eur_ref['value'])
         usd_job = self._object('Customer', usd_ref['value'], realm)
-        self.assertEqual(usd_job['ParentRef']['value'], self._mapping(self.company_partner, connection=connection).qbo_id)
+        self.assertEqual(
+            usd_job['ParentRef']['value'], self._mapping(self.company_partner, connection=connection).qbo_id
+        )
         # Found again (a lost mapping, another database) by email, currency and parent.
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)]).unlink()
         self.assertEqual(self.contact._qbo_customer_ref(connection, client, eur), eur_ref)
@@ -381,7 +482,6 @@ class TestQboSubCustomers(QboMasterDataCase):
 
 @tagged('post_install', '-at_install')
 class TestQboItems(QboMasterDataCase):
-
     def _product(self, **values):
         return self.env['product.product'].create({'name': 'A product', **values})
 
@@ -410,7 +510,9 @@ class TestQboItems(QboMasterDataCase):
         goods = self._product(name='Odoo Mug: large', type='consu', default_code='MUG-L')
         service_item = self._object('Item', service._qbo_item_ref(self.connection, self.client)['value'])
         goods_item = self._object('Item', goods._qbo_item_ref(self.connection, self.client)['value'])
-        self.assertEqual((service_item['Name'], service_item['Type'], service_item['Sku']), ('Odoo Consulting', 'Service', 'CONS-1'))
+        self.assertEqual(
+            (service_item['Name'], service_item['Type'], service_item['Sku']), ('Odoo Consulting', 'Service', 'CONS-1')
+        )
         self.assertEqual(service_item['UnitPrice'], 120)
         self.assertEqual((goods_item['Name'], goods_item['Type']), ('Odoo Mug- large', 'NonInventory'))
         for item in (service_item, goods_item):
@@ -432,7 +534,9 @@ class TestQboItems(QboMasterDataCase):
         ref = self.env['product.product']._qbo_item_ref(self.connection, self.client)
         item = self._object('Item', ref['value'])
         self.assertEqual((item['Name'], item['Type']), ('Odoo item', 'Service'))
-        self.assertEqual(self._assert_no_request(self.env['product.product']._qbo_item_ref, self.connection, self.client), ref)
+        self.assertEqual(
+            self._assert_no_request(self.env['product.product']._qbo_item_ref, self.connection, self.client), ref
+        )
         # A new connection (another Odoo database) finds it by name instead of creating another.
         self.env['qbo.mapping'].sudo().search([('connection_id', '=', self.connection.id)]).unlink()
         self.assertEqual(self.env['product.product']._qbo_item_ref(self.connection, self.client), ref)
@@ -442,7 +546,9 @@ class TestQboItems(QboMasterDataCase):
         products = self.env['product.product']
         self.connection.unmatched_item_name = 'services'
         ref = products._qbo_item_ref(self.connection, self.client)
-        self.assertEqual(ref, {'value': self._named('Item', 'Services')['Id'], 'name': 'Services'}, 'matched in any case')
+        self.assertEqual(
+            ref, {'value': self._named('Item', 'Services')['Id'], 'name': 'Services'}, 'matched in any case'
+        )
         self.assertEqual(self._assert_no_request(products._qbo_item_ref, self.connection, self.client), ref)
         # Named another, it is that one from the next line on (created, as it is missing).
         count = len(self._objects('Item'))
@@ -457,8 +563,13 @@ class TestQboItems(QboMasterDataCase):
         self.assertEqual(products._qbo_item_ref(self.connection, self.client)['name'], 'Odoo item')
 
     def _income_account(self, name, code):
-        return self.env['account.account'].with_company(self.company).create({
-            'name': name, 'code': code, 'account_type': 'income', 'company_ids': [Command.set(self.company.ids)]})
+        return (
+            self.env['account.account']
+            .with_company(self.company)
+            .create(
+                {'name': name, 'code': code, 'account_type': 'income', 'company_ids': [Command.set(self.company.ids)]}
+            )
+        )
 
     def _income_account_of(self, product):
         item = self._object('Item', product._qbo_item_ref(self.connection, self.client)['value'])
@@ -467,15 +578,30 @@ class TestQboItems(QboMasterDataCase):
     def test_new_item_books_to_the_account_named_like_the_products(self):
         accounts = {a['Name']: a['Id'] for a in self._objects('Account')}
         consulting = self.client.create('Account', {'Name': '4100 Consulting Income', 'AccountType': 'Income'})
-        category = self.env['product.category'].with_company(self.company).create({
-            'name': 'Consulting', 'property_account_income_categ_id': self._income_account('Consulting Income', '4100').id})
-        sub_category = self.env['product.category'].with_company(self.company).create({
-            'name': 'Remote consulting', 'parent_id': category.id, 'property_account_income_categ_id': False})
+        category = (
+            self.env['product.category']
+            .with_company(self.company)
+            .create(
+                {
+                    'name': 'Consulting',
+                    'property_account_income_categ_id': self._income_account('Consulting Income', '4100').id,
+                }
+            )
+        )
+        sub_category = (
+            self.env['product.category']
+            .with_company(self.company)
+            .create({'name': 'Remote consulting', 'parent_id': category.id, 'property_account_income_categ_id': False})
+        )
         own = self._product(name='Garden plan', type='service', categ_id=category.id)
-        own.with_company(self.company).property_account_income_id = self._income_account('LANDSCAPING services', '400500')
+        own.with_company(self.company).property_account_income_id = self._income_account(
+            'LANDSCAPING services', '400500'
+        )
         by_category = self._product(name='Strategy day', type='service', categ_id=category.id)
         by_parent_category = self._product(name='Video call', type='service', categ_id=sub_category.id)
-        self.assertEqual(self._income_account_of(own), accounts['Landscaping Services'], "the product's own, in any case")
+        self.assertEqual(
+            self._income_account_of(own), accounts['Landscaping Services'], "the product's own, in any case"
+        )
         self.assertEqual(self._income_account_of(by_category), consulting['Id'], "the category's, with its code")
         self.assertEqual(self._income_account_of(by_parent_category), consulting['Id'], "the parent category's")
         # Matched once per Odoo account, then mapped.
@@ -484,22 +610,35 @@ class TestQboItems(QboMasterDataCase):
         another = self._product(name='Workshop', type='service', categ_id=category.id)
         self.assertEqual(self._income_account_of(another), consulting['Id'])
         self.connection.invalidate_recordset()
-        self.assertEqual(len(self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or ''))), queries)
+        self.assertEqual(
+            len(self.connection.log_ids.filtered(lambda log: 'FROM Account' in (log.request_body or ''))), queries
+        )
 
     def test_product_without_an_income_account_books_to_the_default(self):
-        bare = self.env['product.category'].with_company(self.company).create({
-            'name': 'No accounts', 'property_account_income_categ_id': False})
+        bare = (
+            self.env['product.category']
+            .with_company(self.company)
+            .create({'name': 'No accounts', 'property_account_income_categ_id': False})
+        )
         product = self._product(name='Odd job', type='service', categ_id=bare.id)
         self.assertFalse(product._qbo_odoo_income_account(self.connection))
         unknown = self._product(name='Odd goods', type='consu', categ_id=bare.id)
-        unknown.with_company(self.company).property_account_income_id = self._income_account('Product Sales Odoo', '400900')
+        unknown.with_company(self.company).property_account_income_id = self._income_account(
+            'Product Sales Odoo', '400900'
+        )
         self.assertEqual(self._income_account_of(product), self._named('Account', 'Sales of Product Income')['Id'])
-        self.assertEqual(self._income_account_of(unknown), self._named('Account', 'Sales of Product Income')['Id'],
-                         'no QuickBooks account of that name: the default')
+        self.assertEqual(
+            self._income_account_of(unknown),
+            self._named('Account', 'Sales of Product Income')['Id'],
+            'no QuickBooks account of that name: the default',
+        )
 
     def test_default_income_account_is_a_setting(self):
-        bare = self.env['product.category'].with_company(self.company).create({
-            'name': 'No accounts', 'property_account_income_categ_id': False})
+        bare = (
+            self.env['product.category']
+            .with_company(self.company)
+            .create({'name': 'No accounts', 'property_account_income_categ_id': False})
+        )
         self.connection.default_income_account_name = 'landscaping SERVICES'
         first = self._product(name='Hedge trimming', type='service', categ_id=bare.id)
         self.assertEqual(self._income_account_of(first), self._named('Account', 'Landscaping Services')['Id'])
@@ -540,11 +679,17 @@ class TestQboItems(QboMasterDataCase):
 
 @tagged('post_install', '-at_install')
 class TestQboTaxCodes(QboMasterDataCase):
-
     def _tax(self, name, amount, **values):
-        return self.env['account.tax'].create({
-            'name': name, 'amount': amount, 'amount_type': 'percent', 'type_tax_use': 'sale',
-            'company_id': values.pop('company', self.company).id, **values})
+        return self.env['account.tax'].create(
+            {
+                'name': name,
+                'amount': amount,
+                'amount_type': 'percent',
+                'type_tax_use': 'sale',
+                'company_id': values.pop('company', self.company).id,
+                **values,
+            }
+        )
 
     def test_us_lines_are_tax_or_non(self):
         taxes = self.env['account.tax']
@@ -563,25 +708,43 @@ class TestQboTaxCodes(QboMasterDataCase):
         tax8_included = self._tax('CA sales 8% included', 8, price_include_override='tax_included')
         ref = taxes._qbo_txn_tax_code_ref(self.connection, self.client, tax8 | self._tax('Resale 0%', 0))
         self.assertEqual(ref, {'value': california['Id'], 'name': 'California'})
-        self.assertEqual(taxes._qbo_txn_tax_code_ref(self.connection, self.client, tax8_included)['value'], california['Id'])
+        self.assertEqual(
+            taxes._qbo_txn_tax_code_ref(self.connection, self.client, tax8_included)['value'], california['Id']
+        )
         self.assertEqual(self._assert_no_request(taxes._qbo_txn_tax_code_ref, self.connection, self.client, tax8), ref)
         self.assertIsNone(taxes._qbo_txn_tax_code_ref(self.connection, self.client, taxes))
 
     def test_us_group_of_taxes_matches_a_combined_code(self):
         tucson = self._named('TaxCode', 'Tucson')
-        group = self.env['account.tax'].create({
-            'name': 'Tucson 9.1%', 'amount_type': 'group', 'type_tax_use': 'sale', 'company_id': self.company.id,
-            'children_tax_ids': [Command.set((self._tax('AZ 7.1%', 7.1, type_tax_use='none')
-                                              | self._tax('Tucson city 2%', 2, type_tax_use='none')).ids)],
-        })
-        self.assertEqual(self.env['account.tax']._qbo_txn_tax_code_ref(self.connection, self.client, group)['value'], tucson['Id'])
+        group = self.env['account.tax'].create(
+            {
+                'name': 'Tucson 9.1%',
+                'amount_type': 'group',
+                'type_tax_use': 'sale',
+                'company_id': self.company.id,
+                'children_tax_ids': [
+                    Command.set(
+                        (
+                            self._tax('AZ 7.1%', 7.1, type_tax_use='none')
+                            | self._tax('Tucson city 2%', 2, type_tax_use='none')
+                        ).ids
+                    )
+                ],
+            }
+        )
+        self.assertEqual(
+            self.env['account.tax']._qbo_txn_tax_code_ref(self.connection, self.client, group)['value'], tucson['Id']
+        )
 
     def test_tax_without_a_matching_code_is_explained(self):
         tax7 = self._tax('Nevada 7%', 7)
-        error = self._qbo_raises(QboValidationError, self.env['account.tax']._qbo_txn_tax_code_ref,
-                                 self.connection, self.client, tax7)
+        error = self._qbo_raises(
+            QboValidationError, self.env['account.tax']._qbo_txn_tax_code_ref, self.connection, self.client, tax7
+        )
         self.assertIn('Map the Odoo tax "Nevada 7%" to a QuickBooks tax code', error.message)
-        self.assertFalse(self.env['qbo.mapping'].sudo().search([('res_model', '=', 'account.tax'), ('res_id', '=', tax7.id)]))
+        self.assertFalse(
+            self.env['qbo.mapping'].sudo().search([('res_model', '=', 'account.tax'), ('res_id', '=', tax7.id)])
+        )
 
     def test_canada_lines_carry_the_code_of_their_rate(self):
         company = self._other_company('Maple Co', 'ca', 'CAD')
@@ -593,14 +756,29 @@ class TestQboTaxCodes(QboMasterDataCase):
         hst = self._tax('HST 13% (ON)', 13, company=company)
         zero = self._tax('Zero-rated 0%', 0, company=company)
         for tax, code in ((gst, 'GST'), (hst, 'HST ON'), (zero, 'Zero-rated'), (taxes, 'Exempt')):
-            self.assertEqual(taxes._qbo_line_tax_code_ref(connection, client, tax), {'value': codes[code], 'name': code})
+            self.assertEqual(
+                taxes._qbo_line_tax_code_ref(connection, client, tax), {'value': codes[code], 'name': code}
+            )
         self.assertIsNone(taxes._qbo_txn_tax_code_ref(connection, client, gst | hst))
-        self.assertEqual(self._assert_no_request(taxes._qbo_line_tax_code_ref, connection, client, hst)['value'], codes['HST ON'])
-        gst_pst = self.env['account.tax'].create({
-            'name': 'GST + PST BC', 'amount_type': 'group', 'type_tax_use': 'sale', 'company_id': company.id,
-            'children_tax_ids': [Command.set((self._tax('GST', 5, company=company, type_tax_use='none')
-                                              | self._tax('PST BC', 7, company=company, type_tax_use='none')).ids)],
-        })
+        self.assertEqual(
+            self._assert_no_request(taxes._qbo_line_tax_code_ref, connection, client, hst)['value'], codes['HST ON']
+        )
+        gst_pst = self.env['account.tax'].create(
+            {
+                'name': 'GST + PST BC',
+                'amount_type': 'group',
+                'type_tax_use': 'sale',
+                'company_id': company.id,
+                'children_tax_ids': [
+                    Command.set(
+                        (
+                            self._tax('GST', 5, company=company, type_tax_use='none')
+                            | self._tax('PST BC', 7, company=company, type_tax_use='none')
+                        ).ids
+                    )
+                ],
+            }
+        )
         self.assertEqual(taxes._qbo_line_tax_code_ref(connection, client, gst_pst)['value'], codes['GST/PST BC'])
         error = self._qbo_raises(QboValidationError, taxes._qbo_line_tax_code_ref, connection, client, gst | zero)
         self.assertIn('several taxes', error.message)

@@ -14,10 +14,13 @@ class TestTypedMappingMigration(QboPushCommon):
     mappings become entity, role and currency, and the connection's own mappings its fields."""
 
     def _old_row(self, record, kind, qbo_id, name=None):
-        self.env.cr.execute("""
+        self.env.cr.execute(
+            """
             INSERT INTO qbo_mapping (connection_id, company_id, res_model, res_id, qbo_entity, role, qbo_id, qbo_name)
             VALUES (%s, %s, %s, %s, %s, 'record', %s, %s)
-        """, [self.connection.id, self.company.id, record._name, record.id, kind, qbo_id, name or f'QBO {qbo_id}'])
+        """,
+            [self.connection.id, self.company.id, record._name, record.id, kind, qbo_id, name or f'QBO {qbo_id}'],
+        )
 
     def _mapping(self, record, entity, role='record', currency=None):
         return self.env['qbo.mapping'].sudo()._qbo_find(self.connection, record, entity, role, currency)
@@ -38,23 +41,49 @@ class TestTypedMappingMigration(QboPushCommon):
         line, legacy_line = bank.inbound_payment_method_line_ids[:1], cash.inbound_payment_method_line_ids[:1]
         invoice = self._invoice()
         credit_note = self._credit_note()
-        received, refund = self.env['account.payment'].create([
-            {'payment_type': payment_type, 'partner_type': 'customer', 'partner_id': self.partner_a.id,
-             'amount': 10.0, 'journal_id': bank.id} for payment_type in ('inbound', 'outbound')])
+        received, refund = self.env['account.payment'].create(
+            [
+                {
+                    'payment_type': payment_type,
+                    'partner_type': 'customer',
+                    'partner_id': self.partner_a.id,
+                    'amount': 10.0,
+                    'journal_id': bank.id,
+                }
+                for payment_type in ('inbound', 'outbound')
+            ]
+        )
         income = self.company_data['default_account_revenue']
         rows = [
-            (self.partner_a, 'Customer', '1'), (self.partner_a, 'Customer:EUR', '2'), (contact, 'Job', '3'),
-            (contact, 'Job:EUR', '4'), (self.product_a, 'Item', '10'), (self.tax_8, f'TaxCode:{self.tax_8.id}', '20'),
-            (tax_b, f'TaxCode:{tax_b.id}', '20'), (line, f'PaymentMethod:{line.id}', '30'),
-            (legacy_line, 'PaymentMethod', '30'), (bank, 'Account:Bank', '40'), (cash, f'Account:Undeposited:{cash.id}', '41'),
-            (income, 'Account:Income:Odoo', '42'), (invoice, 'Invoice', '100'), (credit_note, 'CreditMemo', '101'),
-            (credit_note, 'Payment', '102'), (received, 'Payment', '103'), (received, 'SalesReceipt:Payment', '104'),
-            (refund, 'Purchase', '105'), (refund, 'Payment', '106'),
-            (self.connection, 'Class', '50', 'Landscaping'), (self.connection, 'Item', '51', 'Odoo item'),
-            (self.connection, 'Item:tax', '52', 'Taxes and Fees'), (self.connection, 'Item:tax:53', '53', 'Old Fees'),
-            (self.connection, 'Account:TaxItem', '54'), (self.connection, 'Account:Income', '55', 'Sales'),
-            (self.connection, 'Account:Receivable', '56'), (self.connection, 'Account:Receivable:EUR', '57'),
-            (self.connection, 'Account:Refund:Credit Card', '58', 'Visa'), (self.connection, 'TaxCode:untaxed', '59'),
+            (self.partner_a, 'Customer', '1'),
+            (self.partner_a, 'Customer:EUR', '2'),
+            (contact, 'Job', '3'),
+            (contact, 'Job:EUR', '4'),
+            (self.product_a, 'Item', '10'),
+            (self.tax_8, f'TaxCode:{self.tax_8.id}', '20'),
+            (tax_b, f'TaxCode:{tax_b.id}', '20'),
+            (line, f'PaymentMethod:{line.id}', '30'),
+            (legacy_line, 'PaymentMethod', '30'),
+            (bank, 'Account:Bank', '40'),
+            (cash, f'Account:Undeposited:{cash.id}', '41'),
+            (income, 'Account:Income:Odoo', '42'),
+            (invoice, 'Invoice', '100'),
+            (credit_note, 'CreditMemo', '101'),
+            (credit_note, 'Payment', '102'),
+            (received, 'Payment', '103'),
+            (received, 'SalesReceipt:Payment', '104'),
+            (refund, 'Purchase', '105'),
+            (refund, 'Payment', '106'),
+            (self.connection, 'Class', '50', 'Landscaping'),
+            (self.connection, 'Item', '51', 'Odoo item'),
+            (self.connection, 'Item:tax', '52', 'Taxes and Fees'),
+            (self.connection, 'Item:tax:53', '53', 'Old Fees'),
+            (self.connection, 'Account:TaxItem', '54'),
+            (self.connection, 'Account:Income', '55', 'Sales'),
+            (self.connection, 'Account:Receivable', '56'),
+            (self.connection, 'Account:Receivable:EUR', '57'),
+            (self.connection, 'Account:Refund:Credit Card', '58', 'Visa'),
+            (self.connection, 'TaxCode:untaxed', '59'),
         ]
         for row in rows:
             self._old_row(*row)
@@ -65,9 +94,13 @@ class TestTypedMappingMigration(QboPushCommon):
         self.assertEqual(self._mapping(contact, 'Customer', 'sub_customer').qbo_id, '3')
         self.assertEqual(self._mapping(contact, 'Customer', 'sub_customer', eur).qbo_id, '4')
         self.assertEqual(self._mapping(self.product_a, 'Item').qbo_id, '10')
-        self.assertEqual([self._mapping(tax, 'TaxCode', 'tax_code').qbo_id for tax in (self.tax_8, tax_b)], ['20', '20'])
-        self.assertEqual([self._mapping(method, 'PaymentMethod', 'payment_method').qbo_id
-                          for method in (line, legacy_line)], ['30', '30'])
+        self.assertEqual(
+            [self._mapping(tax, 'TaxCode', 'tax_code').qbo_id for tax in (self.tax_8, tax_b)], ['20', '20']
+        )
+        self.assertEqual(
+            [self._mapping(method, 'PaymentMethod', 'payment_method').qbo_id for method in (line, legacy_line)],
+            ['30', '30'],
+        )
         self.assertEqual(self._mapping(bank, 'Account', 'bank_account').qbo_id, '40')
         self.assertEqual(self._mapping(cash, 'Account', 'undeposited').qbo_id, '41')
         self.assertEqual(self._mapping(income, 'Account', 'income_account').qbo_id, '42')
@@ -81,14 +114,28 @@ class TestTypedMappingMigration(QboPushCommon):
 
         connection = self.connection.sudo()
         self.assertEqual(
-            [connection[name] for name in (
-                'default_class_qbo_id', 'default_class_qbo_name', 'unmatched_item_qbo_id', 'tax_item_qbo_id',
-                'tax_item_qbo_name', 'tax_item_account_qbo_id', 'income_account_qbo_id', 'refund_account_qbo_id',
-                'refund_account_qbo_name', 'refund_account_qbo_type')],
-            ['50', 'Landscaping', '51', '52', 'Taxes and Fees', '54', '55', '58', 'Visa', 'Credit Card'])
+            [
+                connection[name]
+                for name in (
+                    'default_class_qbo_id',
+                    'default_class_qbo_name',
+                    'unmatched_item_qbo_id',
+                    'tax_item_qbo_id',
+                    'tax_item_qbo_name',
+                    'tax_item_account_qbo_id',
+                    'income_account_qbo_id',
+                    'refund_account_qbo_id',
+                    'refund_account_qbo_name',
+                    'refund_account_qbo_type',
+                )
+            ],
+            ['50', 'Landscaping', '51', '52', 'Taxes and Fees', '54', '55', '58', 'Visa', 'Credit Card'],
+        )
         self.assertEqual(connection._qbo_tax_item_ids(), {'52', '53'}, 'a former tax item stays tax')
-        self.assertFalse(self.env['qbo.mapping'].sudo().search([('res_model', '=', 'qbo.connection')]),
-                         'the connection holds its own choices')
+        self.assertFalse(
+            self.env['qbo.mapping'].sudo().search([('res_model', '=', 'qbo.connection')]),
+            'the connection holds its own choices',
+        )
         self.assertFalse(self.env['qbo.mapping'].sudo().search([('qbo_entity', 'like', ':')]), 'no ids inside strings')
 
     def test_upgraded_documents_are_updated_not_sent_again(self):
@@ -100,8 +147,12 @@ class TestTypedMappingMigration(QboPushCommon):
         customers, items = len(self._qbo('Customer')), len(self._qbo('Item'))
         # The same links, as 19.0.1.0.0 kept them.
         mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', self.connection.id)])
-        old_kind = {'record': lambda m: m.qbo_entity, 'tax_code': lambda m: f'TaxCode:{m.res_id}',
-                    'income_account': lambda m: 'Account:Income:Odoo', 'term': lambda m: 'Term'}
+        old_kind = {
+            'record': lambda m: m.qbo_entity,
+            'tax_code': lambda m: f'TaxCode:{m.res_id}',
+            'income_account': lambda m: 'Account:Income:Odoo',
+            'term': lambda m: 'Term',
+        }
         old = [(self.env[m.res_model].browse(m.res_id), old_kind[m.role](m), m.qbo_id, m.qbo_name) for m in mappings]
         mappings.unlink()
         for row in old:

@@ -24,11 +24,13 @@ class TestOAuth(QboTestMixin, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.connection = self.env['qbo.connection'].create({
-            **self._qbo_connection_values(self.company),
-            'client_id': self.client_id,
-            'client_secret': self.client_secret,
-        })
+        self.connection = self.env['qbo.connection'].create(
+            {
+                **self._qbo_connection_values(self.company),
+                'client_id': self.client_id,
+                'client_secret': self.client_secret,
+            }
+        )
         self.authenticate('admin', 'admin')
 
     def _authorize_url(self):
@@ -51,7 +53,9 @@ class TestOAuth(QboTestMixin, HttpCase):
         callback = self.emu.approve(authorize_url, US_REALM)
         response = self.url_open(callback, allow_redirects=False)
         self.assertIn(response.status_code, (302, 303), response.text)
-        self.assertIn(f'/odoo/action-qbo_connector.action_qbo_connection/{self.connection.id}', response.headers['Location'])
+        self.assertIn(
+            f'/odoo/action-qbo_connector.action_qbo_connection/{self.connection.id}', response.headers['Location']
+        )
 
         self.connection.invalidate_recordset()
         connection = self.connection.sudo()
@@ -129,10 +133,16 @@ class TestOAuth(QboTestMixin, HttpCase):
 
     def test_state_of_another_user_refused(self):
         callback = self._consent()
-        self.env['res.users'].create({
-            'name': 'Other admin', 'login': 'other_admin', 'password': 'other_admin_pw',
-            'group_ids': [(6, 0, [self.env.ref('base.group_system').id, self.env.ref('qbo_connector.group_qbo_admin').id])],
-        })
+        self.env['res.users'].create(
+            {
+                'name': 'Other admin',
+                'login': 'other_admin',
+                'password': 'other_admin_pw',
+                'group_ids': [
+                    (6, 0, [self.env.ref('base.group_system').id, self.env.ref('qbo_connector.group_qbo_admin').id])
+                ],
+            }
+        )
         self.authenticate('other_admin', 'other_admin_pw')
         self.assertEqual(self.url_open(callback).status_code, 403)
 
@@ -154,7 +164,9 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.assertFalse(self.connection.realm_id)
 
     def test_country_mismatch_refused(self):
-        realm = self.emu.add_company(template='empty', CompanyName='British Dollar Ltd', Country='GB', HomeCurrency='USD')['realm_id']
+        realm = self.emu.add_company(
+            template='empty', CompanyName='British Dollar Ltd', Country='GB', HomeCurrency='USD'
+        )['realm_id']
         response = self.url_open(self._consent(realm))
         self.assertEqual(response.status_code, 400)
         self.assertIn('is in GB', response.text)
@@ -190,8 +202,9 @@ class TestOAuth(QboTestMixin, HttpCase):
         self.connection._qbo_client().create('Customer', {'DisplayName': 'Forgotten Books Customer'})
         self.env['qbo.tax.code'].sudo()._qbo_refresh(self.connection, self.connection._qbo_client())
         self.assertTrue(self.env['qbo.tax.code'].sudo()._qbo_of_connection(self.connection))
-        invoice = self.env['account.move'].create({
-            'move_type': 'out_invoice', 'partner_id': self.env.user.partner_id.id, 'company_id': self.company.id})
+        invoice = self.env['account.move'].create(
+            {'move_type': 'out_invoice', 'partner_id': self.env.user.partner_id.id, 'company_id': self.company.id}
+        )
         job = self.env['qbo.sync.job']._qbo_enqueue(invoice, 'push')
         self.assertEqual(job.state, 'pending')
         self.connection.with_user(self.admin).action_disconnect()

@@ -27,19 +27,34 @@ class QboPushEdgeCommon(QboPushCommon):
     def _qbo_setup_canada(cls, name='Maple Co'):
         """A Canadian company (CAD) for the emulator's Sandbox Company CA, selling maple syrup
         and poutine. Returns setup_other_company's data (journals and all)."""
-        data = cls.setup_other_company(name=name, country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id)
+        data = cls.setup_other_company(
+            name=name, country_id=cls.env.ref('base.ca').id, currency_id=cls.env.ref('base.CAD').id
+        )
         cls.ca_company = data['company']
-        cls.maple, cls.poutine = (cls.env['product.product'].create({
-            'name': product, 'default_code': code, 'company_id': cls.ca_company.id,
-        }) for product, code in (('Maple syrup', 'MAPLE-1'), ('Poutine', 'POUT-1')))
+        cls.maple, cls.poutine = (
+            cls.env['product.product'].create(
+                {
+                    'name': product,
+                    'default_code': code,
+                    'company_id': cls.ca_company.id,
+                }
+            )
+            for product, code in (('Maple syrup', 'MAPLE-1'), ('Poutine', 'POUT-1'))
+        )
         return data
 
     @classmethod
     def _ca_tax(cls, name, amount, amount_type='percent', included=False):
-        return cls.env['account.tax'].create({
-            'name': name, 'amount': amount, 'amount_type': amount_type, 'type_tax_use': 'sale',
-            'company_id': cls.ca_company.id,
-            'price_include_override': 'tax_included' if included else 'tax_excluded'})
+        return cls.env['account.tax'].create(
+            {
+                'name': name,
+                'amount': amount,
+                'amount_type': amount_type,
+                'type_tax_use': 'sale',
+                'company_id': cls.ca_company.id,
+                'price_include_override': 'tax_included' if included else 'tax_excluded',
+            }
+        )
 
     def _qbo_connect_canada(self):
         self.connection = self._qbo_connect(self.env, self.ca_company, CA_REALM)
@@ -53,14 +68,31 @@ class QboPushEdgeCommon(QboPushCommon):
         price, taxes) or dicts of line values."""
         company = self.connection.company_id
         env = self.env(context=dict(self.env.context, allowed_company_ids=(company | self.env.user.company_ids).ids))
-        move = env['account.move'].create({
-            'move_type': move_type, 'company_id': company.id,
-            'journal_id': env['account.journal'].search([('company_id', '=', company.id), ('type', '=', 'sale')], limit=1).id, 'partner_id': self.partner_a.id, 'invoice_date': fields.Date.today(),
-            'invoice_line_ids': [Command.create(line if isinstance(line, dict) else {
-                'product_id': line[0].id, 'quantity': line[1], 'price_unit': line[2],
-                'tax_ids': [Command.set(line[3].ids)]}) for line in lines],
-            **values,
-        })
+        move = env['account.move'].create(
+            {
+                'move_type': move_type,
+                'company_id': company.id,
+                'journal_id': env['account.journal']
+                .search([('company_id', '=', company.id), ('type', '=', 'sale')], limit=1)
+                .id,
+                'partner_id': self.partner_a.id,
+                'invoice_date': fields.Date.today(),
+                'invoice_line_ids': [
+                    Command.create(
+                        line
+                        if isinstance(line, dict)
+                        else {
+                            'product_id': line[0].id,
+                            'quantity': line[1],
+                            'price_unit': line[2],
+                            'tax_ids': [Command.set(line[3].ids)],
+                        }
+                    )
+                    for line in lines
+                ],
+                **values,
+            }
+        )
         move.action_post()
         return move
 
@@ -101,7 +133,11 @@ class TestPushCanada(QboPushEdgeCommon):
         return [line['SalesItemLineDetail']['TaxCodeRef']['value'] for line in self._sales_lines(qbo_doc)]
 
     def test_tax_excluded_invoice_and_credit_note(self):
-        lines = [(self.maple, 3, 19.99, self.gst), (self.poutine, 2, 12.5, self.hst), (self.poutine, 1, 4.0, self.gst.browse())]
+        lines = [
+            (self.maple, 3, 19.99, self.gst),
+            (self.poutine, 2, 12.5, self.hst),
+            (self.poutine, 1, 4.0, self.gst.browse()),
+        ]
         invoice = self._move(lines)
         refund = self._move(lines[:2], move_type='out_refund')
         self._run_queue()
@@ -162,7 +198,6 @@ class TestPushCanada(QboPushEdgeCommon):
 
 @tagged('post_install', '-at_install')
 class TestPushMulticurrency(QboPushEdgeCommon):
-
     def setUp(self):
         super().setUp()
         # A rate whose inverse has no short decimal: QuickBooks gets Odoo's rate, not a ratio of rounded totals.
@@ -194,8 +229,11 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         euro customer's books agreeing."""
         self._reconnect(self.emu.add_company(template='us', multicurrency=True)['realm_id'])
         invoice = self._invoice(currency_id=self.eur.id)
-        credit_note = self._invoice(move_type='out_refund', currency_id=self.eur.id, invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=30.0)])
+        credit_note = self._invoice(
+            move_type='out_refund',
+            currency_id=self.eur.id,
+            invoice_line_ids=[self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=30.0)],
+        )
         payment = self._register_payment(invoice, amount=100.0)
         refund = self._register_payment(credit_note)
         self.assertEqual((payment.currency_id, refund.currency_id), (self.eur, self.eur))
@@ -215,17 +253,22 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         self.assertIn('Checking is in USD', refund.qbo_sync_error)
 
         self.connection.refund_account_name = False
-        self.connection._qbo_client().create('Account', {
-            'Name': 'Euro Account', 'AccountType': 'Bank', 'CurrencyRef': {'value': 'EUR'}})
+        self.connection._qbo_client().create(
+            'Account', {'Name': 'Euro Account', 'AccountType': 'Bank', 'CurrencyRef': {'value': 'EUR'}}
+        )
         self._jobs(refund).action_retry()
         self._run_queue()
         self.assertEqual(refund.qbo_sync_state, 'synced', refund.qbo_sync_error)
         check = next(p for p in self._qbo('Purchase') if p['Id'] == refund.qbo_id)
         accounts = {a['Id']: a['Name'] for a in self._qbo('Account')}
-        self.assertEqual((check['CurrencyRef']['value'], accounts[check['AccountRef']['value']]), ('EUR', 'Euro Account'))
+        self.assertEqual(
+            (check['CurrencyRef']['value'], accounts[check['AccountRef']['value']]), ('EUR', 'Euro Account')
+        )
         self.assertAlmostEqual(float(check['TotalAmt']), credit_note.amount_total, places=2)
         self.assertEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']), 0.0)
-        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2)
+        self.assertAlmostEqual(
+            float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2
+        )
         self.assertEqual(self._differences(), [])
 
     def test_currency_quickbooks_does_not_keep_fails_on_the_invoice(self):
@@ -241,8 +284,14 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         # Nothing lost: multicurrency turned on in QuickBooks, the failed job goes again.
         client = self.connection._qbo_client()
         preferences = client.preferences()
-        client.update('Preferences', {'Id': preferences['Id'], 'SyncToken': preferences['SyncToken'],
-                                      'CurrencyPrefs': {'MultiCurrencyEnabled': True}})
+        client.update(
+            'Preferences',
+            {
+                'Id': preferences['Id'],
+                'SyncToken': preferences['SyncToken'],
+                'CurrencyPrefs': {'MultiCurrencyEnabled': True},
+            },
+        )
         self.connection.action_test_connection()
         self._jobs(eur_invoice).action_retry()
         self._run_queue()
@@ -251,14 +300,20 @@ class TestPushMulticurrency(QboPushEdgeCommon):
 
 @tagged('post_install', '-at_install')
 class TestPushBadInput(QboPushEdgeCommon):
-
     def test_zero_and_negative_lines(self):
-        invoice = self._move([
-            (self.product_a, 2, 100.0, self.tax_8),
-            (self.product_a, 0, 100.0, self.tax_8),  # nothing delivered
-            (self.product_b, 3, 0.0, self.tax_8),  # given away
-            {'name': 'Loyalty discount', 'quantity': 1, 'price_unit': -30.0, 'tax_ids': [Command.set(self.tax_8.ids)]},
-        ])
+        invoice = self._move(
+            [
+                (self.product_a, 2, 100.0, self.tax_8),
+                (self.product_a, 0, 100.0, self.tax_8),  # nothing delivered
+                (self.product_b, 3, 0.0, self.tax_8),  # given away
+                {
+                    'name': 'Loyalty discount',
+                    'quantity': 1,
+                    'price_unit': -30.0,
+                    'tax_ids': [Command.set(self.tax_8.ids)],
+                },
+            ]
+        )
         self._run_queue()
         (qbo_invoice,) = self._assert_synced(invoice)
         sales = self._sales_lines(qbo_invoice)
@@ -268,8 +323,9 @@ class TestPushBadInput(QboPushEdgeCommon):
         self.assertAlmostEqual(invoice.amount_total, 183.6, places=2)
 
     def test_a_thousand_lines_are_aggregated(self):
-        invoice = self._move([
-            (self.product_a if n % 2 else self.product_b, 1 + n % 3, 1.0 + n / 100, self.tax_8) for n in range(1000)])
+        invoice = self._move(
+            [(self.product_a if n % 2 else self.product_b, 1 + n % 3, 1.0 + n / 100, self.tax_8) for n in range(1000)]
+        )
         self._run_queue()
         (qbo_invoice,) = self._assert_synced(invoice)
         sales = self._sales_lines(qbo_invoice)
@@ -278,15 +334,19 @@ class TestPushBadInput(QboPushEdgeCommon):
         for line in sales:
             detail = line['SalesItemLineDetail']
             self.assertAlmostEqual(detail['Qty'] * detail['UnitPrice'], line['Amount'], places=2)
-        self.assertEqual(sum(line['SalesItemLineDetail']['Qty'] for line in sales), sum(invoice.invoice_line_ids.mapped('quantity')))
+        self.assertEqual(
+            sum(line['SalesItemLineDetail']['Qty'] for line in sales), sum(invoice.invoice_line_ids.mapped('quantity'))
+        )
 
     def test_product_without_income_account(self):
         # The charts of accounts give every product and category a default income account.
-        self.env['ir.default'].sudo().search([('field_id.name', 'in', (
-            'property_account_income_id', 'property_account_income_categ_id'))]).unlink()
+        self.env['ir.default'].sudo().search(
+            [('field_id.name', 'in', ('property_account_income_id', 'property_account_income_categ_id'))]
+        ).unlink()
         category = self.env['product.category'].create({'name': 'No accounts'})
-        product = self.env['product.product'].create({
-            'name': 'Unaccounted widget', 'categ_id': category.id, 'property_account_income_id': False})
+        product = self.env['product.product'].create(
+            {'name': 'Unaccounted widget', 'categ_id': category.id, 'property_account_income_id': False}
+        )
         self.assertFalse(product.property_account_income_id or category.property_account_income_categ_id)
         invoice = self._move([(product, 1, 42.0, self.tax_8)])
         self._run_queue()
@@ -314,8 +374,17 @@ class TestPushBadInput(QboPushEdgeCommon):
         self.assertTrue(long_customer['DisplayName'].startswith('Long Long'))
 
     def test_long_description_is_cut(self):
-        invoice = self._move([{'product_id': self.product_a.id, 'name': 'x' * 5000, 'quantity': 1, 'price_unit': 10.0,
-                               'tax_ids': [Command.set(self.tax_8.ids)]}])
+        invoice = self._move(
+            [
+                {
+                    'product_id': self.product_a.id,
+                    'name': 'x' * 5000,
+                    'quantity': 1,
+                    'price_unit': 10.0,
+                    'tax_ids': [Command.set(self.tax_8.ids)],
+                }
+            ]
+        )
         self._run_queue()
         (qbo_invoice,) = self._assert_synced(invoice)
         self.assertEqual(self._sales_lines(qbo_invoice)[0]['Description'], 'x' * 4000)
@@ -323,15 +392,25 @@ class TestPushBadInput(QboPushEdgeCommon):
 
 @tagged('post_install', '-at_install')
 class TestPushNumberTaken(QboPushEdgeCommon):
-
     def _qbo_invoice_by_hand(self, number, note=''):
         client = self.connection._qbo_client()
         customer = client.query(f"SELECT * FROM Customer WHERE DisplayName = {qbo_quote(CUSTOMER)}")[0]
         item = client.query("SELECT * FROM Item WHERE Name = 'Design'")[0]
-        return client.create('Invoice', {
-            'DocNumber': number, 'CustomerRef': {'value': customer['Id']}, 'PrivateNote': note,
-            'Line': [{'DetailType': 'SalesItemLineDetail', 'Amount': 75.0,
-                      'SalesItemLineDetail': {'ItemRef': {'value': item['Id']}, 'Qty': 1, 'UnitPrice': 75.0}}]})
+        return client.create(
+            'Invoice',
+            {
+                'DocNumber': number,
+                'CustomerRef': {'value': customer['Id']},
+                'PrivateNote': note,
+                'Line': [
+                    {
+                        'DetailType': 'SalesItemLineDetail',
+                        'Amount': 75.0,
+                        'SalesItemLineDetail': {'ItemRef': {'value': item['Id']}, 'Qty': 1, 'UnitPrice': 75.0},
+                    }
+                ],
+            },
+        )
 
     def test_number_of_another_document_fails_naming_it(self):
         taken, good = self._invoice(), self._invoice()

@@ -18,10 +18,15 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
         cls._qbo_setup_emulator()
         cls.registry_enter_test_mode_cls()
         cls.company = cls.company_data['company']
-        cls.tax_8 = cls.env['account.tax'].create({
-            'name': 'California 8%', 'amount': 8.0, 'amount_type': 'percent', 'type_tax_use': 'sale',
-            'company_id': cls.company.id,
-        })
+        cls.tax_8 = cls.env['account.tax'].create(
+            {
+                'name': 'California 8%',
+                'amount': 8.0,
+                'amount_type': 'percent',
+                'type_tax_use': 'sale',
+                'company_id': cls.company.id,
+            }
+        )
         cls.product_a.write({'taxes_id': [Command.set(cls.tax_8.ids)], 'default_code': 'QBO-A'})
         cls.product_b.write({'taxes_id': [Command.set(cls.tax_8.ids)], 'default_code': 'QBO-B'})
         cls.partner_a.write({'email': 'partner.a@example.com'})
@@ -34,10 +39,13 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
     # -- helpers ---------------------------------------------------------------
 
     def _invoice(self, post=True, **values):
-        values.setdefault('invoice_line_ids', [
-            self._prepare_invoice_line(product_id=self.product_a, quantity=2, price_unit=100.0),
-            self._prepare_invoice_line(product_id=self.product_b, quantity=1, price_unit=55.5),
-        ])
+        values.setdefault(
+            'invoice_line_ids',
+            [
+                self._prepare_invoice_line(product_id=self.product_a, quantity=2, price_unit=100.0),
+                self._prepare_invoice_line(product_id=self.product_b, quantity=1, price_unit=55.5),
+            ],
+        )
         return self._create_invoice(post=post, **values)
 
     def _run_queue(self):
@@ -76,8 +84,11 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
         return [p for p in self._qbo('Payment') if record._qbo_reference() in (p.get('PrivateNote') or '')]
 
     def _applied(self, qbo_payment):
-        return {(link['TxnType'], link['TxnId']): float(line['Amount'])
-                for line in qbo_payment.get('Line') or [] for link in line['LinkedTxn']}
+        return {
+            (link['TxnType'], link['TxnId']): float(line['Amount'])
+            for line in qbo_payment.get('Line') or []
+            for link in line['LinkedTxn']
+        }
 
     def _account_named(self, name):
         return next(a for a in self._qbo('Account') if a['Name'] == name)
@@ -85,8 +96,11 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
     def _credit_note(self, partner=None, price_unit=50.0):
         """A credit note of one product_a line, to ``partner`` (partner_a when not given)."""
         values = {'partner_id': partner.id} if partner else {}
-        return self._invoice(move_type='out_refund', invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=price_unit)], **values)
+        return self._invoice(
+            move_type='out_refund',
+            invoice_line_ids=[self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=price_unit)],
+            **values,
+        )
 
     def _refund_check(self, refund):
         """The check (Purchase) a refund went to QuickBooks as, and the Receive Payment
@@ -102,7 +116,6 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
 
 @tagged('post_install', '-at_install')
 class TestPushInvoice(QboPushCommon):
-
     def test_post_queues_and_the_queue_pushes(self):
         before = len(self.emu.requests_log()['requests'])
         invoice = self._invoice()
@@ -123,8 +136,11 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual(str(qbo_invoice['DueDate']), str(invoice.invoice_date_due))
         customer = [c for c in self._qbo('Customer') if c['Id'] == qbo_invoice['CustomerRef']['value']][0]
         self.assertEqual(customer['DisplayName'], self.partner_a.name)
-        skus = {line['SalesItemLineDetail']['ItemRef']['value'] for line in qbo_invoice['Line']
-                if line.get('DetailType') == 'SalesItemLineDetail'}
+        skus = {
+            line['SalesItemLineDetail']['ItemRef']['value']
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        }
         items = {i['Id']: i for i in self._qbo('Item')}
         self.assertEqual({items[i].get('Sku') for i in skus}, {'QBO-A', 'QBO-B'})
         self.assertTrue(invoice.qbo_url.endswith(f'/invoice?txnId={invoice.qbo_id}'))
@@ -150,7 +166,9 @@ class TestPushInvoice(QboPushCommon):
         """The create's answer lost, then the invoice changed in Odoo before the retry: the
         retry finds the QuickBooks invoice by its number and updates it to Odoo's."""
         invoice = self._invoice()
-        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
+        )
         self._run_queue()
         job = self._jobs(invoice)
         self.assertTrue(job.outcome_unknown)
@@ -174,7 +192,9 @@ class TestPushInvoice(QboPushCommon):
         invoice.button_draft()
         invoice.invoice_line_ids[0].price_unit = 150.0
         invoice.action_post()
-        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
+        )
         self._run_queue()
         job = self._jobs(invoice).filtered(lambda j: j.state == 'pending')
         self.assertTrue(job.outcome_unknown)
@@ -187,7 +207,8 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual(job.state, 'done')
         self._assert_books_agree(invoice, self._qbo_doc('Invoice', invoice.name))
         updates = self.connection.log_ids.filtered(
-            lambda log: log.request_id and log.request_id.startswith(job.request_id) and log.method == 'POST')
+            lambda log: log.request_id and log.request_id.startswith(job.request_id) and log.method == 'POST'
+        )
         self.assertEqual(len(set(updates.mapped('request_id'))), len(updates), 'one request id per body sent')
 
     def test_only_synced_documents_are_queued(self):
@@ -278,7 +299,9 @@ class TestPushInvoice(QboPushCommon):
     def test_performed_then_dropped_is_not_duplicated(self):
         self._run_queue()
         invoice = self._invoice()
-        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
+        )
         self._run_queue()
         job = self._jobs(invoice)
         self.assertEqual(job.state, 'pending')
@@ -317,8 +340,13 @@ class TestPushInvoice(QboPushCommon):
 
     def test_enqueue_cost_does_not_grow_with_lines(self):
         def invoice_with(n):
-            return self._invoice(post=False, invoice_line_ids=[
-                self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0 + i) for i in range(n)])
+            return self._invoice(
+                post=False,
+                invoice_line_ids=[
+                    self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0 + i)
+                    for i in range(n)
+                ],
+            )
 
         def queries_to_enqueue(invoice):
             self.env.flush_all()
@@ -363,11 +391,24 @@ class TestTwoWorkers(QboCommittedCase):
 
     def _qbo_committed_setup(self, env):
         partner = env['res.partner'].create({'name': 'Two Workers Inc', 'email': 'two.workers@example.com'})
-        product = env['product.product'].create({'name': 'Two workers widget', 'default_code': 'TWO-W', 'taxes_id': False})
-        moves = env['account.move'].create([{
-            'move_type': 'out_invoice', 'partner_id': partner.id, 'invoice_date': fields.Date.today(),
-            'invoice_line_ids': [Command.create({'product_id': product.id, 'quantity': 1, 'price_unit': 10 + i, 'tax_ids': False})],
-        } for i in range(12)])
+        product = env['product.product'].create(
+            {'name': 'Two workers widget', 'default_code': 'TWO-W', 'taxes_id': False}
+        )
+        moves = env['account.move'].create(
+            [
+                {
+                    'move_type': 'out_invoice',
+                    'partner_id': partner.id,
+                    'invoice_date': fields.Date.today(),
+                    'invoice_line_ids': [
+                        Command.create(
+                            {'product_id': product.id, 'quantity': 1, 'price_unit': 10 + i, 'tax_ids': False}
+                        )
+                    ],
+                }
+                for i in range(12)
+            ]
+        )
         moves.action_post()
         self.names = moves.mapped('name')
 
@@ -381,7 +422,9 @@ class TestTwoWorkers(QboCommittedCase):
         # seconds; the next run (the cron's) takes it.
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            waiting = env['qbo.sync.job'].search([('connection_id', '=', self.connection_id), ('state', '=', 'pending')])
+            waiting = env['qbo.sync.job'].search(
+                [('connection_id', '=', self.connection_id), ('state', '=', 'pending')]
+            )
             self.assertEqual(set(waiting.mapped('error_code')) - {'concurrent'}, set())
             waiting.write({'next_attempt_at': fields.Datetime.now()})
         with self.registry.cursor() as cr:

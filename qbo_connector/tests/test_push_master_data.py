@@ -10,15 +10,18 @@ from .test_push_invoice import QboPushCommon
 
 @tagged('post_install', '-at_install')
 class TestPushSubCustomers(QboPushCommon):
-
     def setUp(self):
         super().setUp()
         self.connection.sub_customers = True
-        self.works = self.env['res.partner'].create({'name': 'Parent Works', 'is_company': True, 'email': 'office@works.example'})
-        self.pat, self.sam = self.env['res.partner'].create([
-            {'name': 'Pat Buyer', 'parent_id': self.works.id, 'email': 'pat@works.example'},
-            {'name': 'Sam Buyer', 'parent_id': self.works.id, 'email': 'sam@works.example'},
-        ])
+        self.works = self.env['res.partner'].create(
+            {'name': 'Parent Works', 'is_company': True, 'email': 'office@works.example'}
+        )
+        self.pat, self.sam = self.env['res.partner'].create(
+            [
+                {'name': 'Pat Buyer', 'parent_id': self.works.id, 'email': 'pat@works.example'},
+                {'name': 'Sam Buyer', 'parent_id': self.works.id, 'email': 'sam@works.example'},
+            ]
+        )
 
     def _customer(self, qbo_id):
         return self._qbo_by_id('Customer', qbo_id)
@@ -71,8 +74,11 @@ class TestPushSubCustomers(QboPushCommon):
         self._run_queue()
         self.assertEqual(self._jobs(refund).sorted('id')[-1].state, 'done')
         self.assertEqual(self._qbo_by_id('Purchase', refund.qbo_id)['EntityRef']['value'], memo['CustomerRef']['value'])
-        self.assertAlmostEqual(float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']),
-                               credit_note.amount_residual, places=2)
+        self.assertAlmostEqual(
+            float(self._qbo_doc('CreditMemo', credit_note.name)['RemainingCredit']),
+            credit_note.amount_residual,
+            places=2,
+        )
         self.assertEqual(self._differences(), [])
 
     def test_books_check_sees_the_jobs_receivable(self):
@@ -83,11 +89,23 @@ class TestPushSubCustomers(QboPushCommon):
         # A document QuickBooks has and Odoo does not, on the job: the company's receivable differs.
         job_id = self._qbo_doc('Invoice', invoice.name)['CustomerRef']['value']
         item_id = self._qbo_doc('Invoice', own.name)['Line'][0]['SalesItemLineDetail']['ItemRef']['value']
-        self.connection._qbo_client().create('Invoice', {'CustomerRef': {'value': job_id}, 'Line': [{
-            'DetailType': 'SalesItemLineDetail', 'Amount': 30.0,
-            'SalesItemLineDetail': {'ItemRef': {'value': item_id}, 'TaxCodeRef': {'value': 'NON'}}}]})
+        self.connection._qbo_client().create(
+            'Invoice',
+            {
+                'CustomerRef': {'value': job_id},
+                'Line': [
+                    {
+                        'DetailType': 'SalesItemLineDetail',
+                        'Amount': 30.0,
+                        'SalesItemLineDetail': {'ItemRef': {'value': item_id}, 'TaxCodeRef': {'value': 'NON'}},
+                    }
+                ],
+            },
+        )
         [difference] = self._differences()
-        self.assertEqual((difference['kind'], difference['record'], difference['field']), ('customer', self.works, 'receivable'))
+        self.assertEqual(
+            (difference['kind'], difference['record'], difference['field']), ('customer', self.works, 'receivable')
+        )
         self.assertAlmostEqual(difference['qbo'] - difference['odoo'], 30.0, places=2)
 
     def test_credit_note_of_a_contact_applies_to_that_contacts_invoice(self):
@@ -101,7 +119,9 @@ class TestPushSubCustomers(QboPushCommon):
         job_id = self._qbo_doc('Invoice', invoice.name)['CustomerRef']['value']
         self.assertEqual(application['CustomerRef']['value'], job_id)
         self.assertEqual(self._qbo_doc('CreditMemo', credit_note.name)['CustomerRef']['value'], job_id)
-        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2)
+        self.assertAlmostEqual(
+            float(self._qbo_doc('Invoice', invoice.name)['Balance']), invoice.amount_residual, places=2
+        )
         self.assertEqual(self._differences(), [])
 
     def test_one_payment_for_documents_of_two_contacts_fails_clearly(self):
@@ -145,32 +165,46 @@ class TestPushSubCustomers(QboPushCommon):
         self._run_queue()
         self.assertEqual(before.qbo_sync_state, 'synced')
         self.assertEqual(self._qbo_doc('Invoice', before.name)['CustomerRef']['value'], company_customer)
-        self.assertEqual(self._customer(self._qbo_doc('Invoice', after.name)['CustomerRef']['value'])['DisplayName'], 'Pat Buyer')
+        self.assertEqual(
+            self._customer(self._qbo_doc('Invoice', after.name)['CustomerRef']['value'])['DisplayName'], 'Pat Buyer'
+        )
         # Its payment names that customer, as QuickBooks wants; the new invoice's, the sub-customer.
         payment = self._register_payment(before)
         after_payment = self._register_payment(after)
         self._run_queue()
         self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['CustomerRef']['value'], company_customer)
-        self.assertEqual(self._qbo_by_id('Payment', after_payment.qbo_id)['CustomerRef']['value'],
-                         self._qbo_doc('Invoice', after.name)['CustomerRef']['value'])
+        self.assertEqual(
+            self._qbo_by_id('Payment', after_payment.qbo_id)['CustomerRef']['value'],
+            self._qbo_doc('Invoice', after.name)['CustomerRef']['value'],
+        )
         self.assertEqual(self._differences(), [])
 
 
 @tagged('post_install', '-at_install')
 class TestPushItems(QboPushCommon):
-
     def test_the_settings_page_edits_the_settings(self):
         page = self.env['res.config.settings'].with_company(self.company)
         settings = page.create({})
         self.assertEqual(
             (settings.qbo_sub_customers, settings.qbo_unmatched_item_name, settings.qbo_default_income_account_name),
-            (False, 'Odoo item', False))
-        page.create({'qbo_sub_customers': True, 'qbo_unmatched_item_name': 'Sundries',
-                     'qbo_default_income_account_name': 'Services'}).execute()
+            (False, 'Odoo item', False),
+        )
+        page.create(
+            {
+                'qbo_sub_customers': True,
+                'qbo_unmatched_item_name': 'Sundries',
+                'qbo_default_income_account_name': 'Services',
+            }
+        ).execute()
         self.connection.invalidate_recordset()
         self.assertEqual(
-            (self.connection.sub_customers, self.connection.unmatched_item_name, self.connection.default_income_account_name),
-            (True, 'Sundries', 'Services'))
+            (
+                self.connection.sub_customers,
+                self.connection.unmatched_item_name,
+                self.connection.default_income_account_name,
+            ),
+            (True, 'Sundries', 'Services'),
+        )
         self.assertEqual(page.create({}).qbo_unmatched_item_name, 'Sundries')
         # Saved with its defaults, the page of a company without QuickBooks creates no connection.
         other = self.setup_other_company(name='No QuickBooks Co')['company']
@@ -181,29 +215,56 @@ class TestPushItems(QboPushCommon):
         """The item lines without a product go to, and the income account of a new item: the
         QuickBooks one named like the product's Odoo income account, else the default."""
         self.connection.write({'unmatched_item_name': 'Sundries', 'default_income_account_name': 'Services'})
-        landscaping = self.env['account.account'].create({
-            'name': 'Landscaping Services', 'code': '400700', 'account_type': 'income',
-            'company_ids': [Command.set(self.company.ids)]})
-        category = self.env['product.category'].create({'name': 'Gardens', 'property_account_income_categ_id': landscaping.id})
-        hedge = self.env['product.product'].create({'name': 'Hedge trim', 'type': 'service', 'categ_id': category.id,
-                                                     'taxes_id': [Command.set(self.tax_8.ids)]})
-        plain = self.env['product.product'].create({'name': 'Plain thing', 'type': 'consu', 'categ_id': False,
-                                                     'taxes_id': [Command.set(self.tax_8.ids)]})
-        invoice = self._invoice(invoice_line_ids=[
-            self._prepare_invoice_line(product_id=hedge, quantity=1, price_unit=80.0),
-            self._prepare_invoice_line(product_id=plain, quantity=2, price_unit=5.0),
-            self._prepare_invoice_line(name='Travel costs', price_unit=12.0, tax_ids=self.tax_8),
-        ])
+        landscaping = self.env['account.account'].create(
+            {
+                'name': 'Landscaping Services',
+                'code': '400700',
+                'account_type': 'income',
+                'company_ids': [Command.set(self.company.ids)],
+            }
+        )
+        category = self.env['product.category'].create(
+            {'name': 'Gardens', 'property_account_income_categ_id': landscaping.id}
+        )
+        hedge = self.env['product.product'].create(
+            {
+                'name': 'Hedge trim',
+                'type': 'service',
+                'categ_id': category.id,
+                'taxes_id': [Command.set(self.tax_8.ids)],
+            }
+        )
+        plain = self.env['product.product'].create(
+            {'name': 'Plain thing', 'type': 'consu', 'categ_id': False, 'taxes_id': [Command.set(self.tax_8.ids)]}
+        )
+        invoice = self._invoice(
+            invoice_line_ids=[
+                self._prepare_invoice_line(product_id=hedge, quantity=1, price_unit=80.0),
+                self._prepare_invoice_line(product_id=plain, quantity=2, price_unit=5.0),
+                self._prepare_invoice_line(name='Travel costs', price_unit=12.0, tax_ids=self.tax_8),
+            ]
+        )
         self._run_queue()
         self.assertEqual(invoice.qbo_sync_state, 'synced')
         qbo_invoice = self._qbo_doc('Invoice', invoice.name)
         items = {i['Id']: i for i in self._qbo('Item')}
         accounts = {a['Id']: a['Name'] for a in self._qbo('Account')}
-        lines = [(items[line['SalesItemLineDetail']['ItemRef']['value']]['Name'], line['Description'])
-                 for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail']
-        self.assertEqual(lines, [('Hedge trim', 'Hedge trim'), ('Plain thing', 'Plain thing'), ('Sundries', 'Travel costs')])
-        booked = {items[line['SalesItemLineDetail']['ItemRef']['value']]['Name']:
-                  accounts[items[line['SalesItemLineDetail']['ItemRef']['value']]['IncomeAccountRef']['value']]
-                  for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail'}
-        self.assertEqual(booked, {'Hedge trim': 'Landscaping Services', 'Plain thing': 'Services', 'Sundries': 'Services'})
+        lines = [
+            (items[line['SalesItemLineDetail']['ItemRef']['value']]['Name'], line['Description'])
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        ]
+        self.assertEqual(
+            lines, [('Hedge trim', 'Hedge trim'), ('Plain thing', 'Plain thing'), ('Sundries', 'Travel costs')]
+        )
+        booked = {
+            items[line['SalesItemLineDetail']['ItemRef']['value']]['Name']: accounts[
+                items[line['SalesItemLineDetail']['ItemRef']['value']]['IncomeAccountRef']['value']
+            ]
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        }
+        self.assertEqual(
+            booked, {'Hedge trim': 'Landscaping Services', 'Plain thing': 'Services', 'Sundries': 'Services'}
+        )
         self._assert_books_agree(invoice, qbo_invoice)

@@ -10,7 +10,6 @@ from .test_push_invoice import QboPushCommon
 
 @tagged('post_install', '-at_install')
 class TestPushPayment(QboPushCommon):
-
     # -- helpers ---------------------------------------------------------------
 
     def _pay(self, moves, **values):
@@ -21,18 +20,32 @@ class TestPushPayment(QboPushCommon):
         """Invariant 5: what QuickBooks shows open is what Odoo has not reconciled."""
         for move in moves:
             if move.move_type == 'out_invoice':
-                self.assertAlmostEqual(float(self._qbo_doc('Invoice', move.name)['Balance']), move.amount_residual,
-                                       places=2, msg=f'balance of {move.name}')
+                self.assertAlmostEqual(
+                    float(self._qbo_doc('Invoice', move.name)['Balance']),
+                    move.amount_residual,
+                    places=2,
+                    msg=f'balance of {move.name}',
+                )
             else:
-                self.assertAlmostEqual(float(self._qbo_doc('CreditMemo', move.name)['RemainingCredit']),
-                                       move.amount_residual, places=2, msg=f'remaining credit of {move.name}')
+                self.assertAlmostEqual(
+                    float(self._qbo_doc('CreditMemo', move.name)['RemainingCredit']),
+                    move.amount_residual,
+                    places=2,
+                    msg=f'remaining credit of {move.name}',
+                )
         for payment in payments:
             qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
             self.assertAlmostEqual(float(qbo_payment['TotalAmt']), payment.amount, places=2)
-            unreconciled = abs(sum(payment.move_id.line_ids.filtered(
-                lambda l: l.account_id.account_type == 'asset_receivable').mapped('amount_residual')))
-            self.assertAlmostEqual(float(qbo_payment['UnappliedAmt']), unreconciled, places=2,
-                                   msg=f'unapplied amount of {payment.name}')
+            unreconciled = abs(
+                sum(
+                    payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').mapped(
+                        'amount_residual'
+                    )
+                )
+            )
+            self.assertAlmostEqual(
+                float(qbo_payment['UnappliedAmt']), unreconciled, places=2, msg=f'unapplied amount of {payment.name}'
+            )
 
     # -- payments ----------------------------------------------------------------
 
@@ -64,7 +77,9 @@ class TestPushPayment(QboPushCommon):
         self._assert_books_agree(invoice, payments=payment)
         # The payment left the invoice's total and tax as they were.
         self.assertAlmostEqual(float(qbo_invoice['TotalAmt']), invoice.amount_total, places=2)
-        self.assertAlmostEqual(float(qbo_invoice.get('TxnTaxDetail', {}).get('TotalTax', 0)), invoice.amount_tax, places=2)
+        self.assertAlmostEqual(
+            float(qbo_invoice.get('TxnTaxDetail', {}).get('TotalTax', 0)), invoice.amount_tax, places=2
+        )
         # Receipts paid at once is off by default: an invoice and its payment, no sales receipt.
         self.assertFalse(self.connection.receipts_paid_at_once)
         self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name))
@@ -91,17 +106,21 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(invoice.amount_residual, 0.0)
         self._assert_books_agree(invoice, payments=first + rest)
         # The payment method was created once and then answered from the mapping.
-        self.assertEqual(len([m for m in self._qbo('PaymentMethod') if m['Name'] == first.payment_method_line_id.name]), 1)
+        self.assertEqual(
+            len([m for m in self._qbo('PaymentMethod') if m['Name'] == first.payment_method_line_id.name]), 1
+        )
 
     def test_one_payment_over_two_invoices(self):
-        invoices = self._invoice() + self._invoice(invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=40.0)])
+        invoices = self._invoice() + self._invoice(
+            invoice_line_ids=[self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=40.0)]
+        )
         payment = self._pay(invoices)
         self.assertEqual(len(payment), 1)
         self._run_queue()
         qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
-        self.assertEqual(self._applied(qbo_payment), {
-            ('Invoice', invoice.qbo_id): invoice.amount_total for invoice in invoices})
+        self.assertEqual(
+            self._applied(qbo_payment), {('Invoice', invoice.qbo_id): invoice.amount_total for invoice in invoices}
+        )
         self._assert_books_agree(*invoices, payments=payment)
 
     def test_journal_named_like_a_quickbooks_bank_account(self):
@@ -130,10 +149,15 @@ class TestPushPayment(QboPushCommon):
 
     def test_payment_reconciled_later_is_applied_again(self):
         invoice = self._invoice()
-        payment = self.env['account.payment'].create({
-            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
-            'amount': 300.0, 'journal_id': self.company_data['default_journal_bank'].id,
-        })
+        payment = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 300.0,
+                'journal_id': self.company_data['default_journal_bank'].id,
+            }
+        )
         payment.action_post()
         self._run_queue()
         qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
@@ -202,10 +226,13 @@ class TestPushPayment(QboPushCommon):
         memo = self._qbo_doc('CreditMemo', credit_note.name)
         [application] = self._qbo_payments_of(credit_note)
         self.assertEqual(float(application['TotalAmt']), 0.0)
-        self.assertEqual(self._applied(application), {
-            ('Invoice', invoice.qbo_id): credit_note.amount_total,
-            ('CreditMemo', memo['Id']): credit_note.amount_total,
-        })
+        self.assertEqual(
+            self._applied(application),
+            {
+                ('Invoice', invoice.qbo_id): credit_note.amount_total,
+                ('CreditMemo', memo['Id']): credit_note.amount_total,
+            },
+        )
         self.assertEqual(float(application['UnappliedAmt']), 0.0)
         self._assert_books_agree(invoice, credit_note)
 
@@ -231,8 +258,9 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual((invoice.amount_residual, credit_note.amount_residual), (0.0, 0.0))
         [application] = self._qbo_payments_of(credit_note)
         self.assertEqual(float(application['TotalAmt']), 0.0)
-        self.assertEqual(self._applied(self._qbo_by_id('Payment', payment.qbo_id)),
-                         {('Invoice', invoice.qbo_id): payment.amount})
+        self.assertEqual(
+            self._applied(self._qbo_by_id('Payment', payment.qbo_id)), {('Invoice', invoice.qbo_id): payment.amount}
+        )
         self._assert_books_agree(invoice, credit_note, payments=payment)
 
     def test_applied_credit_note_cancelled(self):
@@ -290,12 +318,16 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(check['AccountRef']['value'], self._account_named('Savings')['Id'])
         self.assertEqual(check['EntityRef']['value'], memo['CustomerRef']['value'])
         [line] = check['Line']
-        self.assertEqual(line['AccountBasedExpenseLineDetail']['AccountRef']['value'],
-                         self._account_named('Accounts Receivable (A/R)')['Id'])
+        self.assertEqual(
+            line['AccountBasedExpenseLineDetail']['AccountRef']['value'],
+            self._account_named('Accounts Receivable (A/R)')['Id'],
+        )
         self.assertIn(refund._qbo_reference(), check['PrivateNote'])
         self.assertEqual(float(link['TotalAmt']), 0.0)
-        self.assertEqual(self._applied(link), {('CreditMemo', memo['Id']): credit_note.amount_total,
-                                               ('Check', check['Id']): credit_note.amount_total})
+        self.assertEqual(
+            self._applied(link),
+            {('CreditMemo', memo['Id']): credit_note.amount_total, ('Check', check['Id']): credit_note.amount_total},
+        )
         self.assertEqual(credit_note.amount_residual, 0.0)
         self._assert_books_agree(credit_note)
         self.assertEqual(self._differences(), [])
@@ -336,7 +368,9 @@ class TestPushPayment(QboPushCommon):
         void = self._jobs(credit_note).filtered(lambda j: j.operation == 'void')
         self.assertEqual((void.state, void.error_code), ('pending', 'waiting'))
         self.assertEqual(self._jobs(refund).sorted('id')[-1].state, 'done')
-        self.assertFalse([line for line in self._qbo_by_id('Payment', link['Id']).get('Line') or [] if float(line['Amount'])])
+        self.assertFalse(
+            [line for line in self._qbo_by_id('Payment', link['Id']).get('Line') or [] if float(line['Amount'])]
+        )
         void.next_attempt_at = fields.Datetime.now()
         self._run_queue()
         self.assertEqual(void.state, 'done')
@@ -350,13 +384,19 @@ class TestPushPayment(QboPushCommon):
         customer's balance, as in Odoo."""
         invoice = self._invoice()
         payment = self._pay(invoice, amount=invoice.amount_total + 50.0)
-        refund = self.env['account.payment'].create({
-            'payment_type': 'outbound', 'partner_type': 'customer', 'partner_id': invoice.partner_id.id,
-            'amount': 50.0, 'journal_id': self.company_data['default_journal_bank'].id,
-        })
+        refund = self.env['account.payment'].create(
+            {
+                'payment_type': 'outbound',
+                'partner_type': 'customer',
+                'partner_id': invoice.partner_id.id,
+                'amount': 50.0,
+                'journal_id': self.company_data['default_journal_bank'].id,
+            }
+        )
         refund.action_post()
         (payment.move_id.line_ids | refund.move_id.line_ids).filtered(
-            lambda l: l.account_id.account_type == 'asset_receivable' and not l.reconciled).reconcile()
+            lambda l: l.account_id.account_type == 'asset_receivable' and not l.reconciled
+        ).reconcile()
         self._run_queue()
         self.assertEqual(refund.qbo_sync_state, 'synced')
         check, link = self._refund_check(refund)
@@ -380,8 +420,10 @@ class TestPushPayment(QboPushCommon):
         self._run_queue()
         self.assertEqual(refund.qbo_sync_state, 'synced', refund.qbo_sync_error)
         check, _link = self._refund_check(refund)
-        self.assertEqual((check['PaymentType'], check['AccountRef']['value']),
-                         ('CreditCard', self._account_named('Mastercard')['Id']))
+        self.assertEqual(
+            (check['PaymentType'], check['AccountRef']['value']),
+            ('CreditCard', self._account_named('Mastercard')['Id']),
+        )
         self._assert_books_agree(credit_note)
 
     # -- cancel, faults, modes -------------------------------------------------------
@@ -421,7 +463,9 @@ class TestPushPayment(QboPushCommon):
         invoice = self._invoice()
         self._run_queue()
         payment = self._pay(invoice)
-        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'}
+        )
         self._run_queue()
         job = self._jobs(payment)
         self.assertEqual(job.state, 'pending')
@@ -443,7 +487,9 @@ class TestPushPayment(QboPushCommon):
         credit_note = self._credit_note()
         credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
         invoice.js_assign_outstanding_line(credit_line.id)
-        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'}
+        )
         self._run_queue()
         job = self._jobs(credit_note)
         self.assertEqual(job.state, 'pending')
@@ -462,7 +508,9 @@ class TestPushPayment(QboPushCommon):
         self._run_queue()
         refund = self._pay(credit_note)
         for entity in ('Purchase', 'Payment'):
-            self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'})
+            self.emu._call(
+                'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'}
+            )
             self._run_queue()
             job = self._jobs(refund)
             self.assertEqual(job.state, 'pending')
@@ -490,6 +538,9 @@ class TestPushPayment(QboPushCommon):
         self.connection.sync_start_date = fields.Date.today()
         early = self._pay(self._invoice(), amount=1.0, payment_date=fields.Date.today() - timedelta(days=1))
         self.assertFalse(self._jobs(early), 'dated before the start date')
-        bill = self._create_invoice(move_type='in_invoice', post=True, invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0)])
+        bill = self._create_invoice(
+            move_type='in_invoice',
+            post=True,
+            invoice_line_ids=[self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0)],
+        )
         self.assertFalse(self._jobs(self._pay(bill)), 'vendor payments are not sent')

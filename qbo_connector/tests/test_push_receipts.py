@@ -12,7 +12,6 @@ from .test_push_edge import QboPushEdgeCommon
 
 
 class QboReceiptsCommon(QboPushEdgeCommon):
-
     def setUp(self):
         super().setUp()
         self.connection.receipts_paid_at_once = True
@@ -29,20 +28,24 @@ class QboReceiptsCommon(QboPushEdgeCommon):
         self.assertEqual((payment.qbo_sync_state, payment.qbo_id), ('synced', receipt['Id']))
         self.assertIn(payment._qbo_reference(), receipt['PrivateNote'])
         self.assertFalse(self._qbo_payments_of(payment), 'no Payment of its own')
-        own = [r for r in self._qbo('RefundReceipt') if r['Id'] != receipt['Id']
-               and payment._qbo_reference() in (r.get('PrivateNote') or '')]
+        own = [
+            r
+            for r in self._qbo('RefundReceipt')
+            if r['Id'] != receipt['Id'] and payment._qbo_reference() in (r.get('PrivateNote') or '')
+        ]
         self.assertFalse(own, 'no refund receipt of its own')
 
 
 @tagged('post_install', '-at_install')
 class TestPushReceipts(QboReceiptsCommon):
-
     def test_paid_at_once_is_a_sales_receipt(self):
         """Turned on in Settings, an invoice paid in full on its date goes as one sales
         receipt, deposited to the QuickBooks account named like the payment's journal; the
         payment says it is inside, and sends nothing of its own."""
         self.connection.receipts_paid_at_once = False
-        settings = self.env['res.config.settings'].with_company(self.company).create({'qbo_receipts_paid_at_once': True})
+        settings = (
+            self.env['res.config.settings'].with_company(self.company).create({'qbo_receipts_paid_at_once': True})
+        )
         settings.execute()
         self.assertTrue(self.connection.receipts_paid_at_once)
         self.company_data['default_journal_bank'].name = 'Checking'
@@ -61,14 +64,18 @@ class TestPushReceipts(QboReceiptsCommon):
         self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Checking')['Id'])
         methods = {m['Id']: m['Name'] for m in self._qbo('PaymentMethod')}
         self.assertEqual(methods[receipt['PaymentMethodRef']['value']], payment.payment_method_line_id.name)
-        skus = [self._qbo_by_id('Item', line['SalesItemLineDetail']['ItemRef']['value']).get('Sku')
-                for line in self._sales_lines(receipt)]
+        skus = [
+            self._qbo_by_id('Item', line['SalesItemLineDetail']['ItemRef']['value']).get('Sku')
+            for line in self._sales_lines(receipt)
+        ]
         self.assertEqual(skus, ['QBO-A', 'QBO-B'])
 
         self.assertFalse(self._qbo_doc('Invoice', invoice.name), 'no Invoice beside it')
         self._assert_inside(payment, receipt)
         [note] = payment.message_ids.filtered(lambda m: 'inside the sales receipt' in str(m.body))
-        self.assertIn(f'data-oe-model="account.move" data-oe-id="{invoice.id}"', str(note.body), 'a link to the invoice')
+        self.assertIn(
+            f'data-oe-model="account.move" data-oe-id="{invoice.id}"', str(note.body), 'a link to the invoice'
+        )
         customer = self._qbo_by_id('Customer', receipt['CustomerRef']['value'])
         self.assertEqual(float(customer['Balance']), 0.0, 'nothing owed: the receipt is paid')
         self.assertEqual(self._differences(), [])
@@ -77,10 +84,15 @@ class TestPushReceipts(QboReceiptsCommon):
         """The online shop's order: the payment is posted first, the invoice afterwards and
         reconciled with it; when the queue runs both are there, and make one receipt
         (deposited to Undeposited Funds: no QuickBooks account is named like the journal)."""
-        payment = self.env['account.payment'].create({
-            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
-            'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
-        })
+        payment = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 275.94,
+                'journal_id': self.company_data['default_journal_bank'].id,
+            }
+        )
         payment.action_post()
         invoice = self._invoice()
         self.assertEqual(invoice.amount_total, 275.94)
@@ -103,20 +115,30 @@ class TestPushReceipts(QboReceiptsCommon):
         partial_payment = self._register_payment(partly, amount=100.0)
         next_day = self._invoice()
         next_day_payment = self._register_payment(next_day, payment_date=fields.Date.today() + timedelta(days=1))
-        ahead = self.env['account.payment'].create({
-            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
-            'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
-        })
+        ahead = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 275.94,
+                'journal_id': self.company_data['default_journal_bank'].id,
+            }
+        )
         ahead.action_post()
         self._run_queue()
         self.assertTrue(self._qbo_payments_of(ahead), 'sent on its own before there was an invoice')
         invoice_after = self._invoice()
         invoice_after.js_assign_outstanding_line(
-            ahead.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').id)
+            ahead.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').id
+        )
         self._run_queue()
 
-        for invoice, payment in ((pushed_unpaid, paid_later), (partly, partial_payment),
-                                 (next_day, next_day_payment), (invoice_after, ahead)):
+        for invoice, payment in (
+            (pushed_unpaid, paid_later),
+            (partly, partial_payment),
+            (next_day, next_day_payment),
+            (invoice_after, ahead),
+        ):
             with self.subTest(invoice=invoice.name):
                 qbo_invoice = self._qbo_doc('Invoice', invoice.name)
                 self._assert_books_agree(invoice, qbo_invoice)
@@ -147,7 +169,10 @@ class TestPushReceipts(QboReceiptsCommon):
         self.assertEqual((credit_note.qbo_sync_state, credit_note.qbo_id), ('synced', receipt['Id']))
         self._assert_books_agree(credit_note, receipt)
         self.assertEqual(receipt['DepositToAccountRef']['value'], self._account_named('Savings')['Id'])
-        items = [self._qbo_by_id('Item', line['SalesItemLineDetail']['ItemRef']['value']) for line in self._sales_lines(receipt)]
+        items = [
+            self._qbo_by_id('Item', line['SalesItemLineDetail']['ItemRef']['value'])
+            for line in self._sales_lines(receipt)
+        ]
         self.assertEqual([item.get('Sku') for item in items], ['QBO-A'], 'the product sold, its income reversed')
         self.assertFalse(self._qbo_doc('CreditMemo', credit_note.name))
         self._assert_inside(refund, receipt)
@@ -199,15 +224,21 @@ class TestPushReceipts(QboReceiptsCommon):
         receipt = client.read('SalesReceipt', invoice.qbo_id)
         lines = self._sales_lines(receipt)
         lines[0]['SalesItemLineDetail']['UnitPrice'], lines[0]['Amount'] = 150.0, 300.0
-        client.update('SalesReceipt', {'Id': receipt['Id'], 'SyncToken': receipt['SyncToken'], 'Line': lines}, sparse=True)
+        client.update(
+            'SalesReceipt', {'Id': receipt['Id'], 'SyncToken': receipt['SyncToken'], 'Line': lines}, sparse=True
+        )
         # The payment of the other taken off, the queue not run yet: Odoo's invoice is owed again
         # (and the customer's receivable unchanged, the payment now unapplied credit).
         other.js_remove_outstanding_partial(other.line_ids.matched_credit_ids.id)
         found = {(d['kind'], d['record'], d['field']): round(d['qbo'] - d['odoo'], 2) for d in self._differences()}
-        self.assertEqual(found, {
-            ('sales_receipt', invoice, 'total'): 108.0, ('sales_receipt', invoice, 'tax'): 8.0,
-            ('sales_receipt', other, 'balance'): -other.amount_total,
-        })
+        self.assertEqual(
+            found,
+            {
+                ('sales_receipt', invoice, 'total'): 108.0,
+                ('sales_receipt', invoice, 'tax'): 8.0,
+                ('sales_receipt', other, 'balance'): -other.amount_total,
+            },
+        )
 
     def test_payment_cancelled_after_the_receipt(self):
         """The receipt is voided and the invoice sent as what it now is: an Invoice, open."""
@@ -297,8 +328,9 @@ class TestPushReceipts(QboReceiptsCommon):
         self._run_queue()
         invoice = self._invoice()
         payment = self._register_payment(invoice)
-        self.emu._call('POST', 'faults', json={
-            'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'}
+        )
         self._run_queue()
         job = self._jobs(invoice)
         self.assertEqual(job.state, 'pending')
@@ -319,8 +351,9 @@ class TestPushReceipts(QboReceiptsCommon):
         self._run_queue()
         invoice = self._invoice()
         payment = self._register_payment(invoice)
-        self.emu._call('POST', 'faults', json={
-            'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'}
+        )
         self._run_queue()
         receipt = self._receipt_of(invoice)
         payment.action_cancel()
@@ -332,7 +365,9 @@ class TestPushReceipts(QboReceiptsCommon):
 
     def _drop_next(self, entity):
         """QuickBooks performs the next create of ``entity``, and its answer is lost."""
-        self.emu._call('POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'})
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'}
+        )
 
     def _retry_now(self, *records):
         for record in records:
@@ -371,17 +406,23 @@ class TestPushReceipts(QboReceiptsCommon):
         """The shop's payment is created in QuickBooks as a Payment but the answer is lost;
         the invoice is then posted and reconciled with it. No receipt: the Payment QuickBooks
         holds is found (not made twice, nor doubled by a receipt) and applied to the Invoice."""
-        payment = self.env['account.payment'].create({
-            'payment_type': 'inbound', 'partner_type': 'customer', 'partner_id': self.partner_a.id,
-            'amount': 275.94, 'journal_id': self.company_data['default_journal_bank'].id,
-        })
+        payment = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 275.94,
+                'journal_id': self.company_data['default_journal_bank'].id,
+            }
+        )
         payment.action_post()
         self._drop_next('Payment')
         self._run_queue()
         self.assertTrue(self._jobs(payment).outcome_unknown)
         invoice = self._invoice()
         invoice.js_assign_outstanding_line(
-            payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').id)
+            payment.move_id.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable').id
+        )
         self._retry_now(payment)
         self._run_queue()
         self.assertFalse(self._qbo_doc('SalesReceipt', invoice.name), 'no receipt beside the Payment')
@@ -429,8 +470,10 @@ class TestPushReceipts(QboReceiptsCommon):
         self.assertEqual(credit_note.qbo_id, memo['Id'])
         self._assert_books_agree(credit_note, memo)
         check, link = self._refund_check(refund)
-        self.assertEqual((check['PaymentType'], check['AccountRef']['value']),
-                         ('CreditCard', self._account_named('Mastercard')['Id']))
+        self.assertEqual(
+            (check['PaymentType'], check['AccountRef']['value']),
+            ('CreditCard', self._account_named('Mastercard')['Id']),
+        )
         self.assertTrue(link)
         self.assertEqual(self._differences(), [])
 
@@ -498,9 +541,16 @@ class TestPushReceiptsCanada(QboReceiptsCommon):
         self.connection.receipts_paid_at_once = True
 
     def _pay_ca(self, move):
-        return self.env['account.payment.register'].with_company(self.ca['company']).with_context(
-            active_model='account.move', active_ids=move.ids,
-        ).create({'journal_id': self.ca['default_journal_bank'].id})._create_payments()
+        return (
+            self.env['account.payment.register']
+            .with_company(self.ca['company'])
+            .with_context(
+                active_model='account.move',
+                active_ids=move.ids,
+            )
+            .create({'journal_id': self.ca['default_journal_bank'].id})
+            ._create_payments()
+        )
 
     def test_paid_and_refunded_at_once(self):
         lines = [(self.maple, 3, 19.99, self.gst), (self.maple, 2, 12.5, self.hst)]
@@ -516,8 +566,12 @@ class TestPushReceiptsCanada(QboReceiptsCommon):
                 self.assertEqual(receipt['GlobalTaxCalculation'], 'TaxExcluded')
                 self._assert_inside(paid, receipt)
         sales_receipt = self._receipt_of(invoice)
-        self.assertEqual([line['SalesItemLineDetail']['TaxCodeRef']['value'] for line in self._sales_lines(sales_receipt)],
-                         [codes['GST'], codes['HST ON']])
-        self.assertIn(self._receipt_of(credit_note)['DepositToAccountRef']['value'],
-                      [a['Id'] for a in self._qbo('Account') if a['AccountType'] == 'Bank'])
+        self.assertEqual(
+            [line['SalesItemLineDetail']['TaxCodeRef']['value'] for line in self._sales_lines(sales_receipt)],
+            [codes['GST'], codes['HST ON']],
+        )
+        self.assertIn(
+            self._receipt_of(credit_note)['DepositToAccountRef']['value'],
+            [a['Id'] for a in self._qbo('Account') if a['AccountType'] == 'Bank'],
+        )
         self.assertEqual(self._differences(), [])

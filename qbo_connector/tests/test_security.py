@@ -17,14 +17,22 @@ class TestSecrets(QboTestMixin, HttpCase):
         cls.company = cls.env.ref('base.main_company')
         cls.connection = cls._qbo_connect(cls.env, cls.company)
         cls.qbo_admin = new_test_user(
-            cls.env, login='qbo_admin_not_system', password='qbo_admin_not_system',
+            cls.env,
+            login='qbo_admin_not_system',
+            password='qbo_admin_not_system',
             groups='base.group_user,base.group_allow_export,account.group_account_manager,qbo_connector.group_qbo_admin',
-            company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)])
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
         cls.other_company = cls.env['res.company'].create({'name': 'Walled Garden Inc'})
         cls.other_user = new_test_user(
-            cls.env, login='qbo_user_other_company', password='qbo_user_other_company',
+            cls.env,
+            login='qbo_user_other_company',
+            password='qbo_user_other_company',
             groups='base.group_user,qbo_connector.group_qbo_user',
-            company_id=cls.other_company.id, company_ids=[(6, 0, cls.other_company.ids)])
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, cls.other_company.ids)],
+        )
 
     def test_secrets_unreadable_without_system_rights(self):
         connection = self.connection.with_user(self.qbo_admin)
@@ -45,19 +53,39 @@ class TestSecrets(QboTestMixin, HttpCase):
         self.authenticate('qbo_admin_not_system', 'qbo_admin_not_system')
         for field in SECRETS:
             with self.subTest(field=field):
-                response = self.url_open('/web/dataset/call_kw/qbo.connection/read', json={
-                    'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
-                        'model': 'qbo.connection', 'method': 'read',
-                        'args': [[self.connection.id], [field]], 'kwargs': {}}})
+                response = self.url_open(
+                    '/web/dataset/call_kw/qbo.connection/read',
+                    json={
+                        'jsonrpc': '2.0',
+                        'method': 'call',
+                        'id': 1,
+                        'params': {
+                            'model': 'qbo.connection',
+                            'method': 'read',
+                            'args': [[self.connection.id], [field]],
+                            'kwargs': {},
+                        },
+                    },
+                )
                 body = response.json()
                 self.assertIn('error', body)
                 self.assertEqual(body['error']['data']['name'], 'odoo.exceptions.AccessError')
                 self.assertNotIn(self.connection.sudo()[field] or '!nothing!', response.text)
         # What a user may read comes back, without any secret in it.
-        response = self.url_open('/web/dataset/call_kw/qbo.connection/web_read', json={
-            'jsonrpc': '2.0', 'method': 'call', 'id': 2, 'params': {
-                'model': 'qbo.connection', 'method': 'web_read',
-                'args': [[self.connection.id]], 'kwargs': {'specification': {'state': {}, 'realm_id': {}}}}})
+        response = self.url_open(
+            '/web/dataset/call_kw/qbo.connection/web_read',
+            json={
+                'jsonrpc': '2.0',
+                'method': 'call',
+                'id': 2,
+                'params': {
+                    'model': 'qbo.connection',
+                    'method': 'web_read',
+                    'args': [[self.connection.id]],
+                    'kwargs': {'specification': {'state': {}, 'realm_id': {}}},
+                },
+            },
+        )
         self.assertEqual(response.json()['result'][0]['state'], 'connected')
         for field in SECRETS:
             value = self.connection.sudo()[field]
@@ -68,8 +96,13 @@ class TestSecrets(QboTestMixin, HttpCase):
         """Where the tokens go is not a QuickBooks administrator's to change: a base URL of
         theirs would receive the client secret and the refresh token."""
         connection = self.connection.with_user(self.qbo_admin)
-        for values in ({'custom_base_url': 'https://evil.example.com'}, {'environment': 'production'},
-                       {'synced_realm_id': False}, {'state': 'disconnected'}, {'realm_id': '42'}):
+        for values in (
+            {'custom_base_url': 'https://evil.example.com'},
+            {'environment': 'production'},
+            {'synced_realm_id': False},
+            {'state': 'disconnected'},
+            {'realm_id': '42'},
+        ):
             with self.subTest(values=values):
                 with self.assertRaises(AccessError):
                     connection.write(values)
@@ -92,6 +125,7 @@ class TestSecrets(QboTestMixin, HttpCase):
 
     def test_neutralize_forgets_secrets(self):
         from odoo.modules.neutralize import get_neutralization_queries  # noqa: PLC0415
+
         for query in get_neutralization_queries(['qbo_connector']):
             self.env.cr.execute(query)
         self.connection.invalidate_recordset()

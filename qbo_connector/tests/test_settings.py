@@ -25,8 +25,12 @@ class TestSettings(QboPushCommon):
         self.assertEqual(settings.qbo_environment, 'custom')
         self.assertFalse(settings.qbo_client_secret, 'the secret is not sent back to the page')
         self.connection.state = 'disconnected'  # the keys are locked while connected
-        self._settings(qbo_sync_mode='manual', qbo_invoice_prefix='OD-', qbo_client_secret='a-new-secret',
-                       qbo_payment_method_line_ids=[Command.set(method.ids)])
+        self._settings(
+            qbo_sync_mode='manual',
+            qbo_invoice_prefix='OD-',
+            qbo_client_secret='a-new-secret',
+            qbo_payment_method_line_ids=[Command.set(method.ids)],
+        )
         self.assertEqual(self.connection.sudo().client_secret, 'a-new-secret')
         self.assertEqual(self.connection.sync_mode, 'manual')
         self.assertEqual(self.connection.invoice_prefix, 'OD-')
@@ -49,10 +53,13 @@ class TestSettings(QboPushCommon):
         company = self._company_without_quickbooks()
         with self._page(company) as page:
             # What a connection would start with, not blanks.
-            self.assertEqual((page.qbo_state, page.qbo_environment, page.qbo_sync_mode, page.qbo_line_mode),
-                             ('not_connected', 'sandbox', 'automatic', 'individual'))
-            self.assertEqual((page.qbo_sync_invoices, page.qbo_sync_credit_notes, page.qbo_sync_payments),
-                             (True, True, True))
+            self.assertEqual(
+                (page.qbo_state, page.qbo_environment, page.qbo_sync_mode, page.qbo_line_mode),
+                ('not_connected', 'sandbox', 'automatic', 'individual'),
+            )
+            self.assertEqual(
+                (page.qbo_sync_invoices, page.qbo_sync_credit_notes, page.qbo_sync_payments), (True, True, True)
+            )
             self.assertEqual((page.qbo_unmatched_item_name, page.qbo_tax_item_name), ('Odoo item', 'Taxes and Fees'))
         page.record.execute()
         self.assertFalse(self.env['qbo.connection']._qbo_for_company(company, create=False))
@@ -73,10 +80,12 @@ class TestSettings(QboPushCommon):
         connection = self.env['qbo.connection']._qbo_for_company(company, create=False).sudo()
         self.assertEqual(
             (connection.environment, connection.custom_base_url, connection.client_id, connection.client_secret),
-            ('custom', self.emulator.base_url, CLIENT_ID, CLIENT_SECRET))
+            ('custom', self.emulator.base_url, CLIENT_ID, CLIENT_SECRET),
+        )
         self.assertEqual(
             (connection.invoice_prefix, connection.sync_mode, connection.sync_invoices, connection.unmatched_item_name),
-            ('NQ-', 'automatic', True, 'Odoo item'))
+            ('NQ-', 'automatic', True, 'Odoo item'),
+        )
         self.assertFalse(settings.qbo_client_secret, 'the secret is not sent back to the page')
         self.assertEqual(settings.qbo_connection_id, connection)
         authorize_url = settings.action_qbo_connect()['url']
@@ -95,14 +104,17 @@ class TestSettings(QboPushCommon):
         self.assertIn('Client ID', str(refused.exception))
         self.assertFalse(self.env['qbo.connection']._qbo_for_company(company, create=False))
         # Saved, the page still shows what the connection would start with.
-        self.assertEqual((page.record.qbo_sync_mode, page.record.qbo_sync_invoices, page.record.qbo_state),
-                         ('automatic', True, 'not_connected'))
+        self.assertEqual(
+            (page.record.qbo_sync_mode, page.record.qbo_sync_invoices, page.record.qbo_state),
+            ('automatic', True, 'not_connected'),
+        )
         # What the browser sends for the page saved before: the fields typed since.
         page.record.web_save({'qbo_client_id': CLIENT_ID, 'qbo_client_secret': CLIENT_SECRET}, {})
         page.record.execute()
         connection = self.env['qbo.connection']._qbo_for_company(company, create=False).sudo()
-        self.assertEqual((connection.client_id, connection.client_secret, connection.sync_invoices),
-                         (CLIENT_ID, CLIENT_SECRET, True))
+        self.assertEqual(
+            (connection.client_id, connection.client_secret, connection.sync_invoices), (CLIENT_ID, CLIENT_SECRET, True)
+        )
         self.env.cr.execute("SELECT count(*) FROM res_config_settings WHERE qbo_client_secret IS NOT NULL")
         self.assertEqual(self.env.cr.fetchone()[0], 0, 'no copy of the secret stays behind')
 
@@ -114,43 +126,57 @@ class TestSettings(QboPushCommon):
         connection.write({'sync_mode': 'manual', 'line_mode': 'aggregated', 'sync_payments': False})
         with self._page(company) as page:
             self.assertEqual(page.qbo_state, 'not_connected')
-            self.assertEqual((page.qbo_sync_mode, page.qbo_line_mode, page.qbo_sync_payments),
-                             ('manual', 'aggregated', False))
+            self.assertEqual(
+                (page.qbo_sync_mode, page.qbo_line_mode, page.qbo_sync_payments), ('manual', 'aggregated', False)
+            )
             page.qbo_line_mode = 'individual'
         page.record.execute()
-        self.assertEqual((connection.sync_mode, connection.line_mode, connection.sync_payments),
-                         ('manual', 'individual', False))
+        self.assertEqual(
+            (connection.sync_mode, connection.line_mode, connection.sync_payments), ('manual', 'individual', False)
+        )
         self.assertEqual(self.env['qbo.connection']._qbo_for_company(company, create=False), connection)
 
     def test_settings_are_for_system_administrators(self):
         """Odoo lets system administrators alone save Settings: a QuickBooks administrator who
         is not one changes the sync settings on the connection's form instead."""
         qbo_admin = new_test_user(
-            self.env, login='qbo_admin_settings', groups='base.group_user,qbo_connector.group_qbo_admin',
-            company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+            self.env,
+            login='qbo_admin_settings',
+            groups='base.group_user,qbo_connector.group_qbo_admin',
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
         with self.assertRaises(AccessError):
             self.env['res.config.settings'].with_user(qbo_admin).with_company(self.company).create(
-                {'qbo_invoice_prefix': 'QA-'})
+                {'qbo_invoice_prefix': 'QA-'}
+            )
         self.connection.with_user(qbo_admin).invoice_prefix = 'QA-'
         self.assertEqual(self.connection.invoice_prefix, 'QA-')
 
     def test_payment_method_filter(self):
         bank = self.company_data['default_journal_bank']
-        allowed, other = bank.inbound_payment_method_line_ids[:1], self.company_data['default_journal_cash'].inbound_payment_method_line_ids[:1]
+        allowed, other = (
+            bank.inbound_payment_method_line_ids[:1],
+            self.company_data['default_journal_cash'].inbound_payment_method_line_ids[:1],
+        )
         self.connection.payment_method_line_ids = allowed
         invoice = self._invoice()
         kept = self._register_payment(invoice, amount=100.0, journal_id=bank.id, payment_method_line_id=allowed.id)
-        left = self._register_payment(invoice, amount=50.0, journal_id=other.journal_id.id, payment_method_line_id=other.id)
+        left = self._register_payment(
+            invoice, amount=50.0, journal_id=other.journal_id.id, payment_method_line_id=other.id
+        )
         self.assertTrue(self._jobs(kept))
         self.assertFalse(self._jobs(left))
 
     def test_aggregated_lines(self):
         self.connection.line_mode = 'aggregated'
-        invoice = self._invoice(invoice_line_ids=[
-            self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0),
-            self._prepare_invoice_line(product_id=self.product_a, quantity=2, price_unit=12.5),
-            self._prepare_invoice_line(product_id=self.product_b, quantity=1, price_unit=7.0),
-        ])
+        invoice = self._invoice(
+            invoice_line_ids=[
+                self._prepare_invoice_line(product_id=self.product_a, quantity=1, price_unit=10.0),
+                self._prepare_invoice_line(product_id=self.product_a, quantity=2, price_unit=12.5),
+                self._prepare_invoice_line(product_id=self.product_b, quantity=1, price_unit=7.0),
+            ]
+        )
         self._run_queue()
         qbo_invoice = self._qbo_doc('Invoice', invoice.name)
         sales_lines = [line for line in qbo_invoice['Line'] if line.get('DetailType') == 'SalesItemLineDetail']
@@ -173,8 +199,14 @@ class TestSettings(QboPushCommon):
         client = self.connection._qbo_client()
         prefs = client.preferences()
         flag = 'ClassTrackingPerTxnLine' if per_line else 'ClassTrackingPerTxn'
-        client.update('Preferences', {'Id': prefs['Id'], 'SyncToken': prefs['SyncToken'],
-                                      'AccountingInfoPrefs': {**prefs['AccountingInfoPrefs'], flag: True}})
+        client.update(
+            'Preferences',
+            {
+                'Id': prefs['Id'],
+                'SyncToken': prefs['SyncToken'],
+                'AccountingInfoPrefs': {**prefs['AccountingInfoPrefs'], flag: True},
+            },
+        )
         self.connection.action_test_connection()  # what Test Connection (or a reconnect) reads
 
     def test_default_class(self):
@@ -198,8 +230,11 @@ class TestSettings(QboPushCommon):
         invoice = self._invoice()
         self._run_queue()
         qbo_invoice = self._qbo_doc('Invoice', invoice.name)
-        classes = {line['SalesItemLineDetail'].get('ClassRef', {}).get('name') for line in qbo_invoice['Line']
-                   if line.get('DetailType') == 'SalesItemLineDetail'}
+        classes = {
+            line['SalesItemLineDetail'].get('ClassRef', {}).get('name')
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        }
         self.assertEqual(classes, {'Maintenance'})
         self.assertNotIn('ClassRef', qbo_invoice)
 

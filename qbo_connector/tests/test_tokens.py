@@ -46,9 +46,14 @@ class TestTokenLifecycle(QboConnectedCase):
         # The grant dies behind our back (the user disconnected the app inside QuickBooks).
         self.connection._qbo_client().revoke(self.connection.refresh_token)
         self._expire()
-        self.system_only = self.env['res.users'].create({
-            'name': 'System, not QuickBooks', 'login': 'system_not_qbo', 'email': 'sys@example.com',
-            'group_ids': [(6, 0, [self.env.ref('base.group_system').id])]})
+        self.system_only = self.env['res.users'].create(
+            {
+                'name': 'System, not QuickBooks',
+                'login': 'system_not_qbo',
+                'email': 'sys@example.com',
+                'group_ids': [(6, 0, [self.env.ref('base.group_system').id])],
+            }
+        )
         mails_before = self.env['mail.mail'].search([])
         # Not self.assertRaises: Odoo's rolls its block back, and what the token code
         # committed in its own cursor is exactly what this test is about.
@@ -62,7 +67,9 @@ class TestTokenLifecycle(QboConnectedCase):
         self.assertEqual(self.connection.state, 'needs_reconnect')
         self.assertIn('invalid_grant', self.connection.state_reason)
 
-        mail = (self.env['mail.mail'].search([]) - mails_before).filtered(lambda m: m.model == 'qbo.connection' and 'reconnect' in (m.subject or ''))
+        mail = (self.env['mail.mail'].search([]) - mails_before).filtered(
+            lambda m: m.model == 'qbo.connection' and 'reconnect' in (m.subject or '')
+        )
         self.assertEqual(len(mail), 1)
         self.assertIn(self.env.ref('base.user_admin').partner_id, mail.recipient_ids)
         self.assertNotIn(self.system_only.partner_id, mail.recipient_ids, 'only those who can reconnect are told')

@@ -37,10 +37,17 @@ _logger = logging.getLogger(__name__)
 
 # Keys whose values never reach a log, in JSON bodies and (with the authorization code)
 # in form bodies and query strings. In JSON, "code" is QuickBooks' fault code: keep it.
-SECRET_KEYS = frozenset({
-    'access_token', 'refresh_token', 'client_secret', 'token', 'id_token',
-    'authorization', 'password',
-})
+SECRET_KEYS = frozenset(
+    {
+        'access_token',
+        'refresh_token',
+        'client_secret',
+        'token',
+        'id_token',
+        'authorization',
+        'password',
+    }
+)
 FORM_SECRET_KEYS = SECRET_KEYS | {'code'}
 REDACTED = '***'
 # The python-quickbooks calls that can change something in QuickBooks.
@@ -52,6 +59,7 @@ _EXISTING_ID_RE = re.compile(r'(?:Id|TxnId)=(\d+)')
 # ----------------------------------------------------------------------------
 # Redaction
 # ----------------------------------------------------------------------------
+
 
 def redact(text, secrets=()):
     """Return ``text`` (a body or URL) with every secret value replaced.
@@ -78,15 +86,12 @@ def redact(text, secrets=()):
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, REDACTED)
-    return text[:const.LOG_BODY_MAX_CHARS]
+    return text[: const.LOG_BODY_MAX_CHARS]
 
 
 def _redact_json(value):
     if isinstance(value, dict):
-        return {
-            k: (REDACTED if k.lower() in SECRET_KEYS and v else _redact_json(v))
-            for k, v in value.items()
-        }
+        return {k: (REDACTED if k.lower() in SECRET_KEYS and v else _redact_json(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_json(v) for v in value]
     return value
@@ -115,6 +120,7 @@ def form_pairs(body):
 # ----------------------------------------------------------------------------
 # Sessions: timeout + one log row per request
 # ----------------------------------------------------------------------------
+
 
 class _LoggedSessionMixin:
     """A requests session whose every request has a timeout and is recorded."""
@@ -186,6 +192,7 @@ class _QboApiSession(_LoggedSessionMixin, requests.Session):
 # Fault translation
 # ----------------------------------------------------------------------------
 
+
 def translate_quickbooks_error(exc, http_status=None, what='the request', method='GET'):
     """Map a python-quickbooks exception (and the HTTP status seen) to our types.
 
@@ -201,30 +208,47 @@ def translate_quickbooks_error(exc, http_status=None, what='the request', method
         return QboRetryableError(
             code_str or '429',
             'QuickBooks is throttling requests for this company; the work will be retried in a minute.',
-            detail, retry_after=60)
+            detail,
+            retry_after=60,
+        )
     if http_status == 401 or code_str in ('100', '3200', '401'):
         return QboAuthError(code_str or '401', 'QuickBooks refused our credentials; reconnect the company.', detail)
     if http_status == 403 or code_str == '3100':
-        return QboValidationError(code_str or '403', 'QuickBooks refused access to this operation (check the '
-                                  'QuickBooks subscription and the connected user\'s rights).', detail)
+        return QboValidationError(
+            code_str or '403',
+            'QuickBooks refused access to this operation (check the '
+            'QuickBooks subscription and the connected user\'s rights).',
+            detail,
+        )
     # python-quickbooks reports 10000 for any answer it could not read: a server error only
     # when the status says so (or there was none); an HTML page with a 4xx is a wrong address.
     server_side = (http_status and http_status >= 500) or (
-        isinstance(code, int) and code >= 10000 and not (http_status and http_status < 500))
+        isinstance(code, int) and code >= 10000 and not (http_status and http_status < 500)
+    )
     if server_side:
         return QboRetryableError(
             code_str or str(http_status),
-            f'QuickBooks had a server error on {what}; it will be retried.', detail, outcome_unknown=writes)
+            f'QuickBooks had a server error on {what}; it will be retried.',
+            detail,
+            outcome_unknown=writes,
+        )
     if code_str == '10000':
-        return QboValidationError(code_str, f'QuickBooks answered {what} with something that is not its API '
-                                  f'(HTTP {http_status}); check the environment and base URL.', detail[:500])
+        return QboValidationError(
+            code_str,
+            f'QuickBooks answered {what} with something that is not its API '
+            f'(HTTP {http_status}); check the environment and base URL.',
+            detail[:500],
+        )
     if code_str == '5010':
         return QboStaleError(code_str, f'The record changed in QuickBooks since it was last read ({what}).', detail)
     if code_str in ('6240', '6140'):
         match = _EXISTING_ID_RE.search(detail)
         return QboDuplicateError(
-            code_str, f'QuickBooks already has this name or number: {detail or message}', detail,
-            existing_id=match.group(1) if match else None)
+            code_str,
+            f'QuickBooks already has this name or number: {detail or message}',
+            detail,
+            existing_id=match.group(1) if match else None,
+        )
     if code_str in ('610', '2500'):
         return QboNotFoundError(code_str, f'QuickBooks does not know a referenced record: {detail or message}', detail)
     return QboValidationError(code_str, f'QuickBooks refused {what}: {detail or message}', detail)
@@ -234,14 +258,21 @@ def translate_transport_error(exc, method):
     """A request that got no HTTP answer. Whether it was performed is unknown when the
     request may have reached QuickBooks (anything past connecting) and it could write."""
     reached = not isinstance(exc, (requests.ConnectTimeout,)) and not (
-        isinstance(exc, requests.ConnectionError) and 'Connection refused' in str(exc))
+        isinstance(exc, requests.ConnectionError) and 'Connection refused' in str(exc)
+    )
     if isinstance(exc, requests.Timeout):
         return QboRetryableError(
-            'timeout', 'QuickBooks did not answer in time; the work will be retried.', str(exc),
-            outcome_unknown=reached and method == 'POST')
+            'timeout',
+            'QuickBooks did not answer in time; the work will be retried.',
+            str(exc),
+            outcome_unknown=reached and method == 'POST',
+        )
     return QboRetryableError(
-        'connection', 'The connection to QuickBooks failed; the work will be retried.', str(exc),
-        outcome_unknown=reached and method == 'POST')
+        'connection',
+        'The connection to QuickBooks failed; the work will be retried.',
+        str(exc),
+        outcome_unknown=reached and method == 'POST',
+    )
 
 
 def translate_oauth_error(exc, secrets=()):
@@ -253,15 +284,20 @@ def translate_oauth_error(exc, secrets=()):
     if b'invalid_grant' in content or exc.status_code == 401:
         oauth_error = 'invalid_grant' if b'invalid_grant' in content else 'invalid_client'
         return QboGrantError(
-            f'QuickBooks refused the authorization ({oauth_error}); an administrator must reconnect.', detail,
-            http_status=exc.status_code, oauth_error=oauth_error)
+            f'QuickBooks refused the authorization ({oauth_error}); an administrator must reconnect.',
+            detail,
+            http_status=exc.status_code,
+            oauth_error=oauth_error,
+        )
     return QboRetryableError(
-        str(exc.status_code), f'The QuickBooks sign-in service failed ({exc.status_code}); try again later.', detail)
+        str(exc.status_code), f'The QuickBooks sign-in service failed ({exc.status_code}); try again later.', detail
+    )
 
 
 # ----------------------------------------------------------------------------
 # The client
 # ----------------------------------------------------------------------------
+
 
 class QboClient:
     """The HTTP side of one `qbo.connection`: its Intuit app's OAuth service and the
@@ -272,8 +308,21 @@ class QboClient:
     ``on_auth_refused``. A token refused by QuickBooks is renewed once and the call retried.
     """
 
-    def __init__(self, *, discovery_url, api_url, client_id, client_secret, redirect_uri, recorder=None,
-                 realm_id=None, access_token=None, token_provider=None, on_write=None, on_auth_refused=None):
+    def __init__(
+        self,
+        *,
+        discovery_url,
+        api_url,
+        client_id,
+        client_secret,
+        redirect_uri,
+        recorder=None,
+        realm_id=None,
+        access_token=None,
+        token_provider=None,
+        on_write=None,
+        on_auth_refused=None,
+    ):
         """:param recorder: called once per HTTP request (see ``_LoggedSessionMixin``) to log it
         :param realm_id: the QuickBooks company the Accounting API calls go to
         :param access_token: a token used as it is, never renewed: the OAuth callback reads the
@@ -434,8 +483,7 @@ class QboClient:
         created meanwhile cannot shift a page."""
         found = []
         while True:
-            page = self.query(
-                f'{statement} ORDERBY Id STARTPOSITION {len(found) + 1} MAXRESULTS {const.QUERY_PAGE}')
+            page = self.query(f'{statement} ORDERBY Id STARTPOSITION {len(found) + 1} MAXRESULTS {const.QUERY_PAGE}')
             found += page
             if len(page) < const.QUERY_PAGE:
                 return found
@@ -447,8 +495,13 @@ class QboClient:
 
     def update(self, entity, values, request_id=None, sparse=True):
         body = dict(values, sparse=sparse)
-        result = self._call(f'the change to {entity} {values.get("Id")}', 'update_object', entity, json.dumps(body),
-                            request_id=request_id)
+        result = self._call(
+            f'the change to {entity} {values.get("Id")}',
+            'update_object',
+            entity,
+            json.dumps(body),
+            request_id=request_id,
+        )
         self._wrote()
         return result[entity]
 
@@ -468,15 +521,22 @@ class QboClient:
         else:
             params = {'operation': 'update', 'include': 'void'}
             body = dict(values, sparse=True)
-        result = self._call(f'voiding {entity} {values.get("Id")}', 'update_object', entity, json.dumps(body),
-                            request_id=request_id, params=params)
+        result = self._call(
+            f'voiding {entity} {values.get("Id")}',
+            'update_object',
+            entity,
+            json.dumps(body),
+            request_id=request_id,
+            params=params,
+        )
         self._wrote()
         return result[entity]
 
     def delete(self, entity, values, request_id=None):
         """Delete a transaction QuickBooks does not void through the API (a Purchase)."""
-        result = self._call(f'deleting {entity} {values.get("Id")}', 'delete_object', entity, json.dumps(values),
-                            request_id=request_id)
+        result = self._call(
+            f'deleting {entity} {values.get("Id")}', 'delete_object', entity, json.dumps(values), request_id=request_id
+        )
         self._wrote()
         return result[entity]
 
@@ -508,8 +568,17 @@ def _issued_tokens(auth_client):
 
 
 __all__ = [
-    'QboAuthClient', 'QboClient', 'QboError', 'endpoint_of', 'form_pairs', 'qbo_quote', 'redact', 'token_is_fresh',
-    'translate_oauth_error', 'translate_quickbooks_error', 'translate_transport_error',
+    'QboAuthClient',
+    'QboClient',
+    'QboError',
+    'endpoint_of',
+    'form_pairs',
+    'qbo_quote',
+    'redact',
+    'token_is_fresh',
+    'translate_oauth_error',
+    'translate_quickbooks_error',
+    'translate_transport_error',
 ]
 
 

@@ -6,19 +6,35 @@ from odoo.exceptions import UserError
 from ..exceptions import QboError
 
 KIND_BY_ENTITY = {
-    'Invoice': 'invoice', 'CreditMemo': 'credit_note', 'SalesReceipt': 'sales_receipt', 'RefundReceipt': 'refund_receipt',
+    'Invoice': 'invoice',
+    'CreditMemo': 'credit_note',
+    'SalesReceipt': 'sales_receipt',
+    'RefundReceipt': 'refund_receipt',
 }
 # A credit memo's open amount is its RemainingCredit (QuickBooks mirrors it in Balance); a
 # receipt is paid when written, its Balance always 0, against which an Odoo document no
 # longer settled at once shows what it still owes.
-BALANCE_KEY = {'Invoice': 'Balance', 'CreditMemo': 'RemainingCredit', 'SalesReceipt': 'Balance', 'RefundReceipt': 'Balance'}
+BALANCE_KEY = {
+    'Invoice': 'Balance',
+    'CreditMemo': 'RemainingCredit',
+    'SalesReceipt': 'Balance',
+    'RefundReceipt': 'Balance',
+}
 
 KINDS = [
-    ('invoice', 'Invoice'), ('credit_note', 'Credit Note'), ('sales_receipt', 'Sales Receipt'),
-    ('refund_receipt', 'Refund Receipt'), ('customer', 'Customer'), ('missing', 'Missing'),
+    ('invoice', 'Invoice'),
+    ('credit_note', 'Credit Note'),
+    ('sales_receipt', 'Sales Receipt'),
+    ('refund_receipt', 'Refund Receipt'),
+    ('customer', 'Customer'),
+    ('missing', 'Missing'),
 ]
 COMPARED = [
-    ('total', 'Total'), ('tax', 'Tax'), ('balance', 'Balance'), ('receivable', 'Receivable'), ('exists', 'Exists'),
+    ('total', 'Total'),
+    ('tax', 'Tax'),
+    ('balance', 'Balance'),
+    ('receivable', 'Receivable'),
+    ('exists', 'Exists'),
 ]
 
 
@@ -56,12 +72,14 @@ class QboBooksCheck(models.TransientModel):
             raise UserError(self.env._('The books could not be checked: %(error)s', error=exc.message)) from exc
         self.line_ids.unlink()
         lines = self.env['qbo.books.check.line']
-        self.write({
-            'run_date': fields.Datetime.now(),
-            'document_count': result['document_count'],
-            'customer_count': result['customer_count'],
-            'line_ids': [fields.Command.create(lines._qbo_values(d)) for d in result['differences']],
-        })
+        self.write(
+            {
+                'run_date': fields.Datetime.now(),
+                'document_count': result['document_count'],
+                'customer_count': result['customer_count'],
+                'line_ids': [fields.Command.create(lines._qbo_values(d)) for d in result['differences']],
+            }
+        )
         return {
             'type': 'ir.actions.act_window',
             'name': self.env._('Books Check'),
@@ -100,9 +118,11 @@ class QboBooksCheck(models.TransientModel):
         client = connection._qbo_client()
         mappings = self.env['qbo.mapping'].sudo().search([('connection_id', '=', connection.id)])
         doc_mappings = mappings.filtered(
-            lambda m: m.res_model == 'account.move' and m.qbo_entity in KIND_BY_ENTITY and m.role == 'record')
+            lambda m: m.res_model == 'account.move' and m.qbo_entity in KIND_BY_ENTITY and m.role == 'record'
+        )
         customer_mappings = mappings.filtered(
-            lambda m: m.res_model == 'res.partner' and m.qbo_entity == 'Customer' and m.role == 'record')
+            lambda m: m.res_model == 'res.partner' and m.qbo_entity == 'Customer' and m.role == 'record'
+        )
         differences = self._qbo_document_differences(client, doc_mappings)
         differences += self._qbo_customer_differences(client, connection, customer_mappings)
         return {
@@ -151,20 +171,34 @@ class QboBooksCheck(models.TransientModel):
                 posted = move.state == 'posted'
                 compared = (
                     ('total', move.amount_total, doc.get('TotalAmt')),
-                    ('tax', move.amount_tax, float((doc.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0) + sum(
-                        float(line.get('Amount') or 0.0) for line in doc.get('Line') or []
-                        if (line.get('SalesItemLineDetail') or {}).get('ItemRef', {}).get('value') in tax_items)),
+                    (
+                        'tax',
+                        move.amount_tax,
+                        float((doc.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0)
+                        + sum(
+                            float(line.get('Amount') or 0.0)
+                            for line in doc.get('Line') or []
+                            if (line.get('SalesItemLineDetail') or {}).get('ItemRef', {}).get('value') in tax_items
+                        ),
+                    ),
                     ('balance', move.amount_residual, doc.get(BALANCE_KEY[entity], doc.get('Balance'))),
                 )
                 for field, odoo_amount, qbo_amount in compared:
                     odoo_amount = odoo_amount if posted else 0.0
                     qbo_amount = float(qbo_amount or 0.0)
                     if move.currency_id.compare_amounts(odoo_amount, qbo_amount):
-                        differences.append({
-                            'kind': KIND_BY_ENTITY[entity], 'record': move, 'qbo_entity': entity,
-                            'qbo_id': mapping.qbo_id, 'field': field, 'odoo': odoo_amount, 'qbo': qbo_amount,
-                            'currency': move.currency_id,
-                        })
+                        differences.append(
+                            {
+                                'kind': KIND_BY_ENTITY[entity],
+                                'record': move,
+                                'qbo_entity': entity,
+                                'qbo_id': mapping.qbo_id,
+                                'field': field,
+                                'odoo': odoo_amount,
+                                'qbo': qbo_amount,
+                                'currency': move.currency_id,
+                            }
+                        )
         return differences
 
     @api.model
@@ -198,10 +232,15 @@ class QboBooksCheck(models.TransientModel):
         own_currency = {(m.res_id, m.currency_id) for m in customer_mappings if m.currency_id}
         receivable = defaultdict(float)
         groups = self.env['account.move.line']._read_group(
-            [('company_id', '=', company.id), ('parent_state', '=', 'posted'),
-             ('account_id.account_type', '=', 'asset_receivable'),
-             ('partner_id.commercial_partner_id', 'in', partners.ids)],
-            ['partner_id', 'currency_id'], ['amount_residual:sum', 'amount_residual_currency:sum'])
+            [
+                ('company_id', '=', company.id),
+                ('parent_state', '=', 'posted'),
+                ('account_id.account_type', '=', 'asset_receivable'),
+                ('partner_id.commercial_partner_id', 'in', partners.ids),
+            ],
+            ['partner_id', 'currency_id'],
+            ['amount_residual:sum', 'amount_residual_currency:sum'],
+        )
         for partner, currency, residual, residual_currency in groups:
             commercial = partner.commercial_partner_id.id
             if (commercial, currency) in own_currency:
@@ -224,18 +263,30 @@ class QboBooksCheck(models.TransientModel):
             odoo_amount = receivable[partner.id, mapping.currency_id or None]
             qbo_amount = float(customer.get('BalanceWithJobs', customer.get('Balance')) or 0.0)
             if currency.compare_amounts(odoo_amount, qbo_amount):
-                differences.append({
-                    'kind': 'customer', 'record': partner, 'qbo_entity': mapping.qbo_entity,
-                    'qbo_id': mapping.qbo_id, 'field': 'receivable', 'odoo': odoo_amount, 'qbo': qbo_amount,
-                    'currency': currency,
-                })
+                differences.append(
+                    {
+                        'kind': 'customer',
+                        'record': partner,
+                        'qbo_entity': mapping.qbo_entity,
+                        'qbo_id': mapping.qbo_id,
+                        'field': 'receivable',
+                        'odoo': odoo_amount,
+                        'qbo': qbo_amount,
+                        'currency': currency,
+                    }
+                )
         return differences
 
     @api.model
     def _qbo_missing(self, record, mapping, in_qbo):
         """A mapped object that one side no longer has (deleted in QuickBooks, or in Odoo)."""
         return {
-            'kind': 'missing', 'record': record, 'qbo_entity': mapping.qbo_entity, 'qbo_id': mapping.qbo_id,
-            'field': 'exists', 'odoo': float(bool(record)), 'qbo': float(in_qbo),
+            'kind': 'missing',
+            'record': record,
+            'qbo_entity': mapping.qbo_entity,
+            'qbo_id': mapping.qbo_id,
+            'field': 'exists',
+            'odoo': float(bool(record)),
+            'qbo': float(in_qbo),
             'currency': self.env['res.currency'],
         }

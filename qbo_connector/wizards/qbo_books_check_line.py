@@ -20,7 +20,8 @@ class QboBooksCheckLine(models.TransientModel):
     qbo_amount = fields.Monetary(string='In QuickBooks')
     difference = fields.Monetary(string='QuickBooks − Odoo', compute='_compute_difference')
     missing_in = fields.Selection(
-        [('qbo', 'QuickBooks'), ('odoo', 'Odoo')], string='Missing In', compute='_compute_difference')
+        [('qbo', 'QuickBooks'), ('odoo', 'Odoo')], string='Missing In', compute='_compute_difference'
+    )
 
     @api.depends('compared', 'odoo_amount', 'qbo_amount')
     def _compute_difference(self):

@@ -41,7 +41,9 @@ class QboMappingScreen(models.AbstractModel):
     def _qbo_open_for(self, connection):
         """This screen for ``connection``, with QuickBooks' list read afresh."""
         if not connection:
-            raise UserError(self.env._('Connect this company to QuickBooks Online first (Settings → QuickBooks Online).'))
+            raise UserError(
+                self.env._('Connect this company to QuickBooks Online first (Settings → QuickBooks Online).')
+            )
         connection.ensure_one()
         connection.check_access('read')
         screen = self.create({'connection_id': connection.id})

@@ -16,7 +16,9 @@ class QboPaymentMethodMapping(models.TransientModel):
     _qbo_list_model = 'qbo.payment.method'
 
     line_ids = fields.One2many('qbo.payment.method.mapping.line', 'mapping_id', string='Odoo Payment Methods')
-    reverse_ids = fields.One2many('qbo.payment.method.mapping.reverse', 'mapping_id', string='QuickBooks Payment Methods')
+    reverse_ids = fields.One2many(
+        'qbo.payment.method.mapping.reverse', 'mapping_id', string='QuickBooks Payment Methods'
+    )
 
     def _qbo_screen_name(self):
         return self.env._('Payment Method Mapping')
@@ -24,7 +26,8 @@ class QboPaymentMethodMapping(models.TransientModel):
     def _qbo_refresh_failed(self, error):
         return self.env._(
             'The payment methods of QuickBooks could not be read (%(error)s): these are the ones last read.',
-            error=error.message)
+            error=error.message,
+        )
 
     def _qbo_fill(self):
         """One line per Odoo payment method line and one per active QuickBooks payment
@@ -36,17 +39,36 @@ class QboPaymentMethodMapping(models.TransientModel):
         routes = methods._qbo_forward_choices(connection, method_lines)
         defaults = methods._qbo_default_lines(routes)
         shown = methods.filtered(lambda method: method.active or method in defaults or method.payment_method_line_id)
-        self.write({
-            'line_ids': [fields.Command.clear()] + [fields.Command.create({
-                'method_line_id': line.id, 'stored_method_id': stored.id, 'named_method_id': named.id,
-                'qbo_payment_method_id': (stored or named).id,
-            }) for line, (stored, named) in routes.items()],
-            'reverse_ids': [fields.Command.clear()] + [fields.Command.create({
-                'qbo_payment_method_id': method.id, 'stored_line_id': method.payment_method_line_id.id,
-                'default_line_id': defaults.get(method, method_lines.browse()).id,
-                'method_line_id': (method.payment_method_line_id or defaults.get(method, method_lines.browse())).id,
-            }) for method in shown],
-        })
+        self.write(
+            {
+                'line_ids': [fields.Command.clear()]
+                + [
+                    fields.Command.create(
+                        {
+                            'method_line_id': line.id,
+                            'stored_method_id': stored.id,
+                            'named_method_id': named.id,
+                            'qbo_payment_method_id': (stored or named).id,
+                        }
+                    )
+                    for line, (stored, named) in routes.items()
+                ],
+                'reverse_ids': [fields.Command.clear()]
+                + [
+                    fields.Command.create(
+                        {
+                            'qbo_payment_method_id': method.id,
+                            'stored_line_id': method.payment_method_line_id.id,
+                            'default_line_id': defaults.get(method, method_lines.browse()).id,
+                            'method_line_id': (
+                                method.payment_method_line_id or defaults.get(method, method_lines.browse())
+                            ).id,
+                        }
+                    )
+                    for method in shown
+                ],
+            }
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -63,8 +85,14 @@ class QboPaymentMethodMapping(models.TransientModel):
             unchanged = line.qbo_payment_method_id == line.named_method_id
             line.write({'named_method_id': named.id, **({'qbo_payment_method_id': named.id} if unchanged else {})})
         known = self.reverse_ids.qbo_payment_method_id
-        self.write({'reverse_ids': [fields.Command.create({'qbo_payment_method_id': method.id})
-                                    for method in methods.filtered('active') - known]})
+        self.write(
+            {
+                'reverse_ids': [
+                    fields.Command.create({'qbo_payment_method_id': method.id})
+                    for method in methods.filtered('active') - known
+                ]
+            }
+        )
         return True
 
     def action_save(self):
@@ -80,12 +108,21 @@ class QboPaymentMethodMapping(models.TransientModel):
             mapping = mappings._qbo_find(connection, line.method_line_id, 'PaymentMethod', 'payment_method')
             method = line.qbo_payment_method_id
             if method and method.qbo_id != mapping.qbo_id:
-                mappings._qbo_link(connection, line.method_line_id, 'PaymentMethod', {'Id': method.qbo_id, 'Name': method.name},
-                                   'payment_method')
+                mappings._qbo_link(
+                    connection,
+                    line.method_line_id,
+                    'PaymentMethod',
+                    {'Id': method.qbo_id, 'Name': method.name},
+                    'payment_method',
+                )
             elif not method and mapping:
                 mapping.unlink()
         for reverse in self.reverse_ids:
-            chosen = reverse.method_line_id if reverse.method_line_id != reverse.default_line_id else reverse.method_line_id.browse()
+            chosen = (
+                reverse.method_line_id
+                if reverse.method_line_id != reverse.default_line_id
+                else reverse.method_line_id.browse()
+            )
             method = reverse.qbo_payment_method_id.sudo()
             if method.payment_method_line_id != chosen:
                 method.payment_method_line_id = chosen

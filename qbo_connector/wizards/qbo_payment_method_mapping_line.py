@@ -23,18 +23,28 @@ class QboPaymentMethodMappingLine(models.TransientModel):
     connection_id = fields.Many2one(related='mapping_id.connection_id')
     company_id = fields.Many2one(related='mapping_id.company_id', store=True)  # its record rule's
     method_line_id = fields.Many2one(
-        'account.payment.method.line', string='Odoo Payment Method', required=True, readonly=True,
-        ondelete='cascade', check_company=True)
+        'account.payment.method.line',
+        string='Odoo Payment Method',
+        required=True,
+        readonly=True,
+        ondelete='cascade',
+        check_company=True,
+    )
     journal_id = fields.Many2one(related='method_line_id.journal_id')
     synced = fields.Boolean(
-        string='Syncs', compute='_compute_synced',
-        help="Whether its payments go to QuickBooks (Settings → QuickBooks Online → Payment methods).")
+        string='Syncs',
+        compute='_compute_synced',
+        help="Whether its payments go to QuickBooks (Settings → QuickBooks Online → Payment methods).",
+    )
     stored_method_id = fields.Many2one('qbo.payment.method', string='Stored Method', readonly=True)
     named_method_id = fields.Many2one('qbo.payment.method', string='Method of Its Name', readonly=True)
     qbo_payment_method_id = fields.Many2one(
-        'qbo.payment.method', string='QuickBooks Payment Method', check_company=True,
+        'qbo.payment.method',
+        string='QuickBooks Payment Method',
+        check_company=True,
         domain="[('connection_id', '=', connection_id)]",
-        help='Empty: the QuickBooks payment method of its name, created if missing.')
+        help='Empty: the QuickBooks payment method of its name, created if missing.',
+    )
     status = fields.Selection(STATUSES, compute='_compute_status')
 
     @api.depends('method_line_id', 'connection_id.payment_method_line_ids')
@@ -48,4 +58,5 @@ class QboPaymentMethodMappingLine(models.TransientModel):
         for line in self:
             status = choice_status(line.qbo_payment_method_id, line.stored_method_id, line.named_method_id)
             line.status = {'stored': 'mapped', 'default': 'named' if line.named_method_id else 'created'}.get(
-                status, status)
+                status, status
+            )

@@ -23,16 +23,23 @@ class QboPaymentMethodMappingReverse(models.TransientModel):
     mapping_id = fields.Many2one('qbo.payment.method.mapping', required=True, ondelete='cascade')
     company_id = fields.Many2one(related='mapping_id.company_id', store=True)  # its record rule's
     qbo_payment_method_id = fields.Many2one(
-        'qbo.payment.method', string='QuickBooks Payment Method', required=True, readonly=True,
-        ondelete='cascade', check_company=True)
+        'qbo.payment.method',
+        string='QuickBooks Payment Method',
+        required=True,
+        readonly=True,
+        ondelete='cascade',
+        check_company=True,
+    )
     stored_line_id = fields.Many2one('account.payment.method.line', string='Stored Line', readonly=True)
-    default_line_id = fields.Many2one(
-        'account.payment.method.line', string='Line Mapped the Other Way', readonly=True)
+    default_line_id = fields.Many2one('account.payment.method.line', string='Line Mapped the Other Way', readonly=True)
     method_line_id = fields.Many2one(
-        'account.payment.method.line', string='Odoo Payment Method', check_company=True,
+        'account.payment.method.line',
+        string='Odoo Payment Method',
+        check_company=True,
         domain="[('company_id', '=', company_id), ('payment_type', '=', 'inbound'), "
-               "('journal_id.type', 'in', ('bank', 'cash', 'credit'))]",
-        help='Empty: the Odoo payment method that goes to this QuickBooks method.')
+        "('journal_id.type', 'in', ('bank', 'cash', 'credit'))]",
+        help='Empty: the Odoo payment method that goes to this QuickBooks method.',
+    )
     journal_id = fields.Many2one(related='method_line_id.journal_id')
     status = fields.Selection(STATUSES, compute='_compute_status')
 
@@ -41,4 +48,5 @@ class QboPaymentMethodMappingReverse(models.TransientModel):
         for reverse in self:
             status = choice_status(reverse.method_line_id, reverse.stored_line_id, reverse.default_line_id)
             reverse.status = {'stored': 'chosen', 'default': 'default' if reverse.default_line_id else 'none'}.get(
-                status, status)
+                status, status
+            )

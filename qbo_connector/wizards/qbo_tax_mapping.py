@@ -20,9 +20,12 @@ class QboTaxMapping(models.TransientModel):
     tax_item_name = fields.Char(related='connection_id.tax_item_name')
     line_ids = fields.One2many('qbo.tax.mapping.line', 'mapping_id', string='Taxes')
     untaxed_tax_code_id = fields.Many2one(
-        'qbo.tax.code', string='Tax Code for Untaxed Lines', check_company=True,
+        'qbo.tax.code',
+        string='Tax Code for Untaxed Lines',
+        check_company=True,
         domain="[('connection_id', '=', connection_id), ('rate', '=', 0)]",
-        help='The QuickBooks tax code lines without tax take (outside the US). Empty: the suggestion below.')
+        help='The QuickBooks tax code lines without tax take (outside the US). Empty: the suggestion below.',
+    )
     untaxed_suggested_id = fields.Many2one('qbo.tax.code', string='Suggested for Untaxed Lines', readonly=True)
 
     def _qbo_screen_name(self):
@@ -31,37 +34,62 @@ class QboTaxMapping(models.TransientModel):
     def _qbo_refresh_failed(self, error):
         return self.env._(
             'The tax codes of QuickBooks could not be read (%(error)s): these are the ones last read.',
-            error=error.message)
+            error=error.message,
+        )
 
     def _qbo_fill(self):
         """One line per active sales tax of the connection's company, as things stand."""
         self.ensure_one()
         connection = self.connection_id
-        taxes = self.env['account.tax'].search([
-            ('company_id', '=', connection.company_id.id), ('type_tax_use', '=', 'sale')], order='sequence, id')
+        taxes = self.env['account.tax'].search(
+            [('company_id', '=', connection.company_id.id), ('type_tax_use', '=', 'sale')], order='sequence, id'
+        )
         codes = self.env['qbo.tax.code']._qbo_of_connection(connection)
         stored = self._qbo_stored_codes(taxes, codes)
         lines = []
         for tax in taxes:
             code = stored.get(tax.id, codes.browse())
-            suggested = codes.browse() if code or untaxed_in_us(connection, tax) else codes._qbo_suggest(tax._qbo_rate(), tax.name)
-            lines.append(fields.Command.create({
-                'tax_id': tax.id, 'stored_code_id': code.id, 'suggested_code_id': suggested.id,
-                'qbo_tax_code_id': (code or suggested).id, 'as_line': bool(tax._qbo_sent_as_line()),
-            }))
-        self.write({
-            'line_ids': [fields.Command.clear()] + lines,
-            'untaxed_tax_code_id': connection.untaxed_tax_code_id.id,
-            'untaxed_suggested_id': codes._qbo_suggest(0.0, UNTAXED_HINT).id,
-        })
+            suggested = (
+                codes.browse()
+                if code or untaxed_in_us(connection, tax)
+                else codes._qbo_suggest(tax._qbo_rate(), tax.name)
+            )
+            lines.append(
+                fields.Command.create(
+                    {
+                        'tax_id': tax.id,
+                        'stored_code_id': code.id,
+                        'suggested_code_id': suggested.id,
+                        'qbo_tax_code_id': (code or suggested).id,
+                        'as_line': bool(tax._qbo_sent_as_line()),
+                    }
+                )
+            )
+        self.write(
+            {
+                'line_ids': [fields.Command.clear()] + lines,
+                'untaxed_tax_code_id': connection.untaxed_tax_code_id.id,
+                'untaxed_suggested_id': codes._qbo_suggest(0.0, UNTAXED_HINT).id,
+            }
+        )
 
     def _qbo_stored_codes(self, taxes, codes):
         """{tax id: code} of the stored mappings of ``taxes``."""
         by_qbo_id = {code.qbo_id: code for code in codes}
         # The mappings are the connector's bookkeeping; the connection's readers may see its taxes'.
-        found = self.env['qbo.mapping'].sudo().search([
-            ('connection_id', '=', self.connection_id.id), ('res_model', '=', 'account.tax'),
-            ('res_id', 'in', taxes.ids), ('qbo_entity', '=', 'TaxCode'), ('role', '=', 'tax_code')])
+        found = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', '=', self.connection_id.id),
+                    ('res_model', '=', 'account.tax'),
+                    ('res_id', 'in', taxes.ids),
+                    ('qbo_entity', '=', 'TaxCode'),
+                    ('role', '=', 'tax_code'),
+                ]
+            )
+        )
         return {mapping.res_id: by_qbo_id.get(mapping.qbo_id, codes.browse()).with_env(self.env) for mapping in found}
 
     # ------------------------------------------------------------------

@@ -32,20 +32,26 @@ class QboTaxMappingLine(models.TransientModel):
     connection_id = fields.Many2one(related='mapping_id.connection_id')
     company_id = fields.Many2one(related='mapping_id.company_id', store=True)  # its record rule's
     tax_id = fields.Many2one(
-        'account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade', check_company=True)
+        'account.tax', string='Odoo Tax', required=True, readonly=True, ondelete='cascade', check_company=True
+    )
     tax_amount = fields.Char(string='Odoo Rate', compute='_compute_tax_amount')
     fixed = fields.Boolean(compute='_compute_tax_amount')
     untaxed = fields.Boolean(
-        compute='_compute_tax_amount', help='A US line with this tax alone goes untaxed (NON): it needs no tax code.')
+        compute='_compute_tax_amount', help='A US line with this tax alone goes untaxed (NON): it needs no tax code.'
+    )
     stored_code_id = fields.Many2one('qbo.tax.code', string='Stored Code', readonly=True)
     suggested_code_id = fields.Many2one('qbo.tax.code', string='Suggested Code', readonly=True)
     qbo_tax_code_id = fields.Many2one(
-        'qbo.tax.code', string='QuickBooks Tax Code', check_company=True,
-        domain="[('connection_id', '=', connection_id)]")
+        'qbo.tax.code',
+        string='QuickBooks Tax Code',
+        check_company=True,
+        domain="[('connection_id', '=', connection_id)]",
+    )
     as_line = fields.Boolean(
         string='Send as a Line',
         help='The amount of this tax goes to QuickBooks as a line of the tax item instead of through a tax code. '
-             'Always so for fixed amounts.')
+        'Always so for fixed amounts.',
+    )
     status = fields.Selection(STATUSES, compute='_compute_status')
 
     @api.depends('tax_id', 'connection_id.qbo_country_code')

@@ -1,4 +1,5 @@
 """The accounting half of the emulator: what QBO entities mean (contract in ../DESIGN.md)."""
+
 import copy
 
 from . import entities, links
@@ -6,18 +7,35 @@ from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
 from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
 from .seed import seed
-from .validation import (check_lengths, check_name_characters, check_open_period,
-                         check_references, check_shape, check_unique_name, lookup)
+from .validation import (
+    check_lengths,
+    check_name_characters,
+    check_open_period,
+    check_references,
+    check_shape,
+    check_unique_name,
+    lookup,
+)
 
-__all__ = ["ENTITIES", "EntitySpec", "entity_for_path", "create", "update", "delete", "void",
-           "create_tax_code", "seed", "activate_default_currencies", "OPTIONS"]
+__all__ = [
+    "ENTITIES",
+    "EntitySpec",
+    "entity_for_path",
+    "create",
+    "update",
+    "delete",
+    "void",
+    "create_tax_code",
+    "seed",
+    "activate_default_currencies",
+    "OPTIONS",
+]
 
 activate_default_currencies = entities.activate_default_currencies
 
 # Envelope and protocol fields that are never part of what the rules store.
 TRANSPORT_FIELDS = ("sparse", "domain", "status", "SyncToken", "MetaData", "time")
-NAME_FIELD = {"Customer": "DisplayName", "Vendor": "DisplayName", "Employee": "DisplayName",
-              "TaxAgency": "DisplayName"}
+NAME_FIELD = {"Customer": "DisplayName", "Vendor": "DisplayName", "Employee": "DisplayName", "TaxAgency": "DisplayName"}
 
 
 def _prepare(company, entity, doc, existing, options):
@@ -41,11 +59,13 @@ def _after(company, entity, stored, previous, touched):
     if entity == "Preferences" and _multicurrency(stored) and not _multicurrency(previous):
         entities.activate_default_currencies(company.tx)
     field = NAME_FIELD.get(entity, "Name")
-    if previous and ENTITIES[entity].kind == "name_list" and \
-            previous.get("FullyQualifiedName") != stored.get("FullyQualifiedName"):
+    if (
+        previous
+        and ENTITIES[entity].kind == "name_list"
+        and previous.get("FullyQualifiedName") != stored.get("FullyQualifiedName")
+    ):
         entities.cascade_names(company, entity, stored, field)
-    if entity == "Customer" and previous and \
-            ref_value(previous.get("ParentRef")) != ref_value(stored.get("ParentRef")):
+    if entity == "Customer" and previous and ref_value(previous.get("ParentRef")) != ref_value(stored.get("ParentRef")):
         carried = money(stored.get("BalanceWithJobs"))  # a job moving takes its balance along
         links.shift_customer(company, ref_value(previous.get("ParentRef")), -carried, own=False)
         links.shift_customer(company, ref_value(stored.get("ParentRef")), carried, own=False)
@@ -57,8 +77,9 @@ def _multicurrency(prefs):
 
 def _refuse_read_only(spec):
     if spec.read_only:
-        raise QboFault("500", "Unsupported Operation",
-                       f"Operation is not supported for {spec.name}: use POST /taxservice/taxcode.")
+        raise QboFault(
+            "500", "Unsupported Operation", f"Operation is not supported for {spec.name}: use POST /taxservice/taxcode."
+        )
 
 
 def _strip(body):
@@ -83,8 +104,7 @@ def create(tx, entity, body, options):
 def _deep_merge(base, patch):
     out = dict(base)
     for key, value in patch.items():
-        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
-            else value
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 
@@ -169,22 +189,51 @@ def create_tax_code(tx, body):
             check_unique_name(tx, "TaxRate", {"Name": detail["TaxRateName"]}, element="TaxRateName")
             agency = lookup(tx, "TaxAgency", {"value": detail["TaxAgencyId"]}, "TaxAgencyId")
             applicable = detail.get("TaxApplicableOn") or "Sales"
-            rate = tx.insert("TaxRate", prune({
-                "Name": detail["TaxRateName"], "Description": detail["TaxRateName"],
-                "RateValue": float(detail["RateValue"]),
-                "AgencyRef": {"value": agency["Id"], "name": agency.get("DisplayName")},
-                "SpecialTaxType": "NONE", "DisplayType": "ReadOnly", "Active": True,
-                "EffectiveTaxRate": [{"RateValue": float(detail["RateValue"])}],
-                "TaxApplicableOn": applicable}))
-        rate_refs.append({"TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
-                          "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0})
-        answered.append({"TaxRateName": rate["Name"], "TaxRateId": rate["Id"],
-                         "RateValue": rate.get("RateValue"),
-                         "TaxAgencyId": ref_value(rate.get("AgencyRef")),
-                         "TaxApplicableOn": detail.get("TaxApplicableOn") or "Sales"})
-    code = tx.insert("TaxCode", prune({
-        "Name": name, "Description": body.get("Description") or name, "Active": True,
-        "Hidden": False, "Taxable": True, "TaxGroup": len(rate_refs) > 1,
-        "SalesTaxRateList": {"TaxRateDetail": rate_refs},
-        "PurchaseTaxRateList": {"TaxRateDetail": []}}))
+            rate = tx.insert(
+                "TaxRate",
+                prune(
+                    {
+                        "Name": detail["TaxRateName"],
+                        "Description": detail["TaxRateName"],
+                        "RateValue": float(detail["RateValue"]),
+                        "AgencyRef": {"value": agency["Id"], "name": agency.get("DisplayName")},
+                        "SpecialTaxType": "NONE",
+                        "DisplayType": "ReadOnly",
+                        "Active": True,
+                        "EffectiveTaxRate": [{"RateValue": float(detail["RateValue"])}],
+                        "TaxApplicableOn": applicable,
+                    }
+                ),
+            )
+        rate_refs.append(
+            {
+                "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
+                "TaxTypeApplicable": "TaxOnAmount",
+                "TaxOrder": 0,
+            }
+        )
+        answered.append(
+            {
+                "TaxRateName": rate["Name"],
+                "TaxRateId": rate["Id"],
+                "RateValue": rate.get("RateValue"),
+                "TaxAgencyId": ref_value(rate.get("AgencyRef")),
+                "TaxApplicableOn": detail.get("TaxApplicableOn") or "Sales",
+            }
+        )
+    code = tx.insert(
+        "TaxCode",
+        prune(
+            {
+                "Name": name,
+                "Description": body.get("Description") or name,
+                "Active": True,
+                "Hidden": False,
+                "Taxable": True,
+                "TaxGroup": len(rate_refs) > 1,
+                "SalesTaxRateList": {"TaxRateDetail": rate_refs},
+                "PurchaseTaxRateList": {"TaxRateDetail": []},
+            }
+        ),
+    )
     return {"TaxCode": code["Name"], "TaxCodeId": code["Id"], "TaxRateDetails": answered}

@@ -1,8 +1,8 @@
 """Computed amounts of sales documents: line checks, discount, subtotal, sales tax / GST."""
+
 from decimal import Decimal, ROUND_HALF_UP
 
-from .common import (CENT, OPTIONS, QboFault, business_fault, dec, given, money, num, ref_value,
-                     required_fault)
+from .common import CENT, OPTIONS, QboFault, business_fault, dec, given, money, num, ref_value, required_fault
 from .validation import US_PSEUDO_TAX_CODES, lookup
 
 TAX_MODES = ("TaxExcluded", "TaxInclusive", "NotApplicable")
@@ -35,9 +35,12 @@ def code_rates(tx, code_id):
 def _check_line_amount(detail, gross):
     qty, price = dec(detail.get("Qty")), dec(detail.get("UnitPrice"))
     if qty and price and money(qty * price) != gross:
-        raise QboFault("6070", "Amount calculation incorrect in the request",
-                       f"Amount is not equal to UnitPrice * Qty. Supplied value:{gross}",
-                       element="Line.Amount")
+        raise QboFault(
+            "6070",
+            "Amount calculation incorrect in the request",
+            f"Amount is not equal to UnitPrice * Qty. Supplied value:{gross}",
+            element="Line.Amount",
+        )
 
 
 def _line_tax_code(company, detail, mode):
@@ -50,14 +53,19 @@ def _line_tax_code(company, detail, mode):
             code = item_code if item_code in US_PSEUDO_TAX_CODES else ("TAX" if item.get("Taxable") else "NON")
             detail["TaxCodeRef"] = {"value": code}
         elif code not in US_PSEUDO_TAX_CODES:
-            raise QboFault("6100", "Invalid Line TaxCode in the request",
-                           f"Valid Line TaxCodes for US should be TAX or NON. Supplied value:{code}",
-                           element="Line.SalesItemLineDetail.TaxCodeRef")
+            raise QboFault(
+                "6100",
+                "Invalid Line TaxCode in the request",
+                f"Valid Line TaxCodes for US should be TAX or NON. Supplied value:{code}",
+                element="Line.SalesItemLineDetail.TaxCodeRef",
+            )
         return code
     if code is None and mode != "NotApplicable":
-        raise business_fault("Make sure all your transactions have a GST/HST rate before you save. "
-                             "A TaxCodeRef is required on every sales line.",
-                             element="Line.SalesItemLineDetail.TaxCodeRef")
+        raise business_fault(
+            "Make sure all your transactions have a GST/HST rate before you save. "
+            "A TaxCodeRef is required on every sales line.",
+            element="Line.SalesItemLineDetail.TaxCodeRef",
+        )
     return code
 
 
@@ -69,8 +77,7 @@ def compute_sales(company, doc, existing=None):
         doc.pop("GlobalTaxCalculation", None)  # a US concept it is not; python-quickbooks always sends it
         mode = "TaxExcluded"
     elif mode not in TAX_MODES:
-        raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {mode}",
-                       element="GlobalTaxCalculation")
+        raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {mode}", element="GlobalTaxCalculation")
     else:
         doc["GlobalTaxCalculation"] = mode
     inclusive = mode == "TaxInclusive"
@@ -90,8 +97,11 @@ def compute_sales(company, doc, existing=None):
             item = lookup(tx, "Item", detail["ItemRef"], "ItemRef")
             if item.get("Type") == "Category":
                 raise business_fault("A category cannot be used on a transaction line.", element="ItemRef")
-            gross = money(detail.get("TaxInclusiveAmt")) if inclusive and dec(
-                detail.get("TaxInclusiveAmt")) else money(line.get("Amount"))
+            gross = (
+                money(detail.get("TaxInclusiveAmt"))
+                if inclusive and dec(detail.get("TaxInclusiveAmt"))
+                else money(line.get("Amount"))
+            )
             for key in ("Qty", "UnitPrice"):
                 if isinstance(detail.get(key), str) and detail[key]:
                     detail[key] = num(dec(detail[key]))  # python-quickbooks sends Decimals as strings
@@ -107,8 +117,10 @@ def compute_sales(company, doc, existing=None):
     discount_total = Decimal(0)
     for line in discounts:
         if not company.allow_discount:
-            raise business_fault("Discounts are turned off (Preferences.SalesFormsPrefs.AllowDiscount).",
-                                 element="Line.DiscountLineDetail")
+            raise business_fault(
+                "Discounts are turned off (Preferences.SalesFormsPrefs.AllowDiscount).",
+                element="Line.DiscountLineDetail",
+            )
         detail = line.get("DiscountLineDetail") or {}
         line["DiscountLineDetail"] = detail
         if detail.get("PercentBased") and dec(detail.get("DiscountPercent")):
@@ -117,8 +129,12 @@ def compute_sales(company, doc, existing=None):
             amount = money(line["Amount"])
             detail["PercentBased"] = False
         else:
-            raise QboFault("6090", "Discount Line missing required info.",
-                           "Discount amount or percent should be provided.", element="Line.DiscountLineDetail")
+            raise QboFault(
+                "6090",
+                "Discount Line missing required info.",
+                "Discount amount or percent should be provided.",
+                element="Line.DiscountLineDetail",
+            )
         line["Amount"] = num(amount)
         discount_total += amount
     if discount_total > subtotal_basis:
@@ -127,8 +143,11 @@ def compute_sales(company, doc, existing=None):
     # Tax base of each line: after its share of the discount, except US documents that tax
     # before discount (ApplyTaxAfterDiscount false, QBO's US default).
     discount_before_tax = not company.is_us or bool(doc.get("ApplyTaxAfterDiscount"))
-    shares = _split(discount_total, [g for _, _, g, _ in items]) if items and discount_before_tax \
+    shares = (
+        _split(discount_total, [g for _, _, g, _ in items])
+        if items and discount_before_tax
         else [Decimal(0)] * len(items)
+    )
 
     groups = {}  # tax code -> [(line, detail, gross, base)]
     for (line, detail, gross, code), share in zip(items, shares):
@@ -142,8 +161,11 @@ def compute_sales(company, doc, existing=None):
         rate = sum((r for _, r in _rates_for(company, doc, code)), Decimal(0)) if inclusive else 0
         grosses = [g for _, _, g, _ in members]
         # The tax carved out of the lines is split over them so that their nets add up exactly.
-        carved = _split(money(sum(grosses, Decimal(0)) * rate / (100 + rate)), grosses) if rate \
+        carved = (
+            _split(money(sum(grosses, Decimal(0)) * rate / (100 + rate)), grosses)
+            if rate
             else [Decimal(0)] * len(members)
+        )
         for (line, detail, gross, _), cut in zip(members, carved):
             net = gross - cut
             line["Amount"] = num(net)
@@ -153,8 +175,9 @@ def compute_sales(company, doc, existing=None):
                 detail.pop("TaxInclusiveAmt")
             subtotal += net
 
-    ordered = [l for l in doc.get("Line") or [] if l.get("DetailType") not in
-               ("SubTotalLineDetail", "DiscountLineDetail")]
+    ordered = [
+        l for l in doc.get("Line") or [] if l.get("DetailType") not in ("SubTotalLineDetail", "DiscountLineDetail")
+    ]
     ordered.append({"Amount": num(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     ordered.extend(discounts)
     _number_lines(ordered)
@@ -196,12 +219,15 @@ def check_line_limit(company, doc):
     if company.is_us:
         taxable = company.using_sales_tax and any(
             ref_value((l.get("SalesItemLineDetail") or {}).get("TaxCodeRef")) == "TAX"
-            for l in lines if l.get("DetailType") == "SalesItemLineDetail")
+            for l in lines
+            if l.get("DetailType") == "SalesItemLineDetail"
+        )
     else:
         taxable = doc.get("GlobalTaxCalculation") != "NotApplicable"
     if taxable:
-        raise business_fault(f"A transaction with sales tax can have at most {limit} lines; this one has "
-                             f"{len(lines)}.", element="Line")
+        raise business_fault(
+            f"A transaction with sales tax can have at most {limit} lines; this one has {len(lines)}.", element="Line"
+        )
 
 
 def _number_lines(lines):
@@ -256,14 +282,19 @@ def _tax(company, doc, groups, inclusive, mode):
         bases = [b for _, _, _, b in members]
         if inclusive:
             gross = sum(bases, Decimal(0))
-            tax_total = (sum((money(b * combined / (100 + combined)) for b in bases), Decimal(0))
-                         if per_line else money(gross * combined / (100 + combined)))
+            tax_total = (
+                sum((money(b * combined / (100 + combined)) for b in bases), Decimal(0))
+                if per_line
+                else money(gross * combined / (100 + combined))
+            )
             net = gross - tax_total
             taxes = _split(tax_total, [r for _, r in rates]) if combined else [Decimal(0)] * len(rates)
         else:
             net = sum(bases, Decimal(0))
-            taxes = [(sum((money(b * r / 100) for b in bases), Decimal(0)) if per_line
-                      else money(net * r / 100)) for _, r in rates]
+            taxes = [
+                (sum((money(b * r / 100) for b in bases), Decimal(0)) if per_line else money(net * r / 100))
+                for _, r in rates
+            ]
         for (rate, pct), tax in zip(rates, taxes):
             key = rate["Id"] if rate else "AST"
             slot = by_rate.setdefault(key, [rate, pct, Decimal(0), Decimal(0)])

@@ -1,4 +1,5 @@
 """Shared helpers: money arithmetic, the company context, the fault vocabulary, tunables."""
+
 from decimal import Decimal, ROUND_HALF_UP, InvalidOperation
 
 from ..faults import QboFault
@@ -34,16 +35,38 @@ OPTIONS = {
 }
 
 # The ISO 4217 currencies the emulator knows (a CompanyCurrency can only be one of these).
-CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar", "EUR": "Euro",
-                  "GBP": "British Pound Sterling", "AUD": "Australian Dollar", "MXN": "Mexican Peso",
-                  "INR": "Indian Rupee", "JPY": "Japanese Yen", "CHF": "Swiss Franc",
-                  "NZD": "New Zealand Dollar", "SEK": "Swedish Krona", "NOK": "Norwegian Krone",
-                  "DKK": "Danish Krone", "PLN": "Polish Zloty", "CZK": "Czech Koruna",
-                  "HUF": "Hungarian Forint", "CNY": "Chinese Yuan Renminbi", "HKD": "Hong Kong Dollar",
-                  "SGD": "Singapore Dollar", "ZAR": "South African Rand", "BRL": "Brazilian Real",
-                  "ILS": "Israeli New Shekel", "KRW": "South Korean Won", "TRY": "Turkish Lira",
-                  "AED": "UAE Dirham", "SAR": "Saudi Riyal", "THB": "Thai Baht",
-                  "PHP": "Philippine Peso", "MYR": "Malaysian Ringgit", "IDR": "Indonesian Rupiah"}
+CURRENCY_NAMES = {
+    "USD": "United States Dollar",
+    "CAD": "Canadian Dollar",
+    "EUR": "Euro",
+    "GBP": "British Pound Sterling",
+    "AUD": "Australian Dollar",
+    "MXN": "Mexican Peso",
+    "INR": "Indian Rupee",
+    "JPY": "Japanese Yen",
+    "CHF": "Swiss Franc",
+    "NZD": "New Zealand Dollar",
+    "SEK": "Swedish Krona",
+    "NOK": "Norwegian Krone",
+    "DKK": "Danish Krone",
+    "PLN": "Polish Zloty",
+    "CZK": "Czech Koruna",
+    "HUF": "Hungarian Forint",
+    "CNY": "Chinese Yuan Renminbi",
+    "HKD": "Hong Kong Dollar",
+    "SGD": "Singapore Dollar",
+    "ZAR": "South African Rand",
+    "BRL": "Brazilian Real",
+    "ILS": "Israeli New Shekel",
+    "KRW": "South Korean Won",
+    "TRY": "Turkish Lira",
+    "AED": "UAE Dirham",
+    "SAR": "Saudi Riyal",
+    "THB": "Thai Baht",
+    "PHP": "Philippine Peso",
+    "MYR": "Malaysian Ringgit",
+    "IDR": "Indonesian Rupiah",
+}
 
 
 def currency_ref(code):
@@ -64,8 +87,9 @@ def dec(value):
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise QboFault("2010", "Request has invalid or unsupported property",
-                       f"Property value {value!r} is not a number")
+        raise QboFault(
+            "2010", "Request has invalid or unsupported property", f"Property value {value!r} is not a number"
+        )
 
 
 def num(d):
@@ -104,39 +128,54 @@ def prune(obj):
 
 # ---- faults ---------------------------------------------------------------------------
 
+
 def business_fault(detail, element=None):
     return QboFault("6000", BUSINESS_MESSAGE, "Business Validation Error: " + detail, element=element)
 
 
 def required_fault(element):
-    return QboFault("2020", "Required param missing, need to supply the required value for the API",
-                    f"Required parameter {element} is missing in the request", element=element)
+    return QboFault(
+        "2020",
+        "Required param missing, need to supply the required value for the API",
+        f"Required parameter {element} is missing in the request",
+        element=element,
+    )
 
 
 def length_fault(element, limit, supplied):
-    return QboFault("2050", "String length is either shorter or longer than supported by specification",
-                    f"String length specified does not match the supported length. Min:0 Max:{limit} "
-                    f"supplied length:{supplied}", element=element)
+    return QboFault(
+        "2050",
+        "String length is either shorter or longer than supported by specification",
+        f"String length specified does not match the supported length. Min:0 Max:{limit} supplied length:{supplied}",
+        element=element,
+    )
 
 
 def invalid_reference_fault(element, entity, value):
-    return QboFault("2500", "Invalid Reference Id",
-                    f"Invalid Reference Id : {entity} assigned is not valid (Id={value})", element=element)
+    return QboFault(
+        "2500",
+        "Invalid Reference Id",
+        f"Invalid Reference Id : {entity} assigned is not valid (Id={value})",
+        element=element,
+    )
 
 
 def inactive_reference_fault(element, entity, value):
-    return QboFault("610", "Object Not Found",
-                    "Object Not Found : Something you're trying to use has been made inactive. Check the "
-                    f"fields with accounts, customers, items, vendors or employees. ({entity} Id={value})",
-                    element=element)
+    return QboFault(
+        "610",
+        "Object Not Found",
+        "Object Not Found : Something you're trying to use has been made inactive. Check the "
+        f"fields with accounts, customers, items, vendors or employees. ({entity} Id={value})",
+        element=element,
+    )
 
 
 def invalid_value_fault(element, value, detail=None):
-    return QboFault("2170", "Invalid Enumeration",
-                    detail or f"Invalid Enumeration : {value}", element=element)
+    return QboFault("2170", "Invalid Enumeration", detail or f"Invalid Enumeration : {value}", element=element)
 
 
 # ---- company context ------------------------------------------------------------------
+
 
 class Company:
     """What the rules need to know about the realm, read once per hook call."""

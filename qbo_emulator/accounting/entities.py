@@ -3,16 +3,38 @@
 Each `prepare_*` receives the company context, the document to store (already merged with
 the existing one on update) and the existing object (None on create); it mutates the document
 and returns the set of (TxnType, TxnId) whose balances the write may change."""
+
 import datetime
 from decimal import Decimal
 
 from . import links
 from .amounts import check_line_limit, compute_sales
-from .common import (CURRENCY_NAMES, OPTIONS, currency_ref, QboFault, business_fault, dec, given,
-                     invalid_reference_fault, invalid_value_fault, money, num,
-                     ref_value, required_fault)
-from .validation import (PARTIES, PERSON_NAME_PARTS, SALES_DOCS, assign_doc_number, check_currency, check_open_period,
-                         check_tracking, lookup, require)
+from .common import (
+    CURRENCY_NAMES,
+    OPTIONS,
+    currency_ref,
+    QboFault,
+    business_fault,
+    dec,
+    given,
+    invalid_reference_fault,
+    invalid_value_fault,
+    money,
+    num,
+    ref_value,
+    required_fault,
+)
+from .validation import (
+    PARTIES,
+    PERSON_NAME_PARTS,
+    SALES_DOCS,
+    assign_doc_number,
+    check_currency,
+    check_open_period,
+    check_tracking,
+    lookup,
+    require,
+)
 
 MAX_SUB_LEVEL = 4
 
@@ -35,10 +57,16 @@ ACCOUNT_TYPES = {
     "Other Income": ("Revenue", "OtherMiscellaneousIncome"),
 }
 SUBTYPE_TO_TYPE = {
-    "Checking": "Bank", "Savings": "Bank", "UndepositedFunds": "Other Current Asset",
-    "AccountsReceivable": "Accounts Receivable", "AccountsPayable": "Accounts Payable",
-    "CreditCard": "Credit Card", "SalesOfProductIncome": "Income", "ServiceFeeIncome": "Income",
-    "SuppliesMaterialsCogs": "Cost of Goods Sold", "Inventory": "Other Current Asset",
+    "Checking": "Bank",
+    "Savings": "Bank",
+    "UndepositedFunds": "Other Current Asset",
+    "AccountsReceivable": "Accounts Receivable",
+    "AccountsPayable": "Accounts Payable",
+    "CreditCard": "Credit Card",
+    "SalesOfProductIncome": "Income",
+    "ServiceFeeIncome": "Income",
+    "SuppliesMaterialsCogs": "Cost of Goods Sold",
+    "Inventory": "Other Current Asset",
 }
 ITEM_TYPES = ("Service", "NonInventory", "Inventory", "Category", "Group")
 ITEM_NEEDS = {  # Type -> accounts/fields QBO requires
@@ -53,6 +81,7 @@ def today(company):
 
 
 # ---- name lists -----------------------------------------------------------------------
+
 
 def _hierarchy(company, entity, doc, name_field, flag_field):
     """FullyQualifiedName, Level and the sub-object flag from ParentRef (<= 4 levels, no cycle)."""
@@ -70,13 +99,15 @@ def _hierarchy(company, entity, doc, name_field, flag_field):
     ancestor = parent
     while ancestor is not None and ref_value(ancestor.get("ParentRef")):
         if ref_value(ancestor.get("ParentRef")) == doc.get("Id"):
-            raise QboFault("900", "Parent cannot be child", "The parent is a descendant of this object.",
-                           element="ParentRef")
+            raise QboFault(
+                "900", "Parent cannot be child", "The parent is a descendant of this object.", element="ParentRef"
+            )
         ancestor = company.tx.get(entity, ref_value(ancestor["ParentRef"]))
     level = int(parent.get("Level") or 0) + 1
     if level > MAX_SUB_LEVEL:
-        raise business_fault(f"Sub-levels are limited to {MAX_SUB_LEVEL} below the top {entity.lower()}.",
-                             element="ParentRef")
+        raise business_fault(
+            f"Sub-levels are limited to {MAX_SUB_LEVEL} below the top {entity.lower()}.", element="ParentRef"
+        )
     doc["ParentRef"] = {"value": parent["Id"], "name": parent.get(name_field)}
     doc["FullyQualifiedName"] = f"{parent.get('FullyQualifiedName') or parent.get(name_field)}:{doc.get(name_field)}"
     doc["Level"] = level
@@ -101,9 +132,12 @@ def prepare_party(company, entity, doc, existing, options):
         parts = [doc.get(p) for p in PERSON_NAME_PARTS if given(doc.get(p))]
         name = " ".join(parts) or doc.get("CompanyName")
         if not given(name):
-            raise QboFault("6080", "No Name Provided",
-                           "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these "
-                           "must be non-empty", element="DisplayName")
+            raise QboFault(
+                "6080",
+                "No Name Provided",
+                "Title, GivenName, MiddleName, FamilyName, DisplayName, Suffix - one of these must be non-empty",
+                element="DisplayName",
+            )
         doc["DisplayName"] = name
     if not given(doc.get("PrintOnCheckName")):
         doc["PrintOnCheckName"] = doc["DisplayName"]
@@ -121,8 +155,9 @@ def _currency_once(company, doc, existing):
     currency = ref_value(doc.get("CurrencyRef")) or old or company.home_currency  # omitted: kept
     check_currency(company, currency)
     if old and old != currency:
-        raise business_fault(f"The currency of a customer or vendor cannot be changed once set "
-                             f"(it is {old}).", element="CurrencyRef")
+        raise business_fault(
+            f"The currency of a customer or vendor cannot be changed once set (it is {old}).", element="CurrencyRef"
+        )
     doc["CurrencyRef"] = currency_ref(currency)
 
 
@@ -133,11 +168,19 @@ def _customer(company, doc, existing):
     _currency_once(company, doc, existing)
     for key in ("Balance", "BalanceWithJobs"):
         doc[key] = (existing or {}).get(key, 0.0)
-    if (existing and existing.get("Active", True) and not doc["Active"]
-            and OPTIONS["refuse_deactivate_with_balance"] and money(existing.get("Balance")) != 0):
-        raise business_fault("Delete List Has Balance Error: The entity you are trying to delete has an open "
-                             "balance. This customer cannot be made inactive because it has a non-zero "
-                             "balance.", element="Active")
+    if (
+        existing
+        and existing.get("Active", True)
+        and not doc["Active"]
+        and OPTIONS["refuse_deactivate_with_balance"]
+        and money(existing.get("Balance")) != 0
+    ):
+        raise business_fault(
+            "Delete List Has Balance Error: The entity you are trying to delete has an open "
+            "balance. This customer cannot be made inactive because it has a non-zero "
+            "balance.",
+            element="Active",
+        )
     doc.setdefault("Taxable", company.is_us)
 
 
@@ -162,9 +205,12 @@ def prepare_account(company, entity, doc, existing, options):
     require(doc, "Name")
     kind, subtype = doc.get("AccountType"), doc.get("AccountSubType")
     if not given(kind) and not given(subtype):
-        raise QboFault("6010", "Invalid Account.AccountType && Account.SubType",
-                       "Either an Account.AccountType or an Account.AccountSubType must be specified",
-                       element="AccountType")
+        raise QboFault(
+            "6010",
+            "Invalid Account.AccountType && Account.SubType",
+            "Either an Account.AccountType or an Account.AccountSubType must be specified",
+            element="AccountType",
+        )
     kind = kind if given(kind) else SUBTYPE_TO_TYPE.get(subtype)
     if kind not in ACCOUNT_TYPES:
         raise invalid_value_fault("AccountType", kind)
@@ -218,8 +264,9 @@ def prepare_company_currency(company, entity, doc, existing, options):
     if code not in CURRENCY_NAMES:
         raise invalid_value_fault("Code", code, f"Invalid Enumeration : {code} is not a supported currency code")
     if not company.multicurrency:
-        raise business_fault("Multicurrency is turned off (Preferences.CurrencyPrefs.MultiCurrencyEnabled).",
-                             element="Code")
+        raise business_fault(
+            "Multicurrency is turned off (Preferences.CurrencyPrefs.MultiCurrencyEnabled).", element="Code"
+        )
     if code == company.home_currency:
         raise business_fault(f"{code} is the home currency; it is always active.", element="Code")
     doc["Code"], doc["Name"] = code, CURRENCY_NAMES[code]
@@ -240,6 +287,7 @@ def activate_default_currencies(tx):
 
 # ---- transactions ---------------------------------------------------------------------
 
+
 def _dated(company, doc, existing):
     """TxnDate defaults to today; neither the new nor the old date may lie in closed books."""
     if not given(doc.get("TxnDate")):
@@ -249,12 +297,16 @@ def _dated(company, doc, existing):
 
 def _document_currency(company, doc, customer):
     """A document is in its customer's currency; the exchange rate is 1 for the home currency."""
-    currency = ref_value(doc.get("CurrencyRef")) or ref_value((customer or {}).get("CurrencyRef")) \
-        or company.home_currency
+    currency = (
+        ref_value(doc.get("CurrencyRef")) or ref_value((customer or {}).get("CurrencyRef")) or company.home_currency
+    )
     check_currency(company, currency)
     if customer and ref_value(customer.get("CurrencyRef")) not in (None, currency):
-        raise business_fault(f"The transaction currency ({currency}) must be the customer's currency "
-                             f"({ref_value(customer.get('CurrencyRef'))}).", element="CurrencyRef")
+        raise business_fault(
+            f"The transaction currency ({currency}) must be the customer's currency "
+            f"({ref_value(customer.get('CurrencyRef'))}).",
+            element="CurrencyRef",
+        )
     doc["CurrencyRef"] = currency_ref(currency)
     if currency == company.home_currency:
         doc["ExchangeRate"] = 1
@@ -270,8 +322,11 @@ def _document_currency(company, doc, customer):
 def _due_date(company, doc, customer):
     if given(doc.get("DueDate")):
         return
-    term_id = ref_value(doc.get("SalesTermRef")) or ref_value((customer or {}).get("SalesTermRef")) \
+    term_id = (
+        ref_value(doc.get("SalesTermRef"))
+        or ref_value((customer or {}).get("SalesTermRef"))
         or ref_value(company.pref("SalesFormsPrefs", "DefaultTerms"))
+    )
     term = company.tx.get("Term", term_id) if term_id else None
     issued = datetime.date.fromisoformat(str(doc["TxnDate"])[:10])
     if term:
@@ -346,9 +401,11 @@ def _receipt_deposit_account(company, doc):
         return
     account = lookup(company.tx, "Account", doc["DepositToAccountRef"], "DepositToAccountRef")
     if account.get("AccountType") not in RECEIPT_DEPOSIT_ACCOUNT_TYPES:
-        raise business_fault(f"The deposit account of a receipt must be a Bank or Other Current Asset account, "
-                             f"not {account.get('Name')} ({account.get('AccountType')}).",
-                             element="DepositToAccountRef")
+        raise business_fault(
+            f"The deposit account of a receipt must be a Bank or Other Current Asset account, "
+            f"not {account.get('Name')} ({account.get('AccountType')}).",
+            element="DepositToAccountRef",
+        )
 
 
 def prepare_payment(company, entity, doc, existing, options):
@@ -402,8 +459,9 @@ def prepare_other_txn(company, entity, doc, existing, options):
                 raise required_fault("Line.JournalEntryLineDetail.AccountRef")
             sides[posting] += money(line["Amount"])
         if sides["Debit"] != sides["Credit"]:
-            raise business_fault("Transaction is not balanced: the debits and credits of a journal entry "
-                                 "must be equal.", element="Line")
+            raise business_fault(
+                "Transaction is not balanced: the debits and credits of a journal entry must be equal.", element="Line"
+            )
         total = sides["Debit"]
     doc["TotalAmt"] = num(total)
     if entity == "Bill":
@@ -415,8 +473,11 @@ def prepare_other_txn(company, entity, doc, existing, options):
 
 
 # Purchase.PaymentType -> the AccountType(s) the money may leave from (AccountRef).
-PURCHASE_ACCOUNT_TYPES = {"Check": ("Bank",), "CreditCard": ("Credit Card",),
-                          "Cash": ("Bank", "Credit Card", "Other Current Asset")}
+PURCHASE_ACCOUNT_TYPES = {
+    "Check": ("Bank",),
+    "CreditCard": ("Credit Card",),
+    "Cash": ("Bank", "Credit Card", "Other Current Asset"),
+}
 RECEIVABLE_NEEDS_CUSTOMER = "When you use Accounts Receivable, you must choose a customer in the Name field."
 
 
@@ -430,11 +491,16 @@ def _purchase(company, doc, existing):
     account = lookup(company.tx, "Account", doc["AccountRef"], "AccountRef")
     if account.get("AccountType") not in PURCHASE_ACCOUNT_TYPES[kind]:
         allowed = " or ".join(PURCHASE_ACCOUNT_TYPES[kind])
-        raise business_fault(f"A {kind} purchase is paid from a {allowed} account, not from "
-                             f"{account.get('Name')} ({account.get('AccountType')}).", element="AccountRef")
+        raise business_fault(
+            f"A {kind} purchase is paid from a {allowed} account, not from "
+            f"{account.get('Name')} ({account.get('AccountType')}).",
+            element="AccountRef",
+        )
     for line in doc["Line"]:
         detail = line.get("AccountBasedExpenseLineDetail")
-        if line.get("DetailType") == "AccountBasedExpenseLineDetail" and not ref_value((detail or {}).get("AccountRef")):
+        if line.get("DetailType") == "AccountBasedExpenseLineDetail" and not ref_value(
+            (detail or {}).get("AccountRef")
+        ):
             raise required_fault("Line.AccountBasedExpenseLineDetail.AccountRef")
     payee_type, payee = _payee(company, doc)
     if links.receivable_lines(company.tx, doc) and payee_type != "Customer":
@@ -445,8 +511,11 @@ def _purchase(company, doc, existing):
         _own_currency(company, doc)
     paying_currency = ref_value(account.get("CurrencyRef")) or company.home_currency
     if ref_value(doc["CurrencyRef"]) != paying_currency:
-        raise business_fault(f"A purchase in {ref_value(doc['CurrencyRef'])} is paid from an account in that currency; "
-                             f"{account.get('Name')} is in {paying_currency}.", element="AccountRef")
+        raise business_fault(
+            f"A purchase in {ref_value(doc['CurrencyRef'])} is paid from an account in that currency; "
+            f"{account.get('Name')} is in {paying_currency}.",
+            element="AccountRef",
+        )
     links.refuse_customer_change("Purchase", existing, doc, "EntityRef")
 
 
@@ -477,8 +546,9 @@ def prepare_singleton(company, entity, doc, existing, options):
     if ref_value(new.get("HomeCurrency")) not in (None, ref_value(old.get("HomeCurrency"))):
         raise business_fault("The home currency cannot be changed.", element="CurrencyPrefs.HomeCurrency")
     if old.get("MultiCurrencyEnabled") and new.get("MultiCurrencyEnabled") is False:
-        raise business_fault("Multicurrency cannot be turned off once it is on.",
-                             element="CurrencyPrefs.MultiCurrencyEnabled")
+        raise business_fault(
+            "Multicurrency cannot be turned off once it is on.", element="CurrencyPrefs.MultiCurrencyEnabled"
+        )
     return set()
 
 

@@ -4,6 +4,7 @@ release on delete/void.
 The Payment lines are the single source of truth: an invoice's Balance and LinkedTxn, a credit
 memo's RemainingCredit, a purchase's open A/R amount and LinkedTxn, are recomputed from the live
 payments that link them."""
+
 from decimal import Decimal
 
 from .common import OPTIONS, QboFault, business_fault, dec, given, money, num, ref_value, required_fault
@@ -38,8 +39,9 @@ def payment_links(payment):
 
 def net_applied(applied):
     """What a payment's applications cost it: charges settled minus credits used."""
-    return sum((a for (t, _), a in applied.items() if t in CHARGES), Decimal(0)) - \
-        sum((a for (t, _), a in applied.items() if t in CREDITS), Decimal(0))
+    return sum((a for (t, _), a in applied.items() if t in CHARGES), Decimal(0)) - sum(
+        (a for (t, _), a in applied.items() if t in CREDITS), Decimal(0)
+    )
 
 
 def applied_to(tx, txn_type, doc, payer_hints=()):
@@ -62,12 +64,16 @@ def applied_to(tx, txn_type, doc, payer_hints=()):
 # money the customer now owes back: it raises the customer's balance and stays open until a
 # payment links it (QBO's "refund a credit memo by check").
 
+
 def receivable_lines(tx, doc):
     """A purchase's lines booked to an Accounts Receivable account."""
     out = []
     for line in (doc or {}).get("Line") or []:
-        detail = line.get("AccountBasedExpenseLineDetail") \
-            if line.get("DetailType") == "AccountBasedExpenseLineDetail" else None
+        detail = (
+            line.get("AccountBasedExpenseLineDetail")
+            if line.get("DetailType") == "AccountBasedExpenseLineDetail"
+            else None
+        )
         account_id = ref_value(detail.get("AccountRef")) if isinstance(detail, dict) else None
         account = tx.get("Account", account_id) if account_id else None
         if account and account.get("AccountType") == "Accounts Receivable":
@@ -121,13 +127,14 @@ def open_balance(company, txn_type, doc):
 def apply_balance(company, txn_type, doc, payer_hints=()):
     """Fill Balance / RemainingCredit / LinkedTxn of an invoice or credit memo (a purchase:
     LinkedTxn only) in place."""
-    applied, payers = (applied_to(company.tx, txn_type, doc, payer_hints) if doc.get("Id")
-                       else (Decimal(0), []))
+    applied, payers = applied_to(company.tx, txn_type, doc, payer_hints) if doc.get("Id") else (Decimal(0), [])
     remaining = open_amount(company, doc, txn_type) - applied
     if remaining < 0 and (applied or txn_type != "Purchase") and OPTIONS["refuse_over_application"]:
         what = "its Accounts Receivable amount" if txn_type == "Purchase" else "its amount"
-        raise business_fault(f"Payments of {applied} are applied to this {txn_type.lower()}; {what} "
-                             f"cannot drop below them.", element="TotalAmt")
+        raise business_fault(
+            f"Payments of {applied} are applied to this {txn_type.lower()}; {what} cannot drop below them.",
+            element="TotalAmt",
+        )
     if txn_type != "Purchase":
         doc["Balance"] = num(remaining)
     if txn_type == "CreditMemo":
@@ -286,19 +293,21 @@ def prepare_payment(company, doc, existing):
             entity = link_entity(txn_type)
             if entity is None:
                 kinds = ", ".join(("Invoice", "CreditMemo") + tuple(OPTIONS["payment_purchase_link_types"]))
-                raise business_fault(f"A payment line can be linked to one of {kinds}, not to {txn_type}.",
-                                     element="Line.LinkedTxn.TxnType")
+                raise business_fault(
+                    f"A payment line can be linked to one of {kinds}, not to {txn_type}.",
+                    element="Line.LinkedTxn.TxnType",
+                )
             target = tx.get(entity, txn_id) if txn_id else None
             if target is None:
                 raise invalid_reference_fault("Line.LinkedTxn.TxnId", txn_type, txn_id)
             if entity == "Purchase":
                 _check_purchase_link(tx, txn_type, target)
             if customer_of(entity, target) != customer_id:
-                raise business_fault(f"{txn_type} {txn_id} belongs to another customer.",
-                                     element="Line.LinkedTxn")
+                raise business_fault(f"{txn_type} {txn_id} belongs to another customer.", element="Line.LinkedTxn")
             if ref_value(target.get("CurrencyRef")) != ref_value(doc.get("CurrencyRef")):
-                raise business_fault(f"{txn_type} {txn_id} is in another currency than the payment.",
-                                     element="Line.LinkedTxn")
+                raise business_fault(
+                    f"{txn_type} {txn_id} is in another currency than the payment.", element="Line.LinkedTxn"
+                )
             key = (entity, txn_id)
             wanted[key] = wanted.get(key, Decimal(0)) + money(line["Amount"])
     for (entity, txn_id), amount in wanted.items():
@@ -306,15 +315,19 @@ def prepare_payment(company, doc, existing):
             raise business_fault("A payment line amount cannot be negative.", element="Line.Amount")
         available = open_balance(company, entity, tx.get(entity, txn_id)) + previous.get((entity, txn_id), Decimal(0))
         if amount > available and OPTIONS["refuse_over_application"]:
-            what = {"Invoice": "balance", "CreditMemo": "remaining credit",
-                    "Purchase": "Accounts Receivable amount"}[entity]
-            raise business_fault(f"The amount applied to {entity} {txn_id} ({amount}) is more than "
-                                 f"its open {what} ({available}).", element="Line.Amount")
+            what = {"Invoice": "balance", "CreditMemo": "remaining credit", "Purchase": "Accounts Receivable amount"}[
+                entity
+            ]
+            raise business_fault(
+                f"The amount applied to {entity} {txn_id} ({amount}) is more than its open {what} ({available}).",
+                element="Line.Amount",
+            )
     net = net_applied(wanted)
     unapplied = total - net
     if unapplied < 0:
-        raise business_fault(f"The amount applied ({net}) is more than the payment amount ({total}).",
-                             element="TotalAmt")
+        raise business_fault(
+            f"The amount applied ({net}) is more than the payment amount ({total}).", element="TotalAmt"
+        )
     doc["UnappliedAmt"] = num(unapplied)
     set_home_amounts(company, doc)
     default_deposit_account(company, doc)
@@ -326,12 +339,17 @@ def _check_purchase_link(tx, txn_type, purchase):
     must have booked something to Accounts Receivable for the payment to settle."""
     kinds = OPTIONS["payment_purchase_link_types"][txn_type]
     if purchase.get("PaymentType") not in kinds:
-        raise business_fault(f"Purchase {purchase['Id']} is paid by {purchase.get('PaymentType')}: a payment "
-                             f"links it as {_link_type_for(purchase)}, not as {txn_type}.",
-                             element="Line.LinkedTxn.TxnType")
+        raise business_fault(
+            f"Purchase {purchase['Id']} is paid by {purchase.get('PaymentType')}: a payment "
+            f"links it as {_link_type_for(purchase)}, not as {txn_type}.",
+            element="Line.LinkedTxn.TxnType",
+        )
     if receivable_total(tx, purchase) <= 0:
-        raise business_fault(f"{txn_type} {purchase['Id']} books nothing to Accounts Receivable; "
-                             f"there is nothing for a payment to settle.", element="Line.LinkedTxn")
+        raise business_fault(
+            f"{txn_type} {purchase['Id']} books nothing to Accounts Receivable; "
+            f"there is nothing for a payment to settle.",
+            element="Line.LinkedTxn",
+        )
 
 
 def _link_type_for(purchase):
@@ -359,8 +377,11 @@ def release(company, txn_type, txn_id):
             continue
         lines = []
         for line in payment.get("Line") or []:
-            links = [l for l in line.get("LinkedTxn") or []
-                     if (link_entity(l.get("TxnType")) or l.get("TxnType"), str(l.get("TxnId"))) != key]
+            links = [
+                l
+                for l in line.get("LinkedTxn") or []
+                if (link_entity(l.get("TxnType")) or l.get("TxnType"), str(l.get("TxnId"))) != key
+            ]
             if links:
                 lines.append({**line, "LinkedTxn": links})
         payment["Line"] = lines
@@ -368,8 +389,10 @@ def release(company, txn_type, txn_id):
         unapplied = money(payment.get("TotalAmt")) - net_applied(applied)
         if unapplied < 0:
             # the credit memo was paying part of an invoice: the payment would over-apply
-            raise business_fault(f"{txn_type} {txn_id} is applied by Payment {payment['Id']}, which "
-                                 f"would then apply more than it brings; edit the payment first.")
+            raise business_fault(
+                f"{txn_type} {txn_id} is applied by Payment {payment['Id']}, which "
+                f"would then apply more than it brings; edit the payment first."
+            )
         payment["UnappliedAmt"] = num(unapplied)
         store(company, "Payment", payment)
         refresh(company, applied.keys())
@@ -398,9 +421,12 @@ def refuse_if_deposited(company, entity, doc):
         return
     deposit = deposit_holding(company.tx, entity, doc["Id"])
     if deposit is not None:
-        raise QboFault("6540", "Deposited Transaction cannot be changed",
-                       "This transaction has been deposited. If you want to change or delete it, you must "
-                       f"first edit the deposit it appears on and remove it. (Deposit Id={deposit['Id']})")
+        raise QboFault(
+            "6540",
+            "Deposited Transaction cannot be changed",
+            "This transaction has been deposited. If you want to change or delete it, you must "
+            f"first edit the deposit it appears on and remove it. (Deposit Id={deposit['Id']})",
+        )
 
 
 def check_deposit(company, doc):
@@ -412,8 +438,10 @@ def check_deposit(company, doc):
         for link in line.get("LinkedTxn") or []:
             txn_type, txn_id = link.get("TxnType"), str(link.get("TxnId") or "")
             if txn_type not in DEPOSITABLE:
-                raise business_fault(f"A deposit line can link a Payment or a SalesReceipt, not {txn_type}.",
-                                     element="Line.LinkedTxn.TxnType")
+                raise business_fault(
+                    f"A deposit line can link a Payment or a SalesReceipt, not {txn_type}.",
+                    element="Line.LinkedTxn.TxnType",
+                )
             target = tx.get(txn_type, txn_id) if txn_id else None
             if target is None:
                 raise invalid_reference_fault("Line.LinkedTxn.TxnId", txn_type, txn_id)

@@ -2,48 +2,90 @@
 
 Everything after CompanyInfo and Preferences goes through the same `create` hook as API
 writes, so the sample documents obey (and exercise) every rule."""
+
 TEMPLATES = ("us", "ca", "empty")
 
 
 def _preferences(currency, *, custom_numbers=True, track_departments=False, partner_tax=False):
     return {
-        "AccountingInfoPrefs": {"FirstMonthOfFiscalYear": "January", "UseAccountNumbers": False,
-                                "TaxYearMonth": "January", "ClassTrackingPerTxn": False,
-                                "ClassTrackingPerTxnLine": False, "TrackDepartments": track_departments,
-                                "DepartmentTerminology": "Location", "CustomerTerminology": "Customers",
-                                "BookCloseDate": ""},
-        "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True, "QuantityWithPriceAndRate": True,
-                                    "QuantityOnHand": True},
-        "SalesFormsPrefs": {"CustomTxnNumbers": custom_numbers, "AllowDiscount": True, "AllowDeposit": True,
-                            "AllowShipping": False, "AllowServiceDate": False, "AllowEstimates": True,
-                            "AutoApplyCredit": True, "AutoApplyPayments": True, "EmailCopyToCompany": False,
-                            "ETransactionEnabledStatus": "NotApplicable",
-                            "DefaultCustomerMessage": "Thank you for your business and have a great day!"},
-        "EmailMessagesPrefs": {"InvoiceMessage": {"Subject": "Invoice from Sandbox Company",
-                                                  "Message": "Your invoice is attached."}},
+        "AccountingInfoPrefs": {
+            "FirstMonthOfFiscalYear": "January",
+            "UseAccountNumbers": False,
+            "TaxYearMonth": "January",
+            "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": False,
+            "TrackDepartments": track_departments,
+            "DepartmentTerminology": "Location",
+            "CustomerTerminology": "Customers",
+            "BookCloseDate": "",
+        },
+        "ProductAndServicesPrefs": {
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
+            "QuantityOnHand": True,
+        },
+        "SalesFormsPrefs": {
+            "CustomTxnNumbers": custom_numbers,
+            "AllowDiscount": True,
+            "AllowDeposit": True,
+            "AllowShipping": False,
+            "AllowServiceDate": False,
+            "AllowEstimates": True,
+            "AutoApplyCredit": True,
+            "AutoApplyPayments": True,
+            "EmailCopyToCompany": False,
+            "ETransactionEnabledStatus": "NotApplicable",
+            "DefaultCustomerMessage": "Thank you for your business and have a great day!",
+        },
+        "EmailMessagesPrefs": {
+            "InvoiceMessage": {"Subject": "Invoice from Sandbox Company", "Message": "Your invoice is attached."}
+        },
         "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
-        "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "ShowBillRateToAll": False,
-                              "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True},
+        "TimeTrackingPrefs": {
+            "UseServices": True,
+            "BillCustomers": True,
+            "ShowBillRateToAll": False,
+            "WorkWeekStartDate": "Monday",
+            "MarkTimeEntriesBillable": True,
+        },
         "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": partner_tax},
         "CurrencyPrefs": {"HomeCurrency": {"value": currency}, "MultiCurrencyEnabled": False},
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
-        "OtherPrefs": {"NameValue": [{"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"},
-                                     {"Name": "DTXCopyMemo", "Value": "false"}]},
+        "OtherPrefs": {
+            "NameValue": [
+                {"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"},
+                {"Name": "DTXCopyMemo", "Value": "false"},
+            ]
+        },
     }
 
 
 def _company_info(name, country, addr, email):
-    return {"CompanyName": name, "LegalName": name, "Country": country, "CompanyAddr": addr,
-            "LegalAddr": addr, "CustomerCommunicationAddr": addr, "Email": {"Address": email},
-            "CompanyStartDate": "2024-01-01", "FiscalYearStartMonth": "January",
-            "SupportedLanguages": "en", "PrimaryPhone": {"FreeFormNumber": "(650) 944-4444"},
-            "WebAddr": {}, "NameValue": [{"Name": "NeoEnabled", "Value": "true"},
-                                          {"Name": "IndustryType", "Value": "Landscaping Services"}]}
+    return {
+        "CompanyName": name,
+        "LegalName": name,
+        "Country": country,
+        "CompanyAddr": addr,
+        "LegalAddr": addr,
+        "CustomerCommunicationAddr": addr,
+        "Email": {"Address": email},
+        "CompanyStartDate": "2024-01-01",
+        "FiscalYearStartMonth": "January",
+        "SupportedLanguages": "en",
+        "PrimaryPhone": {"FreeFormNumber": "(650) 944-4444"},
+        "WebAddr": {},
+        "NameValue": [
+            {"Name": "NeoEnabled", "Value": "true"},
+            {"Name": "IndustryType", "Value": "Landscaping Services"},
+        ],
+    }
 
 
 class _Seeder:
     def __init__(self, tx):
         from . import create  # the package's hook; imported late to avoid a cycle
+
         self.tx, self._create, self.ids = tx, create, {}
 
     def add(self, entity, key=None, **obj):
@@ -69,41 +111,83 @@ def _accounts(s, accounts):
 
 def _tax_code(s, name, rate_names, description=None):
     """A TaxCode pointing at already inserted TaxRates (the shape taxservice produces)."""
-    return s.raw("TaxCode", {
-        "Name": name, "Description": description or name, "Active": True, "Hidden": False,
-        "Taxable": True, "TaxGroup": len(rate_names) > 1,
-        "SalesTaxRateList": {"TaxRateDetail": [
-            {"TaxRateRef": s.ref("rate:" + r, "Name"), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
-            for r in rate_names]},
-        "PurchaseTaxRateList": {"TaxRateDetail": []}}, "code:" + name)
+    return s.raw(
+        "TaxCode",
+        {
+            "Name": name,
+            "Description": description or name,
+            "Active": True,
+            "Hidden": False,
+            "Taxable": True,
+            "TaxGroup": len(rate_names) > 1,
+            "SalesTaxRateList": {
+                "TaxRateDetail": [
+                    {"TaxRateRef": s.ref("rate:" + r, "Name"), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
+                    for r in rate_names
+                ]
+            },
+            "PurchaseTaxRateList": {"TaxRateDetail": []},
+        },
+        "code:" + name,
+    )
 
 
 def _tax_rate(s, name, value, agency):
-    return s.raw("TaxRate", {"Name": name, "Description": name, "RateValue": value, "Active": True,
-                             "AgencyRef": s.ref(agency), "SpecialTaxType": "NONE",
-                             "DisplayType": "ReadOnly", "EffectiveTaxRate": [{"RateValue": value}]},
-                 "rate:" + name)
+    return s.raw(
+        "TaxRate",
+        {
+            "Name": name,
+            "Description": name,
+            "RateValue": value,
+            "Active": True,
+            "AgencyRef": s.ref(agency),
+            "SpecialTaxType": "NONE",
+            "DisplayType": "ReadOnly",
+            "EffectiveTaxRate": [{"RateValue": value}],
+        },
+        "rate:" + name,
+    )
 
 
 def _us_pseudo_codes(s):
     # US companies answer TaxCode queries with the two pseudo codes, whose Ids are their names.
-    s.raw("TaxCode", {"Id": "TAX", "Name": "TAX", "Description": "TAX", "Active": True, "Hidden": False,
-                      "Taxable": True, "TaxGroup": False}, "code:TAX")
-    s.raw("TaxCode", {"Id": "NON", "Name": "NON", "Description": "NON", "Active": True, "Hidden": False,
-                      "Taxable": False, "TaxGroup": False}, "code:NON")
+    s.raw(
+        "TaxCode",
+        {
+            "Id": "TAX",
+            "Name": "TAX",
+            "Description": "TAX",
+            "Active": True,
+            "Hidden": False,
+            "Taxable": True,
+            "TaxGroup": False,
+        },
+        "code:TAX",
+    )
+    s.raw(
+        "TaxCode",
+        {
+            "Id": "NON",
+            "Name": "NON",
+            "Description": "NON",
+            "Active": True,
+            "Hidden": False,
+            "Taxable": False,
+            "TaxGroup": False,
+        },
+        "code:NON",
+    )
 
 
 def _addr(line1, city, sub, postal, country):
-    return {"Line1": line1, "City": city, "CountrySubDivisionCode": sub, "PostalCode": postal,
-            "Country": country}
+    return {"Line1": line1, "City": city, "CountrySubDivisionCode": sub, "PostalCode": postal, "Country": country}
 
 
 def _line(s, item, qty, price, tax_code=None):
     detail = {"ItemRef": s.ref(item), "Qty": qty, "UnitPrice": price}
     if tax_code:
         detail["TaxCodeRef"] = {"value": tax_code}
-    return {"Amount": round(qty * price, 2), "DetailType": "SalesItemLineDetail",
-            "SalesItemLineDetail": detail}
+    return {"Amount": round(qty * price, 2), "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail}
 
 
 def _lists(s, terms, methods):
@@ -115,27 +199,37 @@ def _lists(s, terms, methods):
 
 def seed_us(s):
     tx = s.tx
-    tx.insert("CompanyInfo", _company_info(
-        "Sandbox Company US", "US", _addr("123 Sierra Way", "San Pablo", "CA", "87999", "US"),
-        "noreply@quickbooks.com"))
+    tx.insert(
+        "CompanyInfo",
+        _company_info(
+            "Sandbox Company US",
+            "US",
+            _addr("123 Sierra Way", "San Pablo", "CA", "87999", "US"),
+            "noreply@quickbooks.com",
+        ),
+    )
     tx.insert("Preferences", _preferences("USD", track_departments=True))
     _us_pseudo_codes(s)
-    _accounts(s, [
-        ("Checking", "Bank", "Checking"), ("Savings", "Bank", "Savings"),
-        ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
-        ("Inventory Asset", "Other Current Asset", "Inventory"),
-        ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-        ("Sales of Product Income", "Income", "SalesOfProductIncome"),
-        ("Services", "Income", "ServiceFeeIncome"),
-        ("Landscaping Services", "Income", "ServiceFeeIncome"),
-        ("Discounts given", "Income", "DiscountsRefundsGiven"),
-        ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
-        ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
-        ("Mastercard", "Credit Card", "CreditCard"),
-        ("Board of Equalization Payable", "Other Current Liability", "SalesTaxPayable"),
-        ("Opening Balance Equity", "Equity", "OpeningBalanceEquity"),
-        ("Advertising", "Expense", "AdvertisingPromotional"),
-    ])
+    _accounts(
+        s,
+        [
+            ("Checking", "Bank", "Checking"),
+            ("Savings", "Bank", "Savings"),
+            ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+            ("Inventory Asset", "Other Current Asset", "Inventory"),
+            ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+            ("Sales of Product Income", "Income", "SalesOfProductIncome"),
+            ("Services", "Income", "ServiceFeeIncome"),
+            ("Landscaping Services", "Income", "ServiceFeeIncome"),
+            ("Discounts given", "Income", "DiscountsRefundsGiven"),
+            ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
+            ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
+            ("Mastercard", "Credit Card", "CreditCard"),
+            ("Board of Equalization Payable", "Other Current Liability", "SalesTaxPayable"),
+            ("Opening Balance Equity", "Equity", "OpeningBalanceEquity"),
+            ("Advertising", "Expense", "AdvertisingPromotional"),
+        ],
+    )
     s.add("TaxAgency", DisplayName="California Department of Tax and Fee Administration")
     s.add("TaxAgency", DisplayName="Arizona Dept. of Revenue")
     _tax_rate(s, "California", 8, "California Department of Tax and Fee Administration")
@@ -143,121 +237,314 @@ def seed_us(s):
     _tax_rate(s, "Tucson City", 2, "Arizona Dept. of Revenue")
     _tax_code(s, "California", ["California"])
     _tax_code(s, "Tucson", ["AZ State tax", "Tucson City"])
-    _lists(s, [("Net 30", 30), ("Net 15", 15), ("Due on receipt", 0)],
-           [("Cash", "NON_CREDIT_CARD"), ("Check", "NON_CREDIT_CARD"), ("Visa", "CREDIT_CARD"),
-            ("MasterCard", "CREDIT_CARD")])
+    _lists(
+        s,
+        [("Net 30", 30), ("Net 15", 15), ("Due on receipt", 0)],
+        [
+            ("Cash", "NON_CREDIT_CARD"),
+            ("Check", "NON_CREDIT_CARD"),
+            ("Visa", "CREDIT_CARD"),
+            ("MasterCard", "CREDIT_CARD"),
+        ],
+    )
     for name in ("Landscaping", "Maintenance"):
         s.add("Class", Name=name)
     for name in ("Garden Services", "Retail Store"):
         s.add("Department", Name=name)
     customers = [
-        ("Amy's Bird Sanctuary", "Amy", "Lauterbach", "Birds@Intuit.com", ("4581 Finch St.", "Bayshore", "CA", "94326")),
-        ("Bill's Windsurf Shop", "Bill", "Lucchini", "Surf@Intuit.com", ("12 Ocean Dr.", "Half Moon Bay", "CA", "94213")),
+        (
+            "Amy's Bird Sanctuary",
+            "Amy",
+            "Lauterbach",
+            "Birds@Intuit.com",
+            ("4581 Finch St.", "Bayshore", "CA", "94326"),
+        ),
+        (
+            "Bill's Windsurf Shop",
+            "Bill",
+            "Lucchini",
+            "Surf@Intuit.com",
+            ("12 Ocean Dr.", "Half Moon Bay", "CA", "94213"),
+        ),
         ("Cool Cars", "Grace", "Pariente", "Cool_Cars@intuit.com", ("65 Ocean Dr.", "Half Moon Bay", "CA", "94213")),
         ("Diego Rodriguez", "Diego", "Rodriguez", "Diego@Rodriguez.com", ("321 Channing", "Palo Alto", "CA", "94303")),
-        ("Freeman Sporting Goods", "Kirby", "Freeman", "Sporting_goods@intuit.com", ("370 Easy St.", "Middlefield", "CA", "94482")),
-        ("Weiskopf Consulting", "Nicola", "Weiskopf", "Consulting@intuit.com", ("45612 Main St.", "Bayshore", "CA", "94326")),
+        (
+            "Freeman Sporting Goods",
+            "Kirby",
+            "Freeman",
+            "Sporting_goods@intuit.com",
+            ("370 Easy St.", "Middlefield", "CA", "94482"),
+        ),
+        (
+            "Weiskopf Consulting",
+            "Nicola",
+            "Weiskopf",
+            "Consulting@intuit.com",
+            ("45612 Main St.", "Bayshore", "CA", "94326"),
+        ),
     ]
     for display, given_name, family, email, (line1, city, sub, postal) in customers:
-        s.add("Customer", DisplayName=display, GivenName=given_name, FamilyName=family,
-              CompanyName=display, PrimaryEmailAddr={"Address": email},
-              BillAddr=_addr(line1, city, sub, postal, "US"), ShipAddr=_addr(line1, city, sub, postal, "US"),
-              SalesTermRef=s.ref("Net 30"), PrimaryPhone={"FreeFormNumber": "(650) 555-3311"})
-    s.add("Customer", key="0969 Ocean View Road", DisplayName="0969 Ocean View Road",
-          ParentRef=s.ref("Freeman Sporting Goods"), Job=True, BillWithParent=True,
-          PrimaryEmailAddr={"Address": "Sporting_goods@intuit.com"})
-    s.add("Customer", DisplayName="Jeff's Jalopies", GivenName="Jeff", FamilyName="Chin",
-          PrimaryEmailAddr={"Address": "Jalopies@intuit.com"}, Active=False)
-    s.add("Vendor", DisplayName="Norton Lumber and Building Materials", CompanyName="Norton Lumber",
-          PrimaryEmailAddr={"Address": "Materials@intuit.com"})
+        s.add(
+            "Customer",
+            DisplayName=display,
+            GivenName=given_name,
+            FamilyName=family,
+            CompanyName=display,
+            PrimaryEmailAddr={"Address": email},
+            BillAddr=_addr(line1, city, sub, postal, "US"),
+            ShipAddr=_addr(line1, city, sub, postal, "US"),
+            SalesTermRef=s.ref("Net 30"),
+            PrimaryPhone={"FreeFormNumber": "(650) 555-3311"},
+        )
+    s.add(
+        "Customer",
+        key="0969 Ocean View Road",
+        DisplayName="0969 Ocean View Road",
+        ParentRef=s.ref("Freeman Sporting Goods"),
+        Job=True,
+        BillWithParent=True,
+        PrimaryEmailAddr={"Address": "Sporting_goods@intuit.com"},
+    )
+    s.add(
+        "Customer",
+        DisplayName="Jeff's Jalopies",
+        GivenName="Jeff",
+        FamilyName="Chin",
+        PrimaryEmailAddr={"Address": "Jalopies@intuit.com"},
+        Active=False,
+    )
+    s.add(
+        "Vendor",
+        DisplayName="Norton Lumber and Building Materials",
+        CompanyName="Norton Lumber",
+        PrimaryEmailAddr={"Address": "Materials@intuit.com"},
+    )
     s.add("Vendor", DisplayName="Books by Bessie", PrimaryEmailAddr={"Address": "Books@Intuit.com"})
     s.add("Employee", DisplayName="Emily Platt", GivenName="Emily", FamilyName="Platt")
     services, product = s.ref("Services"), s.ref("Sales of Product Income")
     s.add("Item", Name="Services", Type="Service", IncomeAccountRef=services, UnitPrice=0, Sku="SVC")
-    s.add("Item", Name="Design", Type="Service", IncomeAccountRef=services, UnitPrice=75, Sku="DSGN-01",
-          Description="Custom Design")
-    s.add("Item", Name="Gardening", Type="Service", IncomeAccountRef=s.ref("Landscaping Services"),
-          UnitPrice=25, Sku="GRDN-01", Description="Weekly Gardening Service")
-    s.add("Item", Name="Pest Control", Type="Service", IncomeAccountRef=s.ref("Landscaping Services"),
-          UnitPrice=35, Sku="PEST-01", Description="Pest Control Services")
-    s.add("Item", Name="Rock Fountain", Type="NonInventory", IncomeAccountRef=product, UnitPrice=275,
-          Sku="RF-100", Taxable=True, SalesTaxCodeRef={"value": "TAX"}, Description="Rock Fountain")
-    s.add("Item", Name="Sprinkler Heads", Type="NonInventory", IncomeAccountRef=product, UnitPrice=2,
-          Sku="SH-200", Taxable=True, SalesTaxCodeRef={"value": "TAX"}, Description="Sprinkler Heads")
-    s.add("Item", Name="Pump", Type="Inventory", IncomeAccountRef=product, UnitPrice=15, Sku="PMP-300",
-          Taxable=True, AssetAccountRef=s.ref("Inventory Asset"), ExpenseAccountRef=s.ref("Cost of Goods Sold"),
-          QtyOnHand=25, InvStartDate="2024-01-01", Description="Fountain Pump")
-    paid = s.add("Invoice", key="inv-paid", DocNumber="1001", CustomerRef=s.ref("Amy's Bird Sanctuary"),
-                 Line=[_line(s, "Design", 2, 75)])
-    partial = s.add("Invoice", key="inv-partial", DocNumber="1002", CustomerRef=s.ref("Bill's Windsurf Shop"),
-                    Line=[_line(s, "Rock Fountain", 1, 275, "TAX"), _line(s, "Gardening", 4, 25, "NON")],
-                    TxnTaxDetail={"TxnTaxCodeRef": s.ref("code:California", "Name")})
-    s.add("Invoice", key="inv-open", DocNumber="1003", CustomerRef=s.ref("Cool Cars"),
-          Line=[_line(s, "Pest Control", 3, 35)])
+    s.add(
+        "Item",
+        Name="Design",
+        Type="Service",
+        IncomeAccountRef=services,
+        UnitPrice=75,
+        Sku="DSGN-01",
+        Description="Custom Design",
+    )
+    s.add(
+        "Item",
+        Name="Gardening",
+        Type="Service",
+        IncomeAccountRef=s.ref("Landscaping Services"),
+        UnitPrice=25,
+        Sku="GRDN-01",
+        Description="Weekly Gardening Service",
+    )
+    s.add(
+        "Item",
+        Name="Pest Control",
+        Type="Service",
+        IncomeAccountRef=s.ref("Landscaping Services"),
+        UnitPrice=35,
+        Sku="PEST-01",
+        Description="Pest Control Services",
+    )
+    s.add(
+        "Item",
+        Name="Rock Fountain",
+        Type="NonInventory",
+        IncomeAccountRef=product,
+        UnitPrice=275,
+        Sku="RF-100",
+        Taxable=True,
+        SalesTaxCodeRef={"value": "TAX"},
+        Description="Rock Fountain",
+    )
+    s.add(
+        "Item",
+        Name="Sprinkler Heads",
+        Type="NonInventory",
+        IncomeAccountRef=product,
+        UnitPrice=2,
+        Sku="SH-200",
+        Taxable=True,
+        SalesTaxCodeRef={"value": "TAX"},
+        Description="Sprinkler Heads",
+    )
+    s.add(
+        "Item",
+        Name="Pump",
+        Type="Inventory",
+        IncomeAccountRef=product,
+        UnitPrice=15,
+        Sku="PMP-300",
+        Taxable=True,
+        AssetAccountRef=s.ref("Inventory Asset"),
+        ExpenseAccountRef=s.ref("Cost of Goods Sold"),
+        QtyOnHand=25,
+        InvStartDate="2024-01-01",
+        Description="Fountain Pump",
+    )
+    paid = s.add(
+        "Invoice",
+        key="inv-paid",
+        DocNumber="1001",
+        CustomerRef=s.ref("Amy's Bird Sanctuary"),
+        Line=[_line(s, "Design", 2, 75)],
+    )
+    partial = s.add(
+        "Invoice",
+        key="inv-partial",
+        DocNumber="1002",
+        CustomerRef=s.ref("Bill's Windsurf Shop"),
+        Line=[_line(s, "Rock Fountain", 1, 275, "TAX"), _line(s, "Gardening", 4, 25, "NON")],
+        TxnTaxDetail={"TxnTaxCodeRef": s.ref("code:California", "Name")},
+    )
+    s.add(
+        "Invoice",
+        key="inv-open",
+        DocNumber="1003",
+        CustomerRef=s.ref("Cool Cars"),
+        Line=[_line(s, "Pest Control", 3, 35)],
+    )
     for invoice, amount, method in ((paid, 150, "Check"), (partial, 200, "Visa")):
-        s.add("Payment", key=f"pay-{invoice['Id']}", CustomerRef=invoice["CustomerRef"], TotalAmt=amount,
-              PaymentMethodRef=s.ref(method), PaymentRefNum=f"P{invoice['DocNumber']}",
-              Line=[{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}])
+        s.add(
+            "Payment",
+            key=f"pay-{invoice['Id']}",
+            CustomerRef=invoice["CustomerRef"],
+            TotalAmt=amount,
+            PaymentMethodRef=s.ref(method),
+            PaymentRefNum=f"P{invoice['DocNumber']}",
+            Line=[{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        )
 
 
 def seed_ca(s):
     tx = s.tx
-    tx.insert("CompanyInfo", _company_info(
-        "Sandbox Company CA", "CA", _addr("100 King St W", "Toronto", "ON", "M5X 1A9", "CA"),
-        "noreply@quickbooks.ca"))
+    tx.insert(
+        "CompanyInfo",
+        _company_info(
+            "Sandbox Company CA",
+            "CA",
+            _addr("100 King St W", "Toronto", "ON", "M5X 1A9", "CA"),
+            "noreply@quickbooks.ca",
+        ),
+    )
     tx.insert("Preferences", _preferences("CAD"))
-    _accounts(s, [
-        ("Chequing", "Bank", "Checking"), ("Savings", "Bank", "Savings"),
-        ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
-        ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-        ("Sales", "Income", "SalesOfProductIncome"), ("Services", "Income", "ServiceFeeIncome"),
-        ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
-        ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
-        ("GST/HST Payable", "Other Current Liability", "GlobalTaxPayable"),
-        ("Visa", "Credit Card", "CreditCard"),
-    ])
+    _accounts(
+        s,
+        [
+            ("Chequing", "Bank", "Checking"),
+            ("Savings", "Bank", "Savings"),
+            ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+            ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+            ("Sales", "Income", "SalesOfProductIncome"),
+            ("Services", "Income", "ServiceFeeIncome"),
+            ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
+            ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
+            ("GST/HST Payable", "Other Current Liability", "GlobalTaxPayable"),
+            ("Visa", "Credit Card", "CreditCard"),
+        ],
+    )
     s.add("TaxAgency", DisplayName="Canada Revenue Agency")
     s.add("TaxAgency", DisplayName="Ministry of Finance (BC)")
-    for name, value, agency in (("GST", 5, "Canada Revenue Agency"), ("HST ON", 13, "Canada Revenue Agency"),
-                                ("Exempt", 0, "Canada Revenue Agency"), ("Zero-rated", 0, "Canada Revenue Agency"),
-                                ("PST BC", 7, "Ministry of Finance (BC)")):
+    for name, value, agency in (
+        ("GST", 5, "Canada Revenue Agency"),
+        ("HST ON", 13, "Canada Revenue Agency"),
+        ("Exempt", 0, "Canada Revenue Agency"),
+        ("Zero-rated", 0, "Canada Revenue Agency"),
+        ("PST BC", 7, "Ministry of Finance (BC)"),
+    ):
         _tax_rate(s, name, value, agency)
-    for name, rates in (("GST", ["GST"]), ("HST ON", ["HST ON"]), ("Exempt", ["Exempt"]),
-                        ("Zero-rated", ["Zero-rated"]), ("GST/PST BC", ["GST", "PST BC"])):
+    for name, rates in (
+        ("GST", ["GST"]),
+        ("HST ON", ["HST ON"]),
+        ("Exempt", ["Exempt"]),
+        ("Zero-rated", ["Zero-rated"]),
+        ("GST/PST BC", ["GST", "PST BC"]),
+    ):
         _tax_code(s, name, rates)
-    _lists(s, [("Net 30", 30), ("Net 15", 15), ("Due on receipt", 0)],
-           [("Cash", "NON_CREDIT_CARD"), ("Cheque", "NON_CREDIT_CARD"), ("Visa", "CREDIT_CARD"),
-            ("MasterCard", "CREDIT_CARD"), ("Interac", "NON_CREDIT_CARD")])
+    _lists(
+        s,
+        [("Net 30", 30), ("Net 15", 15), ("Due on receipt", 0)],
+        [
+            ("Cash", "NON_CREDIT_CARD"),
+            ("Cheque", "NON_CREDIT_CARD"),
+            ("Visa", "CREDIT_CARD"),
+            ("MasterCard", "CREDIT_CARD"),
+            ("Interac", "NON_CREDIT_CARD"),
+        ],
+    )
     for display, email, (line1, city, sub, postal) in (
-            ("Maple Leaf Landscaping", "info@mapleleaf.ca", ("12 Bay St", "Toronto", "ON", "M5J 2N8")),
-            ("Rocky Mountain Outfitters", "sales@rockymtn.ca", ("88 Robson St", "Vancouver", "BC", "V6B 2B2")),
-            ("Halifax Harbour Supplies", "orders@hhs.ca", ("5 Water St", "Halifax", "NS", "B3J 1A1"))):
-        s.add("Customer", DisplayName=display, CompanyName=display, PrimaryEmailAddr={"Address": email},
-              BillAddr=_addr(line1, city, sub, postal, "CA"), SalesTermRef=s.ref("Net 30"))
+        ("Maple Leaf Landscaping", "info@mapleleaf.ca", ("12 Bay St", "Toronto", "ON", "M5J 2N8")),
+        ("Rocky Mountain Outfitters", "sales@rockymtn.ca", ("88 Robson St", "Vancouver", "BC", "V6B 2B2")),
+        ("Halifax Harbour Supplies", "orders@hhs.ca", ("5 Water St", "Halifax", "NS", "B3J 1A1")),
+    ):
+        s.add(
+            "Customer",
+            DisplayName=display,
+            CompanyName=display,
+            PrimaryEmailAddr={"Address": email},
+            BillAddr=_addr(line1, city, sub, postal, "CA"),
+            SalesTermRef=s.ref("Net 30"),
+        )
     s.add("Vendor", DisplayName="Northern Supply Co", PrimaryEmailAddr={"Address": "ap@northern.ca"})
-    s.add("Item", Name="Consulting", Type="Service", IncomeAccountRef=s.ref("Services"), UnitPrice=100,
-          Sku="CONS-01", SalesTaxCodeRef=s.ref("code:HST ON", "Name"))
-    s.add("Item", Name="Snow Removal", Type="Service", IncomeAccountRef=s.ref("Services"), UnitPrice=60,
-          Sku="SNOW-01", SalesTaxCodeRef=s.ref("code:GST", "Name"))
-    s.add("Item", Name="Maple Syrup", Type="NonInventory", IncomeAccountRef=s.ref("Sales"), UnitPrice=12.5,
-          Sku="SYR-500", SalesTaxCodeRef=s.ref("code:Zero-rated", "Name"))
-    s.add("Invoice", key="ca-inv", DocNumber="1001", CustomerRef=s.ref("Maple Leaf Landscaping"),
-          Line=[_line(s, "Consulting", 2, 100, s.ids["code:HST ON"]["Id"])])
+    s.add(
+        "Item",
+        Name="Consulting",
+        Type="Service",
+        IncomeAccountRef=s.ref("Services"),
+        UnitPrice=100,
+        Sku="CONS-01",
+        SalesTaxCodeRef=s.ref("code:HST ON", "Name"),
+    )
+    s.add(
+        "Item",
+        Name="Snow Removal",
+        Type="Service",
+        IncomeAccountRef=s.ref("Services"),
+        UnitPrice=60,
+        Sku="SNOW-01",
+        SalesTaxCodeRef=s.ref("code:GST", "Name"),
+    )
+    s.add(
+        "Item",
+        Name="Maple Syrup",
+        Type="NonInventory",
+        IncomeAccountRef=s.ref("Sales"),
+        UnitPrice=12.5,
+        Sku="SYR-500",
+        SalesTaxCodeRef=s.ref("code:Zero-rated", "Name"),
+    )
+    s.add(
+        "Invoice",
+        key="ca-inv",
+        DocNumber="1001",
+        CustomerRef=s.ref("Maple Leaf Landscaping"),
+        Line=[_line(s, "Consulting", 2, 100, s.ids["code:HST ON"]["Id"])],
+    )
 
 
 def seed_empty(s):
     tx = s.tx
-    tx.insert("CompanyInfo", _company_info(
-        "Empty Company US", "US", _addr("1 Main St", "Mountain View", "CA", "94043", "US"),
-        "noreply@quickbooks.com"))
+    tx.insert(
+        "CompanyInfo",
+        _company_info(
+            "Empty Company US", "US", _addr("1 Main St", "Mountain View", "CA", "94043", "US"), "noreply@quickbooks.com"
+        ),
+    )
     tx.insert("Preferences", _preferences("USD"))
     _us_pseudo_codes(s)
-    _accounts(s, [
-        ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-        ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
-        ("Sales of Product Income", "Income", "SalesOfProductIncome"),
-        ("Checking", "Bank", "Checking"),
-    ])
+    _accounts(
+        s,
+        [
+            ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+            ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+            ("Sales of Product Income", "Income", "SalesOfProductIncome"),
+            ("Checking", "Bank", "Checking"),
+        ],
+    )
 
 
 def seed(tx, template):

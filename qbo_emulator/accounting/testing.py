@@ -2,15 +2,21 @@
 (used by tests/emulator/test_accounting_*.py; kept in the package so those tests import it
 whatever pytest's import mode): objects built like a connector builds them, and an assertion on
 the fault code the client sees."""
+
 import contextlib
 
 import pytest
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.base import LinkedTxn, Ref
 from quickbooks.objects.customer import Customer
-from quickbooks.objects.detailline import (AccountBasedExpenseLine, AccountBasedExpenseLineDetail,
-                                           DiscountLine, DiscountLineDetail, SalesItemLine,
-                                           SalesItemLineDetail)
+from quickbooks.objects.detailline import (
+    AccountBasedExpenseLine,
+    AccountBasedExpenseLineDetail,
+    DiscountLine,
+    DiscountLineDetail,
+    SalesItemLine,
+    SalesItemLineDetail,
+)
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
@@ -137,12 +143,14 @@ def item(qb, name):
 
 def tax_code_id(qb, name):
     from quickbooks.objects.taxcode import TaxCode
+
     return find(TaxCode, qb, Name=name).Id
 
 
 def set_pref(qb, group, name, value):
     """Flip one preference through the API, as an admin would in QBO's settings."""
     from quickbooks.objects.preferences import Preferences
+
     prefs = Preferences.get(qb=qb)
     setattr(getattr(prefs, group), name, value)
     return prefs.save(qb=qb)

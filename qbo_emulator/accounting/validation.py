@@ -1,8 +1,18 @@
 """Rules shared by many entities, each written once and driven by tables."""
+
 import datetime
 
-from .common import (OPTIONS, QboFault, business_fault, given, inactive_reference_fault,
-                     invalid_reference_fault, length_fault, ref_value, required_fault)
+from .common import (
+    OPTIONS,
+    QboFault,
+    business_fault,
+    given,
+    inactive_reference_fault,
+    invalid_reference_fault,
+    length_fault,
+    ref_value,
+    required_fault,
+)
 
 PARTIES = ("Customer", "Vendor", "Employee")
 SALES_DOCS = ("Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt", "Estimate")
@@ -72,15 +82,31 @@ UNIQUE_NAMES = {
 
 # Ref field -> referenced entity. ParentRef points at the writer's own entity.
 REF_TARGETS = {
-    "CustomerRef": "Customer", "VendorRef": "Vendor", "EmployeeRef": "Employee",
-    "ItemRef": "Item", "SalesTermRef": "Term", "TermRef": "Term",
-    "PaymentMethodRef": "PaymentMethod", "ClassRef": "Class", "DepartmentRef": "Department",
-    "TaxCodeRef": "TaxCode", "TxnTaxCodeRef": "TaxCode", "SalesTaxCodeRef": "TaxCode",
-    "PurchaseTaxCodeRef": "TaxCode", "DefaultTaxCodeRef": "TaxCode", "TaxRateRef": "TaxRate",
+    "CustomerRef": "Customer",
+    "VendorRef": "Vendor",
+    "EmployeeRef": "Employee",
+    "ItemRef": "Item",
+    "SalesTermRef": "Term",
+    "TermRef": "Term",
+    "PaymentMethodRef": "PaymentMethod",
+    "ClassRef": "Class",
+    "DepartmentRef": "Department",
+    "TaxCodeRef": "TaxCode",
+    "TxnTaxCodeRef": "TaxCode",
+    "SalesTaxCodeRef": "TaxCode",
+    "PurchaseTaxCodeRef": "TaxCode",
+    "DefaultTaxCodeRef": "TaxCode",
+    "TaxRateRef": "TaxRate",
     "AgencyRef": "TaxAgency",
-    "DepositToAccountRef": "Account", "IncomeAccountRef": "Account", "ExpenseAccountRef": "Account",
-    "AssetAccountRef": "Account", "ARAccountRef": "Account", "APAccountRef": "Account",
-    "AccountRef": "Account", "DiscountAccountRef": "Account", "ItemAccountRef": "Account",
+    "DepositToAccountRef": "Account",
+    "IncomeAccountRef": "Account",
+    "ExpenseAccountRef": "Account",
+    "AssetAccountRef": "Account",
+    "ARAccountRef": "Account",
+    "APAccountRef": "Account",
+    "AccountRef": "Account",
+    "DiscountAccountRef": "Account",
+    "ItemAccountRef": "Account",
 }
 # Sub-trees that carry references QBO regenerates or that point at transactions.
 REF_SKIP = {"TaxLine", "LinkedTxn", "MetaData", "SubTotalLineDetail"}
@@ -90,8 +116,7 @@ US_PSEUDO_TAX_CODES = ("TAX", "NON")
 DATE_FIELDS = ("TxnDate", "DueDate", "ShipDate", "InvStartDate", "OpenBalanceDate")
 # Line DetailTypes an entity family accepts.
 LINE_KINDS = {
-    "sales": ("SalesItemLineDetail", "GroupLineDetail", "DescriptionOnly", "DiscountLineDetail",
-              "SubTotalLineDetail"),
+    "sales": ("SalesItemLineDetail", "GroupLineDetail", "DescriptionOnly", "DiscountLineDetail", "SubTotalLineDetail"),
     "Bill": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "Purchase": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "Deposit": ("DepositLineDetail",),
@@ -103,14 +128,18 @@ OBJECT_LISTS = ("Line", "LinkedTxn", "TaxLine", "TaxRateDetail", "CustomField")
 
 
 def _unsupported(name, value):
-    return QboFault("2010", "Request has invalid or unsupported property",
-                    f"Property Name:{name} specified is unsupported or invalid (value {value!r})",
-                    element=name)
+    return QboFault(
+        "2010",
+        "Request has invalid or unsupported property",
+        f"Property Name:{name} specified is unsupported or invalid (value {value!r})",
+        element=name,
+    )
 
 
 def check_shape(entity, doc):
     """Malformed JSON answers QBO's 2010 rather than an emulator crash: references are
     objects, Line is a list of objects with a known DetailType, dates are yyyy-mm-dd."""
+
     def walk(node):
         if isinstance(node, list):
             for item in node:
@@ -119,10 +148,14 @@ def check_shape(entity, doc):
             for key, value in node.items():
                 if key.endswith("Ref") and value is not None and not isinstance(value, dict):
                     raise _unsupported(key, value)
-                if key in OBJECT_LISTS and value is not None and not (
-                        isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+                if (
+                    key in OBJECT_LISTS
+                    and value is not None
+                    and not (isinstance(value, list) and all(isinstance(v, dict) for v in value))
+                ):
                     raise _unsupported(key, value)
                 walk(value)
+
     walk(doc)
     for field in DATE_FIELDS:
         value = doc.get(field)
@@ -136,8 +169,7 @@ def check_shape(entity, doc):
     for line in lines:
         kind = line.get("DetailType")
         if kinds and given(kind) and kind not in kinds:
-            raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {kind}",
-                           element="Line.DetailType")
+            raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {kind}", element="Line.DetailType")
         if given(kind) and line.get(kind) is not None and not isinstance(line.get(kind), dict):
             raise _unsupported(kind, line.get(kind))
 
@@ -171,8 +203,12 @@ def check_name_characters(entity, doc):
     for field in NAME_FIELDS.get(entity, ()):
         value = doc.get(field)
         if isinstance(value, str) and any(c in value for c in FORBIDDEN_NAME_CHARS):
-            raise QboFault("2040", "Invalid String. The String may contain unsupported or illegal chars",
-                           f"Element contains invalid characters. {value}", element=field)
+            raise QboFault(
+                "2040",
+                "Invalid String. The String may contain unsupported or illegal chars",
+                f"Element contains invalid characters. {value}",
+                element=field,
+            )
 
 
 def check_unique_name(tx, entity, doc, element=None):
@@ -189,10 +225,14 @@ def check_unique_name(tx, entity, doc, element=None):
             if other_entity == entity and other.get("Id") == doc.get("Id"):
                 continue
             if str(other.get(field, "")).strip().casefold() == wanted:
-                raise QboFault("6240", "Duplicate Name Exists Error",
-                               f"The name supplied already exists. : Another {other_entity.lower()} is "
-                               f"already using this name. Please use a different name. "
-                               f"{other_entity} Id={other['Id']}", element=element or field)
+                raise QboFault(
+                    "6240",
+                    "Duplicate Name Exists Error",
+                    f"The name supplied already exists. : Another {other_entity.lower()} is "
+                    f"already using this name. Please use a different name. "
+                    f"{other_entity} Id={other['Id']}",
+                    element=element or field,
+                )
 
 
 def require(doc, *fields):
@@ -233,8 +273,12 @@ def check_references(company, entity, doc):
             if target and isinstance(value, dict):
                 if ref_value(value) is None:
                     continue
-                if (target == "TaxCode" and company.is_us and key != "TxnTaxCodeRef"
-                        and ref_value(value) in US_PSEUDO_TAX_CODES):
+                if (
+                    target == "TaxCode"
+                    and company.is_us
+                    and key != "TxnTaxCodeRef"
+                    and ref_value(value) in US_PSEUDO_TAX_CODES
+                ):
                     continue
                 lookup(tx, target, value, key)
             elif isinstance(value, (dict, list)):
@@ -246,28 +290,36 @@ def check_references(company, entity, doc):
 def check_tracking(company, doc):
     """ClassRef / DepartmentRef are accepted only when the company tracks them."""
     if ref_value(doc.get("ClassRef")) and not company.pref("AccountingInfoPrefs", "ClassTrackingPerTxn"):
-        raise business_fault("Class tracking per transaction is turned off "
-                             "(Preferences.AccountingInfoPrefs.ClassTrackingPerTxn).", element="ClassRef")
+        raise business_fault(
+            "Class tracking per transaction is turned off (Preferences.AccountingInfoPrefs.ClassTrackingPerTxn).",
+            element="ClassRef",
+        )
     if ref_value(doc.get("DepartmentRef")) and not company.pref("AccountingInfoPrefs", "TrackDepartments"):
-        raise business_fault("Location tracking is turned off "
-                             "(Preferences.AccountingInfoPrefs.TrackDepartments).", element="DepartmentRef")
+        raise business_fault(
+            "Location tracking is turned off (Preferences.AccountingInfoPrefs.TrackDepartments).",
+            element="DepartmentRef",
+        )
     for line in doc.get("Line") or []:
         detail = line.get(line.get("DetailType") or "") or {}
-        if isinstance(detail, dict) and ref_value(detail.get("ClassRef")) and not company.pref(
-                "AccountingInfoPrefs", "ClassTrackingPerTxnLine"):
-            raise business_fault("Class tracking per line is turned off "
-                                 "(Preferences.AccountingInfoPrefs.ClassTrackingPerTxnLine).",
-                                 element="Line.ClassRef")
+        if (
+            isinstance(detail, dict)
+            and ref_value(detail.get("ClassRef"))
+            and not company.pref("AccountingInfoPrefs", "ClassTrackingPerTxnLine")
+        ):
+            raise business_fault(
+                "Class tracking per line is turned off (Preferences.AccountingInfoPrefs.ClassTrackingPerTxnLine).",
+                element="Line.ClassRef",
+            )
 
 
 # ---- document numbers -----------------------------------------------------------------
+
 
 def assign_doc_number(company, entity, doc, existing, options):
     """Auto-number when the company does not let users number, or nothing was sent;
     refuse a number already used by another document of the same type."""
     tx = company.tx
-    auto = (not company.custom_txn_numbers or doc.get("AutoDocNumber") is True
-            or not given(doc.get("DocNumber")))
+    auto = not company.custom_txn_numbers or doc.get("AutoDocNumber") is True or not given(doc.get("DocNumber"))
     doc.pop("AutoDocNumber", None)
     others = [o for o in tx.all(entity) if o.get("Id") != doc.get("Id")]
     if auto:
@@ -283,13 +335,17 @@ def assign_doc_number(company, entity, doc, existing, options):
         return
     for other in others:
         if str(other.get("DocNumber", "")) == number:
-            raise QboFault("6140", "Duplicate Document Number Error",
-                           "You must specify a different number. This number has already been used. "
-                           f"DocNumber={number} is assigned to TxnType={entity} with TxnId={other['Id']}",
-                           element="DocNumber")
+            raise QboFault(
+                "6140",
+                "Duplicate Document Number Error",
+                "You must specify a different number. This number has already been used. "
+                f"DocNumber={number} is assigned to TxnType={entity} with TxnId={other['Id']}",
+                element="DocNumber",
+            )
 
 
 # ---- currency -------------------------------------------------------------------------
+
 
 def active_currencies(tx):
     """The foreign currencies a multicurrency company has active (its CompanyCurrency list)."""
@@ -302,14 +358,21 @@ def check_currency(company, currency, element="CurrencyRef"):
     if currency == company.home_currency:
         return
     if not company.multicurrency:
-        raise business_fault(f"Multicurrency is turned off: only the home currency "
-                             f"{company.home_currency} can be used (got {currency}).", element=element)
+        raise business_fault(
+            f"Multicurrency is turned off: only the home currency "
+            f"{company.home_currency} can be used (got {currency}).",
+            element=element,
+        )
     if currency not in active_currencies(company.tx):
-        raise business_fault(f"The currency {currency} is not active in this company: add it to the "
-                             f"company's currencies (CompanyCurrency) first.", element=element)
+        raise business_fault(
+            f"The currency {currency} is not active in this company: add it to the "
+            f"company's currencies (CompanyCurrency) first.",
+            element=element,
+        )
 
 
 # ---- closed books ---------------------------------------------------------------------
+
 
 def check_open_period(company, *dates):
     """Nothing dated on or before Preferences.AccountingInfoPrefs.BookCloseDate is written."""
@@ -318,7 +381,10 @@ def check_open_period(company, *dates):
         return
     for date in dates:
         if given(date) and str(date)[:10] <= str(close)[:10]:
-            raise QboFault("6210", "Account Period Closed, cannot update through API",
-                           "The account period has closed and the books can not be updated through "
-                           f"the API. Please log into QuickBooks Online to update. (closed through {close})",
-                           element="TxnDate")
+            raise QboFault(
+                "6210",
+                "Account Period Closed, cannot update through API",
+                "The account period has closed and the books can not be updated through "
+                f"the API. Please log into QuickBooks Online to update. (closed through {close})",
+                element="TxnDate",
+            )

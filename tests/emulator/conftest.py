@@ -42,8 +42,10 @@ def emu(emulator):
 @pytest.fixture
 def auth_client(emulator):
     def factory(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI):
-        return AuthClient(client_id, client_secret, redirect_uri,
-                          environment=emulator.base_url + "/.well-known/openid_configuration")
+        return AuthClient(
+            client_id, client_secret, redirect_uri, environment=emulator.base_url + "/.well-known/openid_configuration"
+        )
+
     return factory
 
 
@@ -51,8 +53,9 @@ def auth_client(emulator):
 def qb(emulator, auth_client):
     def factory(realm=DEFAULT_REALM, **kwargs):
         client = auth_client()
-        answer = requests.post(emulator.base_url + "/_emulator/mint",
-                               json={"client_id": client.client_id, "realm_id": realm}, timeout=30)
+        answer = requests.post(
+            emulator.base_url + "/_emulator/mint", json={"client_id": client.client_id, "realm_id": realm}, timeout=30
+        )
         answer.raise_for_status()
         tokens = answer.json()
         client.access_token = tokens["access_token"]
@@ -63,6 +66,7 @@ def qb(emulator, auth_client):
         client_qb = QuickBooks(auth_client=client, refresh_token=tokens["refresh_token"], **kwargs)
         client_qb.api_url_v3 = client_qb.sandbox_api_url_v3 = emulator.base_url + "/v3"
         return client_qb
+
     return factory
 
 
@@ -87,8 +91,10 @@ def multicurrency_client(emu, qb, control):
 @pytest.fixture
 def control(emulator):
     """Call the inspection API: control("POST", "clock", json={...}) -> decoded JSON."""
+
     def call(method, path, **kwargs):
         answer = requests.request(method, emulator.base_url + "/_emulator/" + path, timeout=30, **kwargs)
         answer.raise_for_status()
         return answer.json()
+
     return call

@@ -1,11 +1,11 @@
 """Multicurrency: off by default (foreign currencies refused), on for a company created with
 it or switched on through Preferences; home amounts computed from ExchangeRate."""
+
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.preferences import Preferences
 
-from qbo_emulator.accounting.testing import (US, customer, fault, find, invoice, item, payment, ref,
-                                             sales_line, set_pref)
+from qbo_emulator.accounting.testing import US, customer, fault, find, invoice, item, payment, ref, sales_line, set_pref
 
 
 def test_foreign_currency_refused_when_multicurrency_is_off(client, cool):
@@ -19,8 +19,9 @@ def test_foreign_customer_invoice_and_payment(multicurrency_client):
     client = multicurrency_client
     euro = customer(client, "Euro Client GmbH", CurrencyRef=ref("EUR"))
     assert euro.CurrencyRef.value == "EUR"
-    inv = invoice(client, euro, [sales_line(item(client, "Design"), qty=2, price=75)],
-                  CurrencyRef=ref("EUR"), ExchangeRate=1.1)
+    inv = invoice(
+        client, euro, [sales_line(item(client, "Design"), qty=2, price=75)], CurrencyRef=ref("EUR"), ExchangeRate=1.1
+    )
     assert (inv.TotalAmt, inv.HomeTotalAmt, inv.HomeBalance) == (150, 165, 165)
     payment(client, euro, 100, [(inv, 100)], CurrencyRef=ref("EUR"), ExchangeRate=1.1)
     inv = Invoice.get(inv.Id, qb=client)

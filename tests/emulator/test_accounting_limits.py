@@ -1,6 +1,7 @@
 """Limits QBO enforces on what a document may carry: at most 750 lines on a taxable sales
 document, and only currencies the company has (its home currency; with multicurrency on, the
 currencies it has active as CompanyCurrency)."""
+
 from quickbooks.objects.companycurrency import CompanyCurrency
 from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
@@ -9,8 +10,19 @@ from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.refundreceipt import RefundReceipt
 from quickbooks.objects.salesreceipt import SalesReceipt
 
-from qbo_emulator.accounting.testing import (CA, US, customer, fault, find, invoice, item, ref, sales_line,
-                                             set_pref, tax_code_id)
+from qbo_emulator.accounting.testing import (
+    CA,
+    US,
+    customer,
+    fault,
+    find,
+    invoice,
+    item,
+    ref,
+    sales_line,
+    set_pref,
+    tax_code_id,
+)
 
 
 def lines(client, count, tax="TAX", notes=0, product="Design"):
@@ -50,12 +62,19 @@ def test_limit_outside_the_us_and_its_switch(emu, qb, monkeypatch):
     with fault(6000, detail="751"):  # every Canadian sales line carries a tax code
         invoice(client, buyer, lines(client, 751, tax=gst, product="Snow Removal"), cls=RefundReceipt, **refund)
     from qbo_emulator.accounting import OPTIONS
+
     monkeypatch.setitem(OPTIONS, "max_taxable_lines", 1000)
-    assert invoice(client, buyer, lines(client, 751, tax=gst, product="Snow Removal"), cls=RefundReceipt, **refund).TotalAmt == 788.55
+    assert (
+        invoice(
+            client, buyer, lines(client, 751, tax=gst, product="Snow Removal"), cls=RefundReceipt, **refund
+        ).TotalAmt
+        == 788.55
+    )
 
 
 def find_account(client, name):
     from quickbooks.objects.account import Account
+
     return find(Account, client, Name=name).Id
 
 
@@ -73,8 +92,16 @@ def test_currency_must_be_active_in_a_multicurrency_company(multicurrency_client
     franc = franc.save(qb=client)
     assert (franc.Name, franc.Active) == ("Swiss Franc", True)
     zurich = customer(client, "Zurich AG", CurrencyRef=ref("CHF"))
-    assert invoice(client, zurich, [sales_line(item(client, "Design"), qty=1, price=75)],
-                   CurrencyRef=ref("CHF"), ExchangeRate=1.2).HomeTotalAmt == 90
+    assert (
+        invoice(
+            client,
+            zurich,
+            [sales_line(item(client, "Design"), qty=1, price=75)],
+            CurrencyRef=ref("CHF"),
+            ExchangeRate=1.2,
+        ).HomeTotalAmt
+        == 90
+    )
     with fault(6240):  # one per code
         duplicate = CompanyCurrency()
         duplicate.Code = "CHF"

@@ -1,5 +1,6 @@
 """Name-list rules: unique display names, forbidden characters, lengths, required fields,
 sub-customers, deactivation instead of delete, a customer's currency fixed once set."""
+
 import pytest
 from quickbooks.objects.account import Account
 from quickbooks.objects.customer import Customer
@@ -16,7 +17,7 @@ from qbo_emulator.accounting.testing import US, customer, fault, find, ref
 @pytest.mark.parametrize("cls", [Customer, Vendor, Employee])
 def test_display_name_unique_across_parties_including_inactive(emu, qb, cls):
     client = qb(US)
-    jeff, = Customer.where("Active = false", qb=client)
+    (jeff,) = Customer.where("Active = false", qb=client)
     assert jeff.DisplayName == "Jeff's Jalopies"
     existing_id = jeff.Id
     doc = cls()
@@ -44,13 +45,16 @@ def test_name_fields_refuse_colon_tab_newline(emu, qb, bad):
         customer(qb(US), bad)
 
 
-@pytest.mark.parametrize("cls, field, limit, extra", [
-    (Customer, "DisplayName", 500, {}),
-    (Item, "Name", 100, {"Type": "NonInventory"}),
-    (Item, "Sku", 100, {"Name": "Long sku", "Type": "NonInventory"}),
-    (Term, "Name", 31, {"DueDays": 10}),
-    (PaymentMethod, "Name", 31, {}),
-])
+@pytest.mark.parametrize(
+    "cls, field, limit, extra",
+    [
+        (Customer, "DisplayName", 500, {}),
+        (Item, "Name", 100, {"Type": "NonInventory"}),
+        (Item, "Sku", 100, {"Name": "Long sku", "Type": "NonInventory"}),
+        (Term, "Name", 31, {"DueDays": 10}),
+        (PaymentMethod, "Name", 31, {}),
+    ],
+)
 def test_length_limits(emu, qb, cls, field, limit, extra):
     client = qb(US)
     doc = cls()
@@ -78,13 +82,16 @@ def test_display_name_defaults_from_name_parts(emu, qb):
     assert doc.save(qb=qb(US)).DisplayName == "Ada Lovelace"
 
 
-@pytest.mark.parametrize("cls, fields, missing", [
-    (Item, {"Name": "Consulting", "Type": "Service"}, "IncomeAccountRef"),
-    (Item, {"Type": "NonInventory"}, "Name"),
-    (Term, {"DueDays": 10}, "Name"),
-    (PaymentMethod, {}, "Name"),
-    (Class, {}, "Name"),
-])
+@pytest.mark.parametrize(
+    "cls, fields, missing",
+    [
+        (Item, {"Name": "Consulting", "Type": "Service"}, "IncomeAccountRef"),
+        (Item, {"Type": "NonInventory"}, "Name"),
+        (Term, {"DueDays": 10}, "Name"),
+        (PaymentMethod, {}, "Name"),
+        (Class, {}, "Name"),
+    ],
+)
 def test_required_fields(emu, qb, cls, fields, missing):
     doc = cls()
     for key, value in fields.items():

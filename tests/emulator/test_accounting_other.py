@@ -1,5 +1,6 @@
 """Purchase-side and general-ledger documents (required headers, TotalAmt), deposits of
 undeposited payments (6540 afterwards) and closed books (6210)."""
+
 from quickbooks.objects.account import Account
 from quickbooks.objects.base import LinkedTxn
 from quickbooks.objects.bill import Bill
@@ -90,8 +91,10 @@ def test_closed_books_refuse_writes_dated_inside_them(client, cool):
     set_pref(client, "AccountingInfoPrefs", "BookCloseDate", "2026-06-30")
     with fault(6210):
         invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="2026-06-30")
-    assert invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)],
-                   TxnDate="2026-07-01").TotalAmt == 75
+    assert (
+        invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate="2026-07-01").TotalAmt
+        == 75
+    )
     old = Invoice.get(old.Id, qb=client)
     with fault(6210):
         old.delete(qb=client)

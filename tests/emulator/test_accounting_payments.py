@@ -1,4 +1,5 @@
 """Payments applied to invoices and credit memos, and what update, delete and void give back."""
+
 import pytest
 from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
@@ -40,6 +41,7 @@ def test_over_applying_is_refused(client, cool, open_invoice):
 
 def test_over_application_switch(client, cool, open_invoice, monkeypatch):
     from qbo_emulator.accounting import OPTIONS
+
     monkeypatch.setitem(OPTIONS, "refuse_over_application", False)
     payment(client, cool, 120, [(open_invoice, 120)])
     assert balance(client, open_invoice) == -15
@@ -154,8 +156,11 @@ def test_void_sales_receipt(client, cool):
 def receivable(client, customer_id):
     """What QBO's Customer.Balance means, recomputed from the documents."""
     total = 0
-    for cls, field, sign in ((Invoice, "Balance", 1), (CreditMemo, "RemainingCredit", -1),
-                             (Payment, "UnappliedAmt", -1)):
+    for cls, field, sign in (
+        (Invoice, "Balance", 1),
+        (CreditMemo, "RemainingCredit", -1),
+        (Payment, "UnappliedAmt", -1),
+    ):
         total += sign * sum(getattr(d, field) or 0 for d in cls.filter(CustomerRef=customer_id, qb=client))
     return round(total, 2)
 

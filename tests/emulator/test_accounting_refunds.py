@@ -2,6 +2,7 @@
 customer and booked to Accounts Receivable, then a Payment of 0 linking the credit memo and the
 check. What the addon reads afterwards: the customer's Balance, the credit memo's
 RemainingCredit and the payment's UnappliedAmt, through reads, queries and CDC."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,14 +14,15 @@ from quickbooks.objects.payment import Payment
 from quickbooks.objects.purchase import Purchase
 from quickbooks.objects.vendor import Vendor
 
-from qbo_emulator.accounting.testing import (customer, fault, find, invoice, item, payment, purchase, ref,
-                                             sales_line)
+from qbo_emulator.accounting.testing import customer, fault, find, invoice, item, payment, purchase, ref, sales_line
 
 
 @pytest.fixture
 def accounts(client):
-    return {name: find(Account, client, Name=name)
-            for name in ("Checking", "Mastercard", "Accounts Receivable (A/R)", "Advertising")}
+    return {
+        name: find(Account, client, Name=name)
+        for name in ("Checking", "Mastercard", "Accounts Receivable (A/R)", "Advertising")
+    }
 
 
 @pytest.fixture
@@ -34,8 +36,9 @@ def credit_memo(client, who, amount):
 
 def check(client, accounts, who, amount, **fields):
     """A check from Checking to `who`, booked to A/R."""
-    return purchase(client, accounts["Checking"], [(accounts["Accounts Receivable (A/R)"], amount)], payee=who,
-                    **fields)
+    return purchase(
+        client, accounts["Checking"], [(accounts["Accounts Receivable (A/R)"], amount)], payee=who, **fields
+    )
 
 
 def balance(client, who):
@@ -111,8 +114,14 @@ def test_check_of_another_customer_or_currency_is_refused(client, accounts, mult
         payment(client, buyer, 0, [(memo, 50), (theirs, 50, "Check")])
     multi = multicurrency_client
     euro = customer(multi, "Refund Euro GmbH", CurrencyRef=ref("EUR"))
-    euro_memo = invoice(multi, euro, [sales_line(item(multi, "Design"), qty=1, price=50)], cls=CreditMemo,
-                        CurrencyRef=ref("EUR"), ExchangeRate=1.1)
+    euro_memo = invoice(
+        multi,
+        euro,
+        [sales_line(item(multi, "Design"), qty=1, price=50)],
+        cls=CreditMemo,
+        CurrencyRef=ref("EUR"),
+        ExchangeRate=1.1,
+    )
     multi_accounts = {name: find(Account, multi, Name=name) for name in ("Checking", "Accounts Receivable (A/R)")}
     with fault(6000, detail="customer's currency"):  # a check to a euro customer is in euros
         check(multi, multi_accounts, euro, 50, CurrencyRef=ref("USD"))
@@ -160,6 +169,7 @@ def test_expense_links_cash_and_credit_card_purchases(client, accounts, receivab
 
 def test_link_type_names_are_a_switch(client, accounts, monkeypatch):
     from qbo_emulator.accounting import OPTIONS
+
     monkeypatch.setitem(OPTIONS, "payment_purchase_link_types", {"Purchase": ("Check", "Cash", "CreditCard")})
     buyer = customer(client, "Refund Switch Ltd")
     memo = credit_memo(client, buyer, 10)

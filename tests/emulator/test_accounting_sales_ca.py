@@ -1,5 +1,6 @@
 """Canadian (non-US) sales tax: a tax code on every line, GST/HST rates, tax-exclusive,
 tax-inclusive and not-applicable amounts, and tax codes created through taxservice."""
+
 import pytest
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
@@ -23,27 +24,42 @@ def maple(client):
 
 def test_tax_exclusive_per_rate(client, maple):
     hst, gst = tax_code_id(client, "HST ON"), tax_code_id(client, "GST")
-    inv = invoice(client, maple, [sales_line(item(client, "Consulting"), qty=2, price=100, tax=hst),
-                                  sales_line(item(client, "Snow Removal"), qty=1, price=60, tax=gst)],
-                  GlobalTaxCalculation="TaxExcluded")
+    inv = invoice(
+        client,
+        maple,
+        [
+            sales_line(item(client, "Consulting"), qty=2, price=100, tax=hst),
+            sales_line(item(client, "Snow Removal"), qty=1, price=60, tax=gst),
+        ],
+        GlobalTaxCalculation="TaxExcluded",
+    )
     assert inv.TxnTaxDetail.TotalTax == 29  # 13% of 200 + 5% of 60
     assert inv.TotalAmt == 289
     assert sorted((l.TaxLineDetail.TaxPercent, l.Amount) for l in inv.TxnTaxDetail.TaxLine) == [(5, 3), (13, 26)]
 
 
 def test_combined_code_and_zero_rated(client, maple):
-    inv = invoice(client, maple, [
-        sales_line(item(client, "Consulting"), qty=1, price=100, tax=tax_code_id(client, "GST/PST BC")),
-        sales_line(item(client, "Maple Syrup"), qty=4, price=12.5, tax=tax_code_id(client, "Zero-rated"))])
+    inv = invoice(
+        client,
+        maple,
+        [
+            sales_line(item(client, "Consulting"), qty=1, price=100, tax=tax_code_id(client, "GST/PST BC")),
+            sales_line(item(client, "Maple Syrup"), qty=4, price=12.5, tax=tax_code_id(client, "Zero-rated")),
+        ],
+    )
     assert inv.TxnTaxDetail.TotalTax == 12 and inv.TotalAmt == 162
-    zero, = [l for l in inv.TxnTaxDetail.TaxLine if l.TaxLineDetail.TaxPercent == 0]
+    (zero,) = [l for l in inv.TxnTaxDetail.TaxLine if l.TaxLineDetail.TaxPercent == 0]
     assert (zero.Amount, zero.TaxLineDetail.NetAmountTaxable) == (0, 50)
 
 
 def test_tax_inclusive_carves_tax_out_of_lines(client, maple):
     hst = tax_code_id(client, "HST ON")
-    inv = invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100, tax=hst)],
-                  GlobalTaxCalculation="TaxInclusive")
+    inv = invoice(
+        client,
+        maple,
+        [sales_line(item(client, "Consulting"), qty=1, price=100, tax=hst)],
+        GlobalTaxCalculation="TaxInclusive",
+    )
     line = inv.Line[0]
     # 100 * 13/113 = 11.504 -> 11.50 of tax inside the price
     assert (inv.TotalAmt, inv.TxnTaxDetail.TotalTax) == (100, 11.5)
@@ -62,8 +78,9 @@ def test_total_tax_override_applies_to_exclusive_prices_only(client, maple):
 
 
 def test_not_applicable_means_no_tax(client, maple):
-    inv = invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100)],
-                  GlobalTaxCalculation="NotApplicable")
+    inv = invoice(
+        client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100)], GlobalTaxCalculation="NotApplicable"
+    )
     assert (inv.TotalAmt, inv.TxnTaxDetail.TotalTax) == (100, 0)
 
 
@@ -79,8 +96,12 @@ def test_us_pseudo_codes_do_not_exist_in_canada(client, maple):
 
 def test_unknown_global_tax_calculation(client, maple):
     with fault(2170):
-        invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100,
-                                           tax=tax_code_id(client, "GST"))], GlobalTaxCalculation="Sometimes")
+        invoice(
+            client,
+            maple,
+            [sales_line(item(client, "Consulting"), qty=1, price=100, tax=tax_code_id(client, "GST"))],
+            GlobalTaxCalculation="Sometimes",
+        )
 
 
 def test_taxservice_creates_code_rate_and_uses_agency(client, maple):
@@ -120,9 +141,14 @@ def test_taxservice_refuses_unknown_agency_and_tax_codes_are_read_only(client):
 
 def test_department_needs_location_tracking(client, maple):
     from quickbooks.objects.department import Department
+
     store = Department()
     store.Name = "Toronto Store"
     store = store.save(qb=client)
     with fault(6000, detail="TrackDepartments"):
-        invoice(client, maple, [sales_line(item(client, "Consulting"), qty=1, price=100,
-                                           tax=tax_code_id(client, "GST"))], DepartmentRef=ref(store.Id))
+        invoice(
+            client,
+            maple,
+            [sales_line(item(client, "Consulting"), qty=1, price=100, tax=tax_code_id(client, "GST"))],
+            DepartmentRef=ref(store.Id),
+        )

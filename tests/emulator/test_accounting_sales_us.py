@@ -1,5 +1,6 @@
 """US sales documents: lines, subtotal, discount, manual and automated sales tax, document
 numbers, references, class tracking, computed totals and balances."""
+
 import pytest
 from quickbooks.objects.account import Account
 from quickbooks.objects.creditmemo import CreditMemo
@@ -10,8 +11,17 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 from quickbooks.objects.trackingclass import Class
 
 from qbo_emulator.accounting import OPTIONS
-from qbo_emulator.accounting.testing import (discount_line, fault, find, invoice, item, ref,
-                                             sales_line, set_pref, tax_code_id)
+from qbo_emulator.accounting.testing import (
+    discount_line,
+    fault,
+    find,
+    invoice,
+    item,
+    ref,
+    sales_line,
+    set_pref,
+    tax_code_id,
+)
 
 
 def lines_of(doc, kind):
@@ -20,21 +30,31 @@ def lines_of(doc, kind):
 
 def test_tax_from_txn_tax_code_over_taxable_lines(client, cool):
     california = tax_code_id(client, "California")
-    inv = invoice(client, cool, [sales_line(item(client, "Rock Fountain"), qty=2, price=275, tax="TAX"),
-                                 sales_line(item(client, "Gardening"), qty=4, price=25, tax="NON")],
-                  tax_code=california)
+    inv = invoice(
+        client,
+        cool,
+        [
+            sales_line(item(client, "Rock Fountain"), qty=2, price=275, tax="TAX"),
+            sales_line(item(client, "Gardening"), qty=4, price=25, tax="NON"),
+        ],
+        tax_code=california,
+    )
     assert inv.TxnTaxDetail.TotalTax == 44  # 8% of 550; the NON line is not taxed
     assert inv.TotalAmt == 694 and inv.Balance == 694
-    tax_line, = inv.TxnTaxDetail.TaxLine
+    (tax_line,) = inv.TxnTaxDetail.TaxLine
     assert (tax_line.TaxLineDetail.TaxPercent, tax_line.TaxLineDetail.NetAmountTaxable) == (8, 550)
-    subtotal, = lines_of(inv, "SubTotalLineDetail")
+    (subtotal,) = lines_of(inv, "SubTotalLineDetail")
     assert subtotal.Amount == 650
     assert inv.MetaData.CreateTime and inv.SyncToken == "0"
 
 
 def test_combined_rate_rounds_each_rate_half_up(client, cool):
-    inv = invoice(client, cool, [sales_line(item(client, "Sprinkler Heads"), amount=10.55, tax="TAX")],
-                  tax_code=tax_code_id(client, "Tucson"))
+    inv = invoice(
+        client,
+        cool,
+        [sales_line(item(client, "Sprinkler Heads"), amount=10.55, tax="TAX")],
+        tax_code=tax_code_id(client, "Tucson"),
+    )
     # AZ State 7.1% of 10.55 = 0.74905 -> 0.75; Tucson City 2% = 0.211 -> 0.21
     assert sorted(l.Amount for l in inv.TxnTaxDetail.TaxLine) == [0.21, 0.75]
     assert inv.TxnTaxDetail.TotalTax == 0.96 and inv.TotalAmt == 11.51
@@ -43,8 +63,14 @@ def test_combined_rate_rounds_each_rate_half_up(client, cool):
 def test_client_total_tax_overrides_and_echo_recomputes(client, cool):
     california = tax_code_id(client, "California")
     fountain = item(client, "Rock Fountain")
-    inv = invoice(client, cool, [sales_line(fountain, qty=1, price=275, tax="TAX")],
-                  tax_code=california, total_tax=21.5, TotalAmt=1)
+    inv = invoice(
+        client,
+        cool,
+        [sales_line(fountain, qty=1, price=275, tax="TAX")],
+        tax_code=california,
+        total_tax=21.5,
+        TotalAmt=1,
+    )
     assert (inv.TxnTaxDetail.TotalTax, inv.TotalAmt) == (21.5, 296.5)
     inv = Invoice.get(inv.Id, qb=client)
     inv.Line[0].SalesItemLineDetail.Qty, inv.Line[0].Amount = 2, 550
@@ -53,21 +79,29 @@ def test_client_total_tax_overrides_and_echo_recomputes(client, cool):
 
 
 def test_client_totals_are_overwritten(client, cool):
-    inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)],
-                  TotalAmt=9999, Balance=1, HomeTotalAmt=5)
+    inv = invoice(
+        client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TotalAmt=9999, Balance=1, HomeTotalAmt=5
+    )
     assert (inv.TotalAmt, inv.Balance) == (75, 75)
 
 
 def test_us_line_tax_code_must_be_tax_or_non(client, cool):
     with fault(6100):
-        invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75,
-                                          tax=tax_code_id(client, "California"))])
+        invoice(
+            client, cool, [sales_line(item(client, "Design"), qty=1, price=75, tax=tax_code_id(client, "California"))]
+        )
 
 
 def test_line_tax_code_defaults_from_item(client, cool):
-    inv = invoice(client, cool, [sales_line(item(client, "Rock Fountain"), qty=1, price=275),
-                                 sales_line(item(client, "Design"), qty=1, price=75)],
-                  tax_code=tax_code_id(client, "California"))
+    inv = invoice(
+        client,
+        cool,
+        [
+            sales_line(item(client, "Rock Fountain"), qty=1, price=275),
+            sales_line(item(client, "Design"), qty=1, price=75),
+        ],
+        tax_code=tax_code_id(client, "California"),
+    )
     assert [l.SalesItemLineDetail.TaxCodeRef.value for l in lines_of(inv, "SalesItemLineDetail")] == ["TAX", "NON"]
     assert inv.TxnTaxDetail.TotalTax == 22
 
@@ -82,7 +116,7 @@ def test_amount_must_equal_qty_times_unit_price(client, cool):
 def test_discount_percent_and_amount(client, cool):
     design = item(client, "Design")
     inv = invoice(client, cool, [sales_line(design, qty=2, price=100), discount_line(percent=10)])
-    discount, = lines_of(inv, "DiscountLineDetail")
+    (discount,) = lines_of(inv, "DiscountLineDetail")
     assert discount.Amount == 20 and inv.TotalAmt == 180
     inv = invoice(client, cool, [sales_line(design, qty=2, price=100), discount_line(amount=15)])
     assert inv.TotalAmt == 185
@@ -107,8 +141,10 @@ def test_doc_number_unique_length_and_auto(client, cool):
         invoice(client, cool, [sales_line(design, qty=1, price=75)], DocNumber="X" * 22)
     assert invoice(client, cool, [sales_line(design, qty=1, price=75)]).DocNumber == "1004"
     # another entity type has its own numbers
-    assert invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=CreditMemo,
-                   DocNumber="1001").DocNumber == "1001"
+    assert (
+        invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=CreditMemo, DocNumber="1001").DocNumber
+        == "1001"
+    )
 
 
 def test_doc_number_assigned_when_custom_numbers_off(client, cool):
@@ -165,8 +201,12 @@ def test_automated_sales_tax_computes_its_own_rate(client, cool):
 
 def test_no_sales_tax_when_company_does_not_use_it(client, cool):
     set_pref(client, "TaxPrefs", "UsingSalesTax", False)
-    inv = invoice(client, cool, [sales_line(item(client, "Rock Fountain"), qty=1, price=200, tax="TAX")],
-                  tax_code=tax_code_id(client, "California"))
+    inv = invoice(
+        client,
+        cool,
+        [sales_line(item(client, "Rock Fountain"), qty=1, price=200, tax="TAX")],
+        tax_code=tax_code_id(client, "California"),
+    )
     assert inv.TotalAmt == 200 and inv.TxnTaxDetail is None
 
 
@@ -184,16 +224,19 @@ def test_due_date_from_terms_and_balance_follows_total(client, cool):
     assert (inv.TotalAmt, inv.Balance) == (225, 225)
 
 
-@pytest.mark.parametrize("issued, due", [("2026-01-05", "2026-01-15"), ("2026-01-11", "2026-02-15"),
-                                         ("2026-12-20", "2027-01-15")])
+@pytest.mark.parametrize(
+    "issued, due", [("2026-01-05", "2026-01-15"), ("2026-01-11", "2026-02-15"), ("2026-12-20", "2027-01-15")]
+)
 def test_due_date_from_date_driven_terms(client, cool, issued, due):
     from quickbooks.objects.term import Term
+
     term = Term()
     term.Name, term.DayOfMonthDue, term.DueNextMonthDays = "15th of month", 15, 5
     term = term.save(qb=client)
     assert term.Type == "DATE_DRIVEN"
-    inv = invoice(client, cool, [sales_line(item(client, "Design"), qty=1, price=75)],
-                  TxnDate=issued, SalesTermRef=ref(term.Id))
+    inv = invoice(
+        client, cool, [sales_line(item(client, "Design"), qty=1, price=75)], TxnDate=issued, SalesTermRef=ref(term.Id)
+    )
     assert inv.DueDate == due
 
 
@@ -209,8 +252,9 @@ def test_refund_receipt_needs_deposit_account(client, cool):
         invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=RefundReceipt)
     assert "DepositToAccountRef" in info.value.detail
     checking = find(Account, client, Name="Checking")
-    refund = invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=RefundReceipt,
-                     DepositToAccountRef=checking.to_ref())
+    refund = invoice(
+        client, cool, [sales_line(design, qty=1, price=75)], cls=RefundReceipt, DepositToAccountRef=checking.to_ref()
+    )
     assert (refund.TotalAmt, refund.Balance) == (75, 0)
 
 
@@ -221,12 +265,22 @@ def test_receipt_money_goes_through_a_bank_or_other_current_asset(client, cool, 
     design = item(client, "Design")
     for name in ("Mastercard", "Sales of Product Income"):
         with fault(6000) as info:
-            invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=cls,
-                    DepositToAccountRef=find(Account, client, Name=name).to_ref())
+            invoice(
+                client,
+                cool,
+                [sales_line(design, qty=1, price=75)],
+                cls=cls,
+                DepositToAccountRef=find(Account, client, Name=name).to_ref(),
+            )
         assert name in info.value.detail and "Bank or Other Current Asset" in info.value.detail
     for name in ("Savings", "Undeposited Funds"):
-        receipt = invoice(client, cool, [sales_line(design, qty=1, price=75)], cls=cls,
-                          DepositToAccountRef=find(Account, client, Name=name).to_ref())
+        receipt = invoice(
+            client,
+            cool,
+            [sales_line(design, qty=1, price=75)],
+            cls=cls,
+            DepositToAccountRef=find(Account, client, Name=name).to_ref(),
+        )
         assert receipt.DepositToAccountRef.value == find(Account, client, Name=name).Id
 
 
@@ -239,14 +293,17 @@ def test_credit_memo_remaining_credit(client, cool):
 def test_tax_rounding_once_per_rate_or_per_line(client, cool, monkeypatch, rounding, expected):
     monkeypatch.setitem(OPTIONS, "tax_rounding", rounding)
     fountain = item(client, "Rock Fountain")
-    inv = invoice(client, cool, [sales_line(fountain, amount=0.07, tax="TAX") for _ in range(3)],
-                  tax_code=tax_code_id(client, "California"))
+    inv = invoice(
+        client,
+        cool,
+        [sales_line(fountain, amount=0.07, tax="TAX") for _ in range(3)],
+        tax_code=tax_code_id(client, "California"),
+    )
     assert inv.TxnTaxDetail.TotalTax == expected  # 8% of 0.21 = 0.0168; of 0.07 = 0.0056 each
 
 
 def test_discount_reduces_us_tax_only_when_applied_after_discount(client, cool):
-    lines = lambda: [sales_line(item(client, "Rock Fountain"), qty=1, price=200, tax="TAX"),
-                     discount_line(percent=10)]
+    lines = lambda: [sales_line(item(client, "Rock Fountain"), qty=1, price=200, tax="TAX"), discount_line(percent=10)]
     california = tax_code_id(client, "California")
     assert invoice(client, cool, lines(), tax_code=california).TxnTaxDetail.TotalTax == 16
     after = invoice(client, cool, lines(), tax_code=california, ApplyTaxAfterDiscount=True)

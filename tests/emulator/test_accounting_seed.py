@@ -1,4 +1,5 @@
 """The seeded sandbox companies look like Intuit's: company, preferences, lists, sample documents."""
+
 from quickbooks.objects.account import Account
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
@@ -102,7 +103,11 @@ def test_empty_company_has_only_the_minimum(emu, qb):
     client = qb(EMPTY)
     assert CompanyInfo.get(EMPTY, qb=client).CompanyName == "Empty Company US"
     assert {a.AccountType for a in Account.all(qb=client)} == {
-        "Accounts Receivable", "Other Current Asset", "Income", "Bank"}
+        "Accounts Receivable",
+        "Other Current Asset",
+        "Income",
+        "Bank",
+    }
     assert names(TaxCode.all(qb=client)) == {"TAX", "NON"}
     for cls in (Customer, Item, Invoice, Payment, Vendor, Term):
         assert cls.all(qb=client) == [], cls.__name__

@@ -4,8 +4,12 @@ import json
 
 import pytest
 import requests
-from quickbooks.exceptions import (ObjectNotFoundException, QuickbooksException, UnsupportedException,
-                                   ValidationException)
+from quickbooks.exceptions import (
+    ObjectNotFoundException,
+    QuickbooksException,
+    UnsupportedException,
+    ValidationException,
+)
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
@@ -66,8 +70,7 @@ def test_read_and_missing_object(emu, qb):
 def test_full_update_clears_omitted_fields_sparse_keeps_them(emu, qb):
     client = qb()
     created = new_customer(client, "Full Update Co", CompanyName="Full Update Company", Notes="keep me")
-    full = {"Id": created.Id, "SyncToken": created.SyncToken, "DisplayName": "Full Update Co",
-            "CompanyName": "Renamed"}
+    full = {"Id": created.Id, "SyncToken": created.SyncToken, "DisplayName": "Full Update Co", "CompanyName": "Renamed"}
     updated = client.update_object("Customer", json.dumps(full))["Customer"]
     assert updated["SyncToken"] == "1" and updated["CompanyName"] == "Renamed"
     assert "Notes" not in updated
@@ -132,8 +135,12 @@ def test_unknown_entity_is_a_400_fault(emu, qb):
     with pytest.raises(UnsupportedException) as error:
         client.post("%s/company/%s/spaceship" % (client.api_url, US), json.dumps({"Name": "x"}))
     assert error.value.error_code == 500
-    answer = requests.post(emu.base_url + "/v3/company/%s/spaceship" % US, data="{}",
-                           headers={"Authorization": "Bearer " + client.session.access_token}, timeout=30)
+    answer = requests.post(
+        emu.base_url + "/v3/company/%s/spaceship" % US,
+        data="{}",
+        headers={"Authorization": "Bearer " + client.session.access_token},
+        timeout=30,
+    )
     assert answer.status_code == 400 and answer.json()["Fault"]["Error"][0]["code"] == "500"
 
 
@@ -143,9 +150,17 @@ def test_company_info_and_preferences(emu, qb):
     assert info.CompanyName == "Empty Company US" and info.Country == "US"
     prefs = Preferences.get(qb=client)
     assert prefs.CurrencyPrefs.HomeCurrency.value == "USD"
-    answer = client.update_object("Preferences", json.dumps({
-        "Id": prefs.Id, "SyncToken": prefs.SyncToken, "sparse": True,
-        "SalesFormsPrefs": {"CustomTxnNumbers": False}}))
+    answer = client.update_object(
+        "Preferences",
+        json.dumps(
+            {
+                "Id": prefs.Id,
+                "SyncToken": prefs.SyncToken,
+                "sparse": True,
+                "SalesFormsPrefs": {"CustomTxnNumbers": False},
+            }
+        ),
+    )
     assert prefs.SalesFormsPrefs.CustomTxnNumbers is True  # seeded True, so False proves the write
     assert answer["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is False
     assert Preferences.get(qb=client).SalesFormsPrefs.CustomTxnNumbers is False
@@ -184,8 +199,9 @@ def test_requestid_is_per_company(emu, qb, control):
     before = {realm: count(control, realm, "Customer") for realm in (EMPTY, US)}
     qb(realm=EMPTY).create_object("Customer", body, request_id="same-id")
     qb(realm=US).create_object("Customer", body, request_id="same-id")
-    assert {realm: count(control, realm, "Customer") for realm in (EMPTY, US)} == \
-        {realm: n + 1 for realm, n in before.items()}
+    assert {realm: count(control, realm, "Customer") for realm in (EMPTY, US)} == {
+        realm: n + 1 for realm, n in before.items()
+    }
 
 
 def test_a_fault_is_not_remembered_for_the_requestid(emu, qb):
@@ -213,15 +229,15 @@ def test_minorversion_is_recorded_as_sent(emu, qb, control):
 
 def test_query_by_get_parameter(emu, qb):
     client = qb()
-    answer = client.get("%s/company/%s/query" % (client.api_url, US),
-                        params={"query": "SELECT * FROM Customer WHERE DisplayName = 'Cool Cars'"})
+    answer = client.get(
+        "%s/company/%s/query" % (client.api_url, US),
+        params={"query": "SELECT * FROM Customer WHERE DisplayName = 'Cool Cars'"},
+    )
     assert [c["DisplayName"] for c in answer["QueryResponse"]["Customer"]] == ["Cool Cars"]
 
 
 def test_every_response_has_an_intuit_tid(emu, qb):
     client = qb()
-    answer = client.session.get("%s/company/%s/companyinfo/%s" % (client.api_url, US, US),
-                                params={"minorversion": 75})
+    answer = client.session.get("%s/company/%s/companyinfo/%s" % (client.api_url, US, US), params={"minorversion": 75})
     assert answer.headers["intuit_tid"]
     assert requests.get(emu.base_url + "/.well-known/openid_configuration", timeout=30).headers["intuit_tid"]
-

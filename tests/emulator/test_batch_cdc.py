@@ -35,8 +35,7 @@ def test_batch_of_30_creates_all(emu, qb, control):
 
 def test_batch_of_31_is_refused_whole(emu, qb, control):
     client = qb(realm=EMPTY)
-    items = [{"bId": str(n), "operation": "create", "Customer": {"DisplayName": "Too Many %d" % n}}
-             for n in range(31)]
+    items = [{"bId": str(n), "operation": "create", "Customer": {"DisplayName": "Too Many %d" % n}} for n in range(31)]
     with pytest.raises(ValidationException) as error:
         client.batch_operation(json.dumps({"BatchItemRequest": items}))
     assert "at most 30" in error.value.detail
@@ -65,11 +64,17 @@ def test_batch_items_fail_independently(emu, qb, control):
 
 def test_batch_answers_carry_bid_and_query_items(emu, qb):
     client = qb()
-    answer = client.batch_operation(json.dumps({"BatchItemRequest": [
-        {"bId": "q1", "Query": "SELECT * FROM Term"},
-        {"bId": "q2", "Query": "SELECT * FROM Nothing"},
-        {"bId": "c1", "operation": "create", "Term": {"Name": "Net 99", "DueDays": 99}},
-    ]}))
+    answer = client.batch_operation(
+        json.dumps(
+            {
+                "BatchItemRequest": [
+                    {"bId": "q1", "Query": "SELECT * FROM Term"},
+                    {"bId": "q2", "Query": "SELECT * FROM Nothing"},
+                    {"bId": "c1", "operation": "create", "Term": {"Name": "Net 99", "DueDays": 99}},
+                ]
+            }
+        )
+    )
     by_id = {item["bId"]: item for item in answer["BatchItemResponse"]}
     assert set(by_id) == {"q1", "q2", "c1"}
     assert by_id["q1"]["QueryResponse"]["Term"]
@@ -103,7 +108,10 @@ def test_cdc_reports_changes_and_deletions(emu, qb, control):
     raw = client.change_data_capture("Customer,Invoice,Term", since.strftime("%Y-%m-%dT%H:%M:%S"))
     query_responses = raw["CDCResponse"][0]["QueryResponse"]
     assert query_responses[1]["Invoice"][0] == {
-        "status": "Deleted", "Id": invoice.Id, "MetaData": {"LastUpdatedTime": deleted.MetaData.LastUpdatedTime}}
+        "status": "Deleted",
+        "Id": invoice.Id,
+        "MetaData": {"LastUpdatedTime": deleted.MetaData.LastUpdatedTime},
+    }
     assert query_responses[2] == {}  # nothing changed for Term
 
 

@@ -27,8 +27,12 @@ def customers(control, realm=EMPTY):
 
 
 def raw_get(emu, client, path="companyinfo/" + US):
-    return requests.get(emu.base_url + "/v3/company/%s/%s" % (US, path), params={"minorversion": 75},
-                        headers={"Authorization": "Bearer " + client.session.access_token}, timeout=30)
+    return requests.get(
+        emu.base_url + "/v3/company/%s/%s" % (US, path),
+        params={"minorversion": 75},
+        headers={"Authorization": "Bearer " + client.session.access_token},
+        timeout=30,
+    )
 
 
 def test_requests_per_minute_limit_is_429_3001(emu, qb, control):
@@ -41,8 +45,7 @@ def test_requests_per_minute_limit_is_429_3001(emu, qb, control):
     assert error.value.error_code == 3001
     answer = raw_get(emu, client)
     assert answer.status_code == 429
-    assert answer.json()["Fault"]["Error"][0]["Message"] == \
-        "message=ThrottleExceeded; errorCode=003001; statusCode=429"
+    assert answer.json()["Fault"]["Error"][0]["Message"] == "message=ThrottleExceeded; errorCode=003001; statusCode=429"
     # the limit is per company
     CompanyInfo.get(EMPTY, qb=qb(realm=EMPTY))
     assert control("GET", "stats")["realms"][US]["throttled"] == 2
@@ -68,8 +71,7 @@ def test_limits_switch_off(emu, qb, control):
 
 
 def test_concurrent_requests_limit(emu, qb, control):
-    control("PATCH", "config", json={"concurrent_requests": 1,
-                                     "fault_injection": {"latency_ms": [400, 400]}})
+    control("PATCH", "config", json={"concurrent_requests": 1, "fault_injection": {"latency_ms": [400, 400]}})
     client = qb()
     statuses = []
 

@@ -26,8 +26,11 @@ def test_realms_are_the_default_seed(emu, control):
 
 
 def test_new_company_is_usable_through_the_api(emu, control, qb):
-    company = control("POST", "companies", json={"template": "ca", "CompanyName": "Maple Test Inc",
-                                                 "HomeCurrency": "CAD", "multicurrency": True})
+    company = control(
+        "POST",
+        "companies",
+        json={"template": "ca", "CompanyName": "Maple Test Inc", "HomeCurrency": "CAD", "multicurrency": True},
+    )
     realm = company["realm_id"]
     assert company["template"] == "ca" and company["multicurrency"] is True
     client = qb(realm=realm)
@@ -50,20 +53,39 @@ def test_reset_drops_added_companies_tokens_and_data(emu, control, qb):
     assert control("GET", "%s/Customer?count=1" % EMPTY)["count"] == 0
     assert abs(control("GET", "clock")["offset_seconds"]) < 1
     assert control("GET", "requests")["requests"] == []
-    answer = requests.get(emu.base_url + "/v3/company/%s/companyinfo/%s" % (EMPTY, EMPTY),
-                          headers={"Authorization": "Bearer " + client.session.access_token}, timeout=30)
+    answer = requests.get(
+        emu.base_url + "/v3/company/%s/companyinfo/%s" % (EMPTY, EMPTY),
+        headers={"Authorization": "Bearer " + client.session.access_token},
+        timeout=30,
+    )
     assert answer.status_code == 401
 
 
 def test_registered_app_can_run_the_dance(emu, control):
-    control("POST", "apps", json={"client_id": "other-app", "client_secret": "s3cret", "name": "Other App",
-                                  "redirect_uris": ["http://127.0.0.1:9999/cb"]})
-    client = AuthClient("other-app", "s3cret", "http://127.0.0.1:9999/cb",
-                        environment=emu.base_url + "/.well-known/openid_configuration")
+    control(
+        "POST",
+        "apps",
+        json={
+            "client_id": "other-app",
+            "client_secret": "s3cret",
+            "name": "Other App",
+            "redirect_uris": ["http://127.0.0.1:9999/cb"],
+        },
+    )
+    client = AuthClient(
+        "other-app",
+        "s3cret",
+        "http://127.0.0.1:9999/cb",
+        environment=emu.base_url + "/.well-known/openid_configuration",
+    )
     page = requests.get(client.get_authorization_url([Scopes.ACCOUNTING]), timeout=30)
     assert "Other App" in page.text
-    answer = requests.post(client.get_authorization_url([Scopes.ACCOUNTING]).replace(
-        "/connect/oauth2?", "/connect/oauth2/approve?"), data={"realm_id": US}, allow_redirects=False, timeout=30)
+    answer = requests.post(
+        client.get_authorization_url([Scopes.ACCOUNTING]).replace("/connect/oauth2?", "/connect/oauth2/approve?"),
+        data={"realm_id": US},
+        allow_redirects=False,
+        timeout=30,
+    )
     code = answer.headers["Location"].split("code=")[1].split("&")[0]
     client.get_bearer_token(code, realm_id=US)
     assert client.refresh_token
@@ -80,8 +102,9 @@ def test_mint_connects_without_a_browser(emu, control):
 def test_objects_listing_includes_inactive(emu, control, qb):
     client = qb(realm=EMPTY)
     created = client.create_object("Customer", json.dumps({"DisplayName": "Gone Quiet"}))["Customer"]
-    client.update_object("Customer", json.dumps({"Id": created["Id"], "SyncToken": "0", "sparse": True,
-                                                 "Active": False}))
+    client.update_object(
+        "Customer", json.dumps({"Id": created["Id"], "SyncToken": "0", "sparse": True, "Active": False})
+    )
     assert Customer.all(qb=client) == []
     listing = control("GET", "%s/Customer" % EMPTY)
     assert listing["count"] == 1 and listing["objects"][0]["Active"] is False

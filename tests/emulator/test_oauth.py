@@ -69,8 +69,9 @@ def test_deny_redirects_with_access_denied(emu, auth_client):
     client = auth_client()
     url = client.get_authorization_url([Scopes.ACCOUNTING], state_token="s2")
     params = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
-    answer = requests.post(emu.base_url + "/connect/oauth2", data={**params, "decision": "deny"},
-                           allow_redirects=False, timeout=30)
+    answer = requests.post(
+        emu.base_url + "/connect/oauth2", data={**params, "decision": "deny"}, allow_redirects=False, timeout=30
+    )
     assert answer.status_code == 302
     query = parse_qs(urlparse(answer.headers["Location"]).query)
     assert query == {"error": ["access_denied"], "state": ["s2"]}
@@ -79,24 +80,36 @@ def test_deny_redirects_with_access_denied(emu, auth_client):
 def test_non_interactive_approve(emu, auth_client):
     client = auth_client()
     url = client.get_authorization_url([Scopes.ACCOUNTING], state_token="s3")
-    answer = requests.post(url.replace("/connect/oauth2?", "/connect/oauth2/approve?"),
-                           data={"realm_id": DEFAULT_REALM}, allow_redirects=False, timeout=30)
+    answer = requests.post(
+        url.replace("/connect/oauth2?", "/connect/oauth2/approve?"),
+        data={"realm_id": DEFAULT_REALM},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert answer.status_code == 302
     query = parse_qs(urlparse(answer.headers["Location"]).query)
     client.get_bearer_token(query["code"][0], realm_id=query["realmId"][0])
     assert client.refresh_token
 
 
-@pytest.mark.parametrize("params", [
-    {"client_id": "nobody", "redirect_uri": REDIRECT_URI},
-    {"client_id": CLIENT_ID, "redirect_uri": "http://localhost:8069/evil"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"client_id": "nobody", "redirect_uri": REDIRECT_URI},
+        {"client_id": CLIENT_ID, "redirect_uri": "http://localhost:8069/evil"},
+    ],
+)
 def test_unknown_client_or_redirect_gets_an_error_page_never_a_redirect(emu, params):
     query = {**params, "response_type": "code", "scope": Scopes.ACCOUNTING.value, "state": "x"}
     page = requests.get(emu.base_url + "/connect/oauth2", params=query, allow_redirects=False, timeout=30)
     assert page.status_code == 400 and "Location" not in page.headers
-    answer = requests.post(emu.base_url + "/connect/oauth2/approve", params=query,
-                           data={"realm_id": DEFAULT_REALM}, allow_redirects=False, timeout=30)
+    answer = requests.post(
+        emu.base_url + "/connect/oauth2/approve",
+        params=query,
+        data={"realm_id": DEFAULT_REALM},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert answer.status_code == 400 and "Location" not in answer.headers
 
 
@@ -228,16 +241,22 @@ def test_token_of_another_company_is_403_3100(emu, qb):
     with pytest.raises(QuickbooksException) as error:
         CompanyInfo.get("9130357766900002", qb=other)
     assert "403" in error.value.message
-    answer = requests.get(emu.base_url + "/v3/company/9130357766900002/companyinfo/9130357766900002",
-                          headers={"Authorization": "Bearer " + other.session.access_token}, timeout=30)
+    answer = requests.get(
+        emu.base_url + "/v3/company/9130357766900002/companyinfo/9130357766900002",
+        headers={"Authorization": "Bearer " + other.session.access_token},
+        timeout=30,
+    )
     assert answer.status_code == 403
     assert answer.json()["fault"]["error"][0]["code"] == "3100"
     assert answer.headers["intuit_tid"]
 
 
 def test_missing_token_is_401_in_the_gateway_shape(emu):
-    answer = requests.get(emu.base_url + "/v3/company/%s/companyinfo/%s" % (DEFAULT_REALM, DEFAULT_REALM),
-                          params={"minorversion": 75}, timeout=30)
+    answer = requests.get(
+        emu.base_url + "/v3/company/%s/companyinfo/%s" % (DEFAULT_REALM, DEFAULT_REALM),
+        params={"minorversion": 75},
+        timeout=30,
+    )
     assert answer.status_code == 401
     fault = answer.json()["fault"]
     assert fault["type"] == "AUTHENTICATION"
@@ -268,8 +287,9 @@ def test_two_concurrent_refreshes_of_one_token_one_wins(emu, auth_client, contro
 
 
 def test_another_app_cannot_revoke_our_connection(emu, auth_client, control):
-    control("POST", "apps", json={"client_id": "intruder", "client_secret": "x",
-                                  "redirect_uris": ["http://127.0.0.1:1/cb"]})
+    control(
+        "POST", "apps", json={"client_id": "intruder", "client_secret": "x", "redirect_uris": ["http://127.0.0.1:1/cb"]}
+    )
     client = auth_client()
     client.get_bearer_token(approve(emu, client)["code"], realm_id=DEFAULT_REALM)
     assert auth_client(client_id="intruder", client_secret="x").revoke(token=client.refresh_token)

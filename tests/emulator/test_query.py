@@ -21,8 +21,10 @@ def empty_qb(emu, qb):
         body = {"DisplayName": "C%02d" % number, "Balance": 0}
         created = client.create_object("Customer", json.dumps(body))["Customer"]
         if number in (3, 6):
-            client.update_object("Customer", json.dumps({
-                "Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True, "Active": False}))
+            client.update_object(
+                "Customer",
+                json.dumps({"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True, "Active": False}),
+            )
     return client
 
 
@@ -47,8 +49,10 @@ def test_order_by_both_spellings(empty_qb):
 
 
 def test_pagination_is_one_based(empty_qb):
-    pages = [names(Customer.where("", order_by="DisplayName", start_position=start, max_results=2, qb=empty_qb))
-             for start in (1, 3, 5, 7)]
+    pages = [
+        names(Customer.where("", order_by="DisplayName", start_position=start, max_results=2, qb=empty_qb))
+        for start in (1, 3, 5, 7)
+    ]
     assert pages == [["C01", "C02"], ["C04", "C05"], ["C07"], []]
     raw = empty_qb.query("SELECT * FROM Customer ORDERBY DisplayName STARTPOSITION 3 MAXRESULTS 2")
     assert raw["QueryResponse"]["startPosition"] == 3 and raw["QueryResponse"]["maxResults"] == 2
@@ -134,16 +138,19 @@ def test_numeric_comparisons(emu, qb):
     assert len(Invoice.where("TotalAmt < '%s'" % totals[-1], qb=client)) == len(totals) - 1
 
 
-@pytest.mark.parametrize("statement, code", [
-    ("SELECT * FROM customer", 4001),  # entity names are case-sensitive
-    ("SELECT * FROM Spaceship", 4001),
-    ("SELECT FROM Customer", 4000),
-    ("SELECT * FROM Customer WHERE DisplayName = 'a' OR DisplayName = 'b'", 4000),
-    ("SELECT * FROM Customer WHERE DisplayName ~ 'a'", 4000),
-    ("SELECT * FROM Customer WHERE DisplayName = 'unterminated", 4000),
-    ("SELECT * FROM Customer STARTPOSITION 0", 4001),
-    ("SELECT * FROM Customer GROUP BY DisplayName", 4000),
-])
+@pytest.mark.parametrize(
+    "statement, code",
+    [
+        ("SELECT * FROM customer", 4001),  # entity names are case-sensitive
+        ("SELECT * FROM Spaceship", 4001),
+        ("SELECT FROM Customer", 4000),
+        ("SELECT * FROM Customer WHERE DisplayName = 'a' OR DisplayName = 'b'", 4000),
+        ("SELECT * FROM Customer WHERE DisplayName ~ 'a'", 4000),
+        ("SELECT * FROM Customer WHERE DisplayName = 'unterminated", 4000),
+        ("SELECT * FROM Customer STARTPOSITION 0", 4001),
+        ("SELECT * FROM Customer GROUP BY DisplayName", 4000),
+    ],
+)
 def test_bad_queries_are_faults(emu, qb, statement, code):
     with pytest.raises(ValidationException) as error:
         qb().query(statement)
@@ -154,9 +161,12 @@ def test_bad_queries_are_faults(emu, qb, statement, code):
 
 def test_bad_query_is_http_400_with_fault(emu, qb):
     client = qb()
-    answer = requests.post(emu.base_url + "/v3/company/%s/query" % US, data="SELECT nonsense",
-                           headers={"Authorization": "Bearer " + client.session.access_token,
-                                    "Content-Type": "application/text"}, timeout=30)
+    answer = requests.post(
+        emu.base_url + "/v3/company/%s/query" % US,
+        data="SELECT nonsense",
+        headers={"Authorization": "Bearer " + client.session.access_token, "Content-Type": "application/text"},
+        timeout=30,
+    )
     assert answer.status_code == 400
     assert answer.json()["Fault"]["Error"][0]["Message"] == "Error parsing query"
 

@@ -51,8 +51,16 @@ class Receiver:
 @pytest.fixture
 def receiver(emu, control):
     instance = Receiver()
-    control("POST", "webhooks", json={"url": instance.url, "verifier_token": VERIFIER,
-                                      "retry_schedule": [0.2, 0.2], "batch_window_seconds": 0.1})
+    control(
+        "POST",
+        "webhooks",
+        json={
+            "url": instance.url,
+            "verifier_token": VERIFIER,
+            "retry_schedule": [0.2, 0.2],
+            "batch_window_seconds": 0.1,
+        },
+    )
     yield instance
     instance.server.shutdown()
     instance.server.server_close()
@@ -70,7 +78,9 @@ def test_cloudevents_signed_and_accepted_by_python_quickbooks(receiver, qb):
     signature = notification["headers"]["intuit-signature"]
     checker = QuickBooks(minorversion=75, verifier_token=VERIFIER)
     assert checker.validate_webhook_signature(notification["body"], signature)
-    assert not checker.validate_webhook_signature(notification["body"].replace('"%s"' % created.Id, '"%s0"' % created.Id), signature)
+    assert not checker.validate_webhook_signature(
+        notification["body"].replace('"%s"' % created.Id, '"%s0"' % created.Id), signature
+    )
     assert not checker.validate_webhook_signature(notification["body"], signature, verifier_token="other")
     events = json.loads(notification["body"])
     assert len(events) == 1
@@ -81,8 +91,7 @@ def test_cloudevents_signed_and_accepted_by_python_quickbooks(receiver, qb):
 
 
 def test_changes_in_one_window_are_batched(receiver, qb, control):
-    control("POST", "webhooks", json={"url": receiver.url, "verifier_token": VERIFIER,
-                                      "batch_window_seconds": 0.5})
+    control("POST", "webhooks", json={"url": receiver.url, "verifier_token": VERIFIER, "batch_window_seconds": 0.5})
     client = qb(realm=EMPTY)
     first = create_customer(client, "One")
     second = create_customer(client, "Two")
@@ -142,6 +151,7 @@ def test_failed_delivery_is_retried(receiver, qb, control):
 
 
 def test_only_loopback_targets(emu):
-    answer = requests.post(emu.base_url + "/_emulator/webhooks",
-                           json={"url": "http://example.com/hook", "verifier_token": "x"}, timeout=30)
+    answer = requests.post(
+        emu.base_url + "/_emulator/webhooks", json={"url": "http://example.com/hook", "verifier_token": "x"}, timeout=30
+    )
     assert answer.status_code == 400 and "loopback" in answer.json()["error"]

@@ -40,8 +40,22 @@ def migrate(cr, version):
     cr.execute("DROP INDEX IF EXISTS qbo_mapping_qbo_unique")
     _migrate_record_kinds(cr)
     _migrate_connection_kinds(cr)
-    cr.execute("SELECT id, qbo_entity FROM qbo_mapping WHERE qbo_entity NOT IN %s", [(
-        'Customer', 'Item', 'Term', 'PaymentMethod', 'TaxCode', 'Account', 'Payment', 'Purchase', *DOCUMENT_ENTITIES)])
+    cr.execute(
+        "SELECT id, qbo_entity FROM qbo_mapping WHERE qbo_entity NOT IN %s",
+        [
+            (
+                'Customer',
+                'Item',
+                'Term',
+                'PaymentMethod',
+                'TaxCode',
+                'Account',
+                'Payment',
+                'Purchase',
+                *DOCUMENT_ENTITIES,
+            )
+        ],
+    )
     for mapping_id, kind in cr.fetchall():
         _logger.warning('qbo_connector migration: mapping %s of unknown kind %r removed', mapping_id, kind)
         cr.execute("DELETE FROM qbo_mapping WHERE id = %s", [mapping_id])
@@ -59,14 +73,19 @@ def _migrate_record_kinds(cr):
             continue
         entity, role, currency_id = new
         # A line mapped both as "PaymentMethod:<id>" and by the older "PaymentMethod" keeps the newer.
-        cr.execute("""
+        cr.execute(
+            """
             DELETE FROM qbo_mapping old USING qbo_mapping m
              WHERE m.id = %s AND old.id != m.id AND old.connection_id = m.connection_id AND old.res_model = m.res_model
                AND old.res_id = m.res_id AND old.qbo_entity = %s AND old.role = %s
                AND COALESCE(old.currency_id, 0) = COALESCE(%s, 0)
-        """, [mapping_id, entity, role, currency_id])
-        cr.execute("UPDATE qbo_mapping SET qbo_entity = %s, role = %s, currency_id = %s WHERE id = %s",
-                   [entity, role, currency_id, mapping_id])
+        """,
+            [mapping_id, entity, role, currency_id],
+        )
+        cr.execute(
+            "UPDATE qbo_mapping SET qbo_entity = %s, role = %s, currency_id = %s WHERE id = %s",
+            [entity, role, currency_id, mapping_id],
+        )
     # The document's QuickBooks id now comes from its mapping.
     cr.execute("ALTER TABLE account_move DROP COLUMN IF EXISTS qbo_id")
     cr.execute("ALTER TABLE account_payment DROP COLUMN IF EXISTS qbo_id")
@@ -108,32 +127,49 @@ def _migrate_connection_kinds(cr):
         fields = CONNECTION_FIELDS.get(kind)
         if kind.startswith('Item:tax:'):
             # A former tax item: its lines stay tax.
-            cr.execute("""
+            cr.execute(
+                """
                 INSERT INTO qbo_tax_item (connection_id, company_id, qbo_id, name, create_date, write_date)
                 SELECT c.id, c.company_id, %s, COALESCE(%s, %s), now() at time zone 'UTC', now() at time zone 'UTC'
                   FROM qbo_connection c WHERE c.id = %s
                 ON CONFLICT DO NOTHING
-            """, [qbo_id, qbo_name, qbo_id, connection_id])
+            """,
+                [qbo_id, qbo_name, qbo_id, connection_id],
+            )
         elif kind.startswith('Account:Receivable'):
             code = kind.removeprefix('Account:Receivable').removeprefix(':') or home or company_currency
-            cr.execute("""
+            cr.execute(
+                """
                 INSERT INTO qbo_mapping (connection_id, company_id, res_model, res_id, qbo_entity, role, qbo_id,
                                          sync_token, qbo_name, create_date, write_date)
                 SELECT m.connection_id, m.company_id, 'res.currency', cur.id, 'Account', 'receivable', m.qbo_id,
                        m.sync_token, m.qbo_name, m.create_date, m.write_date
                   FROM qbo_mapping m, res_currency cur
                  WHERE m.id = %s AND cur.name = %s
-            """, [mapping_id, code])
+            """,
+                [mapping_id, code],
+            )
         elif kind.startswith('Account:Refund:'):
-            cr.execute("""
+            cr.execute(
+                """
                 UPDATE qbo_connection SET refund_account_qbo_id = %s, refund_account_qbo_name = %s,
                                           refund_account_qbo_type = %s WHERE id = %s
-            """, [qbo_id, qbo_name, kind.removeprefix('Account:Refund:'), connection_id])
+            """,
+                [qbo_id, qbo_name, kind.removeprefix('Account:Refund:'), connection_id],
+            )
         elif kind == ('Account:Income:Default' if income_name else 'Account:Income'):
             fields = ('income_account_qbo_id', 'income_account_qbo_name')
         if fields:
-            cr.execute(SQL("UPDATE qbo_connection SET %s = %s, %s = %s WHERE id = %s", SQL.identifier(fields[0]),
-                           qbo_id, SQL.identifier(fields[1]), qbo_name, connection_id))
+            cr.execute(
+                SQL(
+                    "UPDATE qbo_connection SET %s = %s, %s = %s WHERE id = %s",
+                    SQL.identifier(fields[0]),
+                    qbo_id,
+                    SQL.identifier(fields[1]),
+                    qbo_name,
+                    connection_id,
+                )
+            )
         # "TaxCode:untaxed" (the suggested code for untaxed lines) is suggested anew from the
         # tax codes kept; "Account:Income" beside a named default income account is not used.
         cr.execute("DELETE FROM qbo_mapping WHERE id = %s", [mapping_id])
