@@ -271,6 +271,37 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         )
         self.assertEqual(self._differences(), [])
 
+    def test_euro_invoice_paid_in_two_parts_at_two_rates(self):
+        """A EUR invoice of a USD company paid in two parts at two exchange rates: Odoo books the
+        exchange difference; QuickBooks gets each payment in EUR at the rate of its own day; the
+        invoice's balance and the books check agree."""
+        self._reconnect(self.emu.add_company(template='us', multicurrency=True)['realm_id'])
+        self.env['res.currency.rate'].create(
+            [
+                {'name': day, 'rate': rate, 'currency_id': self.eur.id, 'company_id': self.company.id}
+                for day, rate in (('2026-11-10', 2.5), ('2026-11-20', 2.0))
+            ]
+        )
+        invoice = self._invoice(currency_id=self.eur.id, invoice_date='2026-11-02')
+        first = self._register_payment(invoice, amount=100.0, payment_date='2026-11-10')
+        second = self._register_payment(invoice, payment_date='2026-11-20')
+        self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
+        exchange = self.company.currency_exchange_journal_id
+        self.assertTrue(
+            self.env['account.move'].search_count([('journal_id', '=', exchange.id)]),
+            'Odoo booked the exchange difference',
+        )
+        self._run_queue()
+        (qbo_invoice,) = self._assert_synced(invoice)
+        for payment, rate in ((first, 2.5), (second, 2.0)):
+            self.assertEqual(payment.qbo_sync_state, 'synced', payment.qbo_sync_error)
+            qbo_payment = next(p for p in self._qbo('Payment') if p['Id'] == payment.qbo_id)
+            self.assertEqual(qbo_payment['CurrencyRef']['value'], 'EUR')
+            self.assertAlmostEqual(float(qbo_payment['ExchangeRate']), 1 / rate, places=6)
+            self.assertAlmostEqual(float(qbo_payment['TotalAmt']), payment.amount, places=2)
+        self.assertEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), 0.0)
+        self.assertEqual(self._differences(), [])
+
     def test_currency_quickbooks_does_not_keep_fails_on_the_invoice(self):
         eur_invoice = self._invoice(currency_id=self.eur.id)
         usd_invoice = self._invoice()
