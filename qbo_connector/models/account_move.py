@@ -526,7 +526,9 @@ class AccountMove(models.Model):
         if not sent or self.currency_id.is_zero(sent - float(kept)):
             return result
         body = {'Id': result['Id'], 'SyncToken': result['SyncToken'], 'TxnTaxDetail': values['TxnTaxDetail']}
-        return client.update(entity, body, request_id=job._qbo_request_id('tax', body))
+        result = client.update(entity, body, request_id=job._qbo_request_id('tax', body))
+        self.env['qbo.mapping']._qbo_link(job.connection_id, self, entity, result)  # its SyncToken, for the next write
+        return result
 
     def _qbo_customer_partner(self, connection):
         """The partner whose QuickBooks customer this document goes to. A document already

@@ -1,6 +1,8 @@
+import contextlib
+
 from odoo import fields, models
 
-from ..exceptions import QboDuplicateError, QboNotFoundError
+from ..exceptions import QboDuplicateError, QboNotFoundError, QboStaleError
 from ..tools.qbo_client import qbo_quote
 
 SYNC_STATES = [('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Failed')]
@@ -92,13 +94,14 @@ class QboSyncedMixin(models.AbstractModel):
         Exactly once: an unbound record whose last attempt's outcome is unknown is first looked
         for (``_qbo_find_lost``) and, found, brought up to date rather than created again; a
         create refused as a duplicate number is looked for too. An update carries the SyncToken
-        of ``current``, read when not given."""
+        of ``current``, else the one kept from our last write, and reads the object only when
+        QuickBooks says that one is stale (5010): QuickBooks meters reads, not writes."""
         self.ensure_one()
         connection = job.connection_id
         mappings = self.env['qbo.mapping']
         mapping = mappings._qbo_find(connection, self, entity, role)
         if mapping:
-            current = current or client.read(entity, mapping.qbo_id)
+            current = current or {'Id': mapping.qbo_id, 'SyncToken': mapping.sync_token}
         elif outcome_unknown:
             current = self._qbo_find_lost(client, entity, values)
         result = None
@@ -110,8 +113,12 @@ class QboSyncedMixin(models.AbstractModel):
                 if not current:
                     raise
         if result is None:
-            body = {**values, 'Id': current['Id'], 'SyncToken': current['SyncToken']}
-            result = client.update(entity, body, request_id=job._qbo_request_id(step, body))
+
+            def update(version):
+                body = {**values, 'Id': version['Id'], 'SyncToken': version['SyncToken']}
+                return client.update(entity, body, request_id=job._qbo_request_id(step, body))
+
+            result = send_current(client, entity, current, update)
         mappings._qbo_link(connection, self, entity, result, role)
         return result
 
@@ -124,11 +131,16 @@ class QboSyncedMixin(models.AbstractModel):
         if not mapping:
             return False
         qbo_id = mapping.qbo_id
-        current = client.read(entity, qbo_id)
+        current = {'Id': qbo_id, 'SyncToken': mapping.sync_token}
         if before:
+            current = client.read(entity, qbo_id)
             before(current)
-        body = {'Id': qbo_id, 'SyncToken': current['SyncToken']}
-        result = client.void(entity, body, request_id=job._qbo_request_id('void', body))
+
+        def void(version):
+            body = {'Id': qbo_id, 'SyncToken': version['SyncToken']}
+            return client.void(entity, body, request_id=job._qbo_request_id('void', body))
+
+        result = send_current(client, entity, current, void)
         if forget:
             mapping.sudo().unlink()
         else:
@@ -144,13 +156,13 @@ class QboSyncedMixin(models.AbstractModel):
         if not mapping:
             return False
         qbo_id = mapping.qbo_id
-        try:
-            current = client.read(entity, qbo_id)
-        except QboNotFoundError:
-            current = None  # deleted by an attempt whose answer was lost, or by hand
-        if current:
-            body = {'Id': qbo_id, 'SyncToken': current['SyncToken']}
-            client.delete(entity, body, request_id=job._qbo_request_id('delete', body))
+
+        def delete(version):
+            body = {'Id': qbo_id, 'SyncToken': version['SyncToken']}
+            return client.delete(entity, body, request_id=job._qbo_request_id('delete', body))
+
+        with contextlib.suppress(QboNotFoundError):  # deleted by an attempt whose answer was lost, or by hand
+            send_current(client, entity, {'Id': qbo_id, 'SyncToken': mapping.sync_token}, delete)
         mapping.sudo().unlink()
         return qbo_id
 
@@ -193,3 +205,13 @@ class QboSyncedMixin(models.AbstractModel):
     def _qbo_reference(self):
         """What ties a QuickBooks object back to this record (kept in its private note)."""
         return f'[odoo:{self.env.cr.dbname}:{self._name}:{self.id}]'
+
+
+def send_current(client, entity, version, send):
+    """``send(version)`` (a write of the QuickBooks ``entity`` at ``version``, {'Id', 'SyncToken'});
+    when the SyncToken is unknown or stale (5010: the object changed since, e.g. a payment applied
+    to an invoice), read the object once and send again. Returns what ``send`` returns."""
+    if version.get('SyncToken') is not None:
+        with contextlib.suppress(QboStaleError):
+            return send(version)
+    return send(client.read(entity, version['Id']))

@@ -211,6 +211,37 @@ class TestPushInvoice(QboPushCommon):
         )
         self.assertEqual(len(set(updates.mapped('request_id'))), len(updates), 'one request id per body sent')
 
+    def _reads(self, requests):
+        """The requests QuickBooks meters (reads and queries) among ``requests``."""
+        return [r for r in requests if r['method'] == 'GET' or '/query' in r['path']]
+
+    def test_an_update_reads_nothing_while_its_synctoken_is_current(self):
+        """QuickBooks meters reads: an invoice changed in Odoo is updated with the SyncToken of
+        our last write, without reading it first; when QuickBooks changed it since (a payment
+        applied bumps its SyncToken), the stale answer costs one read and the update goes."""
+        invoice = self._invoice()
+        self._run_queue()
+        invoice.button_draft()
+        invoice.ref = 'Changed in Odoo'
+        invoice.action_post()
+        before = len(self._api_requests())
+        self._run_queue()
+        sent = self._api_requests()[before:]
+        self.assertEqual((len(sent), self._reads(sent)), (1, []), 'one write, no read')
+        self.assertEqual(self._qbo_doc('Invoice', invoice.name)['CustomerMemo']['value'], 'Changed in Odoo')
+
+        self._register_payment(invoice, amount=50.0)
+        self._run_queue()
+        invoice.button_draft()
+        invoice.ref = 'Changed again'
+        invoice.action_post()
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(len(self._reads(self._api_requests()[before:])), 1, 'one read, after QuickBooks said stale')
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(qbo_invoice['CustomerMemo']['value'], 'Changed again')
+        self._assert_books_agree(invoice, qbo_invoice)
+
     def test_only_synced_documents_are_queued(self):
         """The outbox takes the models that implement the synced hooks, nothing else."""
         with self.assertRaises(ValueError):
