@@ -130,4 +130,64 @@ print(
 print(f'invoices per minute:                 {rate:.0f}')
 print(f'rate limit allows (at this ratio):   {ceiling:.0f} invoices/min ({limit_per_minute} requests/min)')
 print(f'fraction of what the limits allow:   {min(rate / ceiling, 1.0):.2f}')
+
+
+def is_read(entry):
+    """QuickBooks meters reads (reads, queries, CDC), not writes."""
+    return entry['method'] == 'GET' or '/query' in entry['path']
+
+
+def reads_and_writes(label, documents, act):
+    """Run ``act`` (which changes ``documents`` in Odoo), drain the queue, print reads and writes per document."""
+    act()
+    env.cr.commit()
+    before = len(api_requests())
+    while env['qbo.sync.job']._cron_process_jobs(limit=1000):
+        pass
+    sent = api_requests()[before:]
+    reads = sum(1 for entry in sent if is_read(entry))
+    n = max(len(documents), 1)
+    print(f'{label:<37}{reads / n:.2f} reads, {(len(sent) - reads) / n:.2f} writes per document')
+
+
+sample = moves[: min(count, 20)]
+print(f'reads and writes, steady state ({len(sample)} documents each):')
+steady = api_requests()[requests_before : requests_before + sent]
+steady_reads = sum(1 for entry in steady if is_read(entry))
+print(
+    f'{"  invoices":<37}{steady_reads / max(synced, 1):.2f} reads, '
+    f'{(len(steady) - steady_reads) / max(synced, 1):.2f} writes per document'
+)
+
+
+def update_invoices():
+    for move in sample:
+        move.button_draft()
+        move.ref = 'Bench update'
+        move.action_post()
+
+
+reads_and_writes('  invoice updates', sample, update_invoices)
+
+
+def pay_invoices():
+    for move in sample:
+        env['account.payment.register'].with_context(active_model='account.move', active_ids=move.ids).create(
+            {}
+        )._create_payments()
+
+
+reads_and_writes('  payments', sample, pay_invoices)
+credit_notes = env['account.move']
+
+
+def credit_invoices():
+    global credit_notes
+    for move in sample:
+        reversal = move._reverse_moves([{'ref': 'Bench credit'}])
+        reversal.action_post()
+        credit_notes |= reversal
+
+
+reads_and_writes('  credit notes', sample, credit_invoices)
 emulator.stop()
