@@ -1,0 +1,117 @@
+"""What users with partial rights can do over RPC (issue 9, defects 3, 4, 5 and 9): jobs and
+mappings are written by the code alone, connections are created and moved by system
+administrators only, pushing takes the QuickBooks group, and nothing of QuickBooks leaks to
+portal users, to users outside the QuickBooks groups or to another company."""
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .test_push_invoice import QboPushCommon
+
+ACCESS_ERROR = 'odoo.exceptions.AccessError'
+
+
+@tagged('post_install', '-at_install')
+class TestRpcSecurity(QboPushCommon, HttpCase):
+    # QboPushCommon puts the registry in test mode already (HttpCase would do it a second time).
+    registry_test_mode = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env['res.company'].create({'name': 'Walled Garden Inc'})
+        cls.third_company = cls.env['res.company'].create({'name': 'Elsewhere Ltd'})
+        both = [cls.company.id, cls.third_company.id]
+        cls.qbo_admin = cls._user(
+            'qbo_rpc_admin',
+            'account.group_account_manager,qbo_connector.group_qbo_admin',
+            company_ids=both,
+        )
+        cls.qbo_user = cls._user('qbo_rpc_user', 'account.group_account_invoice,qbo_connector.group_qbo_user')
+        cls.billing_user = cls._user('qbo_rpc_billing', 'account.group_account_invoice')
+        cls.other_user = cls._user(
+            'qbo_rpc_other',
+            'qbo_connector.group_qbo_admin',
+            company=cls.other_company,
+            company_ids=cls.other_company.ids,
+        )
+        cls.system_user = cls._user(
+            'qbo_rpc_system',
+            'base.group_system,account.group_account_manager',
+            company_ids=[*both, cls.other_company.id],
+        )
+        cls.portal_user = new_test_user(
+            cls.env, login='qbo_rpc_portal', password='qbo_rpc_portal', groups='base.group_portal'
+        )
+        cls.portal_user.partner_id.write({'email': 'portal@example.com', 'country_id': cls.env.ref('base.us').id})
+
+    @classmethod
+    def _user(cls, login, groups, company=None, company_ids=None):
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups=f'base.group_user,{groups}',
+            company_id=company.id,
+            company_ids=[Command.set(company_ids or company.ids)],
+        )
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _rpc(self, user, model, method, *args, **kwargs):
+        """``method`` of ``model`` called by ``user`` over JSON-RPC, as the web client does: the
+        JSON answer (``result`` or ``error``)."""
+        self.authenticate(user.login, user.login)
+        response = self.url_open(
+            f'/web/dataset/call_kw/{model}/{method}',
+            json={
+                'jsonrpc': '2.0',
+                'method': 'call',
+                'id': 1,
+                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': kwargs},
+            },
+        )
+        self.env.invalidate_all()
+        return response.json()
+
+    def _assert_refused(self, answer, error=ACCESS_ERROR):
+        self.assertIn('error', answer, f'expected a refusal, got {answer}')
+        self.assertEqual(answer['error']['data']['name'], error)
+
+    # -- 5. queueing takes the QuickBooks group ----------------------------------
+
+    def test_push_takes_the_quickbooks_group(self):
+        self.connection.sync_mode = 'manual'
+        invoice = self._invoice(partner_id=self.portal_user.partner_id.id)
+        payment = self._register_payment(invoice)
+        self.assertFalse(self._jobs(invoice) | self._jobs(payment))
+        for user in (self.portal_user, self.billing_user):
+            for record in (invoice, payment):
+                with self.subTest(user=user.login, model=record._name):
+                    self._assert_refused(self._rpc(user, record._name, 'action_qbo_push', record.ids))
+        self.assertFalse(self._jobs(invoice) | self._jobs(payment), 'queued by a user outside the QuickBooks groups')
+        for record in (invoice, payment):
+            answer = self._rpc(self.qbo_user, record._name, 'action_qbo_push', record.ids)
+            self.assertEqual(answer['result']['tag'], 'display_notification', answer)
+            self.assertEqual(self._jobs(record).state, 'pending')
+
+    def test_portal_users_read_their_invoice_but_not_its_quickbooks_status(self):
+        invoice = self._invoice(partner_id=self.portal_user.partner_id.id)
+        invoice.sudo()._qbo_write_status({'qbo_sync_state': 'failed', 'qbo_sync_error': "INV/42 of Someone Else's"})
+        answer = self._rpc(self.portal_user, 'account.move', 'read', invoice.ids, ['name', 'amount_total'])
+        self.assertEqual(answer['result'][0]['name'], invoice.name, answer)
+        for field in ('qbo_sync_state', 'qbo_sync_error', 'qbo_url', 'qbo_customer_partner_id'):
+            with self.subTest(field=field):
+                self._assert_refused(self._rpc(self.portal_user, 'account.move', 'read', invoice.ids, [field]))
+        answer = self._rpc(self.portal_user, 'account.move', 'read', invoice.ids)
+        self.assertNotIn("Someone Else's", str(answer))
+        # The portal page of the invoice still opens.
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        response = self.url_open(f'/my/invoices/{invoice.id}', allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(invoice.name, response.text)
+        self.assertNotIn("Someone Else's", response.text)
+        # Internal users still read them.
+        answer = self._rpc(self.billing_user, 'account.move', 'read', invoice.ids, ['qbo_sync_error'])
+        self.assertEqual(answer['result'][0]['qbo_sync_error'], "INV/42 of Someone Else's")
