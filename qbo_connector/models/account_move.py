@@ -46,7 +46,13 @@ class AccountMove(models.Model):
     )
 
     @api.depends('move_type')
+    @api.depends_context('uid')
     def _compute_qbo_url(self):
+        # The link names the connection's base URL, which only system administrators read: it is
+        # for the QuickBooks users, who are given the button.
+        if not self.env.su and not self.env.user.has_group('qbo_connector.group_qbo_user'):
+            self.qbo_url = False
+            return
         # One search for the whole list, not one per move.
         mappings = (
             self.env['qbo.mapping']

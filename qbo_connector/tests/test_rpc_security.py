@@ -4,6 +4,7 @@ administrators only, pushing takes the QuickBooks group, and nothing of QuickBoo
 portal users, to users outside the QuickBooks groups or to another company."""
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .test_push_invoice import QboPushCommon
@@ -115,3 +116,44 @@ class TestRpcSecurity(QboPushCommon, HttpCase):
         # Internal users still read them.
         answer = self._rpc(self.billing_user, 'account.move', 'read', invoice.ids, ['qbo_sync_error'])
         self.assertEqual(answer['result'][0]['qbo_sync_error'], "INV/42 of Someone Else's")
+
+    # -- 9. books check, reconnect page, qbo_url ---------------------------------
+
+    def test_books_checks_are_walled_by_company(self):
+        check = self.env['qbo.books.check'].with_user(self.qbo_user).create({'connection_id': self.connection.id})
+        line = (
+            self.env['qbo.books.check.line']
+            .sudo()
+            .create({'check_id': check.id, 'kind': 'invoice', 'compared': 'total', 'odoo_amount': 42.0})
+        )
+        self.assertEqual(self.env['qbo.books.check.line'].with_user(self.qbo_user).search([]), line)
+        self.assertFalse(self.env['qbo.books.check'].with_user(self.other_user).search([]))
+        self.assertFalse(self.env['qbo.books.check.line'].with_user(self.other_user).search([]))
+        with self.assertRaises(AccessError):
+            check.with_user(self.other_user).read(['connection_id'])
+        with self.assertRaises(AccessError):
+            line.with_user(self.other_user).read(['odoo_amount'])
+
+    def test_reconnect_page_shows_a_connection_only_to_who_may_read_it(self):
+        url = f'/qbo/oauth/connect/{self.connection.id}'
+        realm = self.connection.realm_id
+        for user in (self.portal_user, self.billing_user, self.other_user):
+            with self.subTest(user=user.login):
+                self.authenticate(user.login, user.login)
+                response = self.url_open(url, allow_redirects=False)
+                self.assertEqual(response.status_code, 404)
+                self.assertNotIn(realm, response.text)
+        self.authenticate(self.qbo_admin.login, self.qbo_admin.login)
+        response = self.url_open(url, allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.company.name, response.text)
+
+    def test_quickbooks_link_only_for_quickbooks_users(self):
+        invoice = self._invoice()
+        self._run_queue()
+        self.assertTrue(invoice.qbo_url)
+        self.assertFalse(invoice.with_user(self.billing_user).qbo_url)
+        self.assertIn(self.emulator.base_url, invoice.with_user(self.qbo_user).qbo_url)
+        answer = self._rpc(self.billing_user, 'account.move', 'read', invoice.ids, ['qbo_url'])
+        self.assertFalse(answer['result'][0]['qbo_url'], answer)
+        self.assertNotIn(self.emulator.base_url, str(answer))
