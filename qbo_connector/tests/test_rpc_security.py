@@ -58,6 +58,12 @@ class TestRpcSecurity(QboPushCommon, HttpCase):
             company_ids=[Command.set(company_ids or company.ids)],
         )
 
+    def setUp(self):
+        super().setUp()
+        self.other_connection = (
+            self.env['qbo.connection'].sudo().create({**self._qbo_connection_values(self.other_company)})
+        )
+
     # -- helpers ---------------------------------------------------------------
 
     def _rpc(self, user, model, method, *args, **kwargs):
@@ -79,6 +85,88 @@ class TestRpcSecurity(QboPushCommon, HttpCase):
     def _assert_refused(self, answer, error=ACCESS_ERROR):
         self.assertIn('error', answer, f'expected a refusal, got {answer}')
         self.assertEqual(answer['error']['data']['name'], error)
+
+    def _failed_job(self, connection, record):
+        """A failed job of ``connection`` for ``record``, the one posting queued if any."""
+        job = self._jobs(record) or self.env['qbo.sync.job'].sudo().create(
+            {'connection_id': connection.id, 'res_model': record._name, 'res_id': record.id}
+        )
+        job.sudo()._qbo_set_state('failed', error_code='6000', error_message='Refused.')
+        self.assertEqual(job.connection_id, connection)
+        return job
+
+    # -- 3. jobs and mappings are written by the code alone --------------------
+
+    def test_jobs_and_mappings_are_not_writable_by_quickbooks_admins(self):
+        invoice = self._invoice()
+        job = self._jobs(invoice)
+        self.assertTrue(job)
+        elsewhere = self._invoice(post=False)
+        for values in ({'res_id': elsewhere.id}, {'res_model': 'res.users'}, {'state': 'done'}, {'priority': -1}):
+            with self.subTest(values=values):
+                self._assert_refused(self._rpc(self.qbo_admin, 'qbo.sync.job', 'write', job.ids, values))
+        self.assertEqual(
+            (job.res_model, job.res_id, job.state, job.priority), ('account.move', invoice.id, 'pending', 20)
+        )
+        self._assert_refused(
+            self._rpc(
+                self.qbo_admin,
+                'qbo.sync.job',
+                'create',
+                {'connection_id': self.connection.id, 'res_model': 'account.move', 'res_id': elsewhere.id},
+            )
+        )
+
+        self._run_queue()
+        mapping = (
+            self.env['qbo.mapping'].sudo().search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)])
+        )
+        self.assertEqual(len(mapping), 1)
+        qbo_id = mapping.qbo_id
+        self._assert_refused(self._rpc(self.qbo_admin, 'qbo.mapping', 'write', mapping.ids, {'qbo_id': '999'}))
+        self._assert_refused(self._rpc(self.qbo_admin, 'qbo.mapping', 'write', mapping.ids, {'res_id': elsewhere.id}))
+        self._assert_refused(self._rpc(self.qbo_admin, 'qbo.mapping', 'unlink', mapping.ids))
+        self._assert_refused(
+            self._rpc(
+                self.qbo_admin,
+                'qbo.mapping',
+                'create',
+                {
+                    'connection_id': self.connection.id,
+                    'res_model': 'account.move',
+                    'res_id': elsewhere.id,
+                    'qbo_entity': 'Invoice',
+                    'qbo_id': '999',
+                    'role': 'record',
+                },
+            )
+        )
+        self.assertEqual((mapping.exists(), mapping.qbo_id, mapping.res_id), (mapping, qbo_id, invoice.id))
+        # They still read what the code wrote.
+        answer = self._rpc(self.qbo_admin, 'qbo.mapping', 'read', mapping.ids, ['qbo_id'])
+        self.assertEqual(answer['result'][0]['qbo_id'], qbo_id)
+
+    def test_quickbooks_admins_retry_and_cancel_their_companys_jobs_only(self):
+        job = self._failed_job(self.connection, self._invoice())
+        answer = self._rpc(self.qbo_admin, 'qbo.sync.job', 'action_retry', job.ids)
+        self.assertTrue(answer.get('result'), answer)
+        self.assertEqual((job.state, job.attempts), ('pending', 0))
+        job.sudo()._qbo_set_state('failed', error_code='6000', error_message='Refused again.')
+        answer = self._rpc(self.qbo_admin, 'qbo.sync.job', 'action_cancel', job.ids)
+        self.assertTrue(answer.get('result'), answer)
+        self.assertEqual(job.state, 'cancelled')
+
+        theirs = self._failed_job(self.other_connection, self._invoice(post=False))
+        for method in ('action_retry', 'action_cancel'):
+            with self.subTest(method=method):
+                self._assert_refused(self._rpc(self.qbo_admin, 'qbo.sync.job', method, theirs.ids))
+        self.assertEqual(theirs.state, 'failed')
+        # A QuickBooks user sees the jobs, the buttons are the administrators'.
+        job.sudo()._qbo_set_state('failed', error_code='6000', error_message='Refused once more.')
+        for method in ('action_retry', 'action_cancel'):
+            with self.subTest(method=method, user='qbo user'):
+                self._assert_refused(self._rpc(self.qbo_user, 'qbo.sync.job', method, job.ids))
+        self.assertEqual(job.state, 'failed')
 
     # -- 5. queueing takes the QuickBooks group ----------------------------------
 
