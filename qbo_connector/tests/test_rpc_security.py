@@ -4,7 +4,7 @@ administrators only, pushing takes the QuickBooks group, and nothing of QuickBoo
 portal users, to users outside the QuickBooks groups or to another company."""
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .test_push_invoice import QboPushCommon
@@ -167,6 +167,51 @@ class TestRpcSecurity(QboPushCommon, HttpCase):
             with self.subTest(method=method, user='qbo user'):
                 self._assert_refused(self._rpc(self.qbo_user, 'qbo.sync.job', method, job.ids))
         self.assertEqual(job.state, 'failed')
+
+    # -- 4. the connection guard -------------------------------------------------
+
+    def test_only_system_admins_create_or_move_connections(self):
+        self._assert_refused(
+            self._rpc(
+                self.qbo_admin,
+                'qbo.connection',
+                'create',
+                {'company_id': self.third_company.id, 'state': 'connected', 'realm_id': '4620816365037572000'},
+            )
+        )
+        self._assert_refused(
+            self._rpc(self.qbo_admin, 'qbo.connection', 'create', {'company_id': self.third_company.id})
+        )
+        self.assertFalse(
+            self.env['qbo.connection']
+            .sudo()
+            .with_context(active_test=False)
+            .search([('company_id', '=', self.third_company.id)])
+        )
+        for values in ({'company_id': self.third_company.id}, {'active': False}):
+            with self.subTest(values=values):
+                self._assert_refused(self._rpc(self.qbo_admin, 'qbo.connection', 'write', self.connection.ids, values))
+        self.assertEqual((self.connection.company_id, self.connection.active), (self.company, True))
+        # What stays theirs: the sync settings.
+        answer = self._rpc(self.qbo_admin, 'qbo.connection', 'write', self.connection.ids, {'invoice_prefix': 'OD-'})
+        self.assertTrue(answer.get('result'), answer)
+
+    def test_a_synced_connection_never_changes_company(self):
+        self._invoice()
+        self._run_queue()
+        self.assertTrue(self.connection.synced_realm_id)
+        connection = self.connection.with_user(self.system_user)
+        with self.assertRaisesRegex(UserError, 'company'):
+            connection.write({'company_id': self.third_company.id})
+        self.assertEqual(self.connection.company_id, self.company)
+        # System administrators still archive it, and move or create one that never synced.
+        connection.write({'active': False})
+        self.assertFalse(self.connection.active)
+        self.other_connection.with_user(self.system_user).write({'company_id': self.third_company.id})
+        self.env.flush_all()
+        self.assertEqual(self.other_connection.company_id, self.third_company)
+        created = self.env['qbo.connection'].with_user(self.system_user).create({'company_id': self.other_company.id})
+        self.assertEqual(created.state, 'not_connected')
 
     # -- 5. queueing takes the QuickBooks group ----------------------------------
 
