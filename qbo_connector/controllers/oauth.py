@@ -16,10 +16,13 @@ class QboOAuthController(http.Controller):
         the flow replaces the pending authorization, so it takes a POST (Odoo checks its CSRF
         token), not a link or an image someone slips into a page."""
         connection = request.env['qbo.connection'].browse(connection_id).exists()
-        if not connection:
+        # The page names the company, its QuickBooks company and realm: only to internal users
+        # who may read the connection (access rights and the companies' record rules), and a
+        # connection they may not read is one that does not exist.
+        if not connection or not request.env.user._is_internal() or not connection.has_access('read'):
             raise NotFound()
         if request.httprequest.method == 'GET':
-            return request.render('qbo_connector.qbo_oauth_reconnect', {'connection': connection.sudo()})
+            return request.render('qbo_connector.qbo_oauth_reconnect', {'connection': connection})
         try:
             action = connection.action_connect()
         except AccessError as exc:

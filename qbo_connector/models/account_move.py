@@ -35,17 +35,24 @@ class AccountMove(models.Model):
 
     _qbo_entities = (*ENTITY_BY_MOVE_TYPE.values(), *RECEIPT_BY_MOVE_TYPE.values())
 
-    qbo_url = fields.Char(string='Open in QuickBooks', compute='_compute_qbo_url')
+    qbo_url = fields.Char(string='Open in QuickBooks', compute='_compute_qbo_url', groups='base.group_user')
     qbo_customer_partner_id = fields.Many2one(
         'res.partner',
         string='QuickBooks Customer',
         copy=False,
         readonly=True,
+        groups='base.group_user',
         help='The partner whose QuickBooks customer (or sub-customer) the document was last sent to.',
     )
 
     @api.depends('move_type')
+    @api.depends_context('uid')
     def _compute_qbo_url(self):
+        # The link names the connection's base URL, which only system administrators read: it is
+        # for the QuickBooks users, who are given the button.
+        if not self.env.su and not self.env.user.has_group('qbo_connector.group_qbo_user'):
+            self.qbo_url = False
+            return
         # One search for the whole list, not one per move.
         mappings = (
             self.env['qbo.mapping']
@@ -101,6 +108,7 @@ class AccountMove(models.Model):
 
     def action_qbo_push(self):
         """One-way, manual mode: the user decides when a document goes to QuickBooks."""
+        self._qbo_check_push_access()
         moves = self._qbo_pushable()
         jobs = self.env['qbo.sync.job']._qbo_enqueue(moves, 'push', priority=20)
         return {

@@ -69,6 +69,7 @@ class AccountPayment(models.Model):
 
     def action_qbo_push(self):
         """Manual mode: the user decides when a payment goes to QuickBooks."""
+        self._qbo_check_push_access()
         jobs = self.env['qbo.sync.job']._qbo_enqueue(self._qbo_pushable(), 'push', priority=PAYMENT_PRIORITY)
         return {
             'type': 'ir.actions.client',

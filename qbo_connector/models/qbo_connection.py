@@ -277,15 +277,30 @@ class QboConnection(models.Model):
     # Changing where QuickBooks is changes who receives the secrets: system administrators only,
     # and the tokens of the old endpoint are forgotten.
     _QBO_ENDPOINT_FIELDS = frozenset({'environment', 'custom_base_url', 'client_id', 'client_secret'})
+    # Which company's documents go to these books, and whether they go at all: a QuickBooks
+    # administrator of two companies would otherwise send one company's documents to the
+    # other's books. (Creating a connection is for system administrators too: the access rights.)
+    _QBO_SYSTEM_FIELDS = frozenset({'company_id', 'active'})
 
     def write(self, vals):
         if (
             not self.env.su
             and not self.env.is_system()
-            and self._QBO_PROTECTED_FIELDS.union(self._QBO_ENDPOINT_FIELDS) & set(vals)
+            and self._QBO_PROTECTED_FIELDS.union(self._QBO_ENDPOINT_FIELDS, self._QBO_SYSTEM_FIELDS) & set(vals)
         ):
             raise AccessError(
                 self.env._('Only system administrators can change how this company connects to QuickBooks.')
+            )
+        if 'company_id' in vals and self.sudo().filtered(
+            lambda c: c.synced_realm_id and c.company_id.id != vals['company_id']
+        ):
+            # Its mappings, jobs and the documents already in QuickBooks belong to the company
+            # that synced them.
+            raise UserError(
+                self.env._(
+                    'This connection has written to a QuickBooks company: it stays with its Odoo company. '
+                    'Connect the other company with a connection of its own.'
+                )
             )
         if self._QBO_ENDPOINT_FIELDS & set(vals) and not self._QBO_PROTECTED_FIELDS & set(vals):
             moved = self.sudo().filtered(

@@ -1,6 +1,7 @@
 import contextlib
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboStaleError
 from ..tools.qbo_client import qbo_quote
@@ -20,8 +21,11 @@ class QboSyncedMixin(models.AbstractModel):
     _name = 'qbo.synced.mixin'
     _description = 'Document pushed to QuickBooks Online'
 
-    qbo_sync_state = fields.Selection(SYNC_STATES, string='QuickBooks', copy=False, readonly=True, tracking=True)
-    qbo_sync_error = fields.Text(string='QuickBooks Error', copy=False, readonly=True)
+    # Internal users only: an error may name another customer's document (6140, number taken).
+    qbo_sync_state = fields.Selection(
+        SYNC_STATES, string='QuickBooks', copy=False, readonly=True, tracking=True, groups='base.group_user'
+    )
+    qbo_sync_error = fields.Text(string='QuickBooks Error', copy=False, readonly=True, groups='base.group_user')
     qbo_id = fields.Char(string='QuickBooks Id', compute='_compute_qbo_id')
 
     # QuickBooks entities the document itself may be, in the order its id is looked for.
@@ -48,6 +52,14 @@ class QboSyncedMixin(models.AbstractModel):
             found.setdefault(mapping.res_id, mapping.qbo_id)
         for record in self:
             record.qbo_id = found.get(record.id, False)
+
+    def _qbo_check_push_access(self):
+        """The "Push to QuickBooks" button queues as the addon (the job rows are the code's):
+        it is for QuickBooks users, not for everyone who reads the document (portal customers,
+        users outside the QuickBooks groups), who would bypass manual mode, the switches and the
+        start date."""
+        if not self.env.su and not self.env.user.has_group('qbo_connector.group_qbo_user'):
+            raise AccessError(self.env._('Only QuickBooks users can push documents to QuickBooks.'))
 
     # ------------------------------------------------------------------
     # The hooks

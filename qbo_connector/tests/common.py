@@ -88,6 +88,12 @@ class QboTestMixin:
     """Creates connections to the emulator the way a script would: tokens minted by the
     emulator's control API instead of the browser dance (which test_oauth covers)."""
 
+    @classmethod
+    def get_default_groups(cls):
+        """The accountant the accounting tests run as uses the connector: pushing by hand and
+        the QuickBooks link take its User group."""
+        return super().get_default_groups() | cls.env.ref('qbo_connector.group_qbo_user')
+
     def _qbo_raises(self, exc_type, func, *args, **kwargs):
         """Like assertRaises, without the savepoint Odoo's assertRaises rolls back: what the
         addon commits in its own cursors (logs, tokens, state) is what the tests look at."""

@@ -47,7 +47,7 @@ class QboBooksCheck(models.TransientModel):
     _rec_name = 'connection_id'
 
     connection_id = fields.Many2one('qbo.connection', required=True, ondelete='cascade')
-    company_id = fields.Many2one(related='connection_id.company_id')
+    company_id = fields.Many2one(related='connection_id.company_id', store=True)  # its record rule's
     run_date = fields.Datetime(string='Checked On', readonly=True)
     line_ids = fields.One2many('qbo.books.check.line', 'check_id', string='Differences', readonly=True)
     document_count = fields.Integer(string='Documents Checked', readonly=True)

@@ -9,6 +9,7 @@ class QboBooksCheckLine(models.TransientModel):
     _order = 'check_id, id'
 
     check_id = fields.Many2one('qbo.books.check', required=True, ondelete='cascade')
+    company_id = fields.Many2one(related='check_id.company_id', store=True)  # its record rule's
     kind = fields.Selection(KINDS, required=True)
     move_id = fields.Many2one('account.move', string='Document', ondelete='cascade')
     partner_id = fields.Many2one('res.partner', string='Customer', ondelete='cascade')
