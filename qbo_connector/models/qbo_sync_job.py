@@ -186,9 +186,12 @@ class QboSyncJob(models.Model):
                 if job.filtered_domain(domain):  # not done by another worker meanwhile
                     job._qbo_run()
                 time_left = cron._commit_progress(1)
-            except psycopg2.errors.SerializationFailure:
+            except Exception as error:  # noqa: BLE001 - nothing one job does may stop the queue
+                # Outside the push's savepoint: the outcome's writes, the document's hooks, the
+                # commit. What this transaction did is lost; the attempt committed before the
+                # request is not.
                 self.env.cr.rollback()
-                time_left = True
+                time_left = job._qbo_end_broken_attempt(error)
             finally:
                 job._qbo_release()
             if not time_left:
@@ -203,7 +206,55 @@ class QboSyncJob(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _qbo_release(self):
+        """Always called once the job is over, in a usable transaction (the caller rolls back
+        first after an error): the connection goes back to a pool, and a session-level lock
+        would stay with it."""
         self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
+
+    def _qbo_end_broken_attempt(self, error):
+        """The transaction of a claimed job failed outside the push's savepoint and was rolled
+        back: end the attempt (recorded as started, its outcome unknown) as retryable, in a new
+        transaction. Returns the time left to the cron run. Should even that fail, the job stays
+        in progress and a later run takes it up, counting the attempt."""
+        concurrent = isinstance(
+            error,
+            (
+                psycopg2.errors.SerializationFailure,
+                psycopg2.errors.UniqueViolation,
+                psycopg2.errors.LockNotAvailable,
+                psycopg2.errors.DeadlockDetected,
+            ),
+        )
+        if concurrent:
+            _logger.info('QuickBooks job %s: concurrent update, retried shortly (%s)', self.id, error)
+        else:
+            _logger.error('QuickBooks job %s: its outcome could not be recorded', self.id, exc_info=error)
+        try:
+            self.env.invalidate_all()
+            if self.state != 'in_progress':
+                # The attempt never started (another worker had just finished the job).
+                return self.env['ir.cron']._commit_progress(1)
+            if concurrent:
+                retry = QboRetryableError(
+                    'concurrent',
+                    self.env._('Another transaction was changing the same records; this will be retried in a moment.'),
+                    retry_after=const.JOB_CONCURRENT_RETRY_SECONDS,
+                )
+            else:
+                retry = QboRetryableError(
+                    'odoo',
+                    self.env._(
+                        'The outcome of this attempt could not be saved in Odoo (%(error)s). It will be retried; '
+                        'the document is looked up in QuickBooks first, so it is not sent twice.',
+                        error=str(error).strip()[:300],
+                    ),
+                )
+            self._qbo_retry_later(retry, outcome_unknown=True)
+            return self.env['ir.cron']._commit_progress(1)
+        except Exception:  # noqa: BLE001 - the job stays in progress; a later run takes it up
+            self.env.cr.rollback()
+            _logger.exception('QuickBooks job %s: could not record the end of its attempt', self.id)
+            return True
 
     def _qbo_run(self):
         """Run one locked job: record the attempt, push, record the outcome."""
@@ -287,8 +338,59 @@ class QboSyncJob(models.Model):
     # ------------------------------------------------------------------
 
     def action_retry(self):
+        """Run these jobs again as soon as possible, their attempts counted afresh.
+
+        Never two waiting jobs for one record and operation: a job retried while its record
+        already has a job of that operation waiting (pushed again meanwhile, or a second
+        failed job retried in the same click) is merged into it: it is cancelled, naming the
+        job that carries on, and that job becomes due now and inherits its "outcome unknown"
+        (an attempt that may have been performed), so it looks the document up in QuickBooks
+        before creating it. Among jobs retried together, the one already waiting, else the
+        newest, carries on."""
         jobs = self.filtered(lambda j: j.state in ('failed', 'cancelled', 'pending'))
-        jobs._qbo_set_state('pending', next_attempt_at=fields.Datetime.now(), attempts=0)
+        if not jobs:
+            return True
+        carrying = {
+            (j.res_model, j.res_id, j.operation): j
+            for j in self.sudo().search(
+                [
+                    ('res_model', 'in', list(set(jobs.mapped('res_model')))),
+                    ('res_id', 'in', jobs.mapped('res_id')),
+                    ('state', 'in', ('pending', 'in_progress')),
+                ]
+            )
+        }
+        merged = {}
+        for job in jobs.sorted(lambda j: (j.state != 'pending', -j.id)):
+            key = (job.res_model, job.res_id, job.operation)
+            carrier = carrying.setdefault(key, job)
+            if carrier != job:
+                merged.setdefault(carrier, self.browse())
+                merged[carrier] |= job
+        now = fields.Datetime.now()
+        for carrier, duplicates in merged.items():
+            unknown = any(duplicates.mapped('outcome_unknown'))
+            duplicates._qbo_set_state(
+                'cancelled',
+                outcome_unknown=False,
+                error_message=self.env._(
+                    'Merged into the job already waiting for %(record)s (#%(id)s), which carries on.',
+                    record=carrier.record_name,
+                    id=carrier.id,
+                ),
+            )
+            if carrier in jobs:
+                if unknown:
+                    carrier.outcome_unknown = True
+                continue
+            # Written again through the state helper, so that the document shows the job that
+            # carries on (the cancellation just cleared its status).
+            values = {'outcome_unknown': carrier.outcome_unknown or unknown}
+            if carrier.state == 'pending':
+                values.update(next_attempt_at=min(carrier.next_attempt_at, now), attempts=0)
+            carrier._qbo_set_state(carrier.state, **values)
+        # Last, so that each document shows the job that waits for it.
+        (jobs - self.browse().union(*merged.values()))._qbo_set_state('pending', next_attempt_at=now, attempts=0)
         self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return True
 

@@ -1,0 +1,166 @@
+"""The queue under what users and workers do: retries in any order, and errors of the database."""
+
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .. import const
+from .common import US_REALM, QboCommittedCase
+from .test_push_invoice import QboPushCommon
+
+
+def _job_locks(cr, own_session_only):
+    """Ids of the jobs whose claim (advisory lock) is held, by this session or by anyone."""
+    cr.execute(
+        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = %s "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        + (" AND pid = pg_backend_pid()" if own_session_only else ""),
+        [const.JOB_LOCK_NAMESPACE],
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+@tagged('post_install', '-at_install')
+class TestQueue(QboPushCommon):
+    def test_retry_after_a_second_push_does_not_wedge_the_queue(self):
+        """A payment fails waiting for a refused invoice; the user pushes it again (a second job
+        waits); the invoice fixed and retried syncs and its done step retries the failed payment
+        job: the queue carries on, one job per payment goes, no lock is left behind."""
+        self.connection.invoice_prefix = 'FAR-TOO-LONG-A-PREFIX-'
+        invoice = self._invoice()
+        payment = self._register_payment(invoice)
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'failed')
+        failed = self._jobs(payment)
+        self.assertEqual((failed.state, failed.error_code), ('failed', 'dependency'))
+
+        payment.action_qbo_push()
+        pushed_again = self._jobs(payment) - failed
+        self.assertEqual(pushed_again.state, 'pending')
+
+        self.connection.invoice_prefix = False
+        self._jobs(invoice).action_retry()
+        self._run_queue()
+        self.assertEqual(self._jobs(invoice).state, 'done', 'the invoice job finished, not stuck in progress')
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+        self.assertEqual(failed.state, 'cancelled', 'merged into the job already waiting')
+        self.assertEqual(pushed_again.state, 'done')
+        self.assertEqual((payment.qbo_sync_state, len(self._qbo_payments_of(payment))), ('synced', 1))
+        self.assertFalse(_job_locks(self.env.cr, own_session_only=True), 'no claim left behind')
+        # Run again: nothing is waiting, nothing is written again.
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(len(self._api_requests()), before)
+
+    def test_retry_merges_into_the_waiting_job(self):
+        """Retry of a failed job whose record already has a waiting job of that operation: the
+        failed one is cancelled, saying so; the waiting one is due now and inherits a possibly
+        performed attempt, so that it looks the document up before creating it."""
+        invoice = self._invoice()
+        waiting = self._jobs(invoice)
+        waiting.sudo().write({'next_attempt_at': fields.Datetime.now() + timedelta(hours=1)})
+        failed = waiting.sudo().copy({'state': 'failed', 'outcome_unknown': True, 'error_code': '500'})
+        (failed | waiting).action_retry()
+        self.assertEqual(failed.state, 'cancelled')
+        self.assertIn(waiting.record_name, failed.error_message)
+        self.assertEqual(waiting.state, 'pending')
+        self.assertTrue(waiting.outcome_unknown)
+        self.assertLessEqual(waiting.next_attempt_at, fields.Datetime.now())
+        self.assertEqual(invoice.qbo_sync_state, 'pending', 'the document still shows its waiting job')
+        self._run_queue()
+        self.assertEqual(waiting.state, 'done')
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))  # exactly one
+
+    def test_retrying_two_failed_jobs_of_one_record_keeps_one(self):
+        invoice = self._invoice()
+        first = self._jobs(invoice)
+        first.sudo().write({'state': 'failed', 'error_code': '500'})
+        second = first.sudo().copy({'state': 'failed', 'error_code': '500'})
+        (first | second).action_retry()
+        self.assertEqual(sorted((first | second).mapped('state')), ['cancelled', 'pending'])
+        self._run_queue()
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))  # exactly one
+
+
+@tagged('post_install', '-at_install')
+class TestDeadWorkers(QboCommittedCase):
+    """Jobs left in progress, and errors of the database, in real transactions: the claim
+    (a session advisory lock) tells whether a live worker holds a job."""
+
+    def _qbo_committed_setup(self, env):
+        partner = env['res.partner'].create({'name': 'Dead Worker Ltd', 'email': 'dead.worker@example.com'})
+        product = env['product.product'].create(
+            {'name': 'Dead worker widget', 'default_code': 'DW-1', 'taxes_id': False}
+        )
+        invoice = env['account.move'].create(
+            {
+                'move_type': 'out_invoice',
+                'partner_id': partner.id,
+                'invoice_date': fields.Date.today(),
+                'invoice_line_ids': [
+                    Command.create({'product_id': product.id, 'quantity': 1, 'price_unit': 42, 'tax_ids': False})
+                ],
+            }
+        )
+        invoice.action_post()
+        self.invoice_name = invoice.name
+        self.job_id = env['qbo.sync.job'].search([('res_model', '=', 'account.move'), ('res_id', '=', invoice.id)]).id
+
+    def _in_qbo(self):
+        return [
+            i for i in self.emu._call('GET', f'{US_REALM}/Invoice')['objects'] if i['DocNumber'] == self.invoice_name
+        ]
+
+    def _left_in_progress(self):
+        """What a worker killed after recording its first attempt leaves behind."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE qbo_sync_job SET state = 'in_progress', attempts = 1, outcome_unknown = true, "
+                "write_date = now() at time zone 'UTC' WHERE id = %s",
+                [self.job_id],
+            )
+
+    def _drain(self):
+        with self.registry.cursor() as cr:
+            self._env(cr)['qbo.sync.job']._cron_process_jobs()
+
+    def _job(self, cr):
+        return self._env(cr)['qbo.sync.job'].browse(self.job_id)
+
+    def test_a_database_error_after_the_push_ends_the_attempt_and_releases_the_claim(self):
+        """The database refuses the outcome of a push (outside the push's savepoint): the pass
+        carries on, the job is retryable with a sentence and its outcome unknown, its claim is
+        released; the next attempt finds the invoice QuickBooks created instead of a second one."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                CREATE FUNCTION qbo_test_refuse_done() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'refused by a test' USING ERRCODE = 'check_violation'; END $$;
+                CREATE TRIGGER qbo_test_refuse_done BEFORE UPDATE ON qbo_sync_job FOR EACH ROW
+                WHEN (NEW.state = 'done' AND NEW.id = %s) EXECUTE FUNCTION qbo_test_refuse_done();
+                """,
+                [self.job_id],
+            )
+        self.addCleanup(self._drop_refusal)
+        self._drain()
+        with self.registry.cursor() as cr:
+            self.assertNotIn(self.job_id, _job_locks(cr, own_session_only=False), 'claim released')
+            job = self._job(cr)
+            self.assertEqual((job.state, job.attempts), ('pending', 1))
+            self.assertTrue(job.outcome_unknown)
+            self.assertTrue(job.error_message)
+            job.next_attempt_at = fields.Datetime.now()
+        self.assertEqual(len(self._in_qbo()), 1, 'QuickBooks did create it')
+        self._drop_refusal()
+        self._drain()
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._job(cr).state, 'done')
+        self.assertEqual(len(self._in_qbo()), 1, 'not created twice')
+
+    def _drop_refusal(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "DROP TRIGGER IF EXISTS qbo_test_refuse_done ON qbo_sync_job; "
+                "DROP FUNCTION IF EXISTS qbo_test_refuse_done()"
+            )
