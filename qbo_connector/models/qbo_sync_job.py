@@ -163,24 +163,23 @@ class QboSyncJob(models.Model):
         """Drain the queue: due jobs of connected companies, oldest and most basic first.
 
         Each job is claimed (a second worker skips it), committed as started, run, and
-        committed with its outcome, so that one bad record never holds the others back."""
-        stale = fields.Datetime.now() - timedelta(seconds=const.JOB_STALE_SECONDS)
+        committed with its outcome, so that one bad record never holds the others back.
+        A job in progress whose claim no live session holds belonged to a worker that died: it
+        is taken up at once, its outcome unknown."""
         domain = [
             ('connection_id.state', '=', 'connected'),
             '|',
+            ('state', '=', 'in_progress'),
             '&',
             ('state', '=', 'pending'),
             ('next_attempt_at', '<=', fields.Datetime.now()),
-            '&',
-            ('state', '=', 'in_progress'),
-            ('write_date', '<', stale),
         ]
         jobs = self.sudo().search(domain, limit=limit)
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(jobs))
         for job in jobs:
             if not job._qbo_claim():
-                continue  # another worker has it
+                continue  # a live worker has it
             try:
                 job.invalidate_recordset()
                 if job.filtered_domain(domain):  # not done by another worker meanwhile
@@ -201,7 +200,8 @@ class QboSyncJob(models.Model):
     def _qbo_claim(self):
         """A session-level advisory lock on the job: unlike a row lock it survives the commit
         that records the attempt before the request goes out, so no other worker can take
-        the job between that commit and the outcome's."""
+        the job between that commit and the outcome's. It is also how a job left in progress
+        is told from one being run: the session of a dead worker is gone, and its locks with it."""
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
         return self.env.cr.fetchone()[0]
 
@@ -215,7 +215,7 @@ class QboSyncJob(models.Model):
         """The transaction of a claimed job failed outside the push's savepoint and was rolled
         back: end the attempt (recorded as started, its outcome unknown) as retryable, in a new
         transaction. Returns the time left to the cron run. Should even that fail, the job stays
-        in progress and a later run takes it up, counting the attempt."""
+        in progress and the next run takes it up, counting the attempt."""
         concurrent = isinstance(
             error,
             (
@@ -251,7 +251,7 @@ class QboSyncJob(models.Model):
                 )
             self._qbo_retry_later(retry, outcome_unknown=True)
             return self.env['ir.cron']._commit_progress(1)
-        except Exception:  # noqa: BLE001 - the job stays in progress; a later run takes it up
+        except Exception:  # noqa: BLE001 - the job stays in progress; the next run takes it up
             self.env.cr.rollback()
             _logger.exception('QuickBooks job %s: could not record the end of its attempt', self.id)
             return True
@@ -260,6 +260,20 @@ class QboSyncJob(models.Model):
         """Run one locked job: record the attempt, push, record the outcome."""
         self.ensure_one()
         attempt_unknown = self.state == 'in_progress' or self.outcome_unknown
+        if self.state == 'in_progress' and self.attempts >= const.JOB_MAX_ATTEMPTS:
+            # Its worker died during the last attempt allowed (killed, out of memory): running
+            # it again would most likely kill the next one too.
+            self._qbo_set_state(
+                'failed',
+                error_code='worker',
+                outcome_unknown=True,
+                error_message=self.env._(
+                    'The worker running this job stopped in the middle of attempt %(n)s (killed or out of memory); '
+                    'gave up. The document may be in QuickBooks: Retry looks it up before sending it again.',
+                    n=self.attempts,
+                ),
+            )
+            return
         self._qbo_set_state('in_progress', attempts=self.attempts + 1, outcome_unknown=True)
         # The attempt is on record before any request goes out.
         self.env['ir.cron']._commit_progress()

@@ -1,4 +1,4 @@
-"""The queue under what users and workers do: retries in any order, and errors of the database."""
+"""The queue under what users and workers do: retries in any order, workers that die."""
 
 from datetime import timedelta
 
@@ -82,6 +82,25 @@ class TestQueue(QboPushCommon):
         self._run_queue()
         self.assertTrue(self._qbo_doc('Invoice', invoice.name))  # exactly one
 
+    def test_a_job_that_kills_its_worker_gives_up(self):
+        """A worker died during the last allowed attempt (the job is left in progress): the
+        next pass does not run it again but fails it for good, saying the worker died."""
+        invoice = self._invoice()
+        job = self._jobs(invoice)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE qbo_sync_job SET state = 'in_progress', attempts = %s, outcome_unknown = true, "
+            "write_date = now() at time zone 'UTC' - interval '1 hour' WHERE id = %s",
+            [const.JOB_MAX_ATTEMPTS, job.id],
+        )
+        self.env.invalidate_all()
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual((job.state, job.attempts), ('failed', const.JOB_MAX_ATTEMPTS))
+        self.assertIn('stopped', job.error_message)
+        self.assertEqual(invoice.qbo_sync_state, 'failed')
+        self.assertEqual(len(self._api_requests()), before, 'not run again')
+
 
 @tagged('post_install', '-at_install')
 class TestDeadWorkers(QboCommittedCase):
@@ -127,6 +146,27 @@ class TestDeadWorkers(QboCommittedCase):
 
     def _job(self, cr):
         return self._env(cr)['qbo.sync.job'].browse(self.job_id)
+
+    def test_a_job_no_live_worker_holds_is_taken_up_at_once(self):
+        self._left_in_progress()
+        self._drain()
+        with self.registry.cursor() as cr:
+            job = self._job(cr)
+            self.assertEqual((job.state, job.attempts), ('done', 2), 'run again at once, the attempt counted')
+        self.assertEqual(len(self._in_qbo()), 1)
+
+    def test_a_job_a_live_worker_holds_is_left_alone(self):
+        self._left_in_progress()
+        with self.registry.cursor() as holder:
+            holder.execute("SELECT pg_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.job_id])
+            try:
+                self._drain()
+            finally:
+                holder.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.job_id])
+        with self.registry.cursor() as cr:
+            job = self._job(cr)
+            self.assertEqual((job.state, job.attempts), ('in_progress', 1))
+        self.assertFalse(self._in_qbo())
 
     def test_a_database_error_after_the_push_ends_the_attempt_and_releases_the_claim(self):
         """The database refuses the outcome of a push (outside the push's savepoint): the pass
