@@ -300,13 +300,15 @@ class QboSyncJob(models.Model):
                 attempt_unknown,
             )
         except QboAuthError as error:
-            # Paused, not failed: the connection waits for a reconnect.
+            # Paused, not failed: the connection waits for a reconnect, and the job is due the
+            # moment it is back (see _qbo_resume).
             self._qbo_set_state(
                 'pending',
                 error_code=error.code,
                 error_message=error.message,
                 attempts=self.attempts - 1,
                 outcome_unknown=attempt_unknown,
+                next_attempt_at=fields.Datetime.now(),
             )
         except QboRetryableError as error:
             self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)
@@ -350,6 +352,12 @@ class QboSyncJob(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_resume(self, connection):
+        """``connection`` is authorised again (a reconnect): run the queue at once rather than at
+        its next scheduled run. The jobs its refusal paused are due already (see _qbo_run)."""
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
 
     def action_retry(self):
         """Run these jobs again as soon as possible, their attempts counted afresh.

@@ -1,12 +1,14 @@
-"""The queue under what users and workers do: retries in any order, workers that die."""
+"""The queue under what users and workers do: retries in any order, workers that die, a
+reconnect."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from odoo import Command, fields
 from odoo.tests import tagged
 
 from .. import const
-from .common import US_REALM, QboCommittedCase
+from .common import CLIENT_ID, CLIENT_SECRET, US_REALM, QboCommittedCase
 from .test_push_invoice import QboPushCommon
 
 
@@ -100,6 +102,35 @@ class TestQueue(QboPushCommon):
         self.assertIn('stopped', job.error_message)
         self.assertEqual(invoice.qbo_sync_state, 'failed')
         self.assertEqual(len(self._api_requests()), before, 'not run again')
+
+    def test_reconnect_resumes_paused_jobs_at_once(self):
+        """Jobs paused by a refused authorization are due, and the queue runs, as soon as
+        the user has reconnected: not at the next scheduled run."""
+        invoice = self._invoice()
+        self.connection._qbo_client().revoke(self.connection.refresh_token)
+        self.connection.access_token_expires_at = fields.Datetime.now()
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual((job.state, job.error_code), ('pending', 'invalid_grant'))
+        # The refusal is committed in a cursor of its own; in a test that cursor shares this
+        # transaction, and the job's savepoint undid it: record it as a live server keeps it.
+        self.connection._qbo_set_needs_reconnect('QuickBooks refused the authorization (a test).')
+        self.assertEqual(self.connection.state, 'needs_reconnect')
+
+        redirect_uri = self.connection.get_base_url().rstrip('/') + const.OAUTH_CALLBACK_PATH
+        self.emu.add_app(CLIENT_ID, CLIENT_SECRET, [redirect_uri])
+        authorize_url = self.connection.sudo()._qbo_build_client().authorization_url('a-state')
+        code = parse_qs(urlsplit(self.emu.approve(authorize_url, US_REALM)).query)['code'][0]
+        cron = self.env.ref('qbo_connector.ir_cron_qbo_process_jobs')
+        triggers_before = self.env['ir.cron.trigger'].sudo().search([('cron_id', '=', cron.id)])
+        self.connection._qbo_exchange_code(code, US_REALM)
+        now = fields.Datetime.now()
+        triggers = self.env['ir.cron.trigger'].sudo().search([('cron_id', '=', cron.id)]) - triggers_before
+        self.assertTrue(triggers.filtered(lambda t: t.call_at <= now), 'the queue runs at once')
+        self.assertLessEqual(job.next_attempt_at, now)
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))
 
 
 @tagged('post_install', '-at_install')
