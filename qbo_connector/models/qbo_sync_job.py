@@ -139,12 +139,18 @@ class QboSyncJob(models.Model):
         self.write(values)
         for job in self:
             record = job._qbo_pushed_record()
-            if record:
+            if record and job._qbo_of_its_company(record):
                 record.sudo()._qbo_on_job_state(job)
 
     def _qbo_pushed_record(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id).exists()
+
+    def _qbo_of_its_company(self, record):
+        """Whether ``record`` belongs to the company of this job's connection: the only books
+        it may be written to, and the only documents a job may mark."""
+        self.ensure_one()
+        return 'company_id' not in record._fields or record.company_id == self.connection_id.company_id
 
     def _qbo_request_id(self, step, body):
         """The request id of one write of this job: the same for the same step and body on every
@@ -280,6 +286,20 @@ class QboSyncJob(models.Model):
         record = self._qbo_pushed_record()
         if not record:
             self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
+            return
+        if not self._qbo_of_its_company(record):
+            self._qbo_set_state(
+                'failed',
+                error_code='company',
+                outcome_unknown=False,
+                error_message=self.env._(
+                    '%(record)s belongs to the company %(other)s, not to %(company)s whose QuickBooks company this '
+                    'job writes to: nothing was sent.',
+                    record=self.record_name or record.display_name,
+                    other=record.company_id.name or self.env._('(none)'),
+                    company=self.connection_id.company_id.name,
+                ),
+            )
             return
         try:
             with self.env.cr.savepoint():

@@ -1,5 +1,5 @@
 """The queue under what users and workers do: retries in any order, workers that die, a
-reconnect."""
+reconnect, a job pointed at another company's record."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -131,6 +131,30 @@ class TestQueue(QboPushCommon):
         self._run_queue()
         self.assertEqual(job.state, 'done')
         self.assertTrue(self._qbo_doc('Invoice', invoice.name))
+
+    def test_a_record_of_another_company_is_not_sent(self):
+        """A job whose record belongs to another company than its connection's (written by
+        hand, as superuser) fails with a sentence, and sends nothing to these books."""
+        other = self.setup_other_company(name='Company Far Away')['company']
+        foreign = self.init_invoice('out_invoice', partner=self.partner_a, amounts=[100.0], post=True, company=other)
+        job = (
+            self.env['qbo.sync.job']
+            .sudo()
+            .create(
+                {
+                    'connection_id': self.connection.id,
+                    'res_model': 'account.move',
+                    'res_id': foreign.id,
+                    'record_name': foreign.name,
+                }
+            )
+        )
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(job.state, 'failed')
+        self.assertIn(other.name, job.error_message)
+        self.assertEqual(len(self._api_requests()), before, 'nothing sent')
+        self.assertFalse(foreign.qbo_sync_state, "the other company's document is not touched")
 
 
 @tagged('post_install', '-at_install')
