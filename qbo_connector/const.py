@@ -48,6 +48,8 @@ DISCOVERY_CACHE_SECONDS = 3600
 # Bodies kept in the sync log are cut to this many characters.
 LOG_BODY_MAX_CHARS = 20000
 LOG_RETENTION_DAYS_DEFAULT = 90
+# Call-log rows removed per commit by the vacuum (which goes on while old rows remain).
+LOG_VACUUM_BATCH = 5000
 
 # The outbox. A job gives up after this many attempts, including those of workers that died
 # during it (a job left "in progress" that no live session holds the claim of).

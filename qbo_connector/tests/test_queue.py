@@ -1,5 +1,5 @@
 """The queue under what users and workers do: retries in any order, workers that die, a
-reconnect, a job pointed at another company's record."""
+reconnect, a job pointed at another company's record, and the call log's retention."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -155,6 +155,32 @@ class TestQueue(QboPushCommon):
         self.assertIn(other.name, job.error_message)
         self.assertEqual(len(self._api_requests()), before, 'nothing sent')
         self.assertFalse(foreign.qbo_sync_state, "the other company's document is not touched")
+
+    def test_call_log_keeps_its_retention(self):
+        """Rows older than the retention go, newer ones stay; the vacuum works in batches and says
+        when more remain, so that Odoo's autovacuum calls it again until it has caught up."""
+        self.env['ir.config_parameter'].sudo().set_param('qbo_connector.log_retention_days', '30')
+        logs = self.env['qbo.sync.log'].sudo()
+        old = logs.create(
+            [{'connection_id': self.connection.id, 'method': 'GET', 'endpoint': f'/old/{i}'} for i in range(5)]
+        )
+        recent = logs.create(
+            [{'connection_id': self.connection.id, 'method': 'GET', 'endpoint': f'/new/{i}'} for i in range(3)]
+        )
+        self.env.flush_all()
+        for records, days in ((old, 31), (recent, 29)):
+            self.env.cr.execute(
+                "UPDATE qbo_sync_log SET create_date = now() at time zone 'UTC' - %s * interval '1 day' WHERE id IN %s",
+                [days, tuple(records.ids)],
+            )
+        # What Odoo's autovacuum does: call again while the method says rows remain.
+        rounds = []
+        while not rounds or rounds[-1][1]:
+            rounds.append(self.env['qbo.sync.log']._gc_old_logs(batch=2))
+        self.assertEqual(rounds, [(2, True), (2, True), (1, False)])
+        self.env.invalidate_all()
+        self.assertFalse(old.exists())
+        self.assertEqual(recent.exists(), recent)
 
 
 @tagged('post_install', '-at_install')
