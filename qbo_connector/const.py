@@ -48,10 +48,11 @@ DISCOVERY_CACHE_SECONDS = 3600
 # Bodies kept in the sync log are cut to this many characters.
 LOG_BODY_MAX_CHARS = 20000
 LOG_RETENTION_DAYS_DEFAULT = 90
+# Call-log rows removed per commit by the vacuum (which goes on while old rows remain).
+LOG_VACUUM_BATCH = 5000
 
-# The outbox. A job "in progress" for this long belonged to a worker that died: run it
-# again (its outcome is unknown, so the document is looked up before anything is created).
-JOB_STALE_SECONDS = 900
+# The outbox. A job gives up after this many attempts, including those of workers that died
+# during it (a job left "in progress" that no live session holds the claim of).
 JOB_MAX_ATTEMPTS = 8
 # Waits between attempts after a retryable error (QuickBooks' own Retry-After wins).
 JOB_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)

@@ -13,7 +13,6 @@ from . import product_product
 from . import qbo_connection
 from . import qbo_mapping
 from . import qbo_sync_job
-from . import qbo_sync_job_buttons
 from . import qbo_sync_log
 from . import qbo_payment_method
 from . import qbo_tax_code

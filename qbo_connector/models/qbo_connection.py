@@ -609,6 +609,7 @@ class QboConnection(models.Model):
         conn.activity_ids.filtered(
             lambda a: a.activity_type_id == self.env.ref('qbo_connector.mail_activity_type_qbo_reconnect')
         ).action_done()
+        self.env['qbo.sync.job']._qbo_resume(conn)
         conn.message_post(
             body=self.env._(
                 'Connected to the QuickBooks company %(name)s (realm %(realm)s).',

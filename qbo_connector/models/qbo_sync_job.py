@@ -7,7 +7,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .. import const
 from ..exceptions import QboAuthError, QboError, QboRetryableError
@@ -139,12 +139,18 @@ class QboSyncJob(models.Model):
         self.write(values)
         for job in self:
             record = job._qbo_pushed_record()
-            if record:
+            if record and job._qbo_of_its_company(record):
                 record.sudo()._qbo_on_job_state(job)
 
     def _qbo_pushed_record(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id).exists()
+
+    def _qbo_of_its_company(self, record):
+        """Whether ``record`` belongs to the company of this job's connection: the only books
+        it may be written to, and the only documents a job may mark."""
+        self.ensure_one()
+        return 'company_id' not in record._fields or record.company_id == self.connection_id.company_id
 
     def _qbo_request_id(self, step, body):
         """The request id of one write of this job: the same for the same step and body on every
@@ -163,32 +169,34 @@ class QboSyncJob(models.Model):
         """Drain the queue: due jobs of connected companies, oldest and most basic first.
 
         Each job is claimed (a second worker skips it), committed as started, run, and
-        committed with its outcome, so that one bad record never holds the others back."""
-        stale = fields.Datetime.now() - timedelta(seconds=const.JOB_STALE_SECONDS)
+        committed with its outcome, so that one bad record never holds the others back.
+        A job in progress whose claim no live session holds belonged to a worker that died: it
+        is taken up at once, its outcome unknown."""
         domain = [
             ('connection_id.state', '=', 'connected'),
             '|',
+            ('state', '=', 'in_progress'),
             '&',
             ('state', '=', 'pending'),
             ('next_attempt_at', '<=', fields.Datetime.now()),
-            '&',
-            ('state', '=', 'in_progress'),
-            ('write_date', '<', stale),
         ]
         jobs = self.sudo().search(domain, limit=limit)
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(jobs))
         for job in jobs:
             if not job._qbo_claim():
-                continue  # another worker has it
+                continue  # a live worker has it
             try:
                 job.invalidate_recordset()
                 if job.filtered_domain(domain):  # not done by another worker meanwhile
                     job._qbo_run()
                 time_left = cron._commit_progress(1)
-            except psycopg2.errors.SerializationFailure:
+            except Exception as error:  # noqa: BLE001 - nothing one job does may stop the queue
+                # Outside the push's savepoint: the outcome's writes, the document's hooks, the
+                # commit. What this transaction did is lost; the attempt committed before the
+                # request is not.
                 self.env.cr.rollback()
-                time_left = True
+                time_left = job._qbo_end_broken_attempt(error)
             finally:
                 job._qbo_release()
             if not time_left:
@@ -198,23 +206,100 @@ class QboSyncJob(models.Model):
     def _qbo_claim(self):
         """A session-level advisory lock on the job: unlike a row lock it survives the commit
         that records the attempt before the request goes out, so no other worker can take
-        the job between that commit and the outcome's."""
+        the job between that commit and the outcome's. It is also how a job left in progress
+        is told from one being run: the session of a dead worker is gone, and its locks with it."""
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
         return self.env.cr.fetchone()[0]
 
     def _qbo_release(self):
+        """Always called once the job is over, in a usable transaction (the caller rolls back
+        first after an error): the connection goes back to a pool, and a session-level lock
+        would stay with it."""
         self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
+
+    def _qbo_end_broken_attempt(self, error):
+        """The transaction of a claimed job failed outside the push's savepoint and was rolled
+        back: end the attempt (recorded as started, its outcome unknown) as retryable, in a new
+        transaction. Returns the time left to the cron run. Should even that fail, the job stays
+        in progress and the next run takes it up, counting the attempt."""
+        concurrent = isinstance(
+            error,
+            (
+                psycopg2.errors.SerializationFailure,
+                psycopg2.errors.UniqueViolation,
+                psycopg2.errors.LockNotAvailable,
+                psycopg2.errors.DeadlockDetected,
+            ),
+        )
+        if concurrent:
+            _logger.info('QuickBooks job %s: concurrent update, retried shortly (%s)', self.id, error)
+        else:
+            _logger.error('QuickBooks job %s: its outcome could not be recorded', self.id, exc_info=error)
+        try:
+            self.env.invalidate_all()
+            if self.state != 'in_progress':
+                # The attempt never started (another worker had just finished the job).
+                return self.env['ir.cron']._commit_progress(1)
+            if concurrent:
+                retry = QboRetryableError(
+                    'concurrent',
+                    self.env._('Another transaction was changing the same records; this will be retried in a moment.'),
+                    retry_after=const.JOB_CONCURRENT_RETRY_SECONDS,
+                )
+            else:
+                retry = QboRetryableError(
+                    'odoo',
+                    self.env._(
+                        'The outcome of this attempt could not be saved in Odoo (%(error)s). It will be retried; '
+                        'the document is looked up in QuickBooks first, so it is not sent twice.',
+                        error=str(error).strip()[:300],
+                    ),
+                )
+            self._qbo_retry_later(retry, outcome_unknown=True)
+            return self.env['ir.cron']._commit_progress(1)
+        except Exception:  # noqa: BLE001 - the job stays in progress; the next run takes it up
+            self.env.cr.rollback()
+            _logger.exception('QuickBooks job %s: could not record the end of its attempt', self.id)
+            return True
 
     def _qbo_run(self):
         """Run one locked job: record the attempt, push, record the outcome."""
         self.ensure_one()
         attempt_unknown = self.state == 'in_progress' or self.outcome_unknown
+        if self.state == 'in_progress' and self.attempts >= const.JOB_MAX_ATTEMPTS:
+            # Its worker died during the last attempt allowed (killed, out of memory): running
+            # it again would most likely kill the next one too.
+            self._qbo_set_state(
+                'failed',
+                error_code='worker',
+                outcome_unknown=True,
+                error_message=self.env._(
+                    'The worker running this job stopped in the middle of attempt %(n)s (killed or out of memory); '
+                    'gave up. The document may be in QuickBooks: Retry looks it up before sending it again.',
+                    n=self.attempts,
+                ),
+            )
+            return
         self._qbo_set_state('in_progress', attempts=self.attempts + 1, outcome_unknown=True)
         # The attempt is on record before any request goes out.
         self.env['ir.cron']._commit_progress()
         record = self._qbo_pushed_record()
         if not record:
             self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
+            return
+        if not self._qbo_of_its_company(record):
+            self._qbo_set_state(
+                'failed',
+                error_code='company',
+                outcome_unknown=False,
+                error_message=self.env._(
+                    '%(record)s belongs to the company %(other)s, not to %(company)s whose QuickBooks company this '
+                    'job writes to: nothing was sent.',
+                    record=self.record_name or record.display_name,
+                    other=record.company_id.name or self.env._('(none)'),
+                    company=self.connection_id.company_id.name,
+                ),
+            )
             return
         try:
             with self.env.cr.savepoint():
@@ -235,13 +320,15 @@ class QboSyncJob(models.Model):
                 attempt_unknown,
             )
         except QboAuthError as error:
-            # Paused, not failed: the connection waits for a reconnect.
+            # Paused, not failed: the connection waits for a reconnect, and the job is due the
+            # moment it is back (see _qbo_resume).
             self._qbo_set_state(
                 'pending',
                 error_code=error.code,
                 error_message=error.message,
                 attempts=self.attempts - 1,
                 outcome_unknown=attempt_unknown,
+                next_attempt_at=fields.Datetime.now(),
             )
         except QboRetryableError as error:
             self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)
@@ -286,15 +373,83 @@ class QboSyncJob(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    @api.model
+    def _qbo_resume(self, connection):
+        """``connection`` is authorised again (a reconnect): run the queue at once rather than at
+        its next scheduled run. The jobs its refusal paused are due already (see _qbo_run)."""
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+
     def action_retry(self):
-        jobs = self.filtered(lambda j: j.state in ('failed', 'cancelled', 'pending'))
-        jobs._qbo_set_state('pending', next_attempt_at=fields.Datetime.now(), attempts=0)
+        """Run these jobs again as soon as possible, their attempts counted afresh.
+
+        Never two waiting jobs for one record and operation: a job retried while its record
+        already has a job of that operation waiting (pushed again meanwhile, or a second
+        failed job retried in the same click) is merged into it: it is cancelled, naming the
+        job that carries on, and that job becomes due now and inherits its "outcome unknown"
+        (an attempt that may have been performed), so it looks the document up in QuickBooks
+        before creating it. Among jobs retried together, the one already waiting, else the
+        newest, carries on."""
+        jobs = self._qbo_checked_for_buttons().filtered(lambda j: j.state in ('failed', 'cancelled', 'pending'))
+        if not jobs:
+            return True
+        carrying = {
+            (j.res_model, j.res_id, j.operation): j
+            for j in self.sudo().search(
+                [
+                    ('res_model', 'in', list(set(jobs.mapped('res_model')))),
+                    ('res_id', 'in', jobs.mapped('res_id')),
+                    ('state', 'in', ('pending', 'in_progress')),
+                ]
+            )
+        }
+        merged = {}
+        for job in jobs.sorted(lambda j: (j.state != 'pending', -j.id)):
+            key = (job.res_model, job.res_id, job.operation)
+            carrier = carrying.setdefault(key, job)
+            if carrier != job:
+                merged.setdefault(carrier, self.browse())
+                merged[carrier] |= job
+        now = fields.Datetime.now()
+        for carrier, duplicates in merged.items():
+            unknown = any(duplicates.mapped('outcome_unknown'))
+            duplicates._qbo_set_state(
+                'cancelled',
+                outcome_unknown=False,
+                error_message=self.env._(
+                    'Merged into the job already waiting for %(record)s (#%(id)s), which carries on.',
+                    record=carrier.record_name,
+                    id=carrier.id,
+                ),
+            )
+            if carrier in jobs:
+                if unknown:
+                    carrier.outcome_unknown = True
+                continue
+            # Written again through the state helper, so that the document shows the job that
+            # carries on (the cancellation just cleared its status).
+            values = {'outcome_unknown': carrier.outcome_unknown or unknown}
+            if carrier.state == 'pending':
+                values.update(next_attempt_at=min(carrier.next_attempt_at, now), attempts=0)
+            carrier._qbo_set_state(carrier.state, **values)
+        # Last, so that each document shows the job that waits for it.
+        (jobs - self.browse().union(*merged.values()))._qbo_set_state('pending', next_attempt_at=now, attempts=0)
         self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return True
 
     def action_cancel(self):
-        self.filtered(lambda j: j.state in ('pending', 'failed'))._qbo_set_state('cancelled')
+        self._qbo_checked_for_buttons().filtered(lambda j: j.state in ('pending', 'failed'))._qbo_set_state('cancelled')
         return True
+
+    def _qbo_checked_for_buttons(self):
+        """These jobs as superuser, once the user is found to be a QuickBooks administrator who
+        may read them all (record rules: their companies). Jobs are written by the code alone:
+        no user has write access on them, so no one points a job at another company's record or
+        at a model that is not synced; Retry and Cancel are checked here and done as the addon."""
+        if not self.env.su:
+            if not self.env.user.has_group('qbo_connector.group_qbo_admin'):
+                raise AccessError(self.env._('Only QuickBooks administrators can retry or cancel QuickBooks jobs.'))
+            self.check_access('read')
+        return self.sudo()
 
     def action_open_record(self):
         self.ensure_one()

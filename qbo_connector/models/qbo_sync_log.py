@@ -103,14 +103,26 @@ class QboSyncLog(models.Model):
         return record
 
     @api.autovacuum
-    def _gc_old_logs(self):
-        days = int(
-            self.env['ir.config_parameter']
-            .sudo()
-            .get_param('qbo_connector.log_retention_days', const.LOG_RETENTION_DAYS_DEFAULT)
+    def _gc_old_logs(self, batch=const.LOG_VACUUM_BATCH):
+        """Remove the rows older than the retention (system parameter
+        ``qbo_connector.log_retention_days``, default 90 days; 0 keeps every row), oldest first,
+        ``batch`` at a time. Returns (removed, more remain): Odoo's autovacuum calls again, each
+        batch committed, as long as rows remain, so a busy site's log is emptied of old rows
+        however many it wrote since the last run."""
+        param = self.env['ir.config_parameter'].sudo().get_param('qbo_connector.log_retention_days')
+        try:
+            days = int(param) if param else const.LOG_RETENTION_DAYS_DEFAULT
+        except ValueError:
+            days = const.LOG_RETENTION_DAYS_DEFAULT
+        if days <= 0:
+            return 0, False
+        # By id, the primary key's order: the old rows are the first ones, so each batch is found
+        # without reading the table through.
+        old = self.sudo().search(
+            [('create_date', '<', fields.Datetime.now() - timedelta(days=days))], order='id', limit=batch
         )
-        limit = fields.Datetime.now() - timedelta(days=days)
-        self.sudo().search([('create_date', '<', limit)], limit=10000).unlink()
+        old.unlink()
+        return len(old), len(old) == batch
 
 
 def _fault_code(body):

@@ -15,3 +15,4 @@ from . import test_push_receipts
 from . import test_payment_method_mapping
 from . import test_migration
 from . import test_rpc_security
+from . import test_queue
