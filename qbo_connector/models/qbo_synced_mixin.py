@@ -67,7 +67,8 @@ class QboSyncedMixin(models.AbstractModel):
         By default: a transaction of the same date and party whose private note carries this
         record's reference."""
         party = values.get('CustomerRef') or values.get('EntityRef')
-        # QuickBooks filters purchases by date only: their payee is checked below.
+        # QuickBooks filters purchases by date only: their payee is checked below. Without a party
+        # (a record no longer sent, whose customer is not looked up again) the reference decides.
         condition = f" AND CustomerRef = {qbo_quote(party['value'])}" if 'CustomerRef' in values else ''
         found = client.query_all(f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition}")
         reference = self._qbo_reference()
@@ -76,7 +77,10 @@ class QboSyncedMixin(models.AbstractModel):
                 obj
                 for obj in found
                 if reference in (obj.get('PrivateNote') or '')
-                and str((obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])
+                and (
+                    not party
+                    or str((obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])
+                )
             ),
             None,
         )

@@ -14,3 +14,4 @@ from . import test_tax_mapping
 from . import test_push_receipts
 from . import test_payment_method_mapping
 from . import test_migration
+from . import test_push_deletion
