@@ -571,6 +571,37 @@ class AccountMove(models.Model):
             )
         return partners
 
+    def _qbo_free_number(self, job, client, entity, values):
+        """The number is held in QuickBooks by the twin (voided, or live) of an invoice or credit
+        note deleted in Odoo, which gives that number again: the twin is deleted, as its document
+        was, and its mapping dropped. A number held by anything else stays taken."""
+        if 'DocNumber' not in values:
+            return False
+        mine, others = self._qbo_find_by_number(client, entity, values['DocNumber'])
+        if mine or not others:
+            return False
+        mappings = self.env['qbo.mapping'].sudo()
+        twins = []
+        for other in others:
+            mapping = mappings.search(
+                [
+                    ('connection_id', '=', job.connection_id.id),
+                    ('res_model', '=', self._name),
+                    ('qbo_entity', '=', entity),
+                    ('role', '=', 'record'),
+                    ('qbo_id', '=', str(other['Id'])),
+                ],
+                limit=1,
+            )
+            if not mapping or self.browse(mapping.res_id).exists():
+                return False
+            twins.append((other, mapping))
+        for other, mapping in twins:
+            body = {'Id': other['Id'], 'SyncToken': other['SyncToken']}
+            client.delete(entity, body, request_id=job._qbo_request_id('free', body))
+            mapping.unlink()
+        return True
+
     def _qbo_find_by_number(self, client, entity, doc_number):
         """The QuickBooks documents numbered ``doc_number``: (the one made from this document
         or None, the others)."""
