@@ -153,7 +153,21 @@ class AccountMove(models.Model):
         if values is None:
             # Reset to draft (or cancelled) since it was queued: nothing to send; posted
             # again it is queued again, cancelled its void job takes care of QuickBooks.
-            return entity, self.env['qbo.mapping']._qbo_find(connection, self, entity).qbo_id or False
+            mapping = self.env['qbo.mapping']._qbo_find(connection, self, entity)
+            if not mapping and outcome_unknown:
+                # Unless the attempt whose answer was lost created it: cancelling then queued no void
+                # (Odoo knew of nothing to void). Bound now, it is voided if cancelled, updated if posted.
+                lost, _others = self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))
+                if lost:
+                    mapping = self.env['qbo.mapping']._qbo_link(connection, self, entity, lost)
+                    if self.state == 'cancel':
+                        return entity, self._qbo_void(
+                            job,
+                            client,
+                            entity,
+                            before=lambda current: self._qbo_wait_for_linking_payments(connection, entity, current),
+                        )
+            return entity, mapping.qbo_id or False
         # Rolled back with the attempt when QuickBooks refuses the document.
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
         result = self._qbo_export(

@@ -125,3 +125,23 @@ class TestPushDeletion(QboPushCommon):
         self.assertEqual(len(self._qbo_payments_of(payment)), 1)
         self.assertAlmostEqual(float(live['TotalAmt']), payment.amount, places=2)
         self.assertEqual(self._differences(), [])
+
+    def test_invoice_cancelled_while_its_push_is_in_flight(self):
+        """The Invoice's create answer is lost (QuickBooks made it), then the invoice is reset and
+        cancelled before the retry (no void is queued: Odoo knew of nothing to void): the retry
+        finds that Invoice by its number and voids it."""
+        self._run_queue()
+        invoice = self._invoice()
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
+        )
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertTrue(job.outcome_unknown)
+        invoice.button_draft()
+        invoice.button_cancel()
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertEqual(float(self._qbo_doc('Invoice', invoice.name)['TotalAmt']), 0.0)
+        self.assertEqual(self._differences(), [])
