@@ -161,7 +161,21 @@ class AccountMove(models.Model):
         if values is None:
             # Reset to draft (or cancelled) since it was queued: nothing to send; posted
             # again it is queued again, cancelled its void job takes care of QuickBooks.
-            return entity, self.env['qbo.mapping']._qbo_find(connection, self, entity).qbo_id or False
+            mapping = self.env['qbo.mapping']._qbo_find(connection, self, entity)
+            if not mapping and outcome_unknown:
+                # Unless the attempt whose answer was lost created it: cancelling then queued no void
+                # (Odoo knew of nothing to void). Bound now, it is voided if cancelled, updated if posted.
+                lost, _others = self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))
+                if lost:
+                    mapping = self.env['qbo.mapping']._qbo_link(connection, self, entity, lost)
+                    if self.state == 'cancel':
+                        return entity, self._qbo_void(
+                            job,
+                            client,
+                            entity,
+                            before=lambda current: self._qbo_wait_for_linking_payments(connection, entity, current),
+                        )
+            return entity, mapping.qbo_id or False
         # Rolled back with the attempt when QuickBooks refuses the document.
         self._qbo_write_status({'qbo_customer_partner_id': self._qbo_customer_partner(connection).id})
         result = self._qbo_export(
@@ -580,6 +594,37 @@ class AccountMove(models.Model):
                 ),
             )
         return partners
+
+    def _qbo_free_number(self, job, client, entity, values):
+        """The number is held in QuickBooks by the twin (voided, or live) of an invoice or credit
+        note deleted in Odoo, which gives that number again: the twin is deleted, as its document
+        was, and its mapping dropped. A number held by anything else stays taken."""
+        if 'DocNumber' not in values:
+            return False
+        mine, others = self._qbo_find_by_number(client, entity, values['DocNumber'])
+        if mine or not others:
+            return False
+        mappings = self.env['qbo.mapping'].sudo()
+        twins = []
+        for other in others:
+            mapping = mappings.search(
+                [
+                    ('connection_id', '=', job.connection_id.id),
+                    ('res_model', '=', self._name),
+                    ('qbo_entity', '=', entity),
+                    ('role', '=', 'record'),
+                    ('qbo_id', '=', str(other['Id'])),
+                ],
+                limit=1,
+            )
+            if not mapping or self.browse(mapping.res_id).exists():
+                return False
+            twins.append((other, mapping))
+        for other, mapping in twins:
+            body = {'Id': other['Id'], 'SyncToken': other['SyncToken']}
+            client.delete(entity, body, request_id=job._qbo_request_id('free', body))
+            mapping.unlink()
+        return True
 
     def _qbo_find_by_number(self, client, entity, doc_number):
         """The QuickBooks documents numbered ``doc_number``: (the one made from this document

@@ -97,12 +97,42 @@ class AccountPayment(models.Model):
                 return entity, self._qbo_delete(job, client, 'Purchase')
             return entity, self._qbo_void(job, client, entity, forget=True)
         if self.state not in POSTED_STATES:
-            # Reset or cancelled since it was queued: its void job takes care of QuickBooks.
-            return entity, False
+            # Reset or cancelled since it was queued: its void job takes care of what QuickBooks holds
+            # of it; what an attempt whose answer was lost may have created is looked for and voided.
+            return entity, outcome_unknown and self._qbo_void_lost(job, client) or False
         if self.payment_type == 'outbound':
             return entity, self._qbo_push_refund(job, client, outcome_unknown)
         values = self._qbo_prepare_values(job.connection_id, client)
         return entity, self._qbo_export(job, client, entity, values, outcome_unknown=outcome_unknown)['Id']
+
+    def _qbo_void_lost(self, job, client):
+        """This payment, no longer posted, may be in QuickBooks although Odoo has no mapping of it:
+        an attempt whose answer was lost created it, and cancelling it queued no void (Odoo knew
+        of nothing to void). Looks for what that attempt wrote (the refund's link, then its check;
+        the Payment) and voids (deletes) it. Returns the id of the payment or check, False when
+        there was none."""
+        connection = job.connection_id
+        mappings = self.env['qbo.mapping']
+        found = False
+        writes = (
+            [('Payment', 'refund_link'), ('Purchase', 'record')]
+            if self.payment_type == 'outbound'
+            else [('Payment', 'record')]
+        )
+        for entity, role in writes:
+            if mappings._qbo_find(connection, self, entity, role):
+                continue  # known to Odoo: the void job queued with the cancellation takes it
+            lost = self._qbo_find_lost(client, entity, {'TxnDate': fields.Date.to_string(self.date)})
+            if not lost:
+                continue
+            mappings._qbo_link(connection, self, entity, lost, role)
+            if entity == 'Purchase':
+                found = self._qbo_delete(job, client, entity)  # QuickBooks voids no purchases through the API
+            elif role == 'record':
+                found = self._qbo_void(job, client, entity, forget=True)
+            else:
+                self._qbo_void(job, client, entity, role=role, forget=True)
+        return found
 
     # ------------------------------------------------------------------
     # Mapper

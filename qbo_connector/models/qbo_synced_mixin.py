@@ -1,7 +1,7 @@
 import contextlib
 
-from odoo import fields, models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboStaleError
 from ..tools.qbo_client import qbo_quote
@@ -81,7 +81,8 @@ class QboSyncedMixin(models.AbstractModel):
         By default: a transaction of the same date and party whose private note carries this
         record's reference."""
         party = values.get('CustomerRef') or values.get('EntityRef')
-        # QuickBooks filters purchases by date only: their payee is checked below.
+        # QuickBooks filters purchases by date only: their payee is checked below. Without a party
+        # (a record no longer sent, whose customer is not looked up again) the reference decides.
         condition = f" AND CustomerRef = {qbo_quote(party['value'])}" if 'CustomerRef' in values else ''
         found = client.query_all(f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition}")
         reference = self._qbo_reference()
@@ -90,10 +91,20 @@ class QboSyncedMixin(models.AbstractModel):
                 obj
                 for obj in found
                 if reference in (obj.get('PrivateNote') or '')
-                and str((obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])
+                and (
+                    not party
+                    or str((obj.get('CustomerRef') or obj.get('EntityRef') or {}).get('value')) == str(party['value'])
+                )
             ),
             None,
         )
+
+    def _qbo_free_number(self, job, client, entity, values):
+        """QuickBooks refused to create ``entity`` from ``values`` because its number is taken:
+        free it when what holds it is the twin of a record Odoo deleted (Odoo gives a deleted
+        document's number again). Returns True when freed, and the create may go again.
+        By default nothing is numbered: False."""
+        return False
 
     # ------------------------------------------------------------------
     # The exporter
@@ -121,9 +132,13 @@ class QboSyncedMixin(models.AbstractModel):
             try:
                 result = client.create(entity, values, request_id=job._qbo_request_id(step, values))
             except QboDuplicateError as error:
-                current = error.code == '6140' and self._qbo_find_lost(client, entity, values, duplicate=error)
-                if not current:
-                    raise
+                if error.code == '6140' and self._qbo_free_number(job, client, entity, values):
+                    # Another request id: QuickBooks answers a known one with its first answer (the 6140).
+                    result = client.create(entity, values, request_id=job._qbo_request_id(f'{step}freed', values))
+                else:
+                    current = error.code == '6140' and self._qbo_find_lost(client, entity, values, duplicate=error)
+                    if not current:
+                        raise
         if result is None:
 
             def update(version):
@@ -177,6 +192,65 @@ class QboSyncedMixin(models.AbstractModel):
             send_current(client, entity, {'Id': qbo_id, 'SyncToken': mapping.sync_token}, delete)
         mapping.sudo().unlink()
         return qbo_id
+
+    # ------------------------------------------------------------------
+    # Deletion
+    # ------------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_live_in_quickbooks(self):
+        """A record QuickBooks holds, or may hold, is not deleted: its job could no longer reach
+        it, and its twin would stay live in QuickBooks for good (with its number, which Odoo gives
+        the next document). Deletable once QuickBooks holds nothing live of it: never sent, or
+        voided (a payment's void forgets its QuickBooks object; a document's keeps it, voided)."""
+        if not self.ids:
+            return
+        held = set(
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('res_model', '=', self._name),
+                    ('res_id', 'in', self.ids),
+                    ('qbo_entity', 'in', list(self._qbo_entities)),
+                    ('role', 'in', ('record', 'receipt')),
+                ]
+            )
+            .mapped('res_id')
+        )
+        latest = {}
+        for job in (
+            self.env['qbo.sync.job']
+            .sudo()
+            .search([('res_model', '=', self._name), ('res_id', 'in', self.ids)], order='id desc')
+        ):
+            latest.setdefault(job.res_id, job)
+        for record in self:
+            job = latest.get(record.id)
+            if job and job.outcome_unknown:
+                raise UserError(
+                    self.env._(
+                        '%(record)s may have reached QuickBooks: the answer to its last attempt was lost. Delete it '
+                        'once the QuickBooks queue has run it again.',
+                        record=record.display_name,
+                    )
+                )
+            if job and job.operation == 'void' and job.state != 'done':
+                raise UserError(
+                    self.env._(
+                        'QuickBooks has not voided %(record)s yet: delete it once its void is done (see its QuickBooks '
+                        'job).',
+                        record=record.display_name,
+                    )
+                )
+            if record.id in held and not (job and job.operation == 'void'):
+                raise UserError(
+                    self.env._(
+                        'QuickBooks holds %(record)s: deleted here, it would stay live there. Cancel it first, which '
+                        'voids it in QuickBooks, then delete it.',
+                        record=record.display_name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Status

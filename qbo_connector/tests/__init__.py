@@ -16,3 +16,4 @@ from . import test_payment_method_mapping
 from . import test_migration
 from . import test_rpc_security
 from . import test_queue
+from . import test_push_deletion

@@ -164,8 +164,12 @@ class QboBooksCheck(models.TransientModel):
                 move = moves.get(mapping.res_id, no_move)
                 doc = qbo_docs.get(mapping.qbo_id)
                 if not move or doc is None:
-                    if move or doc is not None:
-                        # Deleted on one side only: the other still counts it in its books.
+                    # Deleted on one side only: the other still counts it in its books, unless it
+                    # is the voided twin of a document deleted in Odoo (zero, as a cancelled one's).
+                    voided = doc is not None and not any(
+                        float(doc.get(key) or 0.0) for key in ('TotalAmt', BALANCE_KEY[entity])
+                    )
+                    if move or (doc is not None and not voided):
                         differences.append(self._qbo_missing(move, mapping, doc is not None))
                     continue
                 posted = move.state == 'posted'
