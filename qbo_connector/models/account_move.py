@@ -407,7 +407,7 @@ class AccountMove(models.Model):
         bound to it, and, unless its last push already said so, the payment's own job queued (or
         found waiting) to say so."""
         self.env['qbo.mapping']._qbo_link(connection, payment, entity, receipt, role='receipt')
-        if (payment.qbo_sync_state, self._qbo_last_pushed_id(payment)) != ('synced', str(receipt['Id'])):
+        if (payment.qbo_sync_state, last_pushed_id(payment)) != ('synced', str(receipt['Id'])):
             self.env['qbo.sync.job']._qbo_enqueue(payment, 'push', priority=PAYMENT_PRIORITY)
 
     @api.model
@@ -434,7 +434,7 @@ class AccountMove(models.Model):
         receipt = {'SalesReceipt': self.env._('sales receipt'), 'RefundReceipt': self.env._('refund receipt')}[entity]
         if document._qbo_receipt_payment(connection) == payment:
             # A void queued when the payment was reset is nothing to do once it fits the receipt again.
-            if self._qbo_last_pushed_id(payment) != mapping.qbo_id:
+            if last_pushed_id(payment) != mapping.qbo_id:
                 payment.message_post(
                     body=self.env._(
                         'Sent to QuickBooks inside the %(receipt)s of %(document)s (QuickBooks id %(id)s), not as a '
@@ -476,20 +476,6 @@ class AccountMove(models.Model):
                 receipt=receipt,
                 document=document.display_name,
             ),
-        )
-
-    @api.model
-    def _qbo_last_pushed_id(self, record):
-        """The QuickBooks id the last push of ``record`` that went through ended with."""
-        return (
-            self.env['qbo.sync.job']
-            .sudo()
-            .search(
-                [('res_model', '=', record._name), ('res_id', '=', record.id), ('state', '=', 'done')],
-                order='id desc',
-                limit=1,
-            )
-            .qbo_id
         )
 
     def _qbo_wait_for_linking_payments(self, connection, entity, current):
@@ -926,3 +912,17 @@ class AccountMove(models.Model):
             error.outcome_unknown = True
             raise
         return entity, memo_id
+
+
+def last_pushed_id(record):
+    """The QuickBooks id the last push of ``record`` that went through ended with."""
+    return (
+        record.env['qbo.sync.job']
+        .sudo()
+        .search(
+            [('res_model', '=', record._name), ('res_id', '=', record.id), ('state', '=', 'done')],
+            order='id desc',
+            limit=1,
+        )
+        .qbo_id
+    )

@@ -25,7 +25,7 @@ class AccountMoveLine(models.Model):
         first = self[:1]
         currency = first.move_id.currency_id
         amount = currency.round(sum(self.mapped('price_total' if tax_included else 'price_subtotal')))
-        quantity, unit_price = self._qbo_quantity_and_unit_price(amount)
+        quantity, unit_price = quantity_and_unit_price(self, amount)
         detail = {
             'ItemRef': first.product_id._qbo_item_ref(connection, client),
             'Qty': quantity,
@@ -53,29 +53,30 @@ class AccountMoveLine(models.Model):
             'SalesItemLineDetail': detail,
         }
 
-    def _qbo_quantity_and_unit_price(self, amount):
-        """Qty and UnitPrice for a line of ``amount``, such that QuickBooks' check
-        round(Qty x UnitPrice, 2) = Amount holds (6070 otherwise).
 
-        The unit price is derived from the amount, not Odoo's price_unit, which is before
-        discount and may include taxes. A quantity of 0 (an amount of 0) keeps its unit
-        price: 0 x price is 0. When no unit price of QuickBooks' precision gives back the
-        amount (huge quantities, or aggregated lines whose quantities cancel out), the line
-        goes as 1 x amount: the amount is what the books need."""
-        currency = self[:1].move_id.currency_id
-        quantity = sum(self.mapped('quantity'))
-        if float_is_zero(quantity, precision_digits=QUANTITY_DIGITS):
-            if currency.is_zero(amount):
-                first = self[:1]
-                return 0.0, float_round(
-                    first.price_unit * (1 - (first.discount or 0.0) / 100), precision_digits=UNIT_PRICE_DIGITS
-                )
-            return 1.0, amount
-        unit_price = float_round(amount / quantity, precision_digits=UNIT_PRICE_DIGITS)
-        if float_compare(
-            float_round(quantity * unit_price, precision_rounding=currency.rounding),
-            amount,
-            precision_rounding=currency.rounding,
-        ):
-            return 1.0, amount
-        return quantity, unit_price
+def quantity_and_unit_price(lines, amount):
+    """Qty and UnitPrice for a line of ``amount``, such that QuickBooks' check
+    round(Qty x UnitPrice, 2) = Amount holds (6070 otherwise).
+
+    The unit price is derived from the amount, not Odoo's price_unit, which is before
+    discount and may include taxes. A quantity of 0 (an amount of 0) keeps its unit
+    price: 0 x price is 0. When no unit price of QuickBooks' precision gives back the
+    amount (huge quantities, or aggregated lines whose quantities cancel out), the line
+    goes as 1 x amount: the amount is what the books need."""
+    currency = lines[:1].move_id.currency_id
+    quantity = sum(lines.mapped('quantity'))
+    if float_is_zero(quantity, precision_digits=QUANTITY_DIGITS):
+        if currency.is_zero(amount):
+            first = lines[:1]
+            return 0.0, float_round(
+                first.price_unit * (1 - (first.discount or 0.0) / 100), precision_digits=UNIT_PRICE_DIGITS
+            )
+        return 1.0, amount
+    unit_price = float_round(amount / quantity, precision_digits=UNIT_PRICE_DIGITS)
+    if float_compare(
+        float_round(quantity * unit_price, precision_rounding=currency.rounding),
+        amount,
+        precision_rounding=currency.rounding,
+    ):
+        return 1.0, amount
+    return quantity, unit_price

@@ -609,7 +609,9 @@ class QboConnection(models.Model):
         conn.activity_ids.filtered(
             lambda a: a.activity_type_id == self.env.ref('qbo_connector.mail_activity_type_qbo_reconnect')
         ).action_done()
-        self.env['qbo.sync.job']._qbo_resume(conn)
+        # Authorised again: the queue runs at once rather than at its next scheduled run; the jobs
+        # the refusal paused are due already.
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         conn.message_post(
             body=self.env._(
                 'Connected to the QuickBooks company %(name)s (realm %(realm)s).',
@@ -934,7 +936,10 @@ class QboConnection(models.Model):
             'QuickBooks connection %s of company %s needs a reconnect: %s', self.id, self.company_id.name, reason
         )
         self.message_post(body=reason)
-        admins = self._qbo_admins()
+        # Who can reconnect this company: system administrators who are QuickBooks administrators of it.
+        system = self.env.ref('base.group_system').sudo().all_user_ids
+        qbo = self.env.ref('qbo_connector.group_qbo_admin').sudo().all_user_ids
+        admins = (system & qbo).filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids)
         template = self.env.ref('qbo_connector.mail_template_qbo_needs_reconnect')
         template.with_context(qbo_reason=reason).send_mail(
             self.id, email_values={'recipient_ids': [Command.set(admins.partner_id.ids)]}
@@ -947,13 +952,6 @@ class QboConnection(models.Model):
                 note=Markup('%s<br/><a href="%s" class="btn btn-primary">%s</a>')
                 % (reason, self._qbo_reconnect_url(), self.env._('Reconnect')),
             )
-
-    def _qbo_admins(self):
-        """Who can reconnect this company: system administrators who are QuickBooks
-        administrators of it."""
-        system = self.env.ref('base.group_system').sudo().all_user_ids
-        qbo = self.env.ref('qbo_connector.group_qbo_admin').sudo().all_user_ids
-        return (system & qbo).filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids)
 
     def _qbo_reconnect_url(self):
         return f'{self.get_base_url().rstrip("/")}/qbo/oauth/connect/{self.id}'

@@ -139,18 +139,12 @@ class QboSyncJob(models.Model):
         self.write(values)
         for job in self:
             record = job._qbo_pushed_record()
-            if record and job._qbo_of_its_company(record):
+            if record and of_company(record, job.connection_id.company_id):
                 record.sudo()._qbo_on_job_state(job)
 
     def _qbo_pushed_record(self):
         self.ensure_one()
         return self.env[self.res_model].browse(self.res_id).exists()
-
-    def _qbo_of_its_company(self, record):
-        """Whether ``record`` belongs to the company of this job's connection: the only books
-        it may be written to, and the only documents a job may mark."""
-        self.ensure_one()
-        return 'company_id' not in record._fields or record.company_id == self.connection_id.company_id
 
     def _qbo_request_id(self, step, body):
         """The request id of one write of this job: the same for the same step and body on every
@@ -184,7 +178,12 @@ class QboSyncJob(models.Model):
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(jobs))
         for job in jobs:
-            if not job._qbo_claim():
+            # A session-level advisory lock claims the job: unlike a row lock it survives the commit
+            # that records the attempt before the request goes out, so no other worker can take the
+            # job between that commit and the outcome's. It is also how a job left in progress is told
+            # from one being run: the session of a dead worker is gone, and its locks with it.
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, job.id])
+            if not self.env.cr.fetchone()[0]:
                 continue  # a live worker has it
             try:
                 job.invalidate_recordset()
@@ -198,24 +197,12 @@ class QboSyncJob(models.Model):
                 self.env.cr.rollback()
                 time_left = job._qbo_end_broken_attempt(error)
             finally:
-                job._qbo_release()
+                # Released once the job is over, in a usable transaction (rolled back first after an
+                # error): the connection goes back to a pool, and a session-level lock would stay with it.
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, job.id])
             if not time_left:
                 break
         return len(jobs)
-
-    def _qbo_claim(self):
-        """A session-level advisory lock on the job: unlike a row lock it survives the commit
-        that records the attempt before the request goes out, so no other worker can take
-        the job between that commit and the outcome's. It is also how a job left in progress
-        is told from one being run: the session of a dead worker is gone, and its locks with it."""
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
-        return self.env.cr.fetchone()[0]
-
-    def _qbo_release(self):
-        """Always called once the job is over, in a usable transaction (the caller rolls back
-        first after an error): the connection goes back to a pool, and a session-level lock
-        would stay with it."""
-        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, self.id])
 
     def _qbo_end_broken_attempt(self, error):
         """The transaction of a claimed job failed outside the push's savepoint and was rolled
@@ -287,7 +274,7 @@ class QboSyncJob(models.Model):
         if not record:
             self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
             return
-        if not self._qbo_of_its_company(record):
+        if not of_company(record, self.connection_id.company_id):
             self._qbo_set_state(
                 'failed',
                 error_code='company',
@@ -321,7 +308,7 @@ class QboSyncJob(models.Model):
             )
         except QboAuthError as error:
             # Paused, not failed: the connection waits for a reconnect, and the job is due the
-            # moment it is back (see _qbo_resume).
+            # moment it is back (a reconnect triggers the queue).
             self._qbo_set_state(
                 'pending',
                 error_code=error.code,
@@ -372,12 +359,6 @@ class QboSyncJob(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-
-    @api.model
-    def _qbo_resume(self, connection):
-        """``connection`` is authorised again (a reconnect): run the queue at once rather than at
-        its next scheduled run. The jobs its refusal paused are due already (see _qbo_run)."""
-        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
 
     def action_retry(self):
         """Run these jobs again as soon as possible, their attempts counted afresh.
@@ -459,3 +440,9 @@ class QboSyncJob(models.Model):
             'res_id': self.res_id,
             'view_mode': 'form',
         }
+
+
+def of_company(record, company):
+    """Whether ``record`` belongs to ``company`` (the company of a job's connection): the only
+    books it may be written to, and the only documents a job may mark."""
+    return 'company_id' not in record._fields or record.company_id == company

@@ -184,26 +184,11 @@ class ResPartner(models.Model):
         # Ids are per entity: customer n may not be the record the 6240 spoke of.
         if not qbo_same_name(customer.get('DisplayName'), name) or not same_level(customer, parent_id):
             return None
-        if not in_currency(connection, customer, currency_code) or not self._qbo_same_party(customer):
+        if not in_currency(connection, customer, currency_code) or not same_party(self, customer):
             return None
         if not self.env['qbo.mapping']._qbo_unclaimed(connection, self, 'Customer', [customer], role):
             return None
         return client.activate('Customer', customer)
-
-    def _qbo_same_party(self, customer):
-        """Whether a QuickBooks customer is this partner: same email, or same tax id
-        (QuickBooks masks tax ids in answers but for their last four characters)."""
-        self.ensure_one()
-        email = email_normalize(self.email or '')
-        if email and qbo_same_name((customer.get('PrimaryEmailAddr') or {}).get('Address'), email):
-            return True
-        vat = ''.join(ch for ch in (self.vat or '') if ch.isalnum()).upper()
-        for field in ('PrimaryTaxIdentifier', 'BusinessNumber'):
-            theirs = ''.join(ch for ch in (customer.get(field) or '') if ch.isalnum()).upper()
-            masked = len(theirs) > 4 and set(theirs[:-4]) == {'X'}
-            if vat and theirs and (theirs == vat or (masked and vat.endswith(theirs[-4:]))):
-                return True
-        return False
 
     # ------------------------------------------------------------------
     # Mapper
@@ -294,3 +279,18 @@ def customer_names(partner, display_name, currency_code):
         names.append(qbo_name_with_suffix(display_name, currency_code, DISPLAY_NAME_MAX))
     names.append(qbo_name_with_suffix(display_name, f'Odoo {partner.id}', DISPLAY_NAME_MAX))
     return names
+
+
+def same_party(partner, customer):
+    """Whether the QuickBooks ``customer`` is ``partner``: same email, or same tax id (QuickBooks
+    masks tax ids in answers but for their last four characters)."""
+    email = email_normalize(partner.email or '')
+    if email and qbo_same_name((customer.get('PrimaryEmailAddr') or {}).get('Address'), email):
+        return True
+    vat = ''.join(ch for ch in (partner.vat or '') if ch.isalnum()).upper()
+    for field in ('PrimaryTaxIdentifier', 'BusinessNumber'):
+        theirs = ''.join(ch for ch in (customer.get(field) or '') if ch.isalnum()).upper()
+        masked = len(theirs) > 4 and set(theirs[:-4]) == {'X'}
+        if vat and theirs and (theirs == vat or (masked and vat.endswith(theirs[-4:]))):
+            return True
+    return False
