@@ -8,6 +8,7 @@ from .. import const
 from ..exceptions import QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from .account_move_line import LINE_DESCRIPTION_MAX
+from .qbo_synced_mixin import own_mappings
 
 ENTITY_BY_MOVE_TYPE = {'out_invoice': 'Invoice', 'out_refund': 'CreditMemo'}
 # Money received is a Payment. Money paid back to a customer is a check (a Purchase) booked
@@ -54,19 +55,7 @@ class AccountMove(models.Model):
             self.qbo_url = False
             return
         # One search for the whole list, not one per move.
-        mappings = (
-            self.env['qbo.mapping']
-            .sudo()
-            .search(
-                [
-                    ('res_model', '=', self._name),
-                    ('res_id', 'in', self.ids),
-                    ('role', '=', 'record'),
-                    ('qbo_entity', 'in', list(self._qbo_entities)),
-                ],
-                order='id',
-            )
-        )
+        mappings = own_mappings(self, roles=('record',))
         entity_by_move = {(mapping.res_id, mapping.qbo_id): mapping.qbo_entity for mapping in mappings}
         app_urls = {c.company_id: c._qbo_urls()['app'] for c in mappings.connection_id}
         for move in self:

@@ -34,19 +34,7 @@ class QboSyncedMixin(models.AbstractModel):
     def _compute_qbo_id(self):
         """The QuickBooks id of the document itself, from its mapping (role record, else the
         receipt holding it)."""
-        mappings = (
-            self.env['qbo.mapping']
-            .sudo()
-            .search(
-                [
-                    ('res_model', '=', self._name),
-                    ('res_id', 'in', self.ids),
-                    ('qbo_entity', 'in', list(self._qbo_entities)),
-                    ('role', 'in', ('record', 'receipt')),
-                ],
-                order='id',
-            )
-        )
+        mappings = own_mappings(self)
         found = {}
         for mapping in mappings.sorted(lambda m: m.role != 'record'):
             found.setdefault(mapping.res_id, mapping.qbo_id)
@@ -205,19 +193,7 @@ class QboSyncedMixin(models.AbstractModel):
         voided (a payment's void forgets its QuickBooks object; a document's keeps it, voided)."""
         if not self.ids:
             return
-        held = set(
-            self.env['qbo.mapping']
-            .sudo()
-            .search(
-                [
-                    ('res_model', '=', self._name),
-                    ('res_id', 'in', self.ids),
-                    ('qbo_entity', 'in', list(self._qbo_entities)),
-                    ('role', 'in', ('record', 'receipt')),
-                ]
-            )
-            .mapped('res_id')
-        )
+        held = set(own_mappings(self).mapped('res_id'))
         latest = {}
         for job in (
             self.env['qbo.sync.job']
@@ -301,3 +277,21 @@ def send_current(client, entity, version, send):
         with contextlib.suppress(QboStaleError):
             return send(version)
     return send(client.read(entity, version['Id']))
+
+
+def own_mappings(records, roles=('record', 'receipt')):
+    """The mappings of ``records`` (of a synced model) to the QuickBooks objects they themselves
+    are, in ``roles`` (the document itself, or the receipt holding a payment), oldest first."""
+    return (
+        records.env['qbo.mapping']
+        .sudo()
+        .search(
+            [
+                ('res_model', '=', records._name),
+                ('res_id', 'in', records.ids),
+                ('qbo_entity', 'in', list(records._qbo_entities)),
+                ('role', 'in', list(roles)),
+            ],
+            order='id',
+        )
+    )
