@@ -158,6 +158,17 @@ class QboSyncJob(models.Model):
     # Processing
     # ------------------------------------------------------------------
 
+    def _register_hook(self):
+        """A server (re)starting runs the queue at once when jobs are due, rather than at the next
+        scheduled run: after a restart a document would otherwise stay unsynced for minutes."""
+        result = super()._register_hook()
+        due = self.sudo().search_count(
+            [('state', 'in', ('pending', 'in_progress')), ('next_attempt_at', '<=', fields.Datetime.now())], limit=1
+        )
+        if due:
+            self.env.ref('qbo_connector.ir_cron_qbo_process_jobs', raise_if_not_found=False).sudo()._trigger()
+        return result
+
     @api.model
     def _cron_process_jobs(self, limit=200):
         """Drain the queue: due jobs of connected companies, oldest and most basic first.

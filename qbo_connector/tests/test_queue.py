@@ -132,6 +132,23 @@ class TestQueue(QboPushCommon):
         self.assertEqual(job.state, 'done')
         self.assertTrue(self._qbo_doc('Invoice', invoice.name))
 
+    def test_a_restart_runs_due_work_at_once(self):
+        """A server starting with jobs due triggers the queue at once, not at its next scheduled run."""
+        cron = self.env.ref('qbo_connector.ir_cron_qbo_process_jobs')
+
+        def new_triggers(before):
+            return self.env['ir.cron.trigger'].sudo().search([('cron_id', '=', cron.id)]) - before
+
+        before = self.env['ir.cron.trigger'].sudo().search([('cron_id', '=', cron.id)])
+        self.env['qbo.sync.job']._register_hook()
+        self.assertFalse(new_triggers(before), 'nothing due: no trigger')
+        invoice = self._invoice()
+        before = self.env['ir.cron.trigger'].sudo().search([('cron_id', '=', cron.id)])
+        self.env['qbo.sync.job']._register_hook()  # what the registry runs when a server starts
+        self.assertTrue(new_triggers(before).filtered(lambda t: t.call_at <= fields.Datetime.now()))
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced')
+
     def test_a_record_of_another_company_is_not_sent(self):
         """A job whose record belongs to another company than its connection's (written by
         hand, as superuser) fails with a sentence, and sends nothing to these books."""
