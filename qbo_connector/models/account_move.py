@@ -175,16 +175,37 @@ class AccountMove(models.Model):
             self._qbo_bind_held_payment(payment, connection, entity, result)
         return entity, result['Id']
 
-    def _qbo_find_lost(self, client, entity, values, duplicate=None):
+    def _qbo_find_lost(self, client, entity, values, duplicate=None, job=None):
         """A document goes by its number (_qbo_find_by_number): the one of that number made from this
-        document; with ``duplicate``, a number another document holds fails, naming that one.
-        A credit application goes by date and reference, as payments do."""
+        document. With ``duplicate``, a number held by the twins (voided, or live) of documents deleted
+        in Odoo, which gives a deleted document's number again, is freed: the twins are deleted, as
+        their documents were; a number another document holds fails, naming that one. A credit
+        application goes by date and reference, as payments do."""
         if 'DocNumber' not in values:
-            return super()._qbo_find_lost(client, entity, values, duplicate)
+            return super()._qbo_find_lost(client, entity, values, duplicate, job)
         number = values['DocNumber']
         mine, others = self._qbo_find_by_number(client, entity, number)
         if mine or not duplicate:
             return mine
+        twins = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', '=', job.connection_id.id),
+                    ('res_model', '=', self._name),
+                    ('qbo_entity', '=', entity),
+                    ('role', '=', 'record'),
+                    ('qbo_id', 'in', [str(other['Id']) for other in others]),
+                ]
+            )
+        )
+        if others and len(twins) == len(others) and not self.browse(twins.mapped('res_id')).exists():
+            for other in others:
+                body = {'Id': other['Id'], 'SyncToken': other['SyncToken']}
+                client.delete(entity, body, request_id=job._qbo_request_id('free', body))
+            twins.unlink()
+            return None
         # A number QuickBooks gave another document (made there by hand, or by another system):
         # named, so that someone can decide which one changes.
         other = others[0] if others else {}
@@ -569,37 +590,6 @@ class AccountMove(models.Model):
                 ),
             )
         return partners
-
-    def _qbo_free_number(self, job, client, entity, values):
-        """The number is held in QuickBooks by the twin (voided, or live) of an invoice or credit
-        note deleted in Odoo, which gives that number again: the twin is deleted, as its document
-        was, and its mapping dropped. A number held by anything else stays taken."""
-        if 'DocNumber' not in values:
-            return False
-        mine, others = self._qbo_find_by_number(client, entity, values['DocNumber'])
-        if mine or not others:
-            return False
-        mappings = self.env['qbo.mapping'].sudo()
-        twins = []
-        for other in others:
-            mapping = mappings.search(
-                [
-                    ('connection_id', '=', job.connection_id.id),
-                    ('res_model', '=', self._name),
-                    ('qbo_entity', '=', entity),
-                    ('role', '=', 'record'),
-                    ('qbo_id', '=', str(other['Id'])),
-                ],
-                limit=1,
-            )
-            if not mapping or self.browse(mapping.res_id).exists():
-                return False
-            twins.append((other, mapping))
-        for other, mapping in twins:
-            body = {'Id': other['Id'], 'SyncToken': other['SyncToken']}
-            client.delete(entity, body, request_id=job._qbo_request_id('free', body))
-            mapping.unlink()
-        return True
 
     def _qbo_find_by_number(self, client, entity, doc_number):
         """The QuickBooks documents numbered ``doc_number``: (the one made from this document

@@ -61,10 +61,11 @@ class QboSyncedMixin(models.AbstractModel):
         """The mapper: this record as its QuickBooks object."""
         raise NotImplementedError
 
-    def _qbo_find_lost(self, client, entity, values, duplicate=None):
+    def _qbo_find_lost(self, client, entity, values, duplicate=None, job=None):
         """The QuickBooks ``entity`` an earlier attempt may have created from this record
-        (``values`` being what is sent now), or None; with ``duplicate`` (the 6140 QuickBooks
-        answered a create with), raise the explanation when that number is another's.
+        (``values`` being what is sent now), or None. With ``duplicate`` (the 6140 QuickBooks
+        answered ``job``'s create with): ours, else None when the number was freed (the create
+        may go again), else raise why the number is another's.
 
         By default: a transaction of the same date and party whose private note carries this
         record's reference."""
@@ -74,7 +75,7 @@ class QboSyncedMixin(models.AbstractModel):
         condition = f" AND CustomerRef = {qbo_quote(party['value'])}" if 'CustomerRef' in values else ''
         found = client.query_all(f"SELECT * FROM {entity} WHERE TxnDate = {qbo_quote(values['TxnDate'])}{condition}")
         reference = self._qbo_reference()
-        return next(
+        mine = next(
             (
                 obj
                 for obj in found
@@ -86,13 +87,9 @@ class QboSyncedMixin(models.AbstractModel):
             ),
             None,
         )
-
-    def _qbo_free_number(self, job, client, entity, values):
-        """QuickBooks refused to create ``entity`` from ``values`` because its number is taken:
-        free it when what holds it is the twin of a record Odoo deleted (Odoo gives a deleted
-        document's number again). Returns True when freed, and the create may go again.
-        By default nothing is numbered: False."""
-        return False
+        if duplicate and not mine:
+            raise duplicate
+        return mine
 
     # ------------------------------------------------------------------
     # The exporter
@@ -120,13 +117,13 @@ class QboSyncedMixin(models.AbstractModel):
             try:
                 result = client.create(entity, values, request_id=job._qbo_request_id(step, values))
             except QboDuplicateError as error:
-                if error.code == '6140' and self._qbo_free_number(job, client, entity, values):
-                    # Another request id: QuickBooks answers a known one with its first answer (the 6140).
+                if error.code != '6140':
+                    raise
+                current = self._qbo_find_lost(client, entity, values, duplicate=error, job=job)
+                if not current:
+                    # The number was freed. Another request id: QuickBooks answers a known one with
+                    # its first answer (the 6140).
                     result = client.create(entity, values, request_id=job._qbo_request_id(f'{step}freed', values))
-                else:
-                    current = error.code == '6140' and self._qbo_find_lost(client, entity, values, duplicate=error)
-                    if not current:
-                        raise
         if result is None:
 
             def update(version):
