@@ -801,15 +801,20 @@ class AccountMove(models.Model):
     def _qbo_on_job_state(self, job):
         result = super()._qbo_on_job_state(job)
         if job.state == 'done' and job.operation == 'push':
-            # Payments and credit applications that failed because this document was not in
-            # QuickBooks go again now that it is, without anyone retrying them by hand.
+            # Payments and credit applications that failed, or wait out a backoff, because this
+            # document was not in QuickBooks go again now that it is, without anyone retrying them.
             partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
             payments, credit_notes = partials._qbo_applying_documents()
             if payments or credit_notes:
                 self.env['qbo.sync.job'].sudo().search(
                     [
+                        '|',
+                        '&',
                         ('state', '=', 'failed'),
-                        ('error_code', '=', 'dependency'),
+                        ('error_code', 'in', ('dependency', 'waiting')),
+                        '&',
+                        ('state', '=', 'pending'),
+                        ('error_code', '=', 'waiting'),
                         '|',
                         '&',
                         ('res_model', '=', 'account.payment'),
