@@ -806,24 +806,31 @@ class AccountMove(models.Model):
             partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
             payments, credit_notes = partials._qbo_applying_documents()
             if payments or credit_notes:
-                self.env['qbo.sync.job'].sudo().search(
+                jobs = self.env['qbo.sync.job'].sudo()
+                documents = [
+                    '|',
+                    '&',
+                    ('res_model', '=', 'account.payment'),
+                    ('res_id', 'in', payments.ids),
+                    '&',
+                    ('res_model', '=', 'account.move'),
+                    ('res_id', 'in', credit_notes.ids),
+                ]
+                jobs.search(
+                    [('state', '=', 'failed'), ('error_code', 'in', ('dependency', 'waiting')), *documents]
+                ).action_retry()
+                now = fields.Datetime.now()
+                backing_off = jobs.search(
                     [
-                        '|',
-                        '&',
-                        ('state', '=', 'failed'),
-                        ('error_code', 'in', ('dependency', 'waiting')),
-                        '&',
                         ('state', '=', 'pending'),
                         ('error_code', '=', 'waiting'),
-                        '|',
-                        '&',
-                        ('res_model', '=', 'account.payment'),
-                        ('res_id', 'in', payments.ids),
-                        '&',
-                        ('res_model', '=', 'account.move'),
-                        ('res_id', 'in', credit_notes.ids),
+                        ('next_attempt_at', '>', now),
+                        *documents,
                     ]
-                ).action_retry()
+                )
+                if backing_off:
+                    backing_off.next_attempt_at = now
+                    self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return result
 
     def _qbo_credit_applied(self):
