@@ -271,7 +271,8 @@ def _comparable(actual, literal):
             return parse_time(actual), parse_time(literal)
         except ValueError:
             pass
-    return str(actual), str(literal)
+    # QuickBooks compares strings without regard to case: Name = 'checking' finds "Checking".
+    return str(actual).casefold(), str(literal).casefold()
 
 
 def _like(actual, pattern):

@@ -102,6 +102,14 @@ def test_like_is_percent_only_and_case_insensitive(emu, qb):
     assert names(Customer.where("DisplayName LIKE 'Cool_Cars'", qb=client)) == []
 
 
+def test_string_equality_and_in_ignore_case(emu, qb):
+    client = qb()
+    assert names(Customer.where("DisplayName = 'cool cars'", qb=client)) == ["Cool Cars"]
+    assert names(Customer.where("DisplayName IN ('COOL CARS', 'nobody')", qb=client)) == ["Cool Cars"]
+    # Case only: a different name is still not found.
+    assert names(Customer.where("DisplayName = 'cool car'", qb=client)) == []
+
+
 def test_select_star_sku_from_item(emu, qb):
     items = Item.all(qb=qb())
     assert "Services" in [item.Name for item in items]
