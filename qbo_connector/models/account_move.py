@@ -850,6 +850,7 @@ class AccountMove(models.Model):
         """Create, update or void this document in QuickBooks (_qbo_push_document); a credit
         note's push also (re)writes its application to invoices (see _qbo_credit_applied).
         Returns (entity, id)."""
+        self._qbo_lock_for_push()
         if self.move_type != 'out_refund' or job.operation != 'push':
             return self._qbo_push_document(job, outcome_unknown=outcome_unknown)
         connection = job.connection_id
