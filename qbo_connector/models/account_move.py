@@ -154,7 +154,7 @@ class AccountMove(models.Model):
             if not mapping and outcome_unknown:
                 # Unless the attempt whose answer was lost created it: cancelling then queued no void
                 # (Odoo knew of nothing to void). Bound now, it is voided if cancelled, updated if posted.
-                lost, _others = self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))
+                lost = self._qbo_find_sent(client, entity, connection)
                 if lost:
                     mapping = self.env['qbo.mapping']._qbo_link(connection, self, entity, lost)
                     if self.state == 'cancel':
@@ -176,11 +176,12 @@ class AccountMove(models.Model):
         return entity, result['Id']
 
     def _qbo_find_lost(self, client, entity, values, duplicate=None, job=None):
-        """A document goes by its number (_qbo_find_by_number): the one of that number made from this
-        document. With ``duplicate``, a number held by the twins (voided, or live) of documents deleted
-        in Odoo, which gives a deleted document's number again, is freed: the twins are deleted, as
-        their documents were; a number another document holds fails, naming that one. A credit
-        application goes by date and reference, as payments do."""
+        """A document sent with its number goes by it (_qbo_find_by_number): the one of that number
+        made from this document. With ``duplicate``, a number held by the twins (voided, or live)
+        of documents deleted in Odoo, which gives a deleted document's number again, is freed: the
+        twins are deleted, as their documents were; a number another document holds fails, naming
+        that one. A document QuickBooks numbers itself (no DocNumber sent: custom transaction
+        numbers off) and a credit application go by date and reference, as payments do."""
         if 'DocNumber' not in values:
             return super()._qbo_find_lost(client, entity, values, duplicate, job)
         number = values['DocNumber']
@@ -313,10 +314,7 @@ class AccountMove(models.Model):
             return True
         if not outcome_unknown:
             return False
-        mine, _others = self._qbo_find_by_number(
-            client, ENTITY_BY_MOVE_TYPE[self.move_type], self._qbo_doc_number(job.connection_id)
-        )
-        return bool(mine)
+        return bool(self._qbo_find_sent(client, ENTITY_BY_MOVE_TYPE[self.move_type], job.connection_id))
 
     def _qbo_prepare_receipt_values(self, connection, client, payment):
         """The receipt mapper: this document as a SalesReceipt (an invoice) or RefundReceipt
@@ -372,7 +370,7 @@ class AccountMove(models.Model):
         )
         live = bool(held)
         if not mapping and outcome_unknown:
-            found, _others = self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))
+            found = self._qbo_find_sent(client, entity, connection)
             if found:
                 mapping = mappings._qbo_link(connection, self, entity, found)
                 live = True
@@ -599,6 +597,16 @@ class AccountMove(models.Model):
         mine = [doc for doc in found if reference in (doc.get('PrivateNote') or '')]
         return (mine[0] if mine else None), [doc for doc in found if doc not in mine]
 
+    def _qbo_find_sent(self, client, entity, connection):
+        """The QuickBooks ``entity`` an earlier attempt made from this document, or None. By its
+        number when the QuickBooks company takes ours (custom transaction numbers on); else
+        QuickBooks numbered it itself, and it is the one of the document's date whose private
+        note carries this document's reference (as _qbo_find_lost finds it when no DocNumber
+        is sent)."""
+        if connection.qbo_custom_txn_numbers:
+            return self._qbo_find_by_number(client, entity, self._qbo_doc_number(connection))[0]
+        return self._qbo_find_lost(client, entity, {'TxnDate': fields.Date.to_string(self.invoice_date or self.date)})
+
     def _qbo_doc_number(self, connection):
         number = f'{connection.invoice_prefix or ""}{self.name}'
         if len(number) > const.DOC_NUMBER_MAX:
@@ -626,11 +634,15 @@ class AccountMove(models.Model):
             'CustomerRef': self._qbo_customer_partner(connection)._qbo_resolve_customer(
                 connection, client, currency=self.currency_id, invoiced_partner=self.partner_id.sudo()
             ),
-            'DocNumber': self._qbo_doc_number(connection),
             'TxnDate': fields.Date.to_string(self.invoice_date or self.date),
             'PrivateNote': f'{self.name} {self._qbo_reference()}',
             'Line': self._qbo_prepare_lines(connection, client, tax_included, as_lines),
         }
+        if connection.qbo_custom_txn_numbers:
+            values['DocNumber'] = self._qbo_doc_number(connection)
+        # Else QuickBooks numbers documents itself, whatever is sent (Intuit: send none, or numbers
+        # may clash): the Odoo number is in the private note, and a lost attempt is found by the
+        # reference there (_qbo_find_lost without DocNumber).
         if self.move_type == 'out_invoice' and self.invoice_date_due:
             values['DueDate'] = fields.Date.to_string(self.invoice_date_due)
             term = self.invoice_payment_term_id._qbo_term_ref(connection, client)
@@ -850,6 +862,7 @@ class AccountMove(models.Model):
         """Create, update or void this document in QuickBooks (_qbo_push_document); a credit
         note's push also (re)writes its application to invoices (see _qbo_credit_applied).
         Returns (entity, id)."""
+        self._qbo_lock_for_push()
         if self.move_type != 'out_refund' or job.operation != 'push':
             return self._qbo_push_document(job, outcome_unknown=outcome_unknown)
         connection = job.connection_id

@@ -84,6 +84,7 @@ class AccountPayment(models.Model):
     def _qbo_push(self, job, outcome_unknown=False):
         """Create, update or void this payment in QuickBooks. Returns (entity, id)."""
         self.ensure_one()
+        self._qbo_lock_for_push()
         in_receipt = self.env['account.move']._qbo_push_held_payment(self, job)
         if in_receipt:
             return in_receipt

@@ -178,6 +178,16 @@ class QboConnection(models.Model):
         '(the payment inside it, not a Payment of its own), and a credit note refunded in full the same day as a '
         'refund receipt. Other documents go as invoices and credit memos.',
     )
+    # The call log is an audit trail: how long it is kept is for system administrators, as the
+    # system parameter it replaces was.
+    log_retention_days = fields.Integer(
+        string='Call Log Retention (days)',
+        default=const.LOG_RETENTION_DAYS_DEFAULT,
+        groups='base.group_system',
+        tracking=True,
+        help='Calls to QuickBooks older than this many days are removed from the call log by the daily cleanup; '
+        '0 keeps every call.',
+    )
 
     # === What the settings above name, as found in QuickBooks: kept until the setting changes === #
     default_class_qbo_id = fields.Char(string='Default Class Id', readonly=True, copy=False)
@@ -221,6 +231,9 @@ class QboConnection(models.Model):
     log_count = fields.Integer(compute='_compute_log_count')
 
     _company_unique = models.Constraint('UNIQUE(company_id)', 'A company connects to one QuickBooks company only.')
+    _log_retention_days_positive = models.Constraint(
+        'CHECK(log_retention_days >= 0)', 'The call log retention is a number of days (0 keeps every call).'
+    )
     _realm_unique = models.UniqueIndex(
         "(realm_id) WHERE realm_id IS NOT NULL AND state IN ('connected', 'needs_reconnect')",
         'This QuickBooks company is already connected to another Odoo company.',

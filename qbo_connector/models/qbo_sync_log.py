@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 from .. import const
 from ..tools.qbo_client import endpoint_of, form_pairs, redact
@@ -104,23 +105,26 @@ class QboSyncLog(models.Model):
 
     @api.autovacuum
     def _gc_old_logs(self, batch=const.LOG_VACUUM_BATCH):
-        """Remove the rows older than the retention (system parameter
-        ``qbo_connector.log_retention_days``, default 90 days; 0 keeps every row), oldest first,
-        ``batch`` at a time. Returns (removed, more remain): Odoo's autovacuum calls again, each
-        batch committed, as long as rows remain, so a busy site's log is emptied of old rows
-        however many it wrote since the last run."""
-        param = self.env['ir.config_parameter'].sudo().get_param('qbo_connector.log_retention_days')
-        try:
-            days = int(param) if param else const.LOG_RETENTION_DAYS_DEFAULT
-        except ValueError:
-            days = const.LOG_RETENTION_DAYS_DEFAULT
-        if days <= 0:
+        """Remove the rows older than their connection's retention (``log_retention_days``,
+        90 days unless set; 0 keeps every row), oldest first, ``batch`` at a time. Returns
+        (removed, more remain): Odoo's autovacuum calls again, each batch committed, as long as
+        rows remain, so a busy site's log is emptied of old rows however many it wrote since the
+        last run. Archived connections' rows age out too."""
+        connections = (
+            self.env['qbo.connection'].sudo().with_context(active_test=False).search([('log_retention_days', '>', 0)])
+        )
+        if not connections:
             return 0, False
+        now = fields.Datetime.now()
+        # One condition per retention (not per connection): the domain stays short however many
+        # companies there are.
+        domain = Domain.OR(
+            Domain('connection_id', 'in', alike.ids) & Domain('create_date', '<', now - timedelta(days=days))
+            for days, alike in connections.grouped('log_retention_days').items()
+        )
         # By id, the primary key's order: the old rows are the first ones, so each batch is found
         # without reading the table through.
-        old = self.sudo().search(
-            [('create_date', '<', fields.Datetime.now() - timedelta(days=days))], order='id', limit=batch
-        )
+        old = self.sudo().search(domain, order='id', limit=batch)
         old.unlink()
         return len(old), len(old) == batch
 

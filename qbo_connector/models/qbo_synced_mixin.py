@@ -1,9 +1,13 @@
 import contextlib
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
-from ..exceptions import QboDuplicateError, QboNotFoundError, QboStaleError
+from .. import const
+from ..exceptions import QboDuplicateError, QboNotFoundError, QboRetryableError, QboStaleError
 from ..tools.qbo_client import qbo_quote
 
 SYNC_STATES = [('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Failed')]
@@ -260,6 +264,37 @@ class QboSyncedMixin(models.AbstractModel):
             skip_invoice_sync=True,
             check_move_validity=False,
         ).write(values)
+
+    def _qbo_lock_for_push(self):
+        """Hold this record's row until the job's transaction ends; called by ``_qbo_push`` before
+        anything is read for QuickBooks or sent. A user's cancel, reset or deletion of the record
+        in another transaction then waits for the push's outcome (its mapping and status) to be
+        committed: its own write of the row fails as a serialization failure, which Odoo retries,
+        and the retry sees what QuickBooks now holds (it queues the void of what the push made).
+        Without it the change went through in the middle of the push, which had read the record
+        before it: the user's transaction knew of nothing to void, and the push's outcome could
+        not be saved (the row had changed under it).
+
+        Not waited for: a record a user is changing right now (or changed since this transaction
+        began) is retried in a moment, nothing sent, as what it will be is not known yet."""
+        try:
+            self.env.cr.execute(
+                SQL(
+                    'SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE NOWAIT',
+                    SQL.identifier(self._table),
+                    tuple(self.ids),
+                ),
+                log_exceptions=False,
+            )
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure) as error:
+            raise QboRetryableError(
+                'concurrent',
+                self.env._(
+                    '%(record)s was being changed in Odoo; it will be sent in a moment.',
+                    record=self.display_name,
+                ),
+                retry_after=const.JOB_CONCURRENT_RETRY_SECONDS,
+            ) from error
 
     def _qbo_reference(self):
         """What ties a QuickBooks object back to this record (kept in its private note)."""

@@ -85,6 +85,14 @@ class ResConfigSettings(models.TransientModel):
         domain="[('payment_type', '=', 'inbound')]",
     )
 
+    # === Advanced options: system administrators only (the connection's field says so too) === #
+    qbo_log_retention_days = fields.Integer(
+        related=_CONNECTION + 'log_retention_days',
+        readonly=False,
+        groups='base.group_system',
+        string='QuickBooks Call Log Retention (days)',
+    )
+
     # === Status, written by the addon alone === #
     qbo_state = fields.Selection(related=_CONNECTION + 'state', string='QuickBooks Status')
     qbo_state_reason = fields.Text(related=_CONNECTION + 'state_reason')

@@ -3,9 +3,21 @@ from pathlib import Path
 
 from odoo.tests import tagged
 
+from .common import QboConnectedCase
 from .test_push_invoice import QboPushCommon
 
 MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.1.0' / 'post-migrate.py'
+RETENTION_MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.2.0' / 'post-migrate.py'
+
+
+def run_migration(env, path, version):
+    """Run the post-migrate script at ``path`` as an upgrade from ``version`` does."""
+    spec = importlib.util.spec_from_file_location('qbo_post_migrate', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    env.flush_all()
+    module.migrate(env.cr, version)
+    env.invalidate_all()
 
 
 @tagged('post_install', '-at_install')
@@ -26,12 +38,7 @@ class TestTypedMappingMigration(QboPushCommon):
         return self.env['qbo.mapping'].sudo()._qbo_find(self.connection, record, entity, role, currency)
 
     def _upgrade(self):
-        spec = importlib.util.spec_from_file_location('qbo_post_migrate', MIGRATION)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        self.env.flush_all()
-        module.migrate(self.env.cr, '19.0.1.0.0')
-        self.env.invalidate_all()
+        run_migration(self.env, MIGRATION, '19.0.1.0.0')
 
     def test_old_kinds_become_typed_mappings_and_connection_fields(self):
         eur = self.setup_other_currency('EUR')
@@ -166,3 +173,35 @@ class TestTypedMappingMigration(QboPushCommon):
         self.assertEqual((updated['Id'], updated['CustomerMemo']['value']), (qbo_invoice['Id'], 'After the upgrade'))
         self.assertEqual((len(self._qbo('Customer')), len(self._qbo('Item'))), (customers, items))
         self._assert_books_agree(invoice, updated)
+
+
+@tagged('post_install', '-at_install')
+class TestLogRetentionMigration(QboConnectedCase):
+    """A database of 19.0.1.1.0 keeps the call log as long as its system parameter said, now on
+    every connection, and the parameter is gone."""
+
+    def _upgrade(self, param):
+        other = (
+            self.env['qbo.connection'].sudo().create({'company_id': self.env['res.company'].create({'name': 'B'}).id})
+        )
+        connections = self.connection | other
+        # What the ORM leaves before the script runs: the new column, at its default.
+        self.assertEqual(connections.mapped('log_retention_days'), [90, 90])
+        params = self.env['ir.config_parameter'].sudo()
+        if param is not None:
+            params.set_param('qbo_connector.log_retention_days', param)
+        run_migration(self.env, RETENTION_MIGRATION, '19.0.1.1.0')
+        self.assertFalse(params.get_param('qbo_connector.log_retention_days'), 'the parameter is gone')
+        return connections.mapped('log_retention_days')
+
+    def test_the_system_parameter_goes_to_every_connection(self):
+        self.assertEqual(self._upgrade('30'), [30, 30])
+
+    def test_keep_everything_stays_so(self):
+        self.assertEqual(self._upgrade('0'), [0, 0])
+
+    def test_no_parameter_keeps_the_default(self):
+        self.assertEqual(self._upgrade(None), [90, 90])
+
+    def test_a_parameter_that_is_no_number_keeps_the_default(self):
+        self.assertEqual(self._upgrade('ninety'), [90, 90])

@@ -173,31 +173,62 @@ class TestQueue(QboPushCommon):
         self.assertEqual(len(self._api_requests()), before, 'nothing sent')
         self.assertFalse(foreign.qbo_sync_state, "the other company's document is not touched")
 
+    def _aged_logs(self, connection, days, count):
+        """``count`` call-log rows of ``connection``, written ``days`` days ago."""
+        rows = (
+            self.env['qbo.sync.log']
+            .sudo()
+            .create(
+                [
+                    {'connection_id': connection.id, 'method': 'GET', 'endpoint': f'/aged/{days}/{i}'}
+                    for i in range(count)
+                ]
+            )
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE qbo_sync_log SET create_date = now() at time zone 'UTC' - %s * interval '1 day' WHERE id IN %s",
+            [days, tuple(rows.ids)],
+        )
+        return rows
+
+    def _vacuum(self, batch):
+        """What Odoo's autovacuum does: call again while the method says rows remain."""
+        rounds = []
+        while not rounds or rounds[-1][1]:
+            rounds.append(self.env['qbo.sync.log']._gc_old_logs(batch=batch))
+        self.env.invalidate_all()
+        return rounds
+
     def test_call_log_keeps_its_retention(self):
         """Rows older than the retention go, newer ones stay; the vacuum works in batches and says
         when more remain, so that Odoo's autovacuum calls it again until it has caught up."""
-        self.env['ir.config_parameter'].sudo().set_param('qbo_connector.log_retention_days', '30')
-        logs = self.env['qbo.sync.log'].sudo()
-        old = logs.create(
-            [{'connection_id': self.connection.id, 'method': 'GET', 'endpoint': f'/old/{i}'} for i in range(5)]
-        )
-        recent = logs.create(
-            [{'connection_id': self.connection.id, 'method': 'GET', 'endpoint': f'/new/{i}'} for i in range(3)]
-        )
-        self.env.flush_all()
-        for records, days in ((old, 31), (recent, 29)):
-            self.env.cr.execute(
-                "UPDATE qbo_sync_log SET create_date = now() at time zone 'UTC' - %s * interval '1 day' WHERE id IN %s",
-                [days, tuple(records.ids)],
-            )
-        # What Odoo's autovacuum does: call again while the method says rows remain.
-        rounds = []
-        while not rounds or rounds[-1][1]:
-            rounds.append(self.env['qbo.sync.log']._gc_old_logs(batch=2))
-        self.assertEqual(rounds, [(2, True), (2, True), (1, False)])
-        self.env.invalidate_all()
+        self.connection.log_retention_days = 30
+        old = self._aged_logs(self.connection, 31, 5)
+        recent = self._aged_logs(self.connection, 29, 3)
+        self.assertEqual(self._vacuum(batch=2), [(2, True), (2, True), (1, False)])
         self.assertFalse(old.exists())
         self.assertEqual(recent.exists(), recent)
+
+    def test_call_log_retention_is_per_connection(self):
+        """Each company keeps its call log as long as its connection says: 0 keeps every call,
+        and an archived connection's log ages out as well."""
+        self.assertEqual(self.connection.log_retention_days, 90, 'three months unless set')
+        keep_all, short = (
+            self.env['qbo.connection'].sudo().create({'company_id': self.env['res.company'].create({'name': n}).id})
+            for n in ('Keeps Everything Inc', 'Short Memory Ltd')
+        )
+        keep_all.log_retention_days = 0
+        short.write({'log_retention_days': 7, 'active': False})
+        ours = self._aged_logs(self.connection, 91, 2) | self._aged_logs(self.connection, 89, 1)
+        kept_forever = self._aged_logs(keep_all, 5000, 2)
+        short_old, short_new = self._aged_logs(short, 8, 3), self._aged_logs(short, 6, 1)
+        removed = sum(n for n, _more in self._vacuum(batch=2))
+        self.assertEqual(removed, 5)
+        self.assertEqual(ours.exists(), ours[2:], 'ours: older than 90 days gone')
+        self.assertEqual(kept_forever.exists(), kept_forever)
+        self.assertFalse(short_old.exists())
+        self.assertEqual(short_new.exists(), short_new)
 
 
 @tagged('post_install', '-at_install')

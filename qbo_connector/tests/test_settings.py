@@ -153,6 +153,29 @@ class TestSettings(QboPushCommon):
         self.connection.with_user(qbo_admin).invoice_prefix = 'QA-'
         self.assertEqual(self.connection.invoice_prefix, 'QA-')
 
+    def test_call_log_retention_is_for_system_administrators(self):
+        """Settings shows and writes the connection's call log retention (Advanced options). The
+        call log is what an auditor reads: a QuickBooks administrator who is not a system
+        administrator can neither read nor shorten it, as with the system parameter it replaces."""
+        self.assertEqual(
+            self.env['res.config.settings'].with_company(self.company).create({}).qbo_log_retention_days, 90
+        )
+        self._settings(qbo_log_retention_days=30)
+        self.assertEqual(self.connection.log_retention_days, 30)
+        qbo_admin = new_test_user(
+            self.env,
+            login='qbo_admin_retention',
+            groups='base.group_user,qbo_connector.group_qbo_admin',
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with self.assertRaises(AccessError):
+            self.connection.with_user(qbo_admin).log_retention_days = 1
+        with self.assertRaises(AccessError):
+            self.connection.with_user(qbo_admin).read(['log_retention_days'])
+        self.connection.with_user(qbo_admin).invoice_prefix = 'QA-'  # the other sync settings stay theirs
+        self.assertEqual(self.connection.log_retention_days, 30)
+
     def test_payment_method_filter(self):
         bank = self.company_data['default_journal_bank']
         allowed, other = (

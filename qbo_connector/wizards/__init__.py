@@ -6,3 +6,4 @@ from . import qbo_tax_mapping_line
 from . import qbo_payment_method_mapping
 from . import qbo_payment_method_mapping_line
 from . import qbo_payment_method_mapping_reverse
+from . import base_partner_merge
