@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 import psycopg2
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -320,7 +321,8 @@ class QboSyncJob(models.Model):
                     # What QuickBooks created before the failure exists there: its links are kept
                     # (the savepoint drops every other write), so the next attempt goes on from
                     # there instead of creating or looking up the same customers and items again.
-                    written = self.env['qbo.mapping']._qbo_written_now(self.connection_id)
+                    if self.env.cr.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR:
+                        written = self.env['qbo.mapping']._qbo_written_now(self.connection_id)
                     raise
         except psycopg2.errors.UniqueViolation:
             # Another worker linked the same customer, product or tax at the same moment (each
