@@ -195,7 +195,7 @@ class QboInboundEvent(models.Model):
         for realm, realm_changes in by_realm.items():
             connection = signed.filtered(lambda c, realm=realm: c.realm_id == realm)[:1]
             if not connection:
-                _logger.info(
+                _logger.warning(
                     'QuickBooks webhook: %s change(s) of company %s, which no connection of this app holds: ignored.',
                     len(realm_changes),
                     realm,

@@ -18,3 +18,4 @@ from . import test_rpc_security
 from . import test_queue
 from . import test_push_deletion
 from . import test_pull_payments
+from . import test_webhook
