@@ -3,6 +3,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..exceptions import QboValidationError
 from .qbo_inbound_event import is_odoo_note
@@ -34,6 +35,13 @@ class AccountPayment(models.Model):
     # ------------------------------------------------------------------
     # Never pushed back
     # ------------------------------------------------------------------
+
+    def write(self, vals):
+        """Whether a payment came from QuickBooks is the connector's to say: flipped by a user, it
+        would be pushed back and recorded twice there."""
+        if not self.env.su and {'qbo_pulled', 'qbo_pull_digest'} & set(vals):
+            raise AccessError(self.env._('Only the QuickBooks connector marks payments as coming from QuickBooks.'))
+        return super().write(vals)
 
     def _qbo_pushable(self):
         return super()._qbo_pushable().filtered(lambda p: not p.sudo().qbo_pulled)
