@@ -157,7 +157,23 @@ class QboConnection(models.Model):
         connection = self.sudo()
         client = connection._qbo_client()
         events = self.env['qbo.inbound.event']
-        since = connection.cdc_high_water_at or connection._qbo_cdc_start()
+        since = connection._qbo_cdc_start()
+        if connection.cdc_high_water_at:
+            # A connection left off for longer than QuickBooks looks back starts as far back as it
+            # may: QuickBooks refuses older (4001), and would refuse it at every run.
+            floor = fields.Datetime.now() - timedelta(
+                days=const.CDC_MAX_DAYS, seconds=-const.CDC_FIRST_PULL_MARGIN_SECONDS
+            )
+            if connection.cdc_high_water_at < floor:
+                _logger.warning(
+                    'QuickBooks connection %s: last pulled up to %s, more than %s days ago; changes older than %s '
+                    'are not read.',
+                    connection.id,
+                    connection.cdc_high_water_at,
+                    const.CDC_MAX_DAYS,
+                    floor,
+                )
+            since = max(connection.cdc_high_water_at, floor)
         # QuickBooks' cap; a parameter so that a QuickBooks (or emulator) answering fewer is read right.
         cap = int(
             self.env['ir.config_parameter'].sudo().get_param('qbo_connector.cdc_max_objects', const.CDC_MAX_OBJECTS)

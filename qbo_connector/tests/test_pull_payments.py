@@ -336,3 +336,13 @@ class TestPullPayments(QboPullCommon):
         self.assertEqual(sorted(self._pulled().mapped('amount')), [float(a) for a in range(1, 8)])
         self.assertGreater(len(self._cdc_requests()), 2)
         self.assertEqual(len(self._pull_jobs(*created)), 7)
+
+    def test_a_connection_off_longer_than_quickbooks_looks_back_pulls_again(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        self._qbo_payment(qbo_invoice['CustomerRef'], [(qbo_invoice, invoice.amount_total)])
+        self.connection.sudo().cdc_high_water_at = fields.Datetime.now() - timedelta(days=40)
+        with self.assertLogs('odoo.addons.qbo_connector.models.qbo_connection_pull', 'WARNING') as logs:
+            self._pull()
+        self.assertIn('more than 30 days ago', logs.output[0])
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertGreater(self.connection.cdc_high_water_at, fields.Datetime.now() - timedelta(days=1))

@@ -73,6 +73,7 @@ class TestWebhook(QboPullCommon, HttpCase):
                 'url': f'{self.base_url()}/qbo/webhook',
                 'verifier_token': TOKEN,
                 'batch_window_seconds': 0.1,
+                'content_type': 'application/cloudevents+json',
                 'retry_schedule': [0.5, 0.5, 1, 1, 2, 2, 3, 5],
             },
         )
