@@ -257,15 +257,6 @@ class QboInboundEvent(models.Model):
     def _qbo_find_lost(self, client, entity, values, duplicate=None, job=None):
         return None  # a pull writes nothing to QuickBooks
 
-    def action_open_payment(self):
-        self.ensure_one()
-        return {
-            'type': 'ir.actions.act_window',
-            'res_model': 'account.payment',
-            'res_id': self.payment_id.id,
-            'view_mode': 'form',
-        }
-
 
 def is_odoo_note(env, obj):
     """Whether the QuickBooks object ``obj`` carries, in its private note, the reference of a record
