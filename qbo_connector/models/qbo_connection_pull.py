@@ -91,6 +91,12 @@ class QboConnection(models.Model):
             connection.inbound_waiting_count = jobs.search_count(domain + [('state', 'in', ('pending', 'in_progress'))])
             connection.inbound_failed_count = jobs.search_count(domain + [('state', '=', 'failed')])
 
+    def action_forget_books(self):
+        """Other books start from their own beginning: the pull mark of the old ones is dropped."""
+        result = super().action_forget_books()
+        self.sudo().write({'cdc_high_water_at': False, 'last_pull_at': False})
+        return result
+
     # ------------------------------------------------------------------
     # What comes back
     # ------------------------------------------------------------------

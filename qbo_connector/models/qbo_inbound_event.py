@@ -47,6 +47,11 @@ class QboInboundEvent(models.Model):
 
     connection_id = fields.Many2one('qbo.connection', required=True, index=True, ondelete='cascade', readonly=True)
     company_id = fields.Many2one(related='connection_id.company_id', store=True, index=True)
+    realm_id = fields.Char(
+        string='Realm ID',
+        readonly=True,
+        help='The QuickBooks company the change was made in (the same ids in other books are other objects).',
+    )
     event_key = fields.Char(
         required=True, readonly=True, help='The webhook event id, or the object and version read by CDC.'
     )
@@ -64,7 +69,7 @@ class QboInboundEvent(models.Model):
         # The mixin's status is tracked on documents (which have a chatter); a change has none.
         return name == 'tracking' or super()._valid_field_parameter(field, name)
 
-    _event_unique = models.UniqueIndex('(connection_id, event_key)', 'A change is stored once.')
+    _event_unique = models.UniqueIndex("(connection_id, COALESCE(realm_id, ''), event_key)", 'A change is stored once.')
 
     @api.depends('qbo_entity', 'qbo_object_id', 'operation')
     def _compute_display_name(self):
@@ -107,7 +112,11 @@ class QboInboundEvent(models.Model):
         events = self.sudo()
         known = set(
             events.search(
-                [('connection_id', '=', connection.id), ('event_key', 'in', [c['key'] for c in changes])]
+                [
+                    ('connection_id', '=', connection.id),
+                    ('realm_id', '=', connection.realm_id),
+                    ('event_key', 'in', [c['key'] for c in changes]),
+                ]
             ).mapped('event_key')
         )
         created = self.browse()
@@ -117,6 +126,7 @@ class QboInboundEvent(models.Model):
             known.add(change['key'])
             values = {
                 'connection_id': connection.id,
+                'realm_id': connection.realm_id,
                 'event_key': change['key'],
                 'source': change['source'],
                 'qbo_entity': change['entity'],

@@ -7,6 +7,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from .common import EMPTY_REALM
 from .test_push_invoice import QboPushCommon
 
 
@@ -346,3 +347,22 @@ class TestPullPayments(QboPullCommon):
         self.assertIn('more than 30 days ago', logs.output[0])
         self.assertEqual(invoice.amount_residual, 0.0)
         self.assertGreater(self.connection.cdc_high_water_at, fields.Datetime.now() - timedelta(days=1))
+
+    def test_forgotten_books_start_afresh(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        qbo_payment = self._qbo_payment(qbo_invoice['CustomerRef'], [(qbo_invoice, invoice.amount_total)])
+        self._pull()
+        self.assertTrue(self.connection.cdc_high_water_at)
+        admin = self.env.ref('base.user_admin')
+        admin.company_ids |= self.company
+        connection = self.connection.with_user(admin).with_company(self.company)
+        connection.action_disconnect()
+        connection.action_forget_books()
+        connection = connection.sudo()
+        self.assertFalse(connection.cdc_high_water_at)
+        # Connected to other books, the same id and version there is another change.
+        connection.write({'realm_id': EMPTY_REALM, 'state': 'connected'})
+        events = self.env['qbo.inbound.event']
+        change = events._qbo_cdc_change('Payment', {'Id': qbo_payment['Id'], 'SyncToken': '0'})
+        self.assertEqual(len(events._qbo_store(connection, [change])), 1)
+        self.assertEqual(len(events._qbo_store(connection, [change])), 0)
