@@ -31,6 +31,17 @@ class AccountPayment(models.Model):
     # What of the QuickBooks payment this payment was registered from (amount, date, documents and
     # amounts applied): a later version that differs replaces it.
     qbo_pull_digest = fields.Char(readonly=True, copy=False, groups='base.group_user')
+    # The credit notes QuickBooks applied with this payment, reconciled with the invoices it pays:
+    # released with the payment when QuickBooks voids, deletes or changes it.
+    qbo_pull_partial_ids = fields.Many2many(
+        'account.partial.reconcile',
+        'qbo_pulled_payment_partial_rel',
+        'payment_id',
+        'partial_id',
+        readonly=True,
+        copy=False,
+        groups='base.group_user',
+    )
 
     # ------------------------------------------------------------------
     # Never pushed back
@@ -39,7 +50,7 @@ class AccountPayment(models.Model):
     def write(self, vals):
         """Whether a payment came from QuickBooks is the connector's to say: flipped by a user, it
         would be pushed back and recorded twice there."""
-        if not self.env.su and {'qbo_pulled', 'qbo_pull_digest'} & set(vals):
+        if not self.env.su and {'qbo_pulled', 'qbo_pull_digest', 'qbo_pull_partial_ids'} & set(vals):
             raise AccessError(self.env._('Only the QuickBooks connector marks payments as coming from QuickBooks.'))
         return super().write(vals)
 
@@ -84,10 +95,12 @@ class AccountPayment(models.Model):
             if payment.qbo_pull_digest == repr(self._qbo_pull_signature_of(connection, obj)):
                 mapping.write({'sync_token': obj.get('SyncToken')})
                 return payment
+            # The old one lets go of the invoices first: the new one is reconciled for its own amounts.
             mapping.unlink()
+            payment._qbo_pull_cancel()
             new = self._qbo_pull_register(connection, obj)
-            payment._qbo_pull_cancel(
-                Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
+            payment.message_post(
+                body=Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
             )
             return new
         if deleted or _voided(obj):
@@ -291,14 +304,19 @@ class AccountPayment(models.Model):
                 ):
                     current = next(credit_iter, None)
         if partials:
-            self.env['account.partial.reconcile'].with_context(qbo_pull=True).create(partials)
+            created = self.env['account.partial.reconcile'].with_context(qbo_pull=True).create(partials)
+            own = receivable[:1]
+            self.sudo().qbo_pull_partial_ids = created.filtered(lambda p: p.credit_move_id != own)
 
-    def _qbo_pull_cancel(self, reason):
-        """Cancel this payment (it came from QuickBooks), saying why in its chatter."""
+    def _qbo_pull_cancel(self, reason=None):
+        """Cancel this payment (it came from QuickBooks) and release the credit notes QuickBooks
+        applied with it, saying why in its chatter."""
         self.ensure_one()
+        self.qbo_pull_partial_ids.with_context(qbo_pull=True).unlink()
         if self.state != 'canceled':
             self.with_context(qbo_pull=True).action_cancel()
-        self.message_post(body=reason)
+        if reason:
+            self.message_post(body=reason)
 
 
 def _taken(partials, credit_line):

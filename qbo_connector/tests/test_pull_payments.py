@@ -135,7 +135,7 @@ class TestPullPayments(QboPullCommon):
         # 20 of the second invoice left open; the credit memo pays 50 of the first.
         applied_second = second.amount_total - 20.0
         total = first.amount_total + applied_second - credit_note.amount_total
-        self._qbo_payment(
+        qbo_payment = self._qbo_payment(
             qbo_first['CustomerRef'],
             [(qbo_first, first.amount_total), (qbo_second, applied_second), (qbo_credit, credit_note.amount_total)],
             total=total,
@@ -147,9 +147,17 @@ class TestPullPayments(QboPullCommon):
         self.assertAlmostEqual(second.amount_residual, 20.0)
         self.assertEqual(credit_note.amount_residual, 0.0)
         self._assert_balance_agrees(first, second, credit_note)
-        self.assertFalse(
-            self._push_jobs().filtered(lambda j: j.create_date and j.res_id == credit_note.id and j.state == 'pending')
-        )
+        # QuickBooks holds the credit memo's application already: the credit note is not sent again.
+        self.assertEqual(self._jobs(credit_note).mapped('state'), ['done'])
+        # Voided in QuickBooks: the payment cancelled, the credit memo's application released with it.
+        self._qbo_client().void('Payment', {'Id': qbo_payment['Id'], 'SyncToken': qbo_payment['SyncToken']})
+        self._pull()
+        self.assertEqual(payment.state, 'canceled')
+        self.assertAlmostEqual(first.amount_residual, first.amount_total)
+        self.assertAlmostEqual(second.amount_residual, second.amount_total)
+        self.assertAlmostEqual(credit_note.amount_residual, credit_note.amount_total)
+        self._assert_balance_agrees(first, second, credit_note)
+        self.assertEqual(self._jobs(credit_note).mapped('state'), ['done'])
 
     def test_unapplied_payment_is_an_outstanding_credit(self):
         invoice, qbo_invoice = self._pushed_invoice()
