@@ -208,6 +208,15 @@ class AccountPayment(models.Model):
         documents it names for the amounts it names; what it leaves unapplied stays an outstanding
         credit of the partner."""
         applied = self._qbo_pull_documents(connection, obj)
+        if not float(obj.get('TotalAmt') or 0.0):
+            raise QboValidationError(
+                'nothing_to_register',
+                self.env._(
+                    'QuickBooks payment %(id)s is of 0 (it applies credit memos to invoices there): Odoo registers no '
+                    'payment of 0; apply the credit notes to the invoices in Odoo.',
+                    id=obj['Id'],
+                ),
+            )
         partner = self._qbo_pull_partner(connection, obj, applied)
         company = connection.company_id
         method_line = self._qbo_pull_method_line(connection, obj)

@@ -234,7 +234,7 @@ class QboInboundEvent(models.Model):
             with self.env.cr.savepoint():
                 payment = self.env['account.payment']._qbo_pull(connection, obj)
         except QboValidationError as error:
-            if error.code != 'not_in_odoo':
+            if error.code not in ('not_in_odoo', 'nothing_to_register'):
                 raise
             # Left alone, and said so: Odoo has nothing this payment could be registered against.
             _logger.info('QuickBooks connection %s: %s', connection.id, error.message)

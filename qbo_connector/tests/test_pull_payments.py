@@ -374,3 +374,20 @@ class TestPullPayments(QboPullCommon):
         change = events._qbo_cdc_change('Payment', {'Id': qbo_payment['Id'], 'SyncToken': '0'})
         self.assertEqual(len(events._qbo_store(connection, [change])), 1)
         self.assertEqual(len(events._qbo_store(connection, [change])), 0)
+
+    def test_a_payment_of_zero_is_left_alone_saying_why(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        credit_note = self._credit_note(price_unit=50.0)
+        self._run_queue()
+        qbo_credit = dict(self._qbo_doc('CreditMemo', credit_note.name), _type='CreditMemo')
+        qbo_payment = self._qbo_payment(
+            qbo_invoice['CustomerRef'],
+            [(qbo_invoice, credit_note.amount_total), (qbo_credit, credit_note.amount_total)],
+            total=0.0,
+        )
+        self._pull()
+        self.assertFalse(self._pulled())
+        job = self._pull_jobs(qbo_payment)
+        self.assertEqual(job.state, 'done')
+        self.assertIn('of 0', self.env['qbo.inbound.event'].sudo().browse(job.res_id).note)
+        self.assertEqual(invoice.amount_residual, invoice.amount_total)
