@@ -148,7 +148,13 @@ class TestWebhook(QboPullCommon, HttpCase):
         invoice, qbo_invoice = self._pushed_invoice()
         qbo_payment = self._qbo_payment(qbo_invoice['CustomerRef'], [(qbo_invoice, 40.0)])
         payload = [cloud_event(qbo_payment['Id'])]
+        cron = self.env.ref('qbo_connector.ir_cron_qbo_process_jobs')
+        triggers = self.env['ir.cron.trigger'].sudo().search_count([('cron_id', '=', cron.id)])
+        started = time.monotonic()
         self.assertEqual(self._post(payload).status_code, 200)
+        # Answered well within QuickBooks' 3 seconds, the queue triggered to bring it in.
+        self.assertLess(time.monotonic() - started, 3)
+        self.assertGreater(self.env['ir.cron.trigger'].sudo().search_count([('cron_id', '=', cron.id)]), triggers)
         self.assertEqual(self._post(payload).status_code, 200)
         self.assertEqual(len(self._events()), 1)
         self.assertEqual(len(self._pull_jobs()), 1)
