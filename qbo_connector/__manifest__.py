@@ -23,6 +23,7 @@ coming back, every call logged and every error explained.
         'views/qbo_connection_views.xml',
         'views/qbo_sync_log_views.xml',
         'views/qbo_sync_job_views.xml',
+        'views/qbo_inbound_event_views.xml',
         'views/account_move_views.xml',
         'views/account_payment_views.xml',
         'views/qbo_books_check_views.xml',

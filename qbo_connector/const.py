@@ -77,3 +77,22 @@ THROTTLE_PAUSE_SECONDS = 60
 THROTTLE_LOCK_NAMESPACE = 7_162_611
 # QuickBooks refuses longer document numbers (2050).
 DOC_NUMBER_MAX = 21
+
+# Pulling changes made in QuickBooks (change data capture and webhooks).
+# QuickBooks answers at most this many objects per CDC call, and looks back at most CDC_MAX_DAYS.
+CDC_MAX_OBJECTS = 1000
+CDC_MAX_DAYS = 30
+# A first pull looks back this much less than CDC_MAX_DAYS (clocks differ; a request takes time).
+CDC_FIRST_PULL_MARGIN_SECONDS = 3600
+# The mark of a pull that got everything is QuickBooks' time of the answer less this much: a change
+# committed while the answer was being built is read again next time (and recognised), never lost.
+CDC_OVERLAP_SECONDS = 300
+# CDC calls of one connection per run at most, when answers are full (1,000 objects each).
+CDC_MAX_ROUNDS = 50
+# Default minutes between two scheduled pulls of a connection.
+PULL_INTERVAL_MINUTES_DEFAULT = 60
+# Pull jobs run after the pushes waiting with them.
+PULL_PRIORITY = 40
+WEBHOOK_PATH = '/qbo/webhook'
+# A webhook body larger than this is refused before its signature is computed.
+WEBHOOK_MAX_BYTES = 5_000_000

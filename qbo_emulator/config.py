@@ -100,6 +100,8 @@ class EmulatorConfig:
     # seconds to wait before each retry; QBO's real schedule spreads over hours
     webhook_retry_schedule: list = field(default_factory=lambda: [1, 5, 30])
     webhook_timeout_seconds: float = 3.0
+    # QuickBooks has been seen sending CloudEvents as application/cloudevents+json
+    webhook_content_type: str = "application/json"
 
     # fields PATCH /_emulator/config may change at run time
     RUNTIME_FIELDS = (
@@ -127,6 +129,7 @@ class EmulatorConfig:
         "webhook_batch_window_seconds",
         "webhook_retry_schedule",
         "webhook_timeout_seconds",
+        "webhook_content_type",
     )
 
     def __post_init__(self):
@@ -139,6 +142,8 @@ class EmulatorConfig:
             raise ValueError("throttle_format must be 'json' or 'xml'")
         if self.webhook_format not in ("cloudevents", "legacy"):
             raise ValueError("webhook_format must be 'cloudevents' or 'legacy'")
+        if self.webhook_content_type not in ("application/json", "application/cloudevents+json"):
+            raise ValueError("webhook_content_type must be 'application/json' or 'application/cloudevents+json'")
 
     @classmethod
     def from_dict(cls, data):

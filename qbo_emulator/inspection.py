@@ -147,11 +147,14 @@ class Inspection:
             )
             if "batch_window_seconds" in body:
                 cfg.patch({"webhook_batch_window_seconds": float(body["batch_window_seconds"])})
+            if "content_type" in body:
+                cfg.patch({"webhook_content_type": body["content_type"]})
         return {
             "url": cfg.webhook_url,
             "format": cfg.webhook_format,
             "retry_schedule": cfg.webhook_retry_schedule,
             "batch_window_seconds": cfg.webhook_batch_window_seconds,
+            "content_type": cfg.webhook_content_type,
         }
 
     def deliveries(self, request):

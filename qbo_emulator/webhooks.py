@@ -171,6 +171,8 @@ class Webhooks:
             "id": str(uuid.uuid4()),
             "url": self.config.webhook_url,
             "format": fmt,
+            # the legacy format is plain JSON; CloudEvents go as the configuration says
+            "content_type": self.config.webhook_content_type if fmt == "cloudevents" else "application/json",
             "body": body,
             "signature": sign(self.config.webhook_verifier_token, body),
             "events": len(events),
@@ -207,7 +209,7 @@ class Webhooks:
                     delivery["url"],
                     data=delivery["body"],
                     timeout=self.config.webhook_timeout_seconds,
-                    headers={"Content-Type": "application/json", "intuit-signature": delivery["signature"]},
+                    headers={"Content-Type": delivery["content_type"], "intuit-signature": delivery["signature"]},
                 )
                 record["status"] = answer.status_code
                 if not 200 <= answer.status_code < 300:

@@ -5,6 +5,7 @@ UPDATE qbo_connection
        refresh_token = NULL,
        oauth_nonce = NULL,
        client_secret = NULL,
+       webhook_verifier_token = NULL,
        access_token_expires_at = NULL,
        refresh_token_expires_at = NULL,
        state = 'disconnected',

@@ -6,11 +6,14 @@ from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
 from . import account_payment
+from . import account_payment_pull
 from . import account_payment_method_line
 from . import account_payment_term
 from . import account_tax
 from . import product_product
 from . import qbo_connection
+from . import qbo_connection_pull
+from . import qbo_inbound_event
 from . import qbo_mapping
 from . import qbo_realm_throttle
 from . import qbo_sync_job

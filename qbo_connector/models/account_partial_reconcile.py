@@ -23,9 +23,12 @@ class AccountPartialReconcile(models.Model):
     def _qbo_applying_documents(self):
         """(customer payments, credit notes) whose QuickBooks application these partials are
         part of: a payment's partial belongs to the payment; a partial between a credit note
-        and an invoice alone is the credit note's application."""
+        and an invoice alone is the credit note's application. None while a payment recorded in
+        QuickBooks is brought in (context ``qbo_pull``): QuickBooks holds that application already."""
         payments = self.env['account.payment']
         credit_notes = self.env['account.move']
+        if self.env.context.get('qbo_pull'):
+            return payments, credit_notes
         for partial in self:
             moves = partial.debit_move_id.move_id | partial.credit_move_id.move_id
             if moves.origin_payment_id:

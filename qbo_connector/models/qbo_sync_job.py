@@ -22,7 +22,10 @@ JOB_STATES = [
     ('failed', 'Failed'),
     ('cancelled', 'Cancelled'),
 ]
-OPERATIONS = [('push', 'Push'), ('void', 'Void')]
+OPERATIONS = [('push', 'Push'), ('void', 'Void'), ('pull', 'Pull')]
+# Which way a job goes: pushes and voids write to QuickBooks; a pull brings a change made in
+# QuickBooks into Odoo (its record is the stored change, a `qbo.inbound.event`).
+DIRECTIONS = [('push', 'Odoo → QuickBooks'), ('pull', 'QuickBooks → Odoo')]
 # Error codes of a job waiting for QuickBooks' rate limits (no attempt spent).
 THROTTLED_CODES = ('throttled', '429', '3001')
 
@@ -48,6 +51,7 @@ class QboSyncJob(models.Model):
     res_id = fields.Many2oneReference(string='Odoo Record', model_field='res_model', required=True, readonly=True)
     record_name = fields.Char(string='Record', readonly=True)
     operation = fields.Selection(OPERATIONS, required=True, default='push', readonly=True)
+    direction = fields.Selection(DIRECTIONS, compute='_compute_direction', store=True, index=True, readonly=True)
     priority = fields.Integer(default=20, readonly=True, help='Lower runs first: a payment waits for its invoices.')
     state = fields.Selection(JOB_STATES, required=True, default='pending', readonly=True, index=True)
     request_id = fields.Char(
@@ -73,6 +77,11 @@ class QboSyncJob(models.Model):
         "(res_model, res_id, operation) WHERE state IN ('pending', 'in_progress')",
         'The record already has this job waiting.',
     )
+
+    @api.depends('operation')
+    def _compute_direction(self):
+        for job in self:
+            job.direction = 'pull' if job.operation == 'pull' else 'push'
 
     # ------------------------------------------------------------------
     # Enqueue (user's transaction: database writes only)

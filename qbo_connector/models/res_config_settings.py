@@ -85,6 +85,20 @@ class ResConfigSettings(models.TransientModel):
         domain="[('payment_type', '=', 'inbound')]",
     )
 
+    # === Coming back from QuickBooks === #
+    qbo_sync_direction = fields.Selection(
+        related=_CONNECTION + 'sync_direction', readonly=False, string='QuickBooks Sync Direction'
+    )
+    qbo_pull_payments = fields.Boolean(
+        related=_CONNECTION + 'pull_payments', readonly=False, string='Pull Payments from QuickBooks'
+    )
+    qbo_pull_interval_minutes = fields.Integer(
+        related=_CONNECTION + 'pull_interval_minutes', readonly=False, string='QuickBooks Pull Interval (Minutes)'
+    )
+    qbo_webhook_url = fields.Char(related=_CONNECTION + 'webhook_url', string='QuickBooks Webhook URL')
+    # Write-only, as the client secret.
+    qbo_webhook_verifier_token = fields.Char(string='QuickBooks Webhook Verifier Token', groups='base.group_system')
+
     # === Advanced options: system administrators only (the connection's field says so too) === #
     qbo_log_retention_days = fields.Integer(
         related=_CONNECTION + 'log_retention_days',
@@ -111,23 +125,29 @@ class ResConfigSettings(models.TransientModel):
         """Save the page: see ``_qbo_prepare_connection``; the secret goes straight to the
         connection and is kept nowhere here."""
         secrets_ = [vals.pop('qbo_client_secret', False) for vals in vals_list]
-        for vals, secret in zip(vals_list, secrets_):
+        tokens = [vals.pop('qbo_webhook_verifier_token', False) for vals in vals_list]
+        for vals, secret, token in zip(vals_list, secrets_, tokens):
             company = self.env['res.company'].browse(vals.get('company_id')) or self.env.company
-            self._qbo_prepare_connection(company, vals, secret)
+            self._qbo_prepare_connection(company, vals, secret or token)
         records = super().create(vals_list)
-        for settings, secret in zip(records, secrets_):
+        for settings, secret, token in zip(records, secrets_, tokens):
             if secret:
                 settings.qbo_connection_id.client_secret = secret
+            if token:
+                settings.qbo_connection_id.webhook_verifier_token = token
         return records
 
     def write(self, vals):
         """As create: the page is written again when saved after one of its buttons ran."""
         secret = vals.pop('qbo_client_secret', False)
+        token = vals.pop('qbo_webhook_verifier_token', False)
         for company in self.company_id:
-            self._qbo_prepare_connection(company, vals, secret)
+            self._qbo_prepare_connection(company, vals, secret or token)
         result = super().write(vals)
         if secret:
             self.qbo_connection_id.client_secret = secret
+        if token:
+            self.qbo_connection_id.webhook_verifier_token = token
         return result
 
     @api.model

@@ -17,3 +17,6 @@ from . import test_migration
 from . import test_rpc_security
 from . import test_queue
 from . import test_push_deletion
+from . import test_pull_payments
+from . import test_webhook
+from . import test_pull_security

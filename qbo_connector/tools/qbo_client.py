@@ -584,6 +584,19 @@ class QboClient:
         result = self._call('reading the company preferences', 'get', self._url('preferences'))
         return result['Preferences']
 
+    def cdc(self, entities, changed_since):
+        """Change data capture: what changed in ``entities`` (QuickBooks names) since
+        ``changed_since`` (an ISO 8601 string with its offset), in one request. Returns
+        ``({entity: [objects]}, answered_at)``: deleted objects come as ``{'status': 'Deleted', 'Id',
+        'MetaData'}``; ``answered_at`` is QuickBooks' ``time`` of the answer (a string, or None)."""
+        result = self._call('change data capture', 'change_data_capture', ','.join(entities), changed_since)
+        changed = {}
+        for response in result.get('CDCResponse') or []:
+            for query_response in response.get('QueryResponse') or []:
+                for entity in entities:
+                    changed.setdefault(entity, []).extend(query_response.get(entity) or [])
+        return changed, result.get('time')
+
 
 def _issued_tokens(auth_client):
     """The values to store of the tokens Intuit just issued (intuitlib puts them on its

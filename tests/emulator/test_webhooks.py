@@ -90,6 +90,24 @@ def test_cloudevents_signed_and_accepted_by_python_quickbooks(receiver, qb):
     assert event["intuitentityid"] == created.Id and event["intuitaccountid"] == EMPTY
 
 
+def test_cloudevents_content_type(receiver, qb, control):
+    assert receiver.wait_for(0) == []
+    answer = control(
+        "POST",
+        "webhooks",
+        json={"url": receiver.url, "verifier_token": VERIFIER, "content_type": "application/cloudevents+json"},
+    )
+    assert answer["content_type"] == "application/cloudevents+json"
+    create_customer(qb(realm=EMPTY), "Typed Inc")
+    notification = receiver.wait_for(1)[0]
+    assert notification["headers"]["Content-Type"] == "application/cloudevents+json"
+    assert json.loads(notification["body"])[0]["type"] == "qbo.customer.created.v1"
+    # The legacy format stays plain JSON.
+    control("POST", "webhooks", json={"url": receiver.url, "verifier_token": VERIFIER, "format": "legacy"})
+    create_customer(qb(realm=EMPTY), "Plain Ltd")
+    assert receiver.wait_for(2)[1]["headers"]["Content-Type"] == "application/json"
+
+
 def test_changes_in_one_window_are_batched(receiver, qb, control):
     control("POST", "webhooks", json={"url": receiver.url, "verifier_token": VERIFIER, "batch_window_seconds": 0.5})
     client = qb(realm=EMPTY)

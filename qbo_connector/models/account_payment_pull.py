@@ -1,0 +1,348 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..exceptions import QboValidationError
+from .qbo_inbound_event import is_odoo_note
+
+_logger = logging.getLogger(__name__)
+
+# What a QuickBooks Payment's lines link to, as Odoo documents.
+PULLED_DOCUMENT_TYPES = {'Invoice': 'out_invoice', 'CreditMemo': 'out_refund'}
+
+
+class AccountPayment(models.Model):
+    """Customer payments recorded in QuickBooks, registered in Odoo (issue 10): the mapper from a
+    QuickBooks Payment to an Odoo payment and its reconciliation, and what keeps a payment that came
+    from QuickBooks from ever being pushed back."""
+
+    _inherit = 'account.payment'
+
+    qbo_pulled = fields.Boolean(
+        string='From QuickBooks',
+        readonly=True,
+        copy=False,
+        groups='base.group_user',
+        help='Recorded in QuickBooks and registered here by the connector: never sent back to QuickBooks.',
+    )
+    # What of the QuickBooks payment this payment was registered from (amount, date, documents and
+    # amounts applied): a later version that differs replaces it.
+    qbo_pull_digest = fields.Char(readonly=True, copy=False, groups='base.group_user')
+    # The credit notes QuickBooks applied with this payment, reconciled with the invoices it pays:
+    # released with the payment when QuickBooks voids, deletes or changes it.
+    qbo_pull_partial_ids = fields.Many2many(
+        'account.partial.reconcile',
+        'qbo_pulled_payment_partial_rel',
+        'payment_id',
+        'partial_id',
+        readonly=True,
+        copy=False,
+        groups='base.group_user',
+    )
+
+    # ------------------------------------------------------------------
+    # Never pushed back
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        """Whether a payment came from QuickBooks is the connector's to say: flipped by a user, it
+        would be pushed back and recorded twice there."""
+        if not self.env.su and {'qbo_pulled', 'qbo_pull_digest', 'qbo_pull_partial_ids'} & set(vals):
+            raise AccessError(self.env._('Only the QuickBooks connector marks payments as coming from QuickBooks.'))
+        return super().write(vals)
+
+    def _qbo_pushable(self):
+        return super()._qbo_pushable().filtered(lambda p: not p.sudo().qbo_pulled)
+
+    def _qbo_enqueue(self, operation):
+        return super(AccountPayment, self.filtered(lambda p: not p.sudo().qbo_pulled))._qbo_enqueue(operation)
+
+    # ------------------------------------------------------------------
+    # Pull (in a pull job)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_pull(self, connection, obj):
+        """Bring the QuickBooks Payment ``obj`` (or its deletion) into Odoo: registered when new,
+        replaced when changed, cancelled when voided or deleted; nothing when it is Odoo's own.
+        Returns the Odoo payment that now stands for it (empty when none)."""
+        mappings = self.env['qbo.mapping'].sudo()
+        mapping = mappings.search(
+            [('connection_id', '=', connection.id), ('qbo_entity', '=', 'Payment'), ('qbo_id', '=', str(obj['Id']))],
+            limit=1,
+        )
+        payment = self.browse(mapping.res_id).exists() if mapping.res_model == self._name else self.browse()
+        if mapping and not (mapping.role == 'record' and payment.qbo_pulled):
+            return self.browse()  # pushed by Odoo: never imported back
+        deleted = obj.get('status') == 'Deleted'
+        if not deleted and not payment and is_odoo_note(self.env, obj):
+            return self.browse()  # written by Odoo, its answer lost before the mapping was kept
+        if payment:
+            if not deleted and obj.get('SyncToken') is not None and _version(obj) <= _version(mapping):
+                return payment  # this version, or a later one, is already in
+            if deleted or _voided(obj):
+                payment._qbo_pull_cancel(
+                    self.env._('Voided in QuickBooks.') if not deleted else self.env._('Deleted in QuickBooks.')
+                )
+                if deleted:
+                    mapping.unlink()
+                else:
+                    mapping.write({'sync_token': obj.get('SyncToken')})
+                return payment
+            if payment.qbo_pull_digest == repr(self._qbo_pull_signature_of(connection, obj)):
+                mapping.write({'sync_token': obj.get('SyncToken')})
+                return payment
+            # The old one lets go of the invoices first: the new one is reconciled for its own amounts.
+            mapping.unlink()
+            payment._qbo_pull_cancel()
+            new = self._qbo_pull_register(connection, obj)
+            payment.message_post(
+                body=Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
+            )
+            return new
+        if deleted or _voided(obj):
+            return self.browse()  # never in Odoo
+        return self._qbo_pull_register(connection, obj)
+
+    @api.model
+    def _qbo_pull_documents(self, connection, obj):
+        """[(move, amount)] the QuickBooks payment ``obj`` applies to, as Odoo documents; raises,
+        naming them, when it applies to documents Odoo does not have."""
+        mappings = self.env['qbo.mapping'].sudo()
+        applied, unknown = [], []
+        for line in obj.get('Line') or []:
+            for link in line.get('LinkedTxn') or []:
+                txn_type = link.get('TxnType')
+                if txn_type not in PULLED_DOCUMENT_TYPES:
+                    continue
+                move = mappings._qbo_record_of(connection, txn_type, link['TxnId'], 'account.move').exists()
+                if move:
+                    applied.append((move, float(line.get('Amount') or 0.0)))
+                else:
+                    unknown.append(f'{txn_type} {link["TxnId"]}')
+        if unknown:
+            raise QboValidationError(
+                'not_in_odoo',
+                self.env._(
+                    'QuickBooks payment %(id)s pays documents Odoo does not have (%(documents)s): it was left alone. '
+                    'Once they are in Odoo and linked, Retry brings it in.',
+                    id=obj['Id'],
+                    documents=', '.join(unknown),
+                ),
+            )
+        return applied
+
+    @api.model
+    def _qbo_pull_partner(self, connection, obj, applied):
+        """The Odoo partner of the QuickBooks payment's customer (its mapping), else that of the
+        documents it pays."""
+        mappings = self.env['qbo.mapping'].sudo()
+        customer_id = (obj.get('CustomerRef') or {}).get('value')
+        for role in ('record', 'sub_customer'):
+            partner = mappings._qbo_record_of(connection, 'Customer', customer_id, 'res.partner', role=role).exists()
+            if partner:
+                return partner.commercial_partner_id if role == 'record' else partner
+        if applied:
+            return applied[0][0].commercial_partner_id
+        raise QboValidationError(
+            'not_in_odoo',
+            self.env._(
+                'QuickBooks payment %(id)s is from a customer Odoo does not have (%(customer)s) and pays nothing Odoo '
+                'has: it was left alone.',
+                id=obj['Id'],
+                customer=(obj.get('CustomerRef') or {}).get('name') or customer_id,
+            ),
+        )
+
+    @api.model
+    def _qbo_pull_method_line(self, connection, obj):
+        """The Odoo payment method line (and so journal) a QuickBooks payment is registered with:
+        the journal whose bank account it was deposited to; else the line its payment method is
+        registered with (payment method mapping); else a journal that sends to the Undeposited Funds
+        account it went to; else the company's first bank journal."""
+        mappings = self.env['qbo.mapping'].sudo()
+        company = connection.company_id
+        deposit = (obj.get('DepositToAccountRef') or {}).get('value')
+        method_line = self.env['account.payment.method.line']
+        method_id = (obj.get('PaymentMethodRef') or {}).get('value')
+        if method_id:
+            method = (
+                self.env['qbo.payment.method']
+                .sudo()
+                .search([('connection_id', '=', connection.id), ('qbo_id', '=', str(method_id))], limit=1)
+            )
+            method_line = method.payment_method_line_id or mappings._qbo_record_of(
+                connection, 'PaymentMethod', method_id, method_line._name, role='payment_method'
+            )
+        journal = self.env['account.journal']
+        if deposit:
+            journal = mappings._qbo_record_of(connection, 'Account', deposit, journal._name, role='bank_account')
+        if not journal and method_line:
+            return method_line
+        if not journal and deposit:
+            journal = mappings._qbo_record_of(connection, 'Account', deposit, journal._name, role='undeposited')
+        if not journal:
+            journal = journal.search(
+                [('company_id', '=', company.id), ('type', '=', 'bank')], order='sequence, id', limit=1
+            )
+        if method_line.journal_id == journal:
+            return method_line
+        return journal.inbound_payment_method_line_ids[:1]
+
+    @api.model
+    def _qbo_pull_signature_of(self, connection, obj):
+        """What of a QuickBooks payment decides its Odoo payment: amount, date, and what it pays."""
+        applied = self._qbo_pull_documents(connection, obj)
+        return (
+            round(float(obj.get('TotalAmt') or 0.0), 2),
+            obj.get('TxnDate'),
+            tuple(sorted((move.id, round(amount, 2)) for move, amount in applied)),
+        )
+
+    @api.model
+    def _qbo_pull_register(self, connection, obj):
+        """Register the QuickBooks payment ``obj`` as an Odoo customer payment, reconciled with the
+        documents it names for the amounts it names; what it leaves unapplied stays an outstanding
+        credit of the partner."""
+        applied = self._qbo_pull_documents(connection, obj)
+        if not float(obj.get('TotalAmt') or 0.0):
+            raise QboValidationError(
+                'nothing_to_register',
+                self.env._(
+                    'QuickBooks payment %(id)s is of 0 (it applies credit memos to invoices there): Odoo registers no '
+                    'payment of 0; apply the credit notes to the invoices in Odoo.',
+                    id=obj['Id'],
+                ),
+            )
+        partner = self._qbo_pull_partner(connection, obj, applied)
+        company = connection.company_id
+        method_line = self._qbo_pull_method_line(connection, obj)
+        if not method_line:
+            raise QboValidationError(
+                'no_journal',
+                self.env._('The company has no bank journal to register QuickBooks payment %(id)s in.', id=obj['Id']),
+            )
+        currency_code = (obj.get('CurrencyRef') or {}).get('value')
+        currency = (
+            currency_code and self.env['res.currency'].search([('name', '=', currency_code)], limit=1)
+        ) or company.currency_id
+        values = {
+            'payment_type': 'inbound',
+            'partner_type': 'customer',
+            'partner_id': partner.id,
+            'company_id': company.id,
+            'amount': float(obj.get('TotalAmt') or 0.0),
+            'currency_id': currency.id,
+            'date': obj.get('TxnDate') or fields.Date.context_today(self),
+            'journal_id': method_line.journal_id.id,
+            'payment_method_line_id': method_line.id,
+            'memo': obj.get('PaymentRefNum') or self.env._('QuickBooks payment %(id)s', id=obj['Id']),
+            'qbo_pulled': True,
+            'qbo_pull_digest': repr(self._qbo_pull_signature_of(connection, obj)),
+        }
+        payment = self.with_context(qbo_pull=True).with_company(company).create(values)
+        if not payment.outstanding_account_id:
+            # A journal without an outstanding receipts account gives no journal entry, and so
+            # nothing to reconcile the invoices with: the company's one is taken.
+            payment.outstanding_account_id = payment._get_outstanding_account('inbound')
+        payment.action_post()
+        payment._qbo_pull_reconcile(applied)
+        self.env['qbo.mapping']._qbo_link(connection, payment, 'Payment', obj)
+        payment._qbo_write_status({'qbo_sync_state': 'synced', 'qbo_sync_error': False})
+        app = connection.sudo()._qbo_urls().get('app')
+        link = app and Markup('<a href="%s" target="_blank">%s</a>') % (
+            f'{app}/recvpayment?txnId={obj["Id"]}',
+            self.env._('QuickBooks payment %(id)s', id=obj['Id']),
+        )
+        payment.message_post(
+            body=Markup('%s %s') % (self.env._('Recorded in QuickBooks:'), link or obj['Id']),
+        )
+        return payment
+
+    def _qbo_pull_reconcile(self, applied):
+        """Reconcile this payment, and the credit notes QuickBooks applied with it, with the invoices
+        it pays, for the amounts QuickBooks names (partial payments included)."""
+        self.ensure_one()
+        if not applied:
+            return
+        receivable = self.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == 'asset_receivable' and not line.reconciled
+        )
+        if self.currency_id != self.company_id.currency_id:
+            # Foreign currency: Odoo applies it in full where it can (exchange differences included).
+            lines = receivable
+            for move, _amount in applied:
+                lines |= move.line_ids.filtered(
+                    lambda line: line.account_id.account_type == 'asset_receivable' and not line.reconciled
+                )
+            lines.with_context(qbo_pull=True).reconcile()
+            return
+
+        def open_line(move):
+            return move.line_ids.filtered(
+                lambda line: line.account_id.account_type == 'asset_receivable' and not line.reconciled
+            )[:1]
+
+        debits = [(open_line(move), amount) for move, amount in applied if move.move_type == 'out_invoice']
+        credits = [(open_line(move), amount) for move, amount in applied if move.move_type == 'out_refund']
+        credits.append((receivable[:1], self.amount))
+        partials = []
+        credit_iter = iter([[line, amount] for line, amount in credits if line])
+        current = next(credit_iter, None)
+        for debit_line, need in debits:
+            need = min(need, debit_line.amount_residual)
+            while debit_line and current and not self.currency_id.is_zero(need):
+                take = min(need, current[1], -current[0].amount_residual - _taken(partials, current[0]))
+                if not self.currency_id.is_zero(take):
+                    partials.append(
+                        {
+                            'debit_move_id': debit_line.id,
+                            'credit_move_id': current[0].id,
+                            'amount': take,
+                            'debit_amount_currency': take,
+                            'credit_amount_currency': take,
+                        }
+                    )
+                    need -= take
+                    current[1] -= take
+                if self.currency_id.is_zero(current[1]) or self.currency_id.is_zero(
+                    -current[0].amount_residual - _taken(partials, current[0])
+                ):
+                    current = next(credit_iter, None)
+        if partials:
+            created = self.env['account.partial.reconcile'].with_context(qbo_pull=True).create(partials)
+            own = receivable[:1]
+            self.sudo().qbo_pull_partial_ids = created.filtered(lambda p: p.credit_move_id != own)
+
+    def _qbo_pull_cancel(self, reason=None):
+        """Cancel this payment (it came from QuickBooks) and release the credit notes QuickBooks
+        applied with it, saying why in its chatter."""
+        self.ensure_one()
+        self.qbo_pull_partial_ids.with_context(qbo_pull=True).unlink()
+        if self.state != 'canceled':
+            self.with_context(qbo_pull=True).action_cancel()
+        if reason:
+            self.message_post(body=reason)
+
+
+def _taken(partials, credit_line):
+    return sum(p['amount'] for p in partials if p['credit_move_id'] == credit_line.id)
+
+
+def _version(record_or_obj):
+    token = record_or_obj.get('SyncToken') if isinstance(record_or_obj, dict) else record_or_obj.sync_token
+    try:
+        return int(token)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _voided(obj):
+    """A voided QuickBooks payment keeps its lines at 0 and its total at 0 ("Voided" in its note)."""
+    return not float(obj.get('TotalAmt') or 0.0) and (
+        'voided' in (obj.get('PrivateNote') or '').lower()
+        or not any(float(l.get('Amount') or 0) for l in obj.get('Line') or [])
+    )

@@ -1,0 +1,218 @@
+import logging
+from datetime import datetime, timedelta, timezone
+
+from odoo import api, fields, models
+
+from .. import const
+from ..exceptions import QboAuthError, QboError
+from .qbo_connection import QboConnection as _QboConnectionBase
+
+_logger = logging.getLogger(__name__)
+
+# What comes back, per kind: the switch on the connection and the QuickBooks entities CDC reads.
+PULLED_KINDS = {'pull_payments': ('Payment',)}
+
+
+def qbo_datetime(value):
+    """A QuickBooks timestamp (ISO 8601 with an offset) as Odoo stores datetimes (naive UTC)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace('Z', '+00:00'))
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def qbo_timestamp(value):
+    """A naive UTC datetime as QuickBooks reads it without ambiguity (with its offset)."""
+    return value.strftime('%Y-%m-%dT%H:%M:%S') + '+00:00'
+
+
+class QboConnection(models.Model):
+    """The pull side of a connection (issue 10): which way it syncs, what comes back and how
+    often, the high-water mark of change data capture, and the webhook verifier token."""
+
+    _inherit = 'qbo.connection'
+
+    sync_direction = fields.Selection(
+        [('two_way', 'Two-way'), ('push_only', 'One-way push')],
+        string='Direction',
+        required=True,
+        default='two_way',
+        tracking=True,
+        help='Two-way: what the switches below name comes back from QuickBooks (on a schedule, and at once '
+        'through webhooks when they are set up). One-way push: Odoo sends, nothing comes back.',
+    )
+    pull_payments = fields.Boolean(
+        string='Payments Recorded in QuickBooks',
+        default=True,
+        tracking=True,
+        help='Customer payments recorded in QuickBooks (not those Odoo sent) are registered in Odoo and '
+        'reconciled with the invoices they pay; voided or deleted there, cancelled here.',
+    )
+    pull_interval_minutes = fields.Integer(
+        string='Pull Every (Minutes)',
+        default=const.PULL_INTERVAL_MINUTES_DEFAULT,
+        tracking=True,
+        help='How often Odoo asks QuickBooks what changed (change data capture). Webhooks bring changes sooner; '
+        'this scheduled pull is what guarantees nothing is missed.',
+    )
+    cdc_high_water_at = fields.Datetime(
+        string='Pulled Up To',
+        readonly=True,
+        copy=False,
+        help='Changes made in QuickBooks up to this moment have been read and stored.',
+    )
+    last_pull_at = fields.Datetime(string='Last Pull', readonly=True, copy=False)
+    webhook_verifier_token = fields.Char(
+        string='Webhook Verifier Token',
+        groups='base.group_system',
+        copy=False,
+        help="The verifier token of the Intuit app's webhooks: every notification is signed with it.",
+    )
+    webhook_url = fields.Char(string='Webhook URL', compute='_compute_webhook_url')
+    inbound_waiting_count = fields.Integer(string='Changes Waiting', compute='_compute_inbound_counts')
+    inbound_failed_count = fields.Integer(string='Changes Failed', compute='_compute_inbound_counts')
+
+    _QBO_PROTECTED_FIELDS = _QboConnectionBase._QBO_PROTECTED_FIELDS | frozenset({'cdc_high_water_at', 'last_pull_at'})
+
+    _pull_interval_positive = models.Constraint(
+        'CHECK(pull_interval_minutes > 0)', 'The pull interval must be at least a minute.'
+    )
+
+    def _compute_webhook_url(self):
+        for connection in self:
+            connection.webhook_url = connection.get_base_url().rstrip('/') + const.WEBHOOK_PATH
+
+    def _compute_inbound_counts(self):
+        jobs = self.env['qbo.sync.job'].sudo()
+        for connection in self:
+            domain = [('connection_id', '=', connection.id), ('direction', '=', 'pull')]
+            connection.inbound_waiting_count = jobs.search_count(domain + [('state', 'in', ('pending', 'in_progress'))])
+            connection.inbound_failed_count = jobs.search_count(domain + [('state', '=', 'failed')])
+
+    def action_forget_books(self):
+        """Other books start from their own beginning: the pull mark of the old ones is dropped."""
+        result = super().action_forget_books()
+        self.sudo().write({'cdc_high_water_at': False, 'last_pull_at': False})
+        return result
+
+    # ------------------------------------------------------------------
+    # What comes back
+    # ------------------------------------------------------------------
+
+    def _qbo_pulled_entities(self):
+        """The QuickBooks entities this connection brings back (none when it only pushes)."""
+        self.ensure_one()
+        if self.sync_direction != 'two_way':
+            return []
+        return [entity for switch, entities in PULLED_KINDS.items() if self[switch] for entity in entities]
+
+    # ------------------------------------------------------------------
+    # Change data capture on a schedule
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_pull_changes(self):
+        """For each connected two-way connection whose pull is due: one CDC call for every kind it
+        pulls since its high-water mark; what was read is stored as inbound changes (pull jobs) and
+        the mark moves in the same commit, so it never passes what is not safely stored."""
+        now = fields.Datetime.now()
+        connections = self.sudo().search([('state', '=', 'connected'), ('sync_direction', '=', 'two_way')])
+        due = connections.filtered(
+            lambda c: (
+                c._qbo_pulled_entities()
+                and (not c.last_pull_at or c.last_pull_at + timedelta(minutes=c.pull_interval_minutes) <= now)
+            )
+        )
+        cron = self.env['ir.cron']
+        cron._commit_progress(remaining=len(due))
+        for connection in due:
+            try:
+                connection._qbo_pull_changes()
+            except QboAuthError as error:
+                self.env.cr.rollback()
+                _logger.info('QuickBooks connection %s: pull paused until it is reconnected (%s)', connection.id, error)
+            except QboError as error:
+                self.env.cr.rollback()
+                _logger.warning('QuickBooks connection %s: pull failed, tried again next run: %s', connection.id, error)
+            if not cron._commit_progress(1):
+                break
+        return len(due)
+
+    def _qbo_cdc_start(self):
+        """Where the first pull starts: the sync start date, or as far back as QuickBooks allows
+        (30 days, less a margin), whichever is later."""
+        self.ensure_one()
+        earliest = fields.Datetime.now() - timedelta(
+            days=const.CDC_MAX_DAYS, seconds=-const.CDC_FIRST_PULL_MARGIN_SECONDS
+        )
+        if self.sync_start_date:
+            return max(earliest, fields.Datetime.to_datetime(self.sync_start_date))
+        return earliest
+
+    def _qbo_pull_changes(self):
+        """Read what changed in QuickBooks since the mark (one CDC call when fewer than 1,000 objects
+        changed), store it, and move the mark, committing each answer with its mark. An answer holding
+        the cap (1,000 objects, the oldest first) narrows the window: the next call starts from the
+        newest change it held. Returns the number of changes stored."""
+        self.ensure_one()
+        entities = self._qbo_pulled_entities()
+        if not entities:
+            return 0
+        connection = self.sudo()
+        client = connection._qbo_client()
+        events = self.env['qbo.inbound.event']
+        since = connection._qbo_cdc_start()
+        if connection.cdc_high_water_at:
+            # A connection left off for longer than QuickBooks looks back starts as far back as it
+            # may: QuickBooks refuses older (4001), and would refuse it at every run.
+            floor = fields.Datetime.now() - timedelta(
+                days=const.CDC_MAX_DAYS, seconds=-const.CDC_FIRST_PULL_MARGIN_SECONDS
+            )
+            if connection.cdc_high_water_at < floor:
+                _logger.warning(
+                    'QuickBooks connection %s: last pulled up to %s, more than %s days ago; changes older than %s '
+                    'are not read.',
+                    connection.id,
+                    connection.cdc_high_water_at,
+                    const.CDC_MAX_DAYS,
+                    floor,
+                )
+            since = max(connection.cdc_high_water_at, floor)
+        # QuickBooks' cap; a parameter so that a QuickBooks (or emulator) answering fewer is read right.
+        cap = int(
+            self.env['ir.config_parameter'].sudo().get_param('qbo_connector.cdc_max_objects', const.CDC_MAX_OBJECTS)
+        )
+        stored = 0
+        for _round in range(const.CDC_MAX_ROUNDS):
+            changed, answered_at = client.cdc(entities, qbo_timestamp(since))
+            read = [(entity, obj) for entity in entities for obj in changed.get(entity, [])]
+            stored += len(events._qbo_store(connection, [events._qbo_cdc_change(entity, obj) for entity, obj in read]))
+            times = [
+                t for t in (qbo_datetime((obj.get('MetaData') or {}).get('LastUpdatedTime')) for _e, obj in read) if t
+            ]
+            full = len(read) >= cap
+            if full:
+                # The next window starts a second before the newest change read: changes of that
+                # second not in this answer come next time; those in it are recognised as stored.
+                mark = max(times) - timedelta(seconds=1) if times else since
+            else:
+                answered = qbo_datetime(answered_at) or fields.Datetime.now()
+                # Not the newest change read: another change of that same second may have come
+                # after the answer was built.
+                mark = max(answered - timedelta(seconds=const.CDC_OVERLAP_SECONDS), since)
+            connection.write({'cdc_high_water_at': mark, 'last_pull_at': fields.Datetime.now()})
+            self.env['ir.cron']._commit_progress()
+            if not full:
+                break
+            if mark <= since:
+                _logger.warning(
+                    'QuickBooks connection %s: more than %s changes at %s; the pull goes on from there next run.',
+                    connection.id,
+                    cap,
+                    since,
+                )
+                break
+            since = mark
+        return stored
