@@ -58,6 +58,9 @@ JOB_MAX_ATTEMPTS = 8
 JOB_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 # First key of the advisory locks that claim jobs (the second is the job id).
 JOB_LOCK_NAMESPACE = 7_162_610
+# A job waiting for the documents it applies to looks again this late at most (they make it due
+# as soon as they are in QuickBooks); waiting spends no attempt.
+JOB_WAITING_RETRY_SECONDS = 300
 # A job that lost a race to link the same master data retries this soon.
 JOB_CONCURRENT_RETRY_SECONDS = 5
 # QuickBooks' rate limits per company are 500 requests per minute and 10 requests at once

@@ -1,5 +1,8 @@
+import logging
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import float_round
@@ -28,6 +31,8 @@ DESCRIPTION_LINE_TYPES = ('line_section', 'line_subsection', 'line_note')
 # QuickBooks refuses taxable sales documents of more lines than this.
 TAXABLE_LINES_MAX = 750
 EXCHANGE_RATE_DIGITS = 10
+
+_logger = logging.getLogger(__name__)
 
 
 class AccountMove(models.Model):
@@ -841,7 +846,13 @@ class AccountMove(models.Model):
                     ]
                 )
                 if backing_off:
-                    backing_off.next_attempt_at = now
+                    try:
+                        with self.env.cr.savepoint():
+                            backing_off.next_attempt_at = now
+                    except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                        # A worker is running one of them right now, and finds this document in
+                        # QuickBooks by itself: this push's outcome must not be lost over it.
+                        _logger.info('QuickBooks: %s is in; the jobs waiting for it are being run', self.name)
                     self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return result
 

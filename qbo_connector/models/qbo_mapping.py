@@ -136,9 +136,16 @@ class QboMapping(models.Model):
     @api.model
     def _qbo_written_now(self, connection):
         """The mappings of ``connection`` this transaction created or changed, as (id, values) to
-        write again once the transaction is rolled back to before them (see ``_qbo_restore``)."""
+        write again once the transaction is rolled back to before them (see ``_qbo_restore``).
+        Shared ones (tax codes, payment methods, accounts, terms) are left out: they are found again
+        without a write, and every worker touches them."""
         mappings = self.sudo().search(
-            [('connection_id', '=', connection.id), ('write_date', '>=', self.env.cr.now())], order='id'
+            [
+                ('connection_id', '=', connection.id),
+                ('write_date', '>=', self.env.cr.now()),
+                ('role', 'not in', SHARED_ROLES),
+            ],
+            order='id',
         )
         keys = ('connection_id', 'res_model', 'res_id', 'qbo_entity', 'role', 'currency_id')
         return [

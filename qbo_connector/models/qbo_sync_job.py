@@ -166,6 +166,29 @@ class QboSyncJob(models.Model):
         digest = hashlib.sha256(json.dumps([step, body], sort_keys=True, default=str).encode()).hexdigest()
         return f'{self.request_id}-{digest[:20]}'
 
+    def _qbo_renew_waiting_pushes(self, record):
+        """``record``'s QuickBooks object was voided or deleted by this job and its binding dropped:
+        the other pushes waiting for it get new request ids. Sending the same body again now means
+        a new object, and under the old id QuickBooks would answer with the one just voided or
+        deleted (a push that created it, then failed later in its attempt, and was kept waiting).
+        Skipped, and logged, for a push another worker is running at this very moment."""
+        self.ensure_one()
+        waiting = self.sudo().search(
+            [
+                ('res_model', '=', record._name),
+                ('res_id', '=', record.id),
+                ('operation', '=', 'push'),
+                ('state', 'in', ('pending', 'in_progress')),
+                ('id', '!=', self.id),
+            ]
+        )
+        for job in waiting:
+            try:
+                with self.env.cr.savepoint():
+                    job.request_id = secrets.token_hex(10)
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                _logger.warning('QuickBooks job %s: its request id could not be renewed (being run)', job.id)
+
     # ------------------------------------------------------------------
     # Processing
     # ------------------------------------------------------------------
@@ -360,16 +383,18 @@ class QboSyncJob(models.Model):
                 next_attempt_at=fields.Datetime.now(),
             )
         except QboRetryableError as error:
-            if error.throttled:
-                # QuickBooks' rate limits of the company refused it (or kept it from being sent):
-                # the job waits for the pause to end, and the attempt does not count.
+            if error.throttled or error.code == 'waiting':
+                # QuickBooks' rate limits of the company refused it (or kept it from being sent), or
+                # the documents it applies to are still on their way: the job waits, and the attempt
+                # does not count (the document it waits for makes it due when it is in QuickBooks).
                 self._qbo_set_state(
                     'pending',
                     error_code=error.code,
                     error_message=error.message,
                     attempts=self.attempts - 1,
                     outcome_unknown=attempt_unknown,
-                    next_attempt_at=fields.Datetime.now() + timedelta(seconds=error.retry_after or 60),
+                    next_attempt_at=fields.Datetime.now()
+                    + timedelta(seconds=error.retry_after or const.JOB_WAITING_RETRY_SECONDS),
                 )
             else:
                 self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)

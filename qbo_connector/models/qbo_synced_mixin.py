@@ -159,6 +159,7 @@ class QboSyncedMixin(models.AbstractModel):
         result = send_current(client, entity, current, void)
         if forget:
             mapping.sudo().unlink()
+            job._qbo_renew_waiting_pushes(self)
         else:
             self.env['qbo.mapping']._qbo_link(job.connection_id, self, entity, result, role)
         return qbo_id
@@ -180,6 +181,7 @@ class QboSyncedMixin(models.AbstractModel):
         with contextlib.suppress(QboNotFoundError):  # deleted by an attempt whose answer was lost, or by hand
             send_current(client, entity, {'Id': qbo_id, 'SyncToken': mapping.sync_token}, delete)
         mapping.sudo().unlink()
+        job._qbo_renew_waiting_pushes(self)
         return qbo_id
 
     # ------------------------------------------------------------------

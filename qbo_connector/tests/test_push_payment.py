@@ -523,6 +523,34 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(len(self._qbo_payments_of(refund)), 1)
         self._assert_books_agree(credit_note)
 
+    def test_a_refund_sent_again_after_its_check_was_deleted_is_a_new_check(self):
+        """The refund's check is written, its link fails; the refund is reset (the check deleted)
+        and posted again while its push still waits: the same check body must not be answered
+        with the deleted check (QuickBooks replays a known request id's first answer)."""
+        credit_note = self._credit_note()
+        self._run_queue()
+        refund = self._pay(credit_note)
+        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Payment', 'method': 'POST'})
+        self._run_queue()
+        push = self._jobs(refund).filtered(lambda j: j.operation == 'push')
+        self.assertEqual(push.state, 'pending')
+        [first_check] = [p for p in self._qbo('Purchase') if refund._qbo_reference() in (p.get('PrivateNote') or '')]
+        self.assertEqual(refund.qbo_id, first_check['Id'], 'the check written stays linked')
+
+        refund.action_draft()
+        self._run_queue()  # the check deleted
+        self.assertFalse([p for p in self._qbo('Purchase') if p['Id'] == first_check['Id']])
+        refund.action_post()
+        push.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self._run_queue()
+        self.assertEqual(set(self._jobs(refund).mapped('state')), {'done'})
+        checks = [p for p in self._qbo('Purchase') if refund._qbo_reference() in (p.get('PrivateNote') or '')]
+        self.assertEqual(len(checks), 1)
+        self.assertNotEqual(checks[0]['Id'], first_check['Id'])
+        self.assertEqual(refund.qbo_id, checks[0]['Id'])
+        self._assert_books_agree(credit_note)
+
     def test_manual_mode_and_vendor_payments(self):
         self.connection.sync_mode = 'manual'
         invoice = self._invoice()

@@ -117,6 +117,7 @@ class TestThrottledQueue(QboPushCommon):
         self._run_queue()
         payment_job = self._jobs(payment)
         self.assertEqual((payment_job.state, payment_job.error_code), ('pending', 'waiting'))
+        self.assertEqual(payment_job.attempts, 0, 'waiting for its invoice spends no attempt')
         self.assertGreater(payment_job.next_attempt_at, fields.Datetime.now() + timedelta(seconds=30))
         # Only the invoice is made due (a minute later); its payment follows it without waiting
         # out its own backoff.
