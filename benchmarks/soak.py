@@ -47,9 +47,12 @@ from soak_corpus import Corpus  # noqa: E402
 
 REPO = os.environ['QBO_REPO']
 ADDONS_PATH = os.environ['QBO_ADDONS_PATH']
-DOCUMENTS = int(os.environ.get('QBO_SOAK_DOCUMENTS') or 300)
+DOCUMENTS = int(os.environ.get('QBO_SOAK_DOCUMENTS') or 400)
 SEED = int(os.environ.get('QBO_SOAK_SEED') or 1)
 TIME_SCALE = float(os.environ.get('QBO_SOAK_TIME_SCALE') or 1 / 60)
+# The workers start once this fraction of the corpus is made (they were down, a deploy, while
+# users worked): a backlog, so that they push as fast as they can, into QuickBooks' rate limits.
+HEAD_START = float(os.environ.get('QBO_SOAK_HEAD_START') or 0.4)
 WORKERS = 4
 KILL_EVERY = (2.0, 6.0)  # seconds between two SIGKILLs
 FAULT_KINDS = ('429', '500', '503', 'timeout', 'reset', 'drop_after_commit')
@@ -176,6 +179,7 @@ try:
 
     seen = {'seq': 0}
     traffic = Counter()
+    per_second = Counter()  # emulator time (to the second) -> /v3 requests of the realm
 
     def read_log():
         entries = control('GET', f'requests?since={seen["seq"]}')['requests']
@@ -184,6 +188,7 @@ try:
             if entry.get('realm') != REALM or '/v3/' not in entry['path']:
                 continue
             traffic['requests'] += 1
+            per_second[entry['time'][:19]] += 1
             read = entry['method'] == 'GET' or '/query' in entry['path']
             traffic['reads' if read else 'writes'] += 1
             if entry.get('injected'):
@@ -234,23 +239,28 @@ try:
                     kills['found dead'] += 1
                 start_worker(slot)
 
-    with children_lock:
-        for slot in range(WORKERS):
-            start_worker(slot)
-    threading.Thread(target=killer, daemon=True).start()
-    say(f'{WORKERS} workers started (time scale {TIME_SCALE:g}: request timeout {request_timeout} s)')
+    def start_workers():
+        with children_lock:
+            for slot in range(WORKERS):
+                start_worker(slot)
+        threading.Thread(target=killer, daemon=True).start()
+        say(f'{WORKERS} workers started (time scale {TIME_SCALE:g}: request timeout {request_timeout} s)')
 
     # -- the users ---------------------------------------------------------------------------
 
     corpus = Corpus(env, company, tax, seed=SEED)
     last = 0
     while corpus.documents < DOCUMENTS:
+        if not workers and corpus.documents >= DOCUMENTS * HEAD_START:
+            start_workers()
         corpus.step()
         if corpus.documents - last >= max(DOCUMENTS // 10, 1):
             last = corpus.documents
             say(f'{corpus.documents} documents made')
     corpus.finish()
     env.cr.commit()
+    if not workers:
+        start_workers()
     made_at = time.monotonic()
     say(f'corpus made: {corpus.documents} documents; actions {dict(corpus.done)}')
 
@@ -399,6 +409,8 @@ try:
     if clean_up:
         print('FAULT INJECTION WAS SWITCHED OFF for a final clean-up drain: the queue did not drain with faults on')
     print(f'jobs: {dict(job_states)}')
+    attempts = Counter(jobs.filtered(lambda j: j.state == 'done').mapped('attempts'))
+    print(f'attempts of the jobs done: {dict(sorted(attempts.items()))}')
     print()
     print(f'documents expected in QuickBooks:   {expected}')
     print(f'documents in QuickBooks:            {in_qbo}')
@@ -441,6 +453,20 @@ try:
         print(f'      jobs {", ".join(f"{j.id} ({j.res_model} {j.res_id}, {j.operation})" for j in group[:8])}')
     print()
     per_document = traffic['requests'] / max(expected, 1)
+    seconds = sorted(per_second)
+    peak = 0
+    if seconds:
+        from datetime import datetime  # noqa: PLC0415
+
+        stamps = [(datetime.fromisoformat(t), per_second[t]) for t in seconds]
+        first = 0
+        window = 0
+        for moment, n in stamps:
+            window += n
+            while (moment - stamps[first][0]).total_seconds() >= 60:
+                window -= stamps[first][1]
+                first += 1
+            peak = max(peak, window)
     print(
         f'requests: {traffic["requests"]} to QuickBooks ({traffic["reads"]} reads, {traffic["writes"]} writes), '
         f'{per_document:.2f} per document expected'
@@ -448,8 +474,16 @@ try:
     print(f'  {", ".join(f"{k}: {v}" for k, v in sorted(traffic.items()) if k not in ("requests", "reads", "writes"))}')
     print(
         f'throttle responses: {stats.get("rate_limited", 0)} from QuickBooks\' rate limits (the emulator\'s own 429s; '
-        f'target 0 with a shared throttle), {traffic["injected 429"]} injected 429s'
+        f'target 0 with a shared throttle), {traffic["injected 429"]} injected 429s; '
+        f'peak {peak} requests in 60 s (limit {limits["requests_per_minute"]})'
     )
+    shapes = Counter(
+        re.sub(r"'[^']*'", '?', log.request_body or '')[:70]
+        for log in env['qbo.sync.log'].sudo().search([('endpoint', 'like', '/query')])
+    )
+    print('reads by query (call log), most frequent first:')
+    for shape, n in shapes.most_common(8):
+        print(f'  {n:5d}  {shape}')
     print(
         f'wall time: {wall:.0f} s (corpus made in {made_at - started:.0f} s, drained {drained_at - made_at:.0f} s '
         f'after); emulator stats {json.dumps(stats)}'
