@@ -16,10 +16,10 @@ Run by `./qbo soak [N]` inside `odoo shell` on a throwaway database with qbo_con
    holds, the books check, the failed jobs by error code, requests per document, throttle
    responses and wall time. Asserts nothing; the last line is the summary.
 
-Times are compressed (SOAK_TIME_SCALE, default 1/60) so that the outbox's backoff (60 s ... 12 h)
-fits in minutes: the workers multiply the backoff and the request timeout by it, and the
-emulator holds a "timeout" fault a little longer than that timeout. QuickBooks' own Retry-After
-(60 s on a 429) is kept.
+Times are compressed (QBO_SOAK_TIME_SCALE, default 1/60) so that the outbox's backoff (60 s ...
+12 h) fits in minutes: the workers multiply the backoff, the waits errors name (60 s after a
+429) and the request timeout by it, and the emulator holds a "timeout" fault a little longer
+than that timeout.
 """
 
 import contextlib

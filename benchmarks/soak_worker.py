@@ -17,9 +17,10 @@ the cron's time budget (`cron_end_time`, which merely ends a run early) is not t
 would run one at a time (Odoo runs one job of a cron at once); the point is four at once.
 
 TIME_SCALE (default 1) compresses the outbox's waits so that a soak converges in minutes: the
-backoff between attempts (const.JOB_BACKOFF_SECONDS: 60 s ... 12 h) and the request timeout
+backoff between attempts (const.JOB_BACKOFF_SECONDS: 60 s ... 12 h), the waits errors name
+(QboRetryableError.retry_after: 60 s after a 429, 5 s after a lost race) and the request timeout
 (const.REQUEST_TIMEOUT, 60 s; at least 5 s) are multiplied by it, in these processes only.
-Nothing else of the addon is touched; QuickBooks' Retry-After (60 s on a 429) is kept.
+Nothing else of the addon is touched, and all waits keep their proportions.
 """
 
 import os
@@ -43,11 +44,22 @@ def main():
     )
     server.load_server_wide_modules()
     registry = Registry(db)
-    from odoo.addons.qbo_connector import const  # noqa: PLC0415 - importable once the registry is loaded
+    from odoo.addons.qbo_connector import const, exceptions  # noqa: PLC0415 - importable once the registry is loaded
 
     if scale != 1.0:
         const.JOB_BACKOFF_SECONDS = tuple(max(1, round(s * scale)) for s in const.JOB_BACKOFF_SECONDS)
         const.REQUEST_TIMEOUT = max(5, round(const.REQUEST_TIMEOUT * scale))
+        # A wait named by the error (QuickBooks' 60 s after a 429, 5 s after a lost race) is
+        # compressed alike: left at 60 s, a throttled invoice would wait out many compressed
+        # backoffs of the payments waiting for it, each one an attempt they use up.
+        retryable_init = exceptions.QboRetryableError.__init__
+
+        def compressed_init(self, *args, **kwargs):
+            retryable_init(self, *args, **kwargs)
+            if self.retry_after:
+                self.retry_after = max(1, round(self.retry_after * scale))
+
+        exceptions.QboRetryableError.__init__ = compressed_init
     with registry.cursor() as cr:
         cron = api.Environment(cr, api.SUPERUSER_ID, {}).ref('qbo_connector.ir_cron_qbo_process_jobs')
         cron_id, uid = cron.id, cron.user_id.id
