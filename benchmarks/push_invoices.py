@@ -130,6 +130,8 @@ print(
 print(f'invoices per minute:                 {rate:.0f}')
 print(f'rate limit allows (at this ratio):   {ceiling:.0f} invoices/min ({limit_per_minute} requests/min)')
 print(f'fraction of what the limits allow:   {min(rate / ceiling, 1.0):.2f}')
+throttled = requests.get(f'{base}/_emulator/stats', timeout=10).json()['realms'].get(realm, {}).get('throttled', 0)
+print(f'429 received from QuickBooks:        {throttled}   (target 0: the workers share the limits)')
 
 
 def is_read(entry):

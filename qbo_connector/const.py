@@ -60,5 +60,20 @@ JOB_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 JOB_LOCK_NAMESPACE = 7_162_610
 # A job that lost a race to link the same master data retries this soon.
 JOB_CONCURRENT_RETRY_SECONDS = 5
+# QuickBooks' rate limits per company are 500 requests per minute and 10 requests at once
+# (429 beyond, for a minute). The workers of an Odoo server share these (qbo.realm.throttle)
+# and keep below them, as other apps of the same company count too; system parameters
+# qbo_connector.requests_per_minute and qbo_connector.concurrent_requests override them.
+THROTTLE_REQUESTS_PER_MINUTE = 450
+THROTTLE_CONCURRENT_REQUESTS = 8
+# Requests that may go at once before the pace applies (with 450 a minute: at most 491 in any
+# minute, under QuickBooks' 500).
+THROTTLE_BURST = 40
+# A worker sleeps at most this long for a request slot; longer, its job waits in the queue.
+THROTTLE_MAX_WAIT_SECONDS = 10
+# What a 429 without Retry-After pauses the company for (QuickBooks: "wait 60 seconds").
+THROTTLE_PAUSE_SECONDS = 60
+# First key of the advisory locks that hold concurrency slots (the second: hash of company:slot).
+THROTTLE_LOCK_NAMESPACE = 7_162_611
 # QuickBooks refuses longer document numbers (2050).
 DOC_NUMBER_MAX = 21

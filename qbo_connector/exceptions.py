@@ -26,12 +26,15 @@ class QboRetryableError(QboError):
     ``retry_after`` is the number of seconds QuickBooks asks us to wait, if any.
     ``outcome_unknown`` is set when the request may have been performed (the response
     was lost): the caller must look the record up before creating it again.
+    ``throttled`` is set when QuickBooks' rate limits of the company refused the request (a 429)
+    or kept it from being sent: the work waits ``retry_after`` seconds, and costs no attempt.
     """
 
-    def __init__(self, code, message, detail='', retry_after=None, outcome_unknown=False):
+    def __init__(self, code, message, detail='', retry_after=None, outcome_unknown=False, throttled=False):
         super().__init__(code, message, detail)
         self.retry_after = retry_after
         self.outcome_unknown = outcome_unknown
+        self.throttled = throttled
 
 
 class QboAuthError(QboError):

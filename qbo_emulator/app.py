@@ -253,7 +253,10 @@ class Application:
             self.emu.stats.count(realm, "throttled")
         request.qbo_log["fault_code"] = "3001"
         content_type, body = throttle_body(self.emu.config.throttle_format, self.now_iso())
-        return Response(body, status=429, content_type=content_type)
+        response = Response(body, status=429, content_type=content_type)
+        if self.emu.config.throttle_retry_after:
+            response.headers["Retry-After"] = str(self.emu.config.throttle_retry_after)
+        return response
 
     def injected(self, kind, realm, request):
         if kind == "429":

@@ -76,6 +76,9 @@ class EmulatorConfig:
     concurrent_requests: int = 10
     batch_calls_per_minute: int = 40
     throttle_format: str = "json"  # "json" | "xml"
+    # Retry-After header (seconds) on a 429; 0 sends none (QBO's documented answer: a body
+    # saying "Wait 60 seconds and retry", no header)
+    throttle_retry_after: int = 0
 
     batch_max_items: int = 30
     query_max_results: int = 1000
@@ -111,6 +114,7 @@ class EmulatorConfig:
         "concurrent_requests",
         "batch_calls_per_minute",
         "throttle_format",
+        "throttle_retry_after",
         "batch_max_items",
         "query_max_results",
         "cdc_max_days",

@@ -12,6 +12,7 @@ from . import account_tax
 from . import product_product
 from . import qbo_connection
 from . import qbo_mapping
+from . import qbo_realm_throttle
 from . import qbo_sync_job
 from . import qbo_sync_log
 from . import qbo_payment_method

@@ -801,24 +801,36 @@ class AccountMove(models.Model):
     def _qbo_on_job_state(self, job):
         result = super()._qbo_on_job_state(job)
         if job.state == 'done' and job.operation == 'push':
-            # Payments and credit applications that failed because this document was not in
-            # QuickBooks go again now that it is, without anyone retrying them by hand.
+            # Payments and credit applications that failed, or wait out a backoff, because this
+            # document was not in QuickBooks go again now that it is, without anyone retrying them.
             partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
             payments, credit_notes = partials._qbo_applying_documents()
             if payments or credit_notes:
-                self.env['qbo.sync.job'].sudo().search(
-                    [
-                        ('state', '=', 'failed'),
-                        ('error_code', '=', 'dependency'),
-                        '|',
-                        '&',
-                        ('res_model', '=', 'account.payment'),
-                        ('res_id', 'in', payments.ids),
-                        '&',
-                        ('res_model', '=', 'account.move'),
-                        ('res_id', 'in', credit_notes.ids),
-                    ]
+                jobs = self.env['qbo.sync.job'].sudo()
+                documents = [
+                    '|',
+                    '&',
+                    ('res_model', '=', 'account.payment'),
+                    ('res_id', 'in', payments.ids),
+                    '&',
+                    ('res_model', '=', 'account.move'),
+                    ('res_id', 'in', credit_notes.ids),
+                ]
+                jobs.search(
+                    [('state', '=', 'failed'), ('error_code', 'in', ('dependency', 'waiting')), *documents]
                 ).action_retry()
+                now = fields.Datetime.now()
+                backing_off = jobs.search(
+                    [
+                        ('state', '=', 'pending'),
+                        ('error_code', '=', 'waiting'),
+                        ('next_attempt_at', '>', now),
+                        *documents,
+                    ]
+                )
+                if backing_off:
+                    backing_off.next_attempt_at = now
+                    self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return result
 
     def _qbo_credit_applied(self):

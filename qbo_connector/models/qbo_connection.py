@@ -478,6 +478,7 @@ class QboConnection(models.Model):
             token_provider=conn._qbo_access_token,
             on_write=conn._qbo_bind_realm,
             on_auth_refused=conn._qbo_mark_needs_reconnect,
+            pacer=self.env['qbo.realm.throttle']._qbo_pacer(conn.realm_id),
         )
 
     def _qbo_build_client(self, **api_options):

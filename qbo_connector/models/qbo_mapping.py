@@ -133,6 +133,36 @@ class QboMapping(models.Model):
         _invalidate_records(mapping)
         return mapping
 
+    @api.model
+    def _qbo_written_now(self, connection):
+        """The mappings of ``connection`` this transaction created or changed, as (id, values) to
+        write again once the transaction is rolled back to before them (see ``_qbo_restore``)."""
+        mappings = self.sudo().search(
+            [('connection_id', '=', connection.id), ('write_date', '>=', self.env.cr.now())], order='id'
+        )
+        keys = ('connection_id', 'res_model', 'res_id', 'qbo_entity', 'role', 'currency_id')
+        return [
+            (m.id, {k: m[k].id if k in ('connection_id', 'currency_id') else m[k] for k in keys} | _values_of(m))
+            for m in mappings
+        ]
+
+    @api.model
+    def _qbo_restore(self, written):
+        """Write ``written`` (from ``_qbo_written_now``) again: the objects QuickBooks created or
+        changed before an attempt failed exist there whatever becomes of the attempt."""
+        mappings = self.sudo()
+        if not written:
+            return mappings
+        kept = set(mappings.browse([mapping_id for mapping_id, _values in written]).exists().ids)
+        for mapping_id, values in written:
+            if mapping_id in kept:
+                mappings |= mappings.browse(mapping_id)
+                mappings.browse(mapping_id).write(_values_of(values))
+            else:
+                mappings |= mappings.create(values)
+        _invalidate_records(mappings)
+        return mappings
+
     def unlink(self):
         _invalidate_records(self)
         return super().unlink()
@@ -177,6 +207,11 @@ class QboMapping(models.Model):
             else set()
         )
         return [obj for obj in qbo_objects if str(obj['Id']) not in taken]
+
+
+def _values_of(mapping):
+    """What a mapping says of its QuickBooks object (a mapping or its values)."""
+    return {'qbo_id': mapping['qbo_id'], 'sync_token': mapping['sync_token'], 'qbo_name': mapping['qbo_name']}
 
 
 def _invalidate_records(mappings):

@@ -22,6 +22,8 @@ JOB_STATES = [
     ('cancelled', 'Cancelled'),
 ]
 OPERATIONS = [('push', 'Push'), ('void', 'Void')]
+# Error codes of a job waiting for QuickBooks' rate limits (no attempt spent).
+THROTTLED_CODES = ('throttled', '429', '3001')
 
 
 class QboSyncJob(models.Model):
@@ -188,7 +190,13 @@ class QboSyncJob(models.Model):
         jobs = self.sudo().search(domain, limit=limit)
         cron = self.env['ir.cron']
         cron._commit_progress(remaining=len(jobs))
+        # QuickBooks companies that answered 429 are left alone until their pause ends: their jobs
+        # wait, unclaimed and without spending an attempt, and the queue moves on to the others.
+        paused = self.env['qbo.realm.throttle']._qbo_paused(jobs.connection_id.mapped('realm_id'))
         for job in jobs:
+            realm = job.connection_id.realm_id
+            if realm in paused:
+                continue
             # A session-level advisory lock claims the job: unlike a row lock it survives the commit
             # that records the attempt before the request goes out, so no other worker can take the
             # job between that commit and the outcome's. It is also how a job left in progress is told
@@ -211,8 +219,12 @@ class QboSyncJob(models.Model):
                 # Released once the job is over, in a usable transaction (rolled back first after an
                 # error): the connection goes back to a pool, and a session-level lock would stay with it.
                 self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, job.id])
+            if job.error_code and job.state == 'pending' and job.error_code in THROTTLED_CODES:
+                paused[realm] = job.next_attempt_at
             if not time_left:
                 break
+        for until in paused.values():
+            self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger(until)
         return len(jobs)
 
     def _qbo_end_broken_attempt(self, error):
@@ -299,9 +311,17 @@ class QboSyncJob(models.Model):
                 ),
             )
             return
+        written = []
         try:
             with self.env.cr.savepoint():
-                result = record._qbo_push(self, outcome_unknown=attempt_unknown)
+                try:
+                    result = record._qbo_push(self, outcome_unknown=attempt_unknown)
+                except (QboError, UserError):
+                    # What QuickBooks created before the failure exists there: its links are kept
+                    # (the savepoint drops every other write), so the next attempt goes on from
+                    # there instead of creating or looking up the same customers and items again.
+                    written = self.env['qbo.mapping']._qbo_written_now(self.connection_id)
+                    raise
         except psycopg2.errors.UniqueViolation:
             # Another worker linked the same customer, product or tax at the same moment (each
             # transaction's snapshot predates the other's mapping): what it linked is visible
@@ -329,7 +349,19 @@ class QboSyncJob(models.Model):
                 next_attempt_at=fields.Datetime.now(),
             )
         except QboRetryableError as error:
-            self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)
+            if error.throttled:
+                # QuickBooks' rate limits of the company refused it (or kept it from being sent):
+                # the job waits for the pause to end, and the attempt does not count.
+                self._qbo_set_state(
+                    'pending',
+                    error_code=error.code,
+                    error_message=error.message,
+                    attempts=self.attempts - 1,
+                    outcome_unknown=attempt_unknown,
+                    next_attempt_at=fields.Datetime.now() + timedelta(seconds=error.retry_after or 60),
+                )
+            else:
+                self._qbo_retry_later(error, attempt_unknown or error.outcome_unknown)
         except QboError as error:
             self._qbo_set_state('failed', error_code=error.code, error_message=error.message, outcome_unknown=False)
         except UserError as error:
@@ -345,6 +377,7 @@ class QboSyncJob(models.Model):
         else:
             entity, qbo_id = result or (False, False)
             self._qbo_set_state('done', qbo_entity=entity, qbo_id=qbo_id)
+        self.env['qbo.mapping']._qbo_restore(written)
 
     def _qbo_retry_later(self, error, outcome_unknown):
         if self.attempts >= const.JOB_MAX_ATTEMPTS:

@@ -321,6 +321,9 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual(job.error_code, '3001')
         self.assertGreater(job.next_attempt_at, fields.Datetime.now() + timedelta(seconds=30))
         self.assertEqual(second.qbo_sync_state, 'pending')
+        self.assertEqual(job.attempts, 0, 'throttling costs no attempt')
+        # A minute later: the company's pause is over.
+        self.env['qbo.realm.throttle'].sudo().search([]).paused_until = fields.Datetime.now()
         job.next_attempt_at = fields.Datetime.now()
         self._run_queue()
         self.assertEqual(job.state, 'done')

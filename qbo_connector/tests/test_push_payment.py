@@ -178,7 +178,7 @@ class TestPushPayment(QboPushCommon):
         self._run_queue()
         invoice = self._invoice()
         payment = self._pay(invoice)
-        self.emu._call('POST', 'faults', json={'kind': '429', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu._call('POST', 'faults', json={'kind': '503', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
         self._run_queue()
         job = self._jobs(payment)
         self.assertEqual((job.state, job.error_code), ('pending', 'waiting'))

@@ -10,8 +10,9 @@ import logging
 import re
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
@@ -193,11 +194,12 @@ class _QboApiSession(_LoggedSessionMixin, requests.Session):
 # ----------------------------------------------------------------------------
 
 
-def translate_quickbooks_error(exc, http_status=None, what='the request', method='GET'):
+def translate_quickbooks_error(exc, http_status=None, what='the request', method='GET', retry_after=None):
     """Map a python-quickbooks exception (and the HTTP status seen) to our types.
 
     :param method: 'POST' for requests that write: a server error answering one of those
         leaves its outcome unknown (the gateway may answer 502 after the backend wrote).
+    :param retry_after: the answer's Retry-After header, if any: how long a 429 pauses
     """
     code = getattr(exc, 'error_code', None)
     message = getattr(exc, 'message', None) or str(exc)
@@ -205,11 +207,15 @@ def translate_quickbooks_error(exc, http_status=None, what='the request', method
     code_str = str(code or '')
     writes = method == 'POST'
     if http_status == 429 or code_str == '3001':
+        # A throttled request was not performed, whatever it was.
+        seconds = retry_after_seconds(retry_after) or const.THROTTLE_PAUSE_SECONDS
         return QboRetryableError(
             code_str or '429',
-            'QuickBooks is throttling requests for this company; the work will be retried in a minute.',
+            f'QuickBooks is throttling requests for this company; nothing is sent to it for {seconds} s, '
+            'then the work goes on.',
             detail,
-            retry_after=60,
+            retry_after=seconds,
+            throttled=True,
         )
     if http_status == 401 or code_str in ('100', '3200', '401'):
         return QboAuthError(code_str or '401', 'QuickBooks refused our credentials; reconnect the company.', detail)
@@ -252,6 +258,22 @@ def translate_quickbooks_error(exc, http_status=None, what='the request', method
     if code_str in ('610', '2500'):
         return QboNotFoundError(code_str, f'QuickBooks does not know a referenced record: {detail or message}', detail)
     return QboValidationError(code_str, f'QuickBooks refused {what}: {detail or message}', detail)
+
+
+def retry_after_seconds(value):
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return max(1, int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(1, int((when - datetime.now(timezone.utc)).total_seconds()))
 
 
 def translate_transport_error(exc, method):
@@ -322,6 +344,7 @@ class QboClient:
         token_provider=None,
         on_write=None,
         on_auth_refused=None,
+        pacer=None,
     ):
         """:param recorder: called once per HTTP request (see ``_LoggedSessionMixin``) to log it
         :param realm_id: the QuickBooks company the Accounting API calls go to
@@ -332,6 +355,8 @@ class QboClient:
             token, which QuickBooks just refused
         :param on_write: called after every call that changed something in QuickBooks
         :param on_auth_refused: called with a message when QuickBooks refuses the renewed token too
+        :param pacer: the company's shared rate limits (``qbo.realm.throttle``'s QboPacer): every
+            Accounting API request waits for its ``slot()``, and a 429 is reported to ``throttled``
         """
         self.realm_id = realm_id
         self._discovery_url = discovery_url
@@ -344,6 +369,7 @@ class QboClient:
         self._token_provider = token_provider
         self._on_write = on_write
         self._on_auth_refused = on_auth_refused
+        self._pacer = pacer
         self._qb = None
         self._access_token = None
         self._expires_at = None
@@ -439,7 +465,8 @@ class QboClient:
             qb = self._session(refused_token)
             qb.session.qbo_last_response = None
             try:
-                return getattr(qb, func_name)(*args, **kwargs)
+                with self._pacer.slot() if self._pacer else nullcontext():
+                    return getattr(qb, func_name)(*args, **kwargs)
             except requests.RequestException as exc:
                 raise translate_transport_error(exc, method) from exc
             except (qb_exceptions.QuickbooksException, TypeError, ValueError, KeyError) as exc:
@@ -447,7 +474,10 @@ class QboClient:
                 if last is None and not isinstance(exc, qb_exceptions.QuickbooksException):
                     raise  # a bug of ours, not an answer of QuickBooks'
                 status = last.status_code if last is not None else None
-                error = translate_quickbooks_error(exc, status, what, method=method)
+                retry_after = last.headers.get('Retry-After') if last is not None else None
+                error = translate_quickbooks_error(exc, status, what, method=method, retry_after=retry_after)
+                if getattr(error, 'throttled', False) and self._pacer:
+                    self._pacer.throttled(error.retry_after)
                 if isinstance(error, QboAuthError) and not self._fixed_token:
                     if attempt == 1:
                         refused_token = qb.session.access_token

@@ -63,6 +63,16 @@ def test_throttle_can_answer_in_xml(emu, qb, control):
     assert '<Error code="3001">' in answer.text
 
 
+def test_throttle_sends_retry_after_only_when_configured(emu, qb, control):
+    control("PATCH", "config", json={"requests_per_minute": 1})
+    client = qb()
+    CompanyInfo.get(US, qb=client)
+    assert "Retry-After" not in raw_get(emu, client).headers
+    control("PATCH", "config", json={"throttle_retry_after": 7})
+    answer = raw_get(emu, client)
+    assert answer.status_code == 429 and answer.headers["Retry-After"] == "7"
+
+
 def test_limits_switch_off(emu, qb, control):
     control("PATCH", "config", json={"requests_per_minute": 1, "limits_enabled": False})
     client = qb()
