@@ -478,6 +478,9 @@ try:
         f'target 0 with a shared throttle), {traffic["injected 429"]} injected 429s; '
         f'peak {peak} requests admitted in 60 s (limit {limits["requests_per_minute"]})'
     )
+    if 'qbo.realm.throttle' in env:
+        pacer = env['qbo.realm.throttle'].sudo().search([('realm_id', '=', REALM)])
+        print(f'shared throttle (qbo.realm.throttle): {pacer.throttled_count} 429s recorded, pausing the company')
     shapes = Counter(
         re.sub(r"'[^']*'", '?', log.request_body or '')[:70]
         for log in env['qbo.sync.log'].sudo().search([('endpoint', 'like', '/query')])
