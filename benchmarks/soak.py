@@ -345,7 +345,7 @@ try:
         entity = 'Payment' if payment.payment_type == 'inbound' else 'Purchase'
         documents.append((payment, entity, payment.state in POSTED_PAYMENT_STATES))
 
-    expected = in_qbo = duplicated = missing = stale = wrong_link = 0
+    expected = in_qbo = duplicated = missing = stale = wrong_link = linked_to_dead = 0
     problems = defaultdict(list)
     for record, entity, wanted in documents:
         ids = live.get((record._name, record.id, entity), [])
@@ -363,6 +363,8 @@ try:
             else:
                 missing += 1
                 problems['missing'].append(label)
+                if record.qbo_id:
+                    linked_to_dead += 1
         elif ids:
             stale += 1
             problems['live in QuickBooks, cancelled or draft in Odoo'].append(f'{label}: {entity} {", ".join(ids)}')
@@ -419,6 +421,7 @@ try:
     print(f'documents missing:                  {missing}')
     print(f'live in QuickBooks, not in Odoo:    {stale}   (cancelled or draft in Odoo, not voided in QuickBooks)')
     print(f'linked to another object:           {wrong_link}   (Odoo qbo_id is not the live object)')
+    print(f'missing though linked in Odoo:      {linked_to_dead}   (its qbo_id names a deleted or voided object)')
     print(f'credit/refund links duplicated:     {len(link_twins)}')
     print(f'QuickBooks objects:                 {dict(qbo_count)}')
     for title, lines in [*problems.items(), ('credit/refund links duplicated', link_twins)]:
