@@ -195,6 +195,8 @@ class Application:
         kind, latency = self.emu.injector.draw(realm, request.method, request.path, entity)
         if kind:
             request.qbo_log["injected"] = kind
+            if realm:
+                self.emu.stats.count(realm, "injected")
         if kind == "reset":
             raise DropConnection("reset")
         if kind == "timeout":
@@ -232,6 +234,7 @@ class Application:
             emu.limiter.enter(realm, is_batch)
         except Throttled as throttled:
             request.qbo_log["throttled"] = throttled.limit
+            emu.stats.count(realm, "rate_limited")
             return self.throttled(realm, request)
         try:
             if latency:  # inside the in-flight window: a slow QBO holds its concurrency slots

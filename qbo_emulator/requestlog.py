@@ -3,7 +3,9 @@
 import threading
 from collections import defaultdict, deque
 
-STAT_NAMES = ("requests", "token_refreshes", "token_refresh_failures", "throttled")
+# throttled: every 429 answered (the limits' and injected ones); rate_limited: the limits' own
+# (what a client pacing itself should bring to 0); injected: faults injected, of any kind
+STAT_NAMES = ("requests", "token_refreshes", "token_refresh_failures", "throttled", "rate_limited", "injected")
 
 
 class Stats:

@@ -243,3 +243,18 @@ def test_token_endpoint_can_answer_503(emu, auth_client, control):
     assert error.value.status_code == 503
     client.refresh(refresh_token=tokens["refresh_token"])  # nothing happened the first time
     assert client.refresh_token != tokens["refresh_token"]
+
+
+def test_stats_tell_the_limits_429s_from_injected_ones(emu, qb, control):
+    """A client pacing itself brings rate_limited to 0; injected 429s are the test's, not its."""
+    control("PATCH", "config", json={"requests_per_minute": 2})
+    client = qb()
+    control("POST", "faults", json={"kind": "429", "count": 1, "realm": US})
+    with pytest.raises(ValidationException):
+        CompanyInfo.get(US, qb=client)  # injected: answered before the limits count the call
+    CompanyInfo.get(US, qb=client)
+    CompanyInfo.get(US, qb=client)
+    with pytest.raises(ValidationException):
+        CompanyInfo.get(US, qb=client)  # the limit's own
+    stats = control("GET", "stats")["realms"][US]
+    assert (stats["throttled"], stats["rate_limited"], stats["injected"]) == (2, 1, 1)
