@@ -5,6 +5,7 @@ company (no tax on purchases in QuickBooks US) and a Canadian one (purchase tax 
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import CA_REALM
@@ -141,6 +142,29 @@ class TestPushBills(QboBillsCommon):
         self._qbo_of(second)
         self.assertEqual([r['method'] for r in self._api_requests()[before:]], ['POST'])
 
+    def test_push_button_takes_the_quickbooks_group(self):
+        """No new public method: a bill is pushed by hand with the invoices' button, which takes the
+        QuickBooks group (test_rpc_security proves it over RPC), whatever the Vendor bills switch."""
+        self.connection.write({'sync_mode': 'manual', 'sync_bills': False})
+        bill = self._bill([(self.product_a, 1, 10.0, self.purchase_tax)])
+        self.assertFalse(self._jobs(bill))
+        clerk = self.env['res.users'].create(
+            {
+                'name': 'Billing clerk',
+                'login': 'billing.clerk',
+                'company_id': self.company.id,
+                'company_ids': [Command.set(self.company.ids)],
+                'group_ids': [Command.set(self.env.ref('account.group_account_invoice').ids)],
+            }
+        )
+        with self.assertRaises(AccessError):
+            bill.with_user(clerk).action_qbo_push()
+        self.assertFalse(self._jobs(bill))
+        bill.action_qbo_push()
+        self.assertEqual(self._jobs(bill).state, 'pending')
+        self._run_queue()
+        self._qbo_of(bill)
+
     def test_vendor_credit(self):
         credit = self._bill([(self.advertising, 1, 30.0, self.purchase_tax)], move_type='in_refund', ref='PM-CR-7')
         self._run_queue()
@@ -183,12 +207,15 @@ class TestPushBills(QboBillsCommon):
         cool = self.env['res.partner'].create({'name': 'Cool Cars', 'email': 'repairs@coolcars.example.com'})
         bessie = self.env['res.partner'].create({'name': 'Bessie Books', 'email': 'books@intuit.com'})
         vendors_before = len(self._qbo('Vendor'))
+        emily = self.env['res.partner'].create({'name': 'Emily Platt'})  # an employee's name in QuickBooks
         cool_bill = self._bill([(self.product_a, 1, 10.0, self.purchase_tax)], partner=cool, ref='CC-1')
         bessie_bill = self._bill([(self.product_a, 1, 20.0, self.purchase_tax)], partner=bessie, ref='BB-1')
+        emily_bill = self._bill([(self.product_a, 1, 30.0, self.purchase_tax)], partner=emily, ref='EP-1')
         self._run_queue()
         self.assertEqual(self._vendor_of(self._qbo_of(cool_bill))['DisplayName'], 'Cool Cars (Vendor)')
         self.assertEqual(self._vendor_of(self._qbo_of(bessie_bill))['DisplayName'], 'Books by Bessie')
-        self.assertEqual(len(self._qbo('Vendor')), vendors_before + 1)
+        self.assertEqual(self._vendor_of(self._qbo_of(emily_bill))['DisplayName'], 'Emily Platt (Vendor)')
+        self.assertEqual(len(self._qbo('Vendor')), vendors_before + 2)
 
     def test_bill_in_another_currency(self):
         """A multicurrency QuickBooks company: a bill in euros goes to the vendor's euro Vendor
@@ -227,6 +254,17 @@ class TestPushBills(QboBillsCommon):
         self.assertGreater(int(updated['SyncToken']), int(first['SyncToken']))
         self.assertEqual(updated['DocNumber'], 'PM-1001-B')
         self._assert_payable_agrees(bill, updated)
+
+    def test_a_bill_quickbooks_holds_is_not_deleted(self):
+        bill = self._bill([(self.product_a, 1, 10.0, self.purchase_tax)])
+        self._run_queue()
+        self._qbo_of(bill)
+        bill.button_draft()
+        with self.assertRaises(UserError):
+            bill.unlink()
+        bill.button_cancel()
+        self._run_queue()
+        bill.unlink()  # deleted in QuickBooks first
 
     def test_cancel_deletes(self):
         bill = self._bill([(self.product_a, 2, 100.0, self.purchase_tax)])
