@@ -71,12 +71,26 @@ class AccountMove(models.Model):
         result = self._qbo_export(job, client, entity, values, outcome_unknown=outcome_unknown)
         return entity, result['Id']
 
+    def _qbo_find_lost(self, client, entity, values, duplicate=None, job=None):
+        """A Bill or VendorCredit an attempt whose answer was lost made: by its vendor reference
+        (DocNumber), else — no reference, or the reference changed since (reset, edited, posted
+        again) — by its date and the reference to this document in its memo."""
+        if entity not in PURCHASE_ENTITY_BY_MOVE_TYPE.values():
+            return super()._qbo_find_lost(client, entity, values, duplicate, job)
+        found = None
+        if values.get('DocNumber'):
+            found, _others = self._qbo_find_by_number(client, entity, values['DocNumber'])
+        if not found:
+            dated = {'TxnDate': values.get('TxnDate') or fields.Date.to_string(self.invoice_date or self.date)}
+            found = super()._qbo_find_lost(client, entity, dated)
+        if duplicate and not found:
+            raise duplicate
+        return found
+
     def _qbo_purchase_lookup(self):
         """What a lost Bill or VendorCredit of this document is looked for by (_qbo_find_lost):
-        its vendor reference, else its date (and, always, the reference in its memo)."""
-        if self.ref:
-            return {'DocNumber': self.ref.strip()}
-        return {'TxnDate': fields.Date.to_string(self.invoice_date or self.date)}
+        its vendor reference, and its date (and, always, the reference in its memo)."""
+        return {'DocNumber': (self.ref or '').strip(), 'TxnDate': fields.Date.to_string(self.invoice_date or self.date)}
 
     # ------------------------------------------------------------------
     # Mapper

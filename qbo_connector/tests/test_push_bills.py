@@ -294,6 +294,22 @@ class TestPushBills(QboBillsCommon):
         self.assertEqual(job.state, 'done')
         self._assert_payable_agrees(with_ref, self._qbo_of(with_ref))  # exactly one
 
+    def test_dropped_then_its_reference_changed_is_not_duplicated(self):
+        """The answer lost, the bill reset and its vendor reference corrected before the retry:
+        not found by its new number, it is found by its date and memo, and updated."""
+        bill = self._bill([(self.product_a, 2, 100.0, self.purchase_tax)], ref='PM-TYPO')
+        self._drop_next_answer('Bill')
+        self._run_queue()
+        job = self._jobs(bill)
+        self.assertTrue(job.outcome_unknown)
+        bill.button_draft()
+        bill.ref = 'PM-1009'
+        bill.action_post()
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertEqual(self._qbo_of(bill)['DocNumber'], 'PM-1009')  # exactly one
+
     def test_bill_without_vendor_reference(self):
         """A bill without a vendor reference goes without a number (QuickBooks takes bills
         without one), its Odoo number in its memo; its answer lost, it is found by date and memo."""
