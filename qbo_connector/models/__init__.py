@@ -3,6 +3,7 @@ from . import qbo_list_cache
 from . import account_account
 from . import account_journal
 from . import account_move
+from . import account_move_purchase
 from . import account_move_line
 from . import account_partial_reconcile
 from . import account_payment
@@ -25,3 +26,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_currency
 from . import res_partner
+from . import res_partner_vendor

@@ -11,6 +11,16 @@ INCOME_ACCOUNT_NAMES = ('Sales', 'Sales of Product Income', 'Services')
 # The account a tax item created by the connector books to: what Odoo collects for others is
 # owed, not earned.
 TAX_ITEM_ACCOUNT_NAME = 'Taxes and Fees Collected'
+# The QuickBooks account types a bill line without a product may book to: costs, and what
+# is bought to keep (assets).
+EXPENSE_ACCOUNT_TYPES = (
+    'Expense',
+    'Other Expense',
+    'Cost of Goods Sold',
+    'Fixed Asset',
+    'Other Current Asset',
+    'Other Asset',
+)
 # The QuickBooks account types money can be paid from.
 PAYING_ACCOUNT_TYPES = ('Bank', 'Credit Card')
 
@@ -99,6 +109,68 @@ class AccountAccount(models.Model):
             )
 
         return connection._qbo_found_ref('income_account', find)
+
+    # ------------------------------------------------------------------
+    # Expense accounts of bill lines without a product
+    # ------------------------------------------------------------------
+
+    def _qbo_expense_account_ref(self, connection, client, required=True):
+        """The QuickBooks account a bill line booked to this Odoo account goes to: the one
+        named like it (its name, or its code and name; any case) among QuickBooks' expense,
+        cost and asset accounts (EXPENSE_ACCOUNT_TYPES), else the connection's default expense
+        account; neither is an error naming this account. Many Odoo accounts may share one
+        QuickBooks account (role expense_account). No request once mapped."""
+        self.ensure_one()
+        account = self.sudo().with_company(connection.company_id)
+        accounts = []
+        # ``required`` False: None rather than an error (a new item's expense account).
+
+        def find():
+            accounts.extend(qbo_accounts(client, EXPENSE_ACCOUNT_TYPES))
+            names = [account.name, f'{account.code} {account.name}' if account.code else None]
+            return next(
+                (a for a in accounts if any(name and qbo_same_name(a.get('Name'), name) for name in names)), None
+            )
+
+        ref = self.env['qbo.mapping']._qbo_resolve(connection, account, 'Account', find, role='expense_account')
+        if ref:
+            return ref
+        if not (connection.sudo().default_expense_account_name or '').strip():
+            if not required:
+                return None
+            raise QboValidationError(
+                'no_expense_account',
+                self.env._(
+                    'QuickBooks has no expense account named "%(name)s" (or "%(code)s %(name)s"), the Odoo account '
+                    'of a bill line without a product: create it in QuickBooks, or name a default expense account in '
+                    'Settings → QuickBooks Online, then retry the bill.',
+                    name=account.name,
+                    code=account.code or '',
+                ),
+            )
+        return self._qbo_default_expense_account_ref(connection, client, accounts)
+
+    @api.model
+    def _qbo_default_expense_account_ref(self, connection, client, expense_accounts=None):
+        """The account the connection's default expense account setting names, found among
+        QuickBooks' expense, cost and asset accounts (any case), then kept."""
+        name = (connection.sudo().default_expense_account_name or '').strip()
+
+        def find():
+            accounts = expense_accounts or qbo_accounts(client, EXPENSE_ACCOUNT_TYPES)
+            found = next((a for a in accounts if qbo_same_name(a.get('Name'), name)), None)
+            if not found:
+                raise QboValidationError(
+                    'no_expense_account',
+                    self.env._(
+                        'QuickBooks has no active expense account named "%(name)s", the default expense account of '
+                        'the QuickBooks settings: create it in QuickBooks or change the setting, then retry the bill.',
+                        name=name,
+                    ),
+                )
+            return found
+
+        return connection._qbo_found_ref('expense_account', find)
 
     # ------------------------------------------------------------------
     # Accounts the connection's settings name

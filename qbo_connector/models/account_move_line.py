@@ -53,6 +53,29 @@ class AccountMoveLine(models.Model):
             'SalesItemLineDetail': detail,
         }
 
+    def _qbo_prepare_expense_line(self, connection, client, amount, us):
+        """This vendor bill line as a QuickBooks expense line of ``amount``: an item line for a
+        product, an account line otherwise; outside the US with the tax code of its tax."""
+        self.ensure_one()
+        if self.product_id:
+            quantity, unit_price = quantity_and_unit_price(self, amount)
+            kind = 'ItemBasedExpenseLineDetail'
+            detail = {
+                'ItemRef': self.product_id._qbo_purchase_item_ref(connection, client),
+                'Qty': quantity,
+                'UnitPrice': unit_price,
+            }
+        else:
+            kind = 'AccountBasedExpenseLineDetail'
+            detail = {'AccountRef': self.account_id._qbo_expense_account_ref(connection, client)}
+        if not us:
+            detail['TaxCodeRef'] = self.env['account.tax']._qbo_line_tax_code_ref(connection, client, self.tax_ids)
+        description = self.name or self.product_id.display_name or ''
+        line = {'DetailType': kind, 'Amount': amount, kind: detail}
+        if description:
+            line['Description'] = description[:LINE_DESCRIPTION_MAX]
+        return line
+
 
 def quantity_and_unit_price(lines, amount):
     """Qty and UnitPrice for a line of ``amount``, such that QuickBooks' check

@@ -162,6 +162,35 @@ class ProductProduct(models.Model):
             'property_account_income_categ_id'
         )
 
+    def _qbo_purchase_item_ref(self, connection, client):
+        """The QuickBooks item of this product on a bill: its item (_qbo_item_ref); one created
+        for a bill also says what buying it costs, the QuickBooks account of the product's Odoo
+        expense account (ExpenseAccountRef), where QuickBooks books its bill lines. An item
+        found in QuickBooks, or created for an invoice, keeps the accounts it has there."""
+        self.ensure_one()
+        product = self.sudo()
+        mappings = self.env['qbo.mapping']
+        if mappings._qbo_find(connection, product, 'Item'):
+            return product._qbo_item_ref(connection, client)
+        values = product._qbo_prepare_values()
+        expense = product.with_company(connection.company_id)._qbo_odoo_expense_account()
+        expense_ref = expense._qbo_expense_account_ref(connection, client, required=False) if expense else None
+        if expense_ref:
+            values['ExpenseAccountRef'] = expense_ref
+        return mappings._qbo_resolve(
+            connection,
+            product,
+            'Item',
+            lambda: self._qbo_match_or_create_item(connection, client, product, values),
+        )
+
+    def _qbo_odoo_expense_account(self):
+        """The product's expense account: its own, else its category's."""
+        self.ensure_one()
+        return self.property_account_expense_id or self.product_tmpl_id._get_category_account(
+            'property_account_expense_categ_id'
+        )
+
 
 def item_names(name, record):
     """The names an item of ``record`` is found by: its own, then followed by its Odoo id (the

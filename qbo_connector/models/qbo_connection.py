@@ -98,6 +98,12 @@ class QboConnection(models.Model):
         tracking=True,
         help='Customer payments and refunds paid out. (A credit note applied to an invoice goes with the credit note.)',
     )
+    sync_bills = fields.Boolean(
+        string='Vendor Bills',
+        tracking=True,
+        help='Vendor bills go to QuickBooks as Bills, vendor credit notes as Vendor Credits, their vendors as '
+        'QuickBooks Vendors. Off by default: for companies that keep their purchases in QuickBooks.',
+    )
     sync_start_date = fields.Date(
         tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.'
     )
@@ -140,6 +146,12 @@ class QboConnection(models.Model):
         default=UNMATCHED_ITEM_NAME,
         tracking=True,
         help='The QuickBooks item (found by name, else created) that invoice lines without a product use.',
+    )
+    default_expense_account_name = fields.Char(
+        string='Default Expense Account',
+        tracking=True,
+        help='The QuickBooks account bill lines without a product book to when no QuickBooks expense account is named '
+        'like the line\'s Odoo account (its name, or its code and name). Empty: such a line fails, naming its account.',
     )
     default_income_account_name = fields.Char(
         string='Default Income Account',
@@ -206,6 +218,8 @@ class QboConnection(models.Model):
     )
     tax_item_account_qbo_id = fields.Char(string='Tax Item Account Id', readonly=True, copy=False)
     tax_item_account_qbo_name = fields.Char(string='Tax Item Account', readonly=True, copy=False)
+    expense_account_qbo_id = fields.Char(string='Default Expense Account Id', readonly=True, copy=False)
+    expense_account_qbo_name = fields.Char(string='Default Expense Account Found', readonly=True, copy=False)
     income_account_qbo_id = fields.Char(string='Default Income Account Id', readonly=True, copy=False)
     income_account_qbo_name = fields.Char(string='Default Income Account Found', readonly=True, copy=False)
     refund_account_qbo_id = fields.Char(string='Refund Account Id', readonly=True, copy=False)
@@ -273,6 +287,8 @@ class QboConnection(models.Model):
             'tax_item_account_qbo_name',
             'income_account_qbo_id',
             'income_account_qbo_name',
+            'expense_account_qbo_id',
+            'expense_account_qbo_name',
             'refund_account_qbo_id',
             'refund_account_qbo_name',
             'refund_account_qbo_type',
@@ -285,6 +301,7 @@ class QboConnection(models.Model):
         'unmatched_item_name': ('unmatched_item_qbo_id', 'unmatched_item_qbo_name'),
         'tax_item_name': ('tax_item_qbo_id', 'tax_item_qbo_name'),
         'default_income_account_name': ('income_account_qbo_id', 'income_account_qbo_name'),
+        'default_expense_account_name': ('expense_account_qbo_id', 'expense_account_qbo_name'),
         'refund_account_name': ('refund_account_qbo_id', 'refund_account_qbo_name', 'refund_account_qbo_type'),
     }
     # Changing where QuickBooks is changes who receives the secrets: system administrators only,
@@ -381,7 +398,12 @@ class QboConnection(models.Model):
         """Whether this connection's settings send ``move`` on their own: its kind is switched
         on and its date is on or after the start date."""
         self.ensure_one()
-        kind_on = self.sync_invoices if move.move_type == 'out_invoice' else self.sync_credit_notes
+        kind_on = {
+            'out_invoice': self.sync_invoices,
+            'out_refund': self.sync_credit_notes,
+            'in_invoice': self.sync_bills,
+            'in_refund': self.sync_bills,
+        }.get(move.move_type)
         return kind_on and not (self.sync_start_date and (move.invoice_date or move.date) < self.sync_start_date)
 
     def _qbo_syncs_payment(self, payment):

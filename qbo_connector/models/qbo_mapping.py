@@ -3,6 +3,7 @@ from odoo import api, fields, models
 # The QuickBooks entities an Odoo record can be bound to.
 QBO_ENTITIES = [
     ('Customer', 'Customer'),
+    ('Vendor', 'Vendor'),
     ('Item', 'Item'),
     ('Term', 'Term'),
     ('PaymentMethod', 'Payment Method'),
@@ -14,6 +15,8 @@ QBO_ENTITIES = [
     ('RefundReceipt', 'Refund Receipt'),
     ('Payment', 'Payment'),
     ('Purchase', 'Purchase (check or card)'),
+    ('Bill', 'Bill'),
+    ('VendorCredit', 'Vendor Credit'),
 ]
 # What the QuickBooks object is to the Odoo record. "record" is the record itself (an invoice's
 # Invoice, a partner's Customer, a product's Item); the others are the cases where one record
@@ -27,6 +30,7 @@ ROLES = [
     ('bank_account', 'Bank account of the journal'),
     ('undeposited', 'Undeposited funds of the journal'),
     ('income_account', 'Income account'),
+    ('expense_account', 'Expense account'),
     ('receivable', 'Accounts receivable of the currency'),
     ('tax_code', 'Tax code of the tax'),
     ('payment_method', 'Payment method of the method line'),
@@ -36,7 +40,15 @@ ROLES = [
 # many method lines to one payment method, many journals to Undeposited Funds, many currencies
 # or accounts to one account, payment terms named alike (in any case) to one term. Every other
 # role binds a QuickBooks object to one Odoo record.
-SHARED_ROLES = ('tax_code', 'payment_method', 'undeposited', 'receivable', 'income_account', 'term')
+SHARED_ROLES = (
+    'tax_code',
+    'payment_method',
+    'undeposited',
+    'receivable',
+    'income_account',
+    'expense_account',
+    'term',
+)
 
 
 class QboMapping(models.Model):

@@ -44,6 +44,9 @@ class ResConfigSettings(models.TransientModel):
     qbo_sync_payments = fields.Boolean(
         related=_CONNECTION + 'sync_payments', readonly=False, string='Sync Payments to QuickBooks'
     )
+    qbo_sync_bills = fields.Boolean(
+        related=_CONNECTION + 'sync_bills', readonly=False, string='Sync Vendor Bills to QuickBooks'
+    )
     qbo_invoice_prefix = fields.Char(
         related=_CONNECTION + 'invoice_prefix', readonly=False, string='QuickBooks Invoice Number Prefix'
     )
@@ -61,6 +64,11 @@ class ResConfigSettings(models.TransientModel):
     )
     qbo_default_income_account_name = fields.Char(
         related=_CONNECTION + 'default_income_account_name', readonly=False, string='QuickBooks Default Income Account'
+    )
+    qbo_default_expense_account_name = fields.Char(
+        related=_CONNECTION + 'default_expense_account_name',
+        readonly=False,
+        string='QuickBooks Default Expense Account',
     )
     # The connection's own domain names the connection as `id`, which here is the settings record.
     qbo_untaxed_tax_code_id = fields.Many2one(

@@ -10,7 +10,12 @@ KIND_BY_ENTITY = {
     'CreditMemo': 'credit_note',
     'SalesReceipt': 'sales_receipt',
     'RefundReceipt': 'refund_receipt',
+    'Bill': 'bill',
+    'VendorCredit': 'vendor_credit',
 }
+# What the company owes its vendors. QuickBooks US keeps no tax on them: a US bill's tax is in
+# its lines (account.move._qbo_prepare_purchase_values), and compared as none.
+PAYABLES = ('Bill', 'VendorCredit')
 # A credit memo's open amount is its RemainingCredit (QuickBooks mirrors it in Balance); a
 # receipt is paid when written, its Balance always 0, against which an Odoo document no
 # longer settled at once shows what it still owes.
@@ -19,6 +24,8 @@ BALANCE_KEY = {
     'CreditMemo': 'RemainingCredit',
     'SalesReceipt': 'Balance',
     'RefundReceipt': 'Balance',
+    'Bill': 'Balance',
+    'VendorCredit': 'Balance',
 }
 
 KINDS = [
@@ -26,6 +33,8 @@ KINDS = [
     ('credit_note', 'Credit Note'),
     ('sales_receipt', 'Sales Receipt'),
     ('refund_receipt', 'Refund Receipt'),
+    ('bill', 'Vendor Bill'),
+    ('vendor_credit', 'Vendor Credit'),
     ('customer', 'Customer'),
     ('missing', 'Missing'),
 ]
@@ -140,9 +149,10 @@ class QboBooksCheck(models.TransientModel):
     @api.model
     def _qbo_document_differences(self, client, doc_mappings):
         """Each mapped invoice and credit note, whether QuickBooks holds it as an invoice or
-        credit memo or as a sales or refund receipt: TotalAmt, TxnTaxDetail.TotalTax (plus the
-        lines of the tax item) and Balance (RemainingCredit for a credit memo; always 0 for a
-        receipt) against amount_total, amount_tax and amount_residual, all in the document's
+        credit memo or as a sales or refund receipt, and each mapped vendor bill and vendor
+        credit note (Bill, VendorCredit; payables, whose tax is none in the US): TotalAmt,
+        TxnTaxDetail.TotalTax (plus the lines of the tax item) and Balance (RemainingCredit for a
+        credit memo; always 0 for a receipt) against amount_total, amount_tax and amount_residual, all in the document's
         currency, compared at its rounding.
 
         Only a posted document counts in Odoo's books: a cancelled one counts for zero (its
@@ -155,6 +165,7 @@ class QboBooksCheck(models.TransientModel):
         # Taxes QuickBooks cannot carry as a tax code go as lines of the tax item: tax all the
         # same, under every item that was the tax item when they went.
         tax_items = doc_mappings.connection_id[:1]._qbo_tax_item_ids() if doc_mappings else set()
+        untaxed_payables = doc_mappings.connection_id[:1].qbo_country_code == 'US'
         for entity in KIND_BY_ENTITY:
             mappings = doc_mappings.filtered_domain([("qbo_entity", "=", entity)])
             if not mappings:
@@ -177,7 +188,7 @@ class QboBooksCheck(models.TransientModel):
                     ('total', move.amount_total, doc.get('TotalAmt')),
                     (
                         'tax',
-                        move.amount_tax,
+                        0.0 if untaxed_payables and entity in PAYABLES else move.amount_tax,
                         float((doc.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0)
                         + sum(
                             float(line.get('Amount') or 0.0)

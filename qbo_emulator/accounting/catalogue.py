@@ -41,6 +41,7 @@ ENTITIES = {
         _spec("RefundReceipt", "transaction", voidable=True),
         _spec("Estimate", "transaction"),
         _spec("Bill", "transaction"),
+        _spec("VendorCredit", "transaction"),
         _spec("Purchase", "transaction"),
         _spec("Deposit", "transaction"),
         _spec("JournalEntry", "transaction"),

@@ -429,6 +429,7 @@ def _sum_lines(doc):
 # entity -> the header fields it requires besides Line
 OTHER_TXN_REQUIRED = {
     "Bill": ("VendorRef",),
+    "VendorCredit": ("VendorRef",),
     "Purchase": ("AccountRef", "PaymentType"),
     "Deposit": ("DepositToAccountRef",),
     "JournalEntry": (),
@@ -436,13 +437,15 @@ OTHER_TXN_REQUIRED = {
 
 
 def prepare_other_txn(company, entity, doc, existing, options):
-    """Bill, Purchase, Deposit, JournalEntry: required fields, references, TotalAmt."""
+    """Bill, VendorCredit, Purchase, Deposit, JournalEntry: required fields, references, TotalAmt."""
     require(doc, *OTHER_TXN_REQUIRED[entity])
     _require_lines(doc)
     check_tracking(company, doc)
     _dated(company, doc, existing)
     if entity == "Purchase":
         _purchase(company, doc, existing)
+    elif entity in PAYABLES:
+        _payable(company, entity, doc, existing)
     else:
         _own_currency(company, doc)
     if entity == "Deposit":
@@ -463,13 +466,77 @@ def prepare_other_txn(company, entity, doc, existing, options):
                 "Transaction is not balanced: the debits and credits of a journal entry must be equal.", element="Line"
             )
         total = sides["Debit"]
+    if entity in PAYABLES:
+        total += _payable_tax(company, doc)
     doc["TotalAmt"] = num(total)
-    if entity == "Bill":
+    if entity in PAYABLES:
         doc["Balance"] = num(total)
     if entity == "Purchase":
         links.apply_balance(company, entity, doc)  # its LinkedTxn to the payments settling it
     links.set_home_amounts(company, doc)
     return set()
+
+
+# What a company owes its vendors: a Bill, and a VendorCredit (what a vendor owes back).
+PAYABLES = ("Bill", "VendorCredit")
+
+
+def _payable(company, entity, doc, existing):
+    """A Bill or VendorCredit: its vendor is a live Vendor (610 when inactive), whose currency
+    the document is in; account lines name an account, item lines an item, Qty x UnitPrice
+    making the Amount (6070); the vendor of a bill never changes to another."""
+    vendor = lookup(company.tx, "Vendor", doc["VendorRef"], "VendorRef")
+    doc["VendorRef"] = {"value": vendor["Id"], "name": vendor.get("DisplayName")}
+    currency = ref_value(doc.get("CurrencyRef")) or ref_value(vendor.get("CurrencyRef")) or company.home_currency
+    check_currency(company, currency)
+    vendor_currency = ref_value(vendor.get("CurrencyRef")) or company.home_currency
+    if currency != vendor_currency:
+        raise business_fault(
+            f"A {entity} is in its vendor's currency: {vendor.get('DisplayName')} is in {vendor_currency}, "
+            f"not {currency}.",
+            element="CurrencyRef",
+        )
+    doc["CurrencyRef"] = currency_ref(currency)
+    for line in doc["Line"]:
+        kind = line.get("DetailType")
+        detail = line.get(kind) or {}
+        if kind == "AccountBasedExpenseLineDetail":
+            if not ref_value(detail.get("AccountRef")):
+                raise required_fault("Line.AccountBasedExpenseLineDetail.AccountRef")
+            lookup(company.tx, "Account", detail["AccountRef"], "Line.AccountBasedExpenseLineDetail.AccountRef")
+        elif kind == "ItemBasedExpenseLineDetail":
+            if not ref_value(detail.get("ItemRef")):
+                raise required_fault("Line.ItemBasedExpenseLineDetail.ItemRef")
+            lookup(company.tx, "Item", detail["ItemRef"], "Line.ItemBasedExpenseLineDetail.ItemRef")
+            qty, price = dec(detail.get("Qty")), dec(detail.get("UnitPrice"))
+            if qty and price and money(qty * price) != money(line.get("Amount")):
+                raise QboFault(
+                    "6070",
+                    "Amount calculation incorrect in the request",
+                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{line.get('Amount')}",
+                    element="Line.Amount",
+                )
+        if not company.is_us and detail.get("TaxCodeRef"):
+            lookup(company.tx, "TaxCode", detail["TaxCodeRef"], f"Line.{kind}.TaxCodeRef")
+
+
+def _payable_tax(company, doc):
+    """The tax a Bill or VendorCredit adds to its lines. QuickBooks US keeps no tax on purchases
+    (a US bill's tax is part of its lines' cost): a TxnTaxDetail sent is dropped. Elsewhere the
+    TotalTax sent is kept (tax-excluded lines; tax-included lines hold it already), else none."""
+    detail = doc.get("TxnTaxDetail")
+    if company.is_us:
+        doc.pop("TxnTaxDetail", None)
+        doc.pop("GlobalTaxCalculation", None)
+        return Decimal(0)
+    doc.setdefault("GlobalTaxCalculation", "TaxExcluded")
+    if doc["GlobalTaxCalculation"] not in ("TaxExcluded", "TaxInclusive", "NotApplicable"):
+        raise invalid_value_fault("GlobalTaxCalculation", doc["GlobalTaxCalculation"])
+    if not isinstance(detail, dict) or doc["GlobalTaxCalculation"] != "TaxExcluded":
+        return Decimal(0)
+    tax = money(detail.get("TotalTax") or 0)
+    detail["TotalTax"] = num(tax)
+    return tax
 
 
 # Purchase.PaymentType -> the AccountType(s) the money may leave from (AccountRef).

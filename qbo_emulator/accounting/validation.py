@@ -118,6 +118,7 @@ DATE_FIELDS = ("TxnDate", "DueDate", "ShipDate", "InvStartDate", "OpenBalanceDat
 LINE_KINDS = {
     "sales": ("SalesItemLineDetail", "GroupLineDetail", "DescriptionOnly", "DiscountLineDetail", "SubTotalLineDetail"),
     "Bill": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
+    "VendorCredit": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "Purchase": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "Deposit": ("DepositLineDetail",),
     "JournalEntry": ("JournalEntryLineDetail", "DescriptionOnly"),
