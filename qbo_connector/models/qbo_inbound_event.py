@@ -57,7 +57,7 @@ class QboInboundEvent(models.Model):
     )
     source = fields.Selection([('webhook', 'Webhook'), ('cdc', 'Change data capture')], required=True, readonly=True)
     qbo_entity = fields.Char(string='QuickBooks Entity', required=True, readonly=True)
-    qbo_object_id = fields.Char(string='QuickBooks Id', required=True, readonly=True, index=True)
+    qbo_object_id = fields.Char(string='QuickBooks Object Id', required=True, readonly=True, index=True)
     operation = fields.Char(readonly=True)
     changed_at = fields.Datetime(readonly=True)
     payload = fields.Json(readonly=True, help='The object as change data capture read it (webhooks carry ids only).')
