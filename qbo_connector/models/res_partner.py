@@ -96,7 +96,15 @@ class ResPartner(models.Model):
         names = customer_names(self, values['DisplayName'], currency_code)
         email = (values.get('PrimaryEmailAddr') or {}).get('Address')
         parent_id = parent_ref and parent_ref['value']
-        found = self._qbo_find_customer(connection, client, role, currency_code, email, names, parent_id)
+        found = self._qbo_find_party(
+            connection,
+            client,
+            'Customer',
+            role,
+            email,
+            names,
+            lambda c: same_level(c, parent_id) and in_currency(connection, c, currency_code),
+        )
         if found:
             return found
         duplicate = None
@@ -121,51 +129,45 @@ class ResPartner(models.Model):
             duplicate.detail,
         )
 
-    def _qbo_find_customer(self, connection, client, role, currency_code, email, names, parent_id=None):
-        """The active customer of this currency (a sub-customer of ``parent_id`` when given,
-        else a top-level one) with this email, else with one of ``names``.
+    def _qbo_find_party(self, connection, client, entity, role, email, names, keep):
+        """The active ``entity`` (Customer, Vendor) with this email, else with one of ``names``,
+        among those ``keep(obj)`` accepts and no other record is bound to in ``role``.
 
         Asked of QuickBooks by email (``PrimaryEmailAddr``, the form Intuit documents),
         then by display name, with LIKE, which compares without regard to case: the
-        answers hold this party's few namesakes, never the whole customer list, so that
-        matching costs the same requests in a company of ten customers or of ten thousand.
+        answers hold this party's few namesakes, never the whole list, so that matching
+        costs the same requests in a company of ten customers or of ten thousand.
         This runs once per partner and currency; the mapping answers afterwards. Inactive
-        customers are left out: QuickBooks hides them from name lists, and one only comes
+        ones are left out: QuickBooks hides them from name lists, and one only comes
         back when creating proves it holds the name and is the same party.
         """
 
-        def usable(customers):
-            return self.env['qbo.mapping']._qbo_unclaimed(
-                connection,
-                self,
-                'Customer',
-                [c for c in customers if same_level(c, parent_id) and in_currency(connection, c, currency_code)],
-                role,
-            )
+        def usable(found):
+            return self.env['qbo.mapping']._qbo_unclaimed(connection, self, entity, list(filter(keep, found)), role)
 
-        def named(customer):
-            return any(qbo_same_name(customer.get('DisplayName'), name) for name in names)
+        def named(party):
+            return any(qbo_same_name(party.get('DisplayName'), name) for name in names)
 
         if email:
             by_email = [
-                c
-                for c in usable(
-                    client.query_all(f'SELECT * FROM Customer WHERE PrimaryEmailAddr LIKE {qbo_quote(email)}')
+                p
+                for p in usable(
+                    client.query_all(f'SELECT * FROM {entity} WHERE PrimaryEmailAddr LIKE {qbo_quote(email)}')
                 )
-                if qbo_same_name((c.get('PrimaryEmailAddr') or {}).get('Address'), email)
+                if qbo_same_name((p.get('PrimaryEmailAddr') or {}).get('Address'), email)
             ]
             if by_email:
-                # Among several customers sharing an email, the one named like the partner wins.
-                return next((c for c in by_email if named(c)), by_email[0])
+                # Among several sharing an email, the one named like the partner wins.
+                return next((p for p in by_email if named(p)), by_email[0])
         # One query for every name tried: they all start with the partner's name ('%' in a
         # name widens the answer, which is filtered here).
         prefix = os.path.commonprefix(names)
         by_name = [
-            c
-            for c in usable(
-                client.query_all(f'SELECT * FROM Customer WHERE DisplayName LIKE {qbo_quote(prefix + "%")}')
+            p
+            for p in usable(
+                client.query_all(f'SELECT * FROM {entity} WHERE DisplayName LIKE {qbo_quote(prefix + "%")}')
             )
-            if named(c)
+            if named(p)
         ]
         return by_name[0] if by_name else None
 

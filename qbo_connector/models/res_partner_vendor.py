@@ -1,9 +1,6 @@
-import os
-
 from odoo import models
 
 from ..exceptions import QboDuplicateError, QboNotFoundError, QboValidationError
-from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_names import qbo_name_with_suffix, qbo_same_name
 from .res_partner import DISPLAY_NAME_MAX, in_currency, same_party
 
@@ -62,7 +59,9 @@ class ResPartner(models.Model):
         values = self._qbo_prepare_vendor_values(connection, client, currency_code)
         names = vendor_names(self, values['DisplayName'], currency_code)
         email = (values.get('PrimaryEmailAddr') or {}).get('Address')
-        found = self._qbo_find_vendor(connection, client, currency_code, email, names)
+        found = self._qbo_find_party(
+            connection, client, 'Vendor', 'record', email, names, lambda v: in_currency(connection, v, currency_code)
+        )
         if found:
             return found
         duplicate = None
@@ -84,37 +83,6 @@ class ResPartner(models.Model):
             ),
             duplicate.detail,
         )
-
-    def _qbo_find_vendor(self, connection, client, currency_code, email, names):
-        """The active vendor of this currency, free to link, with this email, else with one of
-        ``names``: a query by email, then one by name (LIKE, any case), as for customers, so
-        that matching costs the same requests whatever the size of the vendor list."""
-
-        def usable(vendors):
-            return self.env['qbo.mapping']._qbo_unclaimed(
-                connection, self, 'Vendor', [v for v in vendors if in_currency(connection, v, currency_code)], 'record'
-            )
-
-        def named(vendor):
-            return any(qbo_same_name(vendor.get('DisplayName'), name) for name in names)
-
-        if email:
-            by_email = [
-                v
-                for v in usable(
-                    client.query_all(f'SELECT * FROM Vendor WHERE PrimaryEmailAddr LIKE {qbo_quote(email)}')
-                )
-                if qbo_same_name((v.get('PrimaryEmailAddr') or {}).get('Address'), email)
-            ]
-            if by_email:
-                return next((v for v in by_email if named(v)), by_email[0])
-        prefix = os.path.commonprefix(names)
-        by_name = [
-            v
-            for v in usable(client.query_all(f'SELECT * FROM Vendor WHERE DisplayName LIKE {qbo_quote(prefix + "%")}'))
-            if named(v)
-        ]
-        return by_name[0] if by_name else None
 
     def _qbo_vendor_holding_name(self, connection, client, currency_code, existing_id, name):
         """The vendor QuickBooks says holds ``name`` (a 6240), when it is this party, of this
