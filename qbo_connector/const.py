@@ -30,6 +30,11 @@ QUERY_PAGE = 1000
 # One number, not a (connect, read) pair: Odoo's test harness compares it to an int.
 REQUEST_TIMEOUT = 60
 
+# A read (a query, a get, CDC) that meets a server error, a timeout or a reset connection is
+# sent again after these many seconds, within the same attempt (writes never are: the job's
+# next attempt looks them up first). A 429 is not retried so: it pauses the company.
+READ_RETRY_DELAYS = (1, 3)
+
 # Refresh the access token this long before QuickBooks would refuse it.
 ACCESS_TOKEN_MARGIN_SECONDS = 300
 # The daily cron renews refresh tokens that have less than this left (they roll over 100 days).

@@ -361,7 +361,9 @@ class AccountMove(models.Model):
 
         After an attempt whose outcome is unknown, a receipt that attempt may have created is
         looked up by its number first, so that it is updated or voided, never left behind;
-        whatever the setting says now, as it may have been on for that attempt."""
+        whatever the setting says now, as it may have been on for that attempt — unless
+        receipts were never on for this connection (``receipts_used``): then no attempt made
+        one, and the lookup would be a read for nothing."""
         connection = job.connection_id
         entity = RECEIPT_BY_MOVE_TYPE.get(self.move_type)
         if not entity:
@@ -374,7 +376,7 @@ class AccountMove(models.Model):
             else self.env['account.payment']
         )
         live = bool(held)
-        if not mapping and outcome_unknown:
+        if not mapping and outcome_unknown and connection.receipts_used:
             found = self._qbo_find_sent(client, entity, connection)
             if found:
                 mapping = mappings._qbo_link(connection, self, entity, found)

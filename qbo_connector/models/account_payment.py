@@ -249,11 +249,15 @@ class AccountPayment(models.Model):
                 'waiting', self.env._('Waiting for %(document)s to reach QuickBooks first.', document=move.display_name)
             )
         if job.state == 'failed':
+            # Refused by QuickBooks, or given up after faults that kept it from getting there: its
+            # own job says which. This one is retried by itself once that document is in.
             raise QboValidationError(
                 'dependency',
                 self.env._(
-                    'QuickBooks refused %(document)s, which this applies to: correct it and send it again, then retry.',
+                    '%(document)s, which this applies to, is not in QuickBooks: its push failed (%(reason)s). '
+                    'Retry it (after correcting it if QuickBooks refused it); this follows on its own once it is in.',
                     document=move.display_name,
+                    reason=(job.error_message or job.error_code or '').strip()[:300],
                 ),
             )
         raise QboValidationError(

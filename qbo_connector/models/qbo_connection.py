@@ -190,6 +190,9 @@ class QboConnection(models.Model):
         '(the payment inside it, not a Payment of its own), and a credit note refunded in full the same day as a '
         'refund receipt. Other documents go as invoices and credit memos.',
     )
+    # Set for good the first time receipts are switched on: only then may an attempt whose
+    # answer was lost have made a receipt, and only then is one looked up (_qbo_drop_receipt).
+    receipts_used = fields.Boolean(readonly=True, copy=False)
     # The call log is an audit trail: how long it is kept is for system administrators, as the
     # system parameter it replaces was.
     log_retention_days = fields.Integer(
@@ -312,6 +315,13 @@ class QboConnection(models.Model):
     # other's books. (Creating a connection is for system administrators too: the access rights.)
     _QBO_SYSTEM_FIELDS = frozenset({'company_id', 'active'})
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get('receipts_paid_at_once'):
+                vals['receipts_used'] = True
+        return super().create(vals_list)
+
     def write(self, vals):
         if (
             not self.env.su
@@ -345,6 +355,8 @@ class QboConnection(models.Model):
                         'Disconnect from QuickBooks before changing the environment, the base URL or the app\'s keys.'
                     )
                 )
+        if vals.get('receipts_paid_at_once'):
+            vals = dict(vals, receipts_used=True)
         stale = {
             connection: [
                 name

@@ -347,6 +347,36 @@ class TestPushInvoice(QboPushCommon):
         qbo_invoice = self._qbo_doc('Invoice', invoice.name)  # asserts there is exactly one
         self.assertEqual(invoice.qbo_id, qbo_invoice['Id'])
 
+    def test_a_lost_answer_looks_up_receipts_only_where_receipts_were_ever_on(self):
+        """After an attempt whose answer was lost, the invoice is looked up; a sales receipt is
+        looked up too only on a connection that ever had receipts on (a read for nothing else)."""
+        logs = self.env['qbo.sync.log'].sudo()
+
+        def lost_attempt(invoice):
+            self.emu._call(
+                'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
+            )
+            self._run_queue()
+            job = self._jobs(invoice)
+            self.assertTrue(job.outcome_unknown)
+            job.next_attempt_at = fields.Datetime.now()
+            last = logs.search([], order='id desc', limit=1).id
+            self._run_queue()
+            self.assertEqual(job.state, 'done')
+            self._qbo_doc('Invoice', invoice.name)  # exactly one
+            return logs.search([('id', '>', last), ('endpoint', 'ilike', 'query')]).mapped('request_body')
+
+        self._run_queue()
+        self.assertFalse(self.connection.receipts_used)
+        queries = lost_attempt(self._invoice())
+        self.assertTrue([q for q in queries if 'FROM Invoice' in q], 'the invoice is looked up')
+        self.assertFalse([q for q in queries if 'SalesReceipt' in q])
+        self.connection.receipts_paid_at_once = True
+        self.connection.receipts_paid_at_once = False
+        self.assertTrue(self.connection.receipts_used, 'remembered once switched on')
+        queries = lost_attempt(self._invoice())
+        self.assertTrue([q for q in queries if 'FROM SalesReceipt' in q], 'the receipt is looked up')
+
     def test_server_errors_retry_without_duplicates(self):
         invoice = self._invoice()
         self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
@@ -361,6 +391,39 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual(job.state, 'done')
         self.assertTrue(self._qbo_doc('Invoice', invoice.name))
         self.assertEqual(job.attempts, 3)
+
+    def test_a_read_meeting_a_passing_fault_is_read_again_within_the_attempt(self):
+        """A lookup answered 500, then cut off: it changed nothing, so it is sent again at once
+        and the push goes through in its first attempt (a job has 8 attempts, and under a
+        flaky network an attempt of several requests would use them up on reads alone)."""
+        invoice = self._invoice()
+        for kind in ('500', 'reset'):
+            self.emu._call('POST', 'faults', json={'kind': kind, 'count': 1, 'path': '/query'})
+        seen = len(self._api_requests())
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual((job.state, job.attempts), ('done', 1))
+        queries = [r for r in self._api_requests()[seen:] if r.get('operation') == 'query']
+        self.assertEqual([r.get('injected') for r in queries[:3]], ['500', 'reset', None])
+        self.assertEqual(len([r for r in self._api_requests()[seen:] if r.get('entity') == 'Invoice']), 1)
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))
+
+    def test_a_read_failing_three_times_ends_the_attempt(self):
+        invoice = self._invoice()
+        self.emu._call('POST', 'faults', json={'kind': '503', 'count': 3, 'path': '/query'})
+        seen = len(self._api_requests())
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual((job.state, job.attempts), ('pending', 1))
+        self.assertEqual(
+            [r.get('injected') for r in self._api_requests()[seen:] if r.get('operation') == 'query'],
+            ['503', '503', '503'],
+            'read three times, then the attempt ends (no write sent)',
+        )
+        self.assertFalse([r for r in self._api_requests()[seen:] if r.get('entity') == 'Invoice'])
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual((job.state, job.attempts), ('done', 2))
 
     def test_manual_mode_and_start_date(self):
         self.connection.sync_mode = 'manual'

@@ -55,6 +55,31 @@ class TestQueue(QboPushCommon):
         self._run_queue()
         self.assertEqual(len(self._api_requests()), before)
 
+    def test_a_payment_of_an_invoice_that_gave_up_says_why_and_follows_it(self):
+        """The invoice's push gave up after faults (QuickBooks refused nothing): its payment
+        fails naming that reason, not "QuickBooks refused", and goes once the invoice is in."""
+        self._run_queue()
+        invoice = self._invoice()
+        payment = self._register_payment(invoice)
+        invoice_job = self._jobs(invoice)
+        invoice_job.sudo().write({'attempts': const.JOB_MAX_ATTEMPTS - 1})
+        self.emu._call('POST', 'faults', json={'kind': '503', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        self.assertEqual(invoice_job.state, 'failed')
+        self.assertIn('Gave up after', invoice_job.error_message)
+        payment_job = self._jobs(payment)
+        payment_job.sudo().next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual((payment_job.state, payment_job.error_code), ('failed', 'dependency'))
+        self.assertNotIn(f'QuickBooks refused {invoice.name}', payment_job.error_message)
+        self.assertIn(invoice.name, payment_job.error_message)
+        self.assertIn('Gave up after', payment_job.error_message)
+        invoice_job.action_retry()
+        self._run_queue()
+        self._run_queue()
+        self.assertEqual((invoice.qbo_sync_state, payment.qbo_sync_state), ('synced', 'synced'))
+        self.assertEqual(len(self._qbo_payments_of(payment)), 1)
+
     def test_retry_merges_into_the_waiting_job(self):
         """Retry of a failed job whose record already has a waiting job of that operation: the
         failed one is cancelled, saying so; the waiting one is due now and inherits a possibly

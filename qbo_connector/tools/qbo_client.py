@@ -456,19 +456,31 @@ class QboClient:
 
     def _call(self, what, func_name, *args, **kwargs):
         """Run one python-quickbooks call; on an authentication refusal renew the token and
-        retry once (a refused request was not performed, so the retry is safe)."""
+        retry once (a refused request was not performed, so the retry is safe). A read that
+        met a passing fault (a server error, a timeout, a reset connection; not a 429, which
+        pauses the company) is sent again at once, up to len(const.READ_RETRY_DELAYS) times:
+        it changed nothing, and failing the whole attempt over it would spend one of the
+        job's attempts on what a second of patience cures. Writes never are: their outcome
+        is unknown, and the job's next attempt looks them up before sending them again."""
         # What matters about the method is whether the call can write (a lost answer then
         # leaves its outcome unknown); a query is a POST that writes nothing.
         method = 'POST' if func_name in _WRITING_CALLS else 'GET'
+        read_delays = list(const.READ_RETRY_DELAYS) if method == 'GET' else []
         refused_token = None
-        for attempt in (1, 2):
+        auth_retried = False
+        while True:
             qb = self._session(refused_token)
             qb.session.qbo_last_response = None
             try:
                 with self._pacer.slot() if self._pacer else nullcontext():
                     return getattr(qb, func_name)(*args, **kwargs)
             except requests.RequestException as exc:
-                raise translate_transport_error(exc, method) from exc
+                error = translate_transport_error(exc, method)
+                if read_delays:
+                    _logger.info('QuickBooks: %s failed (%s); reading again', what, error.code)
+                    time.sleep(read_delays.pop(0))
+                    continue
+                raise error from exc
             except (qb_exceptions.QuickbooksException, TypeError, ValueError, KeyError) as exc:
                 last = qb.session.qbo_last_response
                 if last is None and not isinstance(exc, qb_exceptions.QuickbooksException):
@@ -479,13 +491,17 @@ class QboClient:
                 if getattr(error, 'throttled', False) and self._pacer:
                     self._pacer.throttled(error.retry_after)
                 if isinstance(error, QboAuthError) and not self._fixed_token:
-                    if attempt == 1:
+                    if not auth_retried:
+                        auth_retried = True
                         refused_token = qb.session.access_token
                         continue
                     if self._on_auth_refused:
                         self._on_auth_refused(error.message)
+                if isinstance(error, QboRetryableError) and not error.throttled and read_delays:
+                    _logger.info('QuickBooks: %s failed (%s); reading again', what, error.code)
+                    time.sleep(read_delays.pop(0))
+                    continue
                 raise error from exc
-        raise AssertionError('unreachable')  # pragma: no cover
 
     def _url(self, path):
         return f'{self._api_url}/company/{self.realm_id}/{path}'
