@@ -8,6 +8,7 @@ from .test_push_invoice import QboPushCommon
 
 MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.1.0' / 'post-migrate.py'
 RETENTION_MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.2.0' / 'post-migrate.py'
+RECEIPTS_MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.3.0' / 'post-migrate.py'
 
 
 def run_migration(env, path, version):
@@ -205,3 +206,35 @@ class TestLogRetentionMigration(QboConnectedCase):
 
     def test_a_parameter_that_is_no_number_keeps_the_default(self):
         self.assertEqual(self._upgrade('ninety'), [90, 90])
+
+
+@tagged('post_install', '-at_install')
+class TestReceiptsUsedMigration(QboConnectedCase):
+    """A database of 19.0.1.2.0: the connections that may hold receipts in QuickBooks (receipts
+    on, a receipt linked, or one sent according to the call log) look receipts up after a lost
+    answer; the others no longer do."""
+
+    def test_connections_that_may_hold_receipts_are_marked(self):
+        def connection(name):
+            company = self.env['res.company'].create({'name': name})
+            return self.env['qbo.connection'].sudo().create({'company_id': company.id})
+
+        on, linked, logged, never = (connection(n) for n in ('On', 'Linked', 'Logged', 'Never'))
+        self.env.cr.execute(
+            "UPDATE qbo_connection SET receipts_paid_at_once = (id = %s), receipts_used = FALSE WHERE id IN %s",
+            [on.id, (on.id, linked.id, logged.id, never.id)],
+        )
+        self.env['qbo.mapping'].sudo().create(
+            {
+                'connection_id': linked.id,
+                'res_model': 'res.partner',
+                'res_id': self.env.user.partner_id.id,
+                'qbo_entity': 'SalesReceipt',
+                'qbo_id': '77',
+            }
+        )
+        self.env['qbo.sync.log'].sudo().create(
+            {'connection_id': logged.id, 'method': 'POST', 'endpoint': '/v3/company/1/refundreceipt', 'http_status': 0}
+        )
+        run_migration(self.env, RECEIPTS_MIGRATION, '19.0.1.2.0')
+        self.assertEqual([c.receipts_used for c in (on, linked, logged, never)], [True, True, True, False])
