@@ -63,6 +63,11 @@ class QboSyncJob(models.Model):
         help='Sent to QuickBooks with every attempt, so that a retried request is not performed twice.',
     )
     attempts = fields.Integer(readonly=True)
+    # Attempts during which the worker running the job died (killed, out of memory, restarted):
+    # counted among the attempts, but with a budget of their own — a job that keeps killing its
+    # worker gives up after const.JOB_MAX_ATTEMPTS of them, one that QuickBooks keeps failing
+    # after as many attempts that ended, and neither uses up the other's.
+    worker_deaths = fields.Integer(string='Worker Deaths', readonly=True)
     next_attempt_at = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
     outcome_unknown = fields.Boolean(
         readonly=True, help='The last attempt may have been performed: look the record up before creating it.'
@@ -309,21 +314,23 @@ class QboSyncJob(models.Model):
         """Run one locked job: record the attempt, push, record the outcome."""
         self.ensure_one()
         attempt_unknown = self.state == 'in_progress' or self.outcome_unknown
-        if self.state == 'in_progress' and self.attempts >= const.JOB_MAX_ATTEMPTS:
-            # Its worker died during the last attempt allowed (killed, out of memory): running
-            # it again would most likely kill the next one too.
+        deaths = self.worker_deaths + (1 if self.state == 'in_progress' else 0)
+        if deaths >= const.JOB_MAX_ATTEMPTS:
+            # Its worker died during as many attempts as a job may make (killed, out of memory):
+            # running it again would most likely kill the next one too.
             self._qbo_set_state(
                 'failed',
                 error_code='worker',
                 outcome_unknown=True,
+                worker_deaths=deaths,
                 error_message=self.env._(
-                    'The worker running this job stopped in the middle of attempt %(n)s (killed or out of memory); '
-                    'gave up. The document may be in QuickBooks: Retry looks it up before sending it again.',
-                    n=self.attempts,
+                    'The worker running this job stopped in the middle of %(n)s of its attempts (killed or out of '
+                    'memory); gave up. The document may be in QuickBooks: Retry looks it up before sending it again.',
+                    n=deaths,
                 ),
             )
             return
-        self._qbo_set_state('in_progress', attempts=self.attempts + 1, outcome_unknown=True)
+        self._qbo_set_state('in_progress', attempts=self.attempts + 1, worker_deaths=deaths, outcome_unknown=True)
         # The attempt is on record before any request goes out.
         self.env['ir.cron']._commit_progress()
         record = self._qbo_pushed_record()
@@ -416,7 +423,9 @@ class QboSyncJob(models.Model):
         self.env['qbo.mapping']._qbo_restore(written)
 
     def _qbo_retry_later(self, error, outcome_unknown):
-        if self.attempts >= const.JOB_MAX_ATTEMPTS:
+        # The attempts that ended (those of dead workers have their own budget, see worker_deaths).
+        ended = self.attempts - self.worker_deaths
+        if ended >= const.JOB_MAX_ATTEMPTS:
             self._qbo_set_state(
                 'failed',
                 error_code=error.code,
@@ -426,7 +435,7 @@ class QboSyncJob(models.Model):
                 ),
             )
             return
-        delay = error.retry_after or const.JOB_BACKOFF_SECONDS[min(self.attempts, len(const.JOB_BACKOFF_SECONDS)) - 1]
+        delay = error.retry_after or const.JOB_BACKOFF_SECONDS[max(1, min(ended, len(const.JOB_BACKOFF_SECONDS))) - 1]
         self._qbo_set_state(
             'pending',
             error_code=error.code,
@@ -490,10 +499,12 @@ class QboSyncJob(models.Model):
             # carries on (the cancellation just cleared its status).
             values = {'outcome_unknown': carrier.outcome_unknown or unknown}
             if carrier.state == 'pending':
-                values.update(next_attempt_at=min(carrier.next_attempt_at, now), attempts=0)
+                values.update(next_attempt_at=min(carrier.next_attempt_at, now), attempts=0, worker_deaths=0)
             carrier._qbo_set_state(carrier.state, **values)
         # Last, so that each document shows the job that waits for it.
-        (jobs - self.browse().union(*merged.values()))._qbo_set_state('pending', next_attempt_at=now, attempts=0)
+        (jobs - self.browse().union(*merged.values()))._qbo_set_state(
+            'pending', next_attempt_at=now, attempts=0, worker_deaths=0
+        )
         self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
         return True
 

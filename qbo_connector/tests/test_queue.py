@@ -110,23 +110,47 @@ class TestQueue(QboPushCommon):
         self.assertTrue(self._qbo_doc('Invoice', invoice.name))  # exactly one
 
     def test_a_job_that_kills_its_worker_gives_up(self):
-        """A worker died during the last allowed attempt (the job is left in progress): the
-        next pass does not run it again but fails it for good, saying the worker died."""
+        """A worker died during the job's attempt, as it had during all its earlier ones but one
+        (the job is left in progress): the next pass does not run it again but fails it for good,
+        saying the worker died."""
         invoice = self._invoice()
         job = self._jobs(invoice)
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE qbo_sync_job SET state = 'in_progress', attempts = %s, outcome_unknown = true, "
+            "UPDATE qbo_sync_job SET state = 'in_progress', attempts = %s, worker_deaths = %s, outcome_unknown = true, "
             "write_date = now() at time zone 'UTC' - interval '1 hour' WHERE id = %s",
-            [const.JOB_MAX_ATTEMPTS, job.id],
+            [const.JOB_MAX_ATTEMPTS + 2, const.JOB_MAX_ATTEMPTS - 1, job.id],
         )
         self.env.invalidate_all()
         before = len(self._api_requests())
         self._run_queue()
-        self.assertEqual((job.state, job.attempts), ('failed', const.JOB_MAX_ATTEMPTS))
+        self.assertEqual((job.state, job.worker_deaths), ('failed', const.JOB_MAX_ATTEMPTS))
         self.assertIn('stopped', job.error_message)
         self.assertEqual(invoice.qbo_sync_state, 'failed')
         self.assertEqual(len(self._api_requests()), before, 'not run again')
+
+    def test_dead_workers_and_failed_attempts_have_budgets_of_their_own(self):
+        """A job whose workers were killed during three of its attempts and whose seven other
+        attempts QuickBooks failed gets its eighth attempt; a failure then gives up. Killed
+        workers (a redeploy, the OOM killer taking another process) do not use up the attempts
+        that QuickBooks' faults are allowed, nor the reverse."""
+        invoice = self._invoice()
+        job = self._jobs(invoice)
+        job.sudo().write({'attempts': const.JOB_MAX_ATTEMPTS - 1 + 3, 'worker_deaths': 3})
+        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        self.assertEqual((job.state, job.attempts), ('failed', const.JOB_MAX_ATTEMPTS + 3))
+        self.assertIn(f'Gave up after {const.JOB_MAX_ATTEMPTS + 3} attempts', job.error_message)
+        job.action_retry()
+        self.assertEqual((job.attempts, job.worker_deaths), (0, 0), 'counted afresh')
+        job.sudo().write({'attempts': const.JOB_MAX_ATTEMPTS - 2 + 3, 'worker_deaths': 3})
+        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self._run_queue()
+        self.assertEqual(job.state, 'pending', 'seven attempts ended: one more is allowed')
+        job.next_attempt_at = fields.Datetime.now()
+        self._run_queue()
+        self.assertEqual(job.state, 'done')
+        self.assertTrue(self._qbo_doc('Invoice', invoice.name))
 
     def test_reconnect_resumes_paused_jobs_at_once(self):
         """Jobs paused by a refused authorization are due, and the queue runs, as soon as
