@@ -30,3 +30,4 @@ from . import res_partner_vendor
 from . import account_payment_bill
 from . import account_payment_bill_pull
 from . import account_move_vendor_credit
+from . import qbo_expense_account

@@ -207,6 +207,9 @@ class ResConfigSettings(models.TransientModel):
     def action_qbo_open_tax_mapping(self):
         return self.env['qbo.tax.mapping']._qbo_open_for(self.qbo_connection_id)
 
+    def action_qbo_open_expense_mapping(self):
+        return self.env['qbo.expense.mapping']._qbo_open_for(self.qbo_connection_id)
+
     def action_qbo_open_payment_method_mapping(self):
         return self.env['qbo.payment.method.mapping']._qbo_open_for(self.qbo_connection_id)
 
