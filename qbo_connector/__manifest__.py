@@ -31,6 +31,7 @@ coming back, every call logged and every error explained.
         'views/qbo_payment_method_mapping_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
+        'views/qbo_expense_mapping_views.xml',
     ],
     'installable': True,
     'application': False,

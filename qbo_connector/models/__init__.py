@@ -27,3 +27,7 @@ from . import res_config_settings
 from . import res_currency
 from . import res_partner
 from . import res_partner_vendor
+from . import account_payment_bill
+from . import account_payment_bill_pull
+from . import account_move_vendor_credit
+from . import qbo_expense_account

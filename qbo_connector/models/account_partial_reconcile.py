@@ -33,7 +33,9 @@ class AccountPartialReconcile(models.Model):
             moves = partial.debit_move_id.move_id | partial.credit_move_id.move_id
             if moves.origin_payment_id:
                 # Money received, and refunds (their link to the credit notes they pay out).
-                payments |= moves.origin_payment_id.filtered(lambda p: p.partner_type == 'customer')
-            elif sorted(moves.mapped('move_type')) == ['out_invoice', 'out_refund']:
-                credit_notes |= moves.filtered(lambda m: m.move_type == 'out_refund')
+                payments |= moves.origin_payment_id.filtered(
+                    lambda p: p.partner_type == 'customer' or p.payment_type == 'outbound'  # and bill payments
+                )
+            elif sorted(moves.mapped('move_type')) in (['out_invoice', 'out_refund'], ['in_invoice', 'in_refund']):
+                credit_notes |= moves.filtered(lambda m: m.move_type in ('out_refund', 'in_refund'))
         return payments, credit_notes

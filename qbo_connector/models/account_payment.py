@@ -11,6 +11,7 @@ from .account_move import (
     PAYMENT_PRIORITY,
     RECEIPT_BY_MOVE_TYPE,
 )
+from .account_move_purchase import PURCHASE_ENTITY_BY_MOVE_TYPE
 
 # The payment states in which QuickBooks should hold the payment.
 POSTED_STATES = ('in_process', 'paid')
@@ -227,7 +228,7 @@ class AccountPayment(models.Model):
         """The QuickBooks document ``move`` is, as a LinkedTxn. A move not there yet makes the
         payment (or credit application) wait for it while its own push is queued, and fail,
         naming it, when that push failed or was never queued (rather than wait forever)."""
-        entity = ENTITY_BY_MOVE_TYPE[move.move_type]
+        entity = ENTITY_BY_MOVE_TYPE.get(move.move_type) or PURCHASE_ENTITY_BY_MOVE_TYPE[move.move_type]
         mapping = self.env['qbo.mapping']._qbo_find(connection, move, entity)
         if mapping:
             return {'TxnId': mapping.qbo_id, 'TxnType': entity}

@@ -346,3 +346,8 @@ def _voided(obj):
         'voided' in (obj.get('PrivateNote') or '').lower()
         or not any(float(l.get('Amount') or 0) for l in obj.get('Line') or [])
     )
+
+
+def _taken_by(partials, line):
+    """What the partials planned so far take of ``line``, on whichever side it is."""
+    return sum(p['amount'] for p in partials if line.id in (p['debit_move_id'], p['credit_move_id']))

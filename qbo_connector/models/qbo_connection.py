@@ -104,6 +104,16 @@ class QboConnection(models.Model):
         help='Vendor bills go to QuickBooks as Bills, vendor credit notes as Vendor Credits, their vendors as '
         'QuickBooks Vendors. Off by default: for companies that keep their purchases in QuickBooks.',
     )
+    sync_bill_payments = fields.Boolean(
+        string='Vendor Payments',
+        compute='_compute_sync_bill_payments',
+        store=True,
+        readonly=False,
+        tracking=True,
+        help='Vendor payments go to QuickBooks as Bill Payments (by check, or by credit card from a credit card '
+        'journal) linked to the bills and vendor credits they settle; with two-way sync, bill payments recorded in '
+        'QuickBooks come back and reconcile the Odoo bills. Follows the vendor bills switch.',
+    )
     sync_start_date = fields.Date(
         tracking=True, help='Documents dated before this day are not pushed. Lists (products, taxes, terms) always are.'
     )
@@ -428,6 +438,21 @@ class QboConnection(models.Model):
             self.sync_payments
             and not (self.sync_start_date and payment.date < self.sync_start_date)
             and (not methods or payment.payment_method_line_id in methods)
+        )
+
+    @api.depends('sync_bills')
+    def _compute_sync_bill_payments(self):
+        for connection in self:
+            connection.sync_bill_payments = connection.sync_bills
+
+    def _qbo_syncs_bill_payment(self, payment):
+        """Whether this connection's settings send the vendor payment ``payment`` on their own:
+        bills and vendor payments are switched on and it is dated on or after the start date."""
+        self.ensure_one()
+        return (
+            self.sync_bills
+            and self.sync_bill_payments
+            and not (self.sync_start_date and payment.date < self.sync_start_date)
         )
 
     def _qbo_home_currency(self):

@@ -28,6 +28,10 @@ def qbo_timestamp(value):
     return value.strftime('%Y-%m-%dT%H:%M:%S') + '+00:00'
 
 
+# Bill payments recorded in QuickBooks come back with the vendor payments switch (issue 12).
+PULLED_KINDS['sync_bill_payments'] = ('BillPayment',)
+
+
 class QboConnection(models.Model):
     """The pull side of a connection (issue 10): which way it syncs, what comes back and how
     often, the high-water mark of change data capture, and the webhook verifier token."""

@@ -232,7 +232,7 @@ class QboInboundEvent(models.Model):
             return self.qbo_entity, False
         try:
             with self.env.cr.savepoint():
-                payment = self.env['account.payment']._qbo_pull(connection, obj)
+                payment = self.env['account.payment']._qbo_pull(connection, obj, self.qbo_entity)
         except QboValidationError as error:
             if error.code not in ('not_in_odoo', 'nothing_to_register'):
                 raise

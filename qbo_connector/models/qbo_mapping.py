@@ -17,6 +17,7 @@ QBO_ENTITIES = [
     ('Purchase', 'Purchase (check or card)'),
     ('Bill', 'Bill'),
     ('VendorCredit', 'Vendor Credit'),
+    ('BillPayment', 'Bill Payment'),
 ]
 # What the QuickBooks object is to the Odoo record. "record" is the record itself (an invoice's
 # Invoice, a partner's Customer, a product's Item); the others are the cases where one record

@@ -47,6 +47,9 @@ class ResConfigSettings(models.TransientModel):
     qbo_sync_bills = fields.Boolean(
         related=_CONNECTION + 'sync_bills', readonly=False, string='Sync Vendor Bills to QuickBooks'
     )
+    qbo_sync_bill_payments = fields.Boolean(
+        related=_CONNECTION + 'sync_bill_payments', readonly=False, string='Sync Vendor Payments to QuickBooks'
+    )
     qbo_invoice_prefix = fields.Char(
         related=_CONNECTION + 'invoice_prefix', readonly=False, string='QuickBooks Invoice Number Prefix'
     )
@@ -203,6 +206,9 @@ class ResConfigSettings(models.TransientModel):
 
     def action_qbo_open_tax_mapping(self):
         return self.env['qbo.tax.mapping']._qbo_open_for(self.qbo_connection_id)
+
+    def action_qbo_open_expense_mapping(self):
+        return self.env['qbo.expense.mapping']._qbo_open_for(self.qbo_connection_id)
 
     def action_qbo_open_payment_method_mapping(self):
         return self.env['qbo.payment.method.mapping']._qbo_open_for(self.qbo_connection_id)

@@ -36,6 +36,7 @@ KINDS = [
     ('bill', 'Vendor Bill'),
     ('vendor_credit', 'Vendor Credit'),
     ('customer', 'Customer'),
+    ('vendor', 'Vendor'),
     ('missing', 'Missing'),
 ]
 COMPARED = [
@@ -43,6 +44,7 @@ COMPARED = [
     ('tax', 'Tax'),
     ('balance', 'Balance'),
     ('receivable', 'Receivable'),
+    ('payable', 'Payable'),
     ('exists', 'Exists'),
 ]
 
@@ -134,6 +136,10 @@ class QboBooksCheck(models.TransientModel):
         )
         differences = self._qbo_document_differences(client, doc_mappings)
         differences += self._qbo_customer_differences(client, connection, customer_mappings)
+        vendor_mappings = mappings.filtered(
+            lambda m: m.res_model == 'res.partner' and m.qbo_entity == 'Vendor' and m.role == 'record'
+        )
+        differences += self._qbo_vendor_differences(client, connection, vendor_mappings, doc_mappings)
         return {
             'differences': differences,
             'document_count': len(doc_mappings),
@@ -285,6 +291,64 @@ class QboBooksCheck(models.TransientModel):
                         'qbo_entity': mapping.qbo_entity,
                         'qbo_id': mapping.qbo_id,
                         'field': 'receivable',
+                        'odoo': odoo_amount,
+                        'qbo': qbo_amount,
+                        'currency': currency,
+                    }
+                )
+        return differences
+
+    @api.model
+    def _qbo_vendor_differences(self, client, connection, vendor_mappings, doc_mappings):
+        """Each mapped vendor: what Odoo owes it on the bills and vendor credit notes the
+        connector sent (their open payable, a credit note's counting against it) against
+        QuickBooks' Vendor.Balance (open Bills less unused VendorCredits). In the vendor's currency
+        when it has one of its own (multicurrency), else in the company's, as for customers."""
+        if not vendor_mappings:
+            return []
+        company = connection.company_id
+        partners = self.env['res.partner'].browse(vendor_mappings.mapped('res_id')).exists()
+        partner_by_id = {partner.id: partner for partner in partners}
+        own_currency = {(m.res_id, m.currency_id) for m in vendor_mappings if m.currency_id}
+        bill_ids = doc_mappings.filtered(lambda m: m.qbo_entity in PAYABLES).mapped('res_id')
+        payable = defaultdict(float)
+        groups = self.env['account.move.line']._read_group(
+            [
+                ('company_id', '=', company.id),
+                ('parent_state', '=', 'posted'),
+                ('move_id', 'in', bill_ids),
+                ('account_id.account_type', '=', 'liability_payable'),
+                ('partner_id.commercial_partner_id', 'in', partners.ids),
+            ],
+            ['partner_id', 'currency_id'],
+            ['amount_residual:sum', 'amount_residual_currency:sum'],
+        )
+        for partner, currency, residual, residual_currency in groups:
+            commercial = partner.commercial_partner_id.id
+            if (commercial, currency) in own_currency:
+                payable[commercial, currency] -= residual_currency
+            else:
+                payable[commercial, None] -= residual
+        vendors = self._qbo_fetch_all(client, 'Vendor', 'Active IN (true, false)')
+        differences = []
+        for mapping in vendor_mappings:
+            partner = partner_by_id.get(mapping.res_id, partners.browse())
+            vendor = vendors.get(mapping.qbo_id)
+            if not partner or vendor is None:
+                if partner or vendor is not None:
+                    differences.append(self._qbo_missing(partner, mapping, vendor is not None))
+                continue
+            currency = mapping.currency_id or company.currency_id
+            odoo_amount = payable[partner.id, mapping.currency_id or None]
+            qbo_amount = float(vendor.get('Balance') or 0.0)
+            if currency.compare_amounts(odoo_amount, qbo_amount):
+                differences.append(
+                    {
+                        'kind': 'vendor',
+                        'record': partner,
+                        'qbo_entity': mapping.qbo_entity,
+                        'qbo_id': mapping.qbo_id,
+                        'field': 'payable',
                         'odoo': odoo_amount,
                         'qbo': qbo_amount,
                         'currency': currency,

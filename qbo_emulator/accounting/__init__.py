@@ -2,7 +2,7 @@
 
 import copy
 
-from . import entities, links
+from . import bill_payments, entities, links
 from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
 from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
@@ -55,7 +55,10 @@ def _prepare(company, entity, doc, existing, options):
 
 def _after(company, entity, stored, previous, touched):
     """Side effects once the object is stored: linked balances, customer balance, child names."""
-    links.refresh(company, touched, [stored["Id"]] if stored and entity == "Payment" else ())
+    if entity == "BillPayment":
+        bill_payments.refresh(company, touched)
+    else:
+        links.refresh(company, touched, [stored["Id"]] if stored and entity == "Payment" else ())
     if entity == "Preferences" and _multicurrency(stored) and not _multicurrency(previous):
         entities.activate_default_currencies(company.tx)
     field = NAME_FIELD.get(entity, "Name")
@@ -139,7 +142,8 @@ def delete(tx, entity, existing):
         raise business_fault(f"{entity} objects cannot be deleted; make them inactive (Active:false).")
     company = Company(tx)
     _guard_existing(company, entity, existing)
-    touched = set(links.payment_links(existing)) if entity == "Payment" else set()
+    touched = set(links.payment_links(existing)) if entity == "Payment" else bill_payments.touched_by(entity, existing)
+    bill_payments.refuse_if_paid(company, entity, existing)
     if entity in links.APPLICABLE:
         links.release(company, entity, existing["Id"])
     links.remove(company, entity, existing["Id"])

@@ -45,6 +45,7 @@ ENTITIES = {
         _spec("Purchase", "transaction"),
         _spec("Deposit", "transaction"),
         _spec("JournalEntry", "transaction"),
+        _spec("BillPayment", "transaction"),
     )
 }
 

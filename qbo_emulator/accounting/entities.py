@@ -7,7 +7,7 @@ and returns the set of (TxnType, TxnId) whose balances the write may change."""
 import datetime
 from decimal import Decimal
 
-from . import links
+from . import bill_payments, links
 from .amounts import check_line_limit, compute_sales
 from .common import (
     CURRENCY_NAMES,
@@ -142,6 +142,8 @@ def prepare_party(company, entity, doc, existing, options):
     if not given(doc.get("PrintOnCheckName")):
         doc["PrintOnCheckName"] = doc["DisplayName"]
     doc["Active"] = doc.get("Active", True) is not False
+    if entity == "Vendor":
+        doc["Balance"] = (existing or {}).get("Balance", 0.0)  # computed: open bills less unused credits
     if entity == "Customer":
         _customer(company, doc, existing)
     elif company.multicurrency or given(doc.get("CurrencyRef")):
@@ -470,7 +472,7 @@ def prepare_other_txn(company, entity, doc, existing, options):
         total += _payable_tax(company, doc)
     doc["TotalAmt"] = num(total)
     if entity in PAYABLES:
-        doc["Balance"] = num(total)
+        doc["Balance"] = num(bill_payments.payable_balance(company, entity, {**doc, "TotalAmt": num(total)}))
     if entity == "Purchase":
         links.apply_balance(company, entity, doc)  # its LinkedTxn to the payments settling it
     links.set_home_amounts(company, doc)
@@ -630,4 +632,5 @@ PREPARERS = {
     "Payment": prepare_payment,
     **dict.fromkeys(OTHER_TXN_REQUIRED, prepare_other_txn),
     **dict.fromkeys(("CompanyInfo", "Preferences"), prepare_singleton),
+    "BillPayment": bill_payments.prepare_bill_payment,
 }

@@ -250,8 +250,39 @@ def _restock(company, entity, old, new):
             company.tx.update("Item", item)
 
 
+# ---- vendor balance -------------------------------------------------------------------
+# Vendor.Balance = open bills - unused vendor credits, in the vendor's currency, kept by deltas
+# as the customer's (bill payments move it through the balances of what they link).
+
+VENDOR_SIGN = {"Bill": 1, "VendorCredit": -1}
+
+
+def _payable(entity, doc):
+    if not doc or entity not in VENDOR_SIGN:
+        return None, Decimal(0)
+    return ref_value(doc.get("VendorRef")), VENDOR_SIGN[entity] * money(doc.get("Balance"))
+
+
+def shift_vendor(company, vendor_id, delta):
+    vendor = company.tx.get("Vendor", vendor_id) if vendor_id and delta else None
+    if vendor is not None:
+        vendor["Balance"] = num(money(vendor.get("Balance")) + delta)
+        company.tx.update("Vendor", vendor)
+
+
+def _rebalance_vendor(company, entity, old, new):
+    old_vendor, old_amount = _payable(entity, old)
+    new_vendor, new_amount = _payable(entity, new)
+    if old_vendor == new_vendor:
+        shift_vendor(company, new_vendor, new_amount - old_amount)
+    else:
+        shift_vendor(company, old_vendor, -old_amount)
+        shift_vendor(company, new_vendor, new_amount)
+
+
 def _side_effects(company, entity, old, new):
     _rebalance(company, entity, old, new)
+    _rebalance_vendor(company, entity, old, new)
     _restock(company, entity, old, new)
 
 

@@ -107,6 +107,8 @@ REF_TARGETS = {
     "AccountRef": "Account",
     "DiscountAccountRef": "Account",
     "ItemAccountRef": "Account",
+    "BankAccountRef": "Account",
+    "CCAccountRef": "Account",
 }
 # Sub-trees that carry references QBO regenerates or that point at transactions.
 REF_SKIP = {"TaxLine", "LinkedTxn", "MetaData", "SubTotalLineDetail"}
