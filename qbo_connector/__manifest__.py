@@ -31,7 +31,13 @@ coming back, every call logged and every error explained.
         'views/qbo_payment_method_mapping_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
+        'views/qbo_setup_views.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'qbo_connector/static/tests/tours/**/*',
+        ],
+    },
     'installable': True,
     'application': False,
 }

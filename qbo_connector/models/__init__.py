@@ -27,3 +27,5 @@ from . import res_config_settings
 from . import res_currency
 from . import res_partner
 from . import res_partner_vendor
+from . import qbo_connection_initial
+from . import qbo_setup
