@@ -281,6 +281,34 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         setup.action_cancel()
         self.assertFalse(connection.client_id)  # nothing half-configured
 
+    def test_connect_step_brings_the_user_back_to_the_assistant(self):
+        self.emu.add_app('setup-app', 'setup-secret', [self.base_url() + '/qbo/oauth/callback'])
+        realm = self.emu.add_company(template='us')['realm_id']
+        connection = (
+            self.env['qbo.connection'].with_user(self.system_admin).create({'company_id': self.other_company.id})
+        )
+        setup = self.env['qbo.setup'].browse(connection.action_open_setup()['res_id']).with_user(self.system_admin)
+        setup.write(
+            {
+                'environment': 'custom',
+                'custom_base_url': self.emulator.base_url,
+                'client_id': 'setup-app',
+                'client_secret': 'setup-secret',
+            }
+        )
+        url = setup.action_connect()['url']
+        self.assertEqual(connection.sudo().client_id, 'setup-app')
+        self.assertFalse(setup.sudo().client_secret)  # kept by the connection alone from now on
+        self.env.cr.flush()
+        callback = self.emu.approve(url, realm)
+        self.authenticate('qbo_setup_system', 'qbo_setup_system')
+        response = self.url_open(callback, allow_redirects=False)
+        self.assertIn(f'/odoo/action-qbo_connector.action_qbo_setup/{setup.id}', response.headers['Location'])
+        self.env.invalidate_all()
+        self.assertEqual(connection.state, 'connected')
+        self.assertEqual(setup.step, 'preflight')
+        self.assertEqual(setup.qbo_company_name, 'Sandbox Company US')
+
     def test_report_renders_every_choice(self):
         setup = self._setup()
         self._through_preflight(setup)
