@@ -222,7 +222,7 @@ class QboSetup(models.Model):
         steps = self._qbo_steps()
         if self.step in steps and steps.index(self.step) > 0 and self.step != 'done':
             self.step = steps[steps.index(self.step) - 1]
-        return self._qbo_action()
+        return True
 
     def action_next(self):
         self.ensure_one()
@@ -236,7 +236,7 @@ class QboSetup(models.Model):
         steps = self._qbo_steps()
         if self.step in steps and self.step not in ('review', 'done'):
             self.step = steps[steps.index(self.step) + 1]
-        return self._qbo_action()
+        return True
 
     def action_continue_later(self):
         """Everything is saved already (the step and the choices are this record's): back to
@@ -285,7 +285,7 @@ class QboSetup(models.Model):
         self.ensure_one()
         self._qbo_check_setup_rights()
         self._qbo_preflight()
-        return self._qbo_action()
+        return True
 
     def _qbo_preflight(self):
         """Read what QuickBooks holds (customers, invoices, credit memos, preferences, tax codes,
@@ -635,7 +635,7 @@ class QboSetup(models.Model):
         self.ensure_one()
         self._qbo_check_setup_rights()
         self.write({**self._qbo_recommended_values(), 'mode': 'recommended', 'step': 'review'})
-        return self._qbo_action()
+        return True
 
     def action_customize(self):
         self.ensure_one()
@@ -644,7 +644,7 @@ class QboSetup(models.Model):
         if not self.sync_start_date:
             values['sync_start_date'] = self._qbo_recommended_values()['sync_start_date']
         self.write(values)
-        return self._qbo_action()
+        return True
 
     def action_open_tax_mapping(self):
         self.ensure_one()
@@ -717,7 +717,7 @@ class QboSetup(models.Model):
                 'Set up with the assistant (%(mode)s) by %(user)s.', mode=self.mode, user=self.env.user.name
             )
         )
-        return self._qbo_action()
+        return True
 
 
 class QboSetupPreflightLine(models.Model):
