@@ -290,12 +290,21 @@ class QboSetup(models.Model):
     def _qbo_preflight(self):
         """Read what QuickBooks holds (customers, invoices, credit memos, preferences, tax codes,
         payment methods: every list read in pages) and say how it meets Odoo's data. Nothing is
-        written to QuickBooks; the reads are counted from the call log."""
+        written to QuickBooks; the reads are counted."""
         self.ensure_one()
         connection = self.connection_id
         client = connection._qbo_client()
-        logs = self.env['qbo.sync.log'].sudo()
-        first_log = logs.search([], order='id desc', limit=1).id or 0
+        # Every request is counted as it is made (and still logged): the call log's rows are
+        # committed by cursors of their own, which this transaction may not see.
+        requested = []
+        logged = client._recorder
+
+        def count(method, url, *args):
+            requested.append(url)
+            if logged:
+                logged(method, url, *args)
+
+        client._recorder = count
         sections = (
             self._qbo_preflight_customers,
             self._qbo_preflight_documents,
@@ -314,18 +323,17 @@ class QboSetup(models.Model):
             raise UserError(
                 self.env._('The pre-flight could not read QuickBooks: %(error)s', error=exc.message)
             ) from exc
-        calls = logs.search([('id', '>', first_log), ('connection_id', '=', connection.id)])
         self.env['qbo.setup.preflight.line'].sudo().create([{**values, 'setup_id': self.id} for values in lines])
         self.write(
             {
                 'preflight_at': fields.Datetime.now(),
-                'preflight_reads': len(calls),
-                'preflight_pages': len(calls.filtered(lambda c: 'STARTPOSITION' in (c.request_body or ''))),
+                'preflight_reads': len(requested),
+                'preflight_pages': len([url for url in requested if '/query' in url]),
                 'preflight_progress': 100.0,
             }
         )
         _logger.info(
-            'QuickBooks pre-flight of connection %s: %s findings in %s reads', connection.id, len(lines), len(calls)
+            'QuickBooks pre-flight of connection %s: %s findings in %s reads', connection.id, len(lines), len(requested)
         )
 
     def _qbo_customers_of_odoo(self):
