@@ -82,6 +82,9 @@ env.cr.commit()
 if not client.query("SELECT * FROM Account WHERE Name = 'Expenses'"):
     client.create('Account', {'Name': 'Expenses', 'AccountType': 'Expense'})
     print('qbo: created the expense account Expenses in QuickBooks')
+# The writes above bound the connection to its QuickBooks company in a cursor of their own:
+# a new transaction sees it (and may write the connection).
+env.cr.commit()
 
 # The setup assistant's recommended path, as a new user clicks it (Settings -> QuickBooks Online ->
 # Setup Assistant): pre-flight, recommended settings, review, Start. Start queues the demo's posted
