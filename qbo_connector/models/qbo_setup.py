@@ -11,6 +11,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .. import const
 from ..exceptions import QboError
 from ..tools.qbo_names import qbo_same_name
 
@@ -128,7 +129,7 @@ class QboSetup(models.Model):
     sync_payments = fields.Boolean(string='Payments', default=True)
     sync_bills = fields.Boolean(string='Vendor Bills')
     pull_payments = fields.Boolean(string='Payments Recorded in QuickBooks', default=True)
-    pull_interval_minutes = fields.Integer(string='Pull Every (Minutes)', default=15)
+    pull_interval_minutes = fields.Integer(string='Pull Every (Minutes)', default=const.PULL_INTERVAL_MINUTES_DEFAULT)
     invoice_prefix = fields.Char()
     line_mode = fields.Selection(
         [('individual', 'One line per Odoo line'), ('aggregated', 'One line per product and tax')],
@@ -628,7 +629,10 @@ class QboSetup(models.Model):
                 self.env._('Two-way: Odoo sends its documents; payments recorded in QuickBooks come back.'),
                 self.env._('Start date: the first day of the current fiscal year, so the year\'s books agree in both.'),
                 self.env._('Every kind of document: invoices, credit notes, payments and vendor bills.'),
-                self.env._('Automatic: a document goes when it is posted; changes are pulled every 15 minutes.'),
+                self.env._(
+                    'Automatic: a document goes when it is posted; changes are pulled every %(minutes)s minutes.',
+                    minutes=const.PULL_INTERVAL_MINUTES_DEFAULT,
+                ),
                 self.env._('No default class and no tax code for untaxed lines: QuickBooks\' own defaults apply.'),
                 self.env._(
                     'The item for lines without a product and the item for taxes sent as lines are created in '
