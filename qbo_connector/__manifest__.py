@@ -32,7 +32,13 @@ coming back, every call logged and every error explained.
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
         'views/qbo_expense_mapping_views.xml',
+        'views/qbo_setup_views.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'qbo_connector/static/tests/tours/**/*',
+        ],
+    },
     'installable': True,
     'application': False,
 }

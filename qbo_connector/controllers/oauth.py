@@ -52,6 +52,9 @@ class QboOAuthController(http.Controller):
             connection.with_user(request.env.user)._qbo_exchange_code(code, realmId)
         except UserError as exc:
             return self._qbo_result(connection, str(exc), error=True)
+        setup = connection.with_user(request.env.user)._qbo_setup_after_connect()
+        if setup:
+            return request.redirect(f'/odoo/action-qbo_connector.action_qbo_setup/{setup.id}')
         return request.redirect(f'/odoo/action-qbo_connector.action_qbo_connection/{connection.id}')
 
     def _qbo_result(self, connection, message, error):

@@ -31,3 +31,5 @@ from . import account_payment_bill
 from . import account_payment_bill_pull
 from . import account_move_vendor_credit
 from . import qbo_expense_account
+from . import qbo_connection_initial
+from . import qbo_setup

@@ -1029,6 +1029,25 @@ class QboConnection(models.Model):
     def _qbo_reconnect_url(self):
         return f'{self.get_base_url().rstrip("/")}/qbo/oauth/connect/{self.id}'
 
+    # ------------------------------------------------------------------
+    # The setup assistant (qbo.setup)
+    # ------------------------------------------------------------------
+
+    def action_open_setup(self):
+        """The setup assistant of this connection, at the step its user left it."""
+        self.ensure_one()
+        return self.env['qbo.setup']._qbo_open_for(self)
+
+    def _qbo_setup_after_connect(self):
+        """Where Intuit's callback sends the user: back to the assistant when it was connecting
+        from there (then at the pre-flight), else None."""
+        self.ensure_one()
+        setup = self.env['qbo.setup'].search([('connection_id', '=', self.id)], limit=1)
+        if not setup or setup.step != 'connect':
+            return None
+        setup.step = 'preflight'
+        return setup
+
 
 def _read_company(client):
     return client.company_info(), client.preferences()

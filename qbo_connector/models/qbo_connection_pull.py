@@ -36,7 +36,7 @@ class QboConnection(models.Model):
     """The pull side of a connection (issue 10): which way it syncs, what comes back and how
     often, the high-water mark of change data capture, and the webhook verifier token."""
 
-    _inherit = 'qbo.connection'
+    _inherit = 'qbo.connection'  # pylint: disable=consider-merging-classes-inherited; a file per part (pull, initial sync)
 
     sync_direction = fields.Selection(
         [('two_way', 'Two-way'), ('push_only', 'One-way push')],

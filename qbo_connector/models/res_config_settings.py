@@ -220,3 +220,7 @@ class ResConfigSettings(models.TransientModel):
             'res_id': self.qbo_connection_id.id,
             'view_mode': 'form',
         }
+
+    def action_qbo_open_setup(self):
+        """The setup assistant (issue 11), where its user left it."""
+        return self.env['qbo.connection']._qbo_for_company(self.company_id).action_open_setup()

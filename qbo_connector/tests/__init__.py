@@ -22,3 +22,5 @@ from . import test_webhook
 from . import test_pull_security
 from . import test_push_bill_payments
 from . import test_expense_mapping
+from . import test_setup_assistant
+from . import test_setup_tours
