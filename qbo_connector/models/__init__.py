@@ -1,5 +1,6 @@
 from . import qbo_synced_mixin
 from . import qbo_list_cache
+from . import qbo_conflict_mixin
 from . import account_account
 from . import account_journal
 from . import account_move
@@ -27,3 +28,7 @@ from . import res_config_settings
 from . import res_currency
 from . import res_partner
 from . import res_partner_vendor
+from . import account_move_pull
+from . import res_partner_pull
+from . import product_product_pull
+from . import qbo_mapping_pull
