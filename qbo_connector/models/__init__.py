@@ -31,4 +31,3 @@ from . import res_partner_vendor
 from . import account_move_pull
 from . import res_partner_pull
 from . import product_product_pull
-from . import qbo_mapping_pull

@@ -58,6 +58,10 @@ class QboConflictMixin(models.AbstractModel):
         label = dict(CONFLICT_KINDS)[kind]
         lines = [self.env._('%(what)s: Odoo %(odoo)s, QuickBooks %(qbo)s', what=w, odoo=o, qbo=q) for w, o, q in differences]
         note = '\n'.join(lines) or label
+        if self.sudo().qbo_conflict == kind and self.sudo().qbo_conflict_note == note:
+            # Told again (a webhook, then CDC): the same decision is pending already.
+            self.sudo().write({'qbo_conflict_payload': payload or False})
+            return
         self.sudo().with_context(skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False).write(
             {'qbo_conflict': kind, 'qbo_conflict_note': note, 'qbo_conflict_payload': payload or False}
         )
@@ -79,10 +83,15 @@ class QboConflictMixin(models.AbstractModel):
             )
 
     def _qbo_conflict_admin(self):
-        """A QuickBooks administrator of the record's company, who decides."""
+        """Who decides: a QuickBooks administrator of the record's company, else a QuickBooks user of it."""
         company = self['company_id'] if 'company_id' in self._fields and self['company_id'] else self.env.company
-        admins = self.env.ref('qbo_connector.group_qbo_admin').sudo().all_user_ids
-        return admins.filtered(lambda u: u.active and not u.share and company in u.company_ids)[:1]
+        for group in ('qbo_connector.group_qbo_admin', 'qbo_connector.group_qbo_user'):
+            users = self.env.ref(group).sudo().all_user_ids.filtered(
+                lambda u: u.active and not u.share and company in u.company_ids
+            )
+            if users:
+                return users.sorted('id')[:1]
+        return self.env['res.users']
 
     def _qbo_clear_conflict(self, message):
         self.sudo().with_context(skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False).write(

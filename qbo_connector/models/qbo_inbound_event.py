@@ -204,8 +204,10 @@ class QboInboundEvent(models.Model):
                         mapping.write({'sync_token': payload.get('SyncToken')})
                         return True
                     return False
-                when = _safe_datetime(change.get('time'))
-                return bool(when and mapping.qbo_updated_at and when <= mapping.qbo_updated_at)
+                # A webhook (ids only) of a record Odoo owns is left to the scheduled CDC, which carries
+                # the object for free: most are Odoo's own writes, or a payment applied to an invoice,
+                # and each would cost a read to tell.
+                return True
             if payload.get('SyncToken') is not None and str(payload['SyncToken']) == str(mapping.sync_token):
                 return True  # applied already
         elif entity in ('Invoice', 'CreditMemo'):

@@ -24,6 +24,8 @@ class ResPartner(models.Model):
     _name = 'res.partner'
     _inherit = ['res.partner', 'qbo.conflict.mixin']
 
+    # When Odoo last changed the contact fields since they were last in line with QuickBooks (cleared
+    # at each sync): set, a change made in QuickBooks is flagged rather than applied.
     qbo_contact_changed_at = fields.Datetime(copy=False, readonly=True, groups='base.group_user')
     qbo_contact_synced_at = fields.Datetime(copy=False, readonly=True, groups='base.group_user')
 
@@ -39,7 +41,9 @@ class ResPartner(models.Model):
         partner = self.sudo()
         if ref and not partner.qbo_contact_synced_at:
             # What Odoo had when its customer was made or found: later edits are Odoo's changes.
-            partner.with_context(qbo_pull=True).write({'qbo_contact_synced_at': fields.Datetime.now()})
+            partner.with_context(qbo_pull=True).write(
+                {'qbo_contact_synced_at': fields.Datetime.now(), 'qbo_contact_changed_at': False}
+            )
         return ref
 
     # ------------------------------------------------------------------
@@ -126,8 +130,8 @@ class ResPartner(models.Model):
         if not differing:
             mapping.write({'sync_token': obj.get('SyncToken')})
             return self.browse()
-        synced = partner.qbo_contact_synced_at or mapping.create_date
-        if partner.qbo_contact_changed_at and partner.qbo_contact_changed_at > synced:
+        if partner.qbo_contact_changed_at:
+            # Changed in Odoo since the last sync (its date is cleared at each sync).
             both = [
                 (partner._fields[f].string, _shown(partner[f]), _shown(partner._fields[f], v, self.env))
                 for f, v in differing.items()
@@ -141,7 +145,9 @@ class ResPartner(models.Model):
         """Write QuickBooks' ``values`` on this partner (not an Odoo change) and keep its version."""
         self.ensure_one()
         changed = ', '.join(self._fields[f].string for f in values)
-        self.with_context(qbo_pull=True).write({**values, 'qbo_contact_synced_at': fields.Datetime.now()})
+        self.with_context(qbo_pull=True).write(
+            {**values, 'qbo_contact_synced_at': fields.Datetime.now(), 'qbo_contact_changed_at': False}
+        )
         if mapping:
             mapping.write({'sync_token': obj.get('SyncToken'), 'qbo_name': obj.get('DisplayName') or mapping.qbo_name})
         self.message_post(body=Markup('%s %s') % (self.env._('Changed in QuickBooks:'), changed))
@@ -209,14 +215,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _qbo_conflict_push_again(self, kind):
-        """Odoo's contact fields stay; QuickBooks' version is taken as seen (not flagged again).
-        The connector sends customers when documents need them and updates none yet: the
+        """Odoo's contact fields stay, and stay Odoo's (a later change in QuickBooks is flagged again);
+        QuickBooks' version is taken as seen (not flagged again). The connector sends customers when documents need them and updates none yet: the
         QuickBooks customer keeps its fields until someone edits it there (docs/two-way-sync.md)."""
         mapping = self._qbo_customer_mapping()
         payload = self.env.context.get('qbo_conflict_payload') or {}
         if mapping and payload.get('SyncToken') is not None:
             mapping.write({'sync_token': payload['SyncToken']})
-        self.with_context(qbo_pull=True).write({'qbo_contact_synced_at': fields.Datetime.now()})
 
     def action_qbo_push_again(self):
         payloads = {partner.id: partner.sudo().qbo_conflict_payload for partner in self}
