@@ -165,7 +165,9 @@ class AccountMove(models.Model):
             labels = dict(SNAPSHOT_LABELS)
             for key, _label in SNAPSHOT_LABELS:
                 if pushed.get(key) != theirs.get(key):
-                    differences.append((self.env._(labels[key]), describe(key, pushed.get(key)), describe(key, theirs[key])))
+                    differences.append(
+                        (self.env._(labels[key]), describe(key, pushed.get(key)), describe(key, theirs[key]))
+                    )
         else:
             # Sent before the connector kept what it sent: the books check's comparison of amounts.
             check = self.env['qbo.books.check']
@@ -180,7 +182,7 @@ class AccountMove(models.Model):
     # The decisions
     # ------------------------------------------------------------------
 
-    def _qbo_conflict_push_again(self, kind):
+    def _qbo_conflict_push_again(self, kind, payload):
         """Odoo's version goes again: an update (of the voided document too, which brings it back), a
         new document after a deletion; a document cancelled in Odoo is voided."""
         connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)

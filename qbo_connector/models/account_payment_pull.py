@@ -111,7 +111,12 @@ class AccountPayment(models.Model):
             pushed, theirs = self.qbo_pushed_snapshot or {}, payment_snapshot(obj)
             differences = [
                 (self.env._(label), describe(key, pushed.get(key)), describe(key, theirs[key]))
-                for key, label in (('customer', 'Customer'), ('date', 'Date'), ('total', 'Amount'), ('links', 'Applied'))
+                for key, label in (
+                    ('customer', 'Customer'),
+                    ('date', 'Date'),
+                    ('total', 'Amount'),
+                    ('links', 'Applied'),
+                )
                 if pushed and pushed.get(key) != theirs[key]
             ]
             kind = 'changed' if differences else None
@@ -121,7 +126,7 @@ class AccountPayment(models.Model):
         self._qbo_flag_conflict(kind, differences, obj)
         return self
 
-    def _qbo_conflict_push_again(self, kind):
+    def _qbo_conflict_push_again(self, kind, payload):
         connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
         if kind == 'deleted':
             self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment').unlink()

@@ -15,7 +15,7 @@ class ProductProduct(models.Model):
     description and price follow QuickBooks; an item created there becomes a product when the
     connection says so (the product of the same internal reference when there is one)."""
 
-    _inherit = 'product.product'
+    _inherit = 'product.product'  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _qbo_pull_values(self, obj):
@@ -33,7 +33,10 @@ class ProductProduct(models.Model):
         differing = {}
         for field, value in values.items():
             # The name counts only when QuickBooks renamed the item (Odoo may have sent it under a longer name).
-            if field == 'name' and value in (mapping.qbo_name, self.with_context(display_default_code=False).display_name):
+            if field == 'name' and value in (
+                mapping.qbo_name,
+                self.with_context(display_default_code=False).display_name,
+            ):
                 continue
             if field == 'lst_price':
                 if self.currency_id.compare_amounts(self.lst_price, value):
@@ -43,8 +46,12 @@ class ProductProduct(models.Model):
         return differing
 
     def _qbo_pull_unchanged(self, entity, obj):
-        mapping = self.env['qbo.mapping'].sudo().search(
-            [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_id', '=', str(obj['Id']))], limit=1
+        mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_id', '=', str(obj['Id']))], limit=1
+            )
         )
         return not self._qbo_pull_differing(self._qbo_pull_values(obj), mapping)
 
@@ -85,9 +92,7 @@ class ProductProduct(models.Model):
                     }
                 )
             mappings._qbo_link(connection, product, 'Item', obj)
-            product.product_tmpl_id.message_post(
-                body=self.env._('From QuickBooks item %(id)s.', id=obj['Id'])
-            )
+            product.product_tmpl_id.message_post(body=self.env._('From QuickBooks item %(id)s.', id=obj['Id']))
             return product
         if version(obj.get('SyncToken')) <= version(mapping.sync_token):
             return self.browse()
@@ -97,7 +102,8 @@ class ProductProduct(models.Model):
             return self.browse()
         product.write(differing)
         product.product_tmpl_id.message_post(
-            body=Markup('%s %s') % (
+            body=Markup('%s %s')
+            % (
                 self.env._('Changed in QuickBooks:'),
                 ', '.join(product._fields[f].string for f in differing),
             )

@@ -56,15 +56,17 @@ class QboConflictMixin(models.AbstractModel):
         ``responsible`` (else a QuickBooks administrator of the company)."""
         self.ensure_one()
         label = dict(CONFLICT_KINDS)[kind]
-        lines = [self.env._('%(what)s: Odoo %(odoo)s, QuickBooks %(qbo)s', what=w, odoo=o, qbo=q) for w, o, q in differences]
+        lines = [
+            self.env._('%(what)s: Odoo %(odoo)s, QuickBooks %(qbo)s', what=w, odoo=o, qbo=q) for w, o, q in differences
+        ]
         note = '\n'.join(lines) or label
         if self.sudo().qbo_conflict == kind and self.sudo().qbo_conflict_note == note:
             # Told again (a webhook, then CDC): the same decision is pending already.
             self.sudo().write({'qbo_conflict_payload': payload or False})
             return
-        self.sudo().with_context(skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False).write(
-            {'qbo_conflict': kind, 'qbo_conflict_note': note, 'qbo_conflict_payload': payload or False}
-        )
+        self.sudo().with_context(
+            skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False
+        ).write({'qbo_conflict': kind, 'qbo_conflict_note': note, 'qbo_conflict_payload': payload or False})
         _logger.info('%s %s: %s (%s)', self._name, self.id, label, note.replace('\n', '; '))
         body = Markup('<p><strong>%s</strong></p><ul>%s</ul><p>%s</p>') % (
             label,
@@ -86,17 +88,19 @@ class QboConflictMixin(models.AbstractModel):
         """Who decides: a QuickBooks administrator of the record's company, else a QuickBooks user of it."""
         company = self['company_id'] if 'company_id' in self._fields and self['company_id'] else self.env.company
         for group in ('qbo_connector.group_qbo_admin', 'qbo_connector.group_qbo_user'):
-            users = self.env.ref(group).sudo().all_user_ids.filtered(
-                lambda u: u.active and not u.share and company in u.company_ids
+            users = (
+                self.env.ref(group)
+                .sudo()
+                .all_user_ids.filtered(lambda u: u.active and not u.share and company in u.company_ids)
             )
             if users:
                 return users.sorted('id')[:1]
         return self.env['res.users']
 
     def _qbo_clear_conflict(self, message):
-        self.sudo().with_context(skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False).write(
-            {'qbo_conflict': False, 'qbo_conflict_note': False, 'qbo_conflict_payload': False}
-        )
+        self.sudo().with_context(
+            skip_is_manually_modified=True, skip_invoice_sync=True, check_move_validity=False
+        ).write({'qbo_conflict': False, 'qbo_conflict_note': False, 'qbo_conflict_payload': False})
         self.sudo().activity_ids.filtered(
             lambda a: a.activity_type_id == self.env.ref('qbo_connector.mail_activity_type_qbo_changed')
         ).action_feedback(feedback=message)
@@ -117,9 +121,9 @@ class QboConflictMixin(models.AbstractModel):
         self._qbo_check_conflict_access()
         for record in self.filtered(lambda r: r.sudo().qbo_conflict):
             record.check_access('write')
-            kind = record.sudo().qbo_conflict
-            record._qbo_clear_conflict(self.env._('Odoo\'s version is sent to QuickBooks again.'))
-            record.sudo()._qbo_conflict_push_again(kind)
+            kind, payload = record.sudo().qbo_conflict, record.sudo().qbo_conflict_payload or {}
+            record._qbo_clear_conflict(record._qbo_push_again_message())
+            record.sudo()._qbo_conflict_push_again(kind, payload)
         return True
 
     def action_qbo_accept(self):
@@ -133,7 +137,10 @@ class QboConflictMixin(models.AbstractModel):
             record.sudo()._qbo_conflict_accept(kind, payload)
         return True
 
-    def _qbo_conflict_push_again(self, kind):
+    def _qbo_push_again_message(self):
+        return self.env._('Odoo\'s version is sent to QuickBooks again.')
+
+    def _qbo_conflict_push_again(self, kind, payload):
         raise NotImplementedError
 
     def _qbo_conflict_accept(self, kind, payload):

@@ -1,11 +1,13 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import email_normalize
+
+from .qbo_conflict_mixin import PROTECTED_FIELDS
 
 # The contact fields a customer edited in QuickBooks brings to its Odoo partner.
 CONTACT_FIELDS = ('name', 'email', 'phone', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id')
+PROTECTED = PROTECTED_FIELDS | {'qbo_contact_changed_at', 'qbo_contact_synced_at'}
 
 
 def version(token):
@@ -30,8 +32,10 @@ class ResPartner(models.Model):
     qbo_contact_synced_at = fields.Datetime(copy=False, readonly=True, groups='base.group_user')
 
     def write(self, vals):
-        if not self.env.su and {'qbo_contact_changed_at', 'qbo_contact_synced_at'} & set(vals):
-            raise AccessError(self.env._('Only the QuickBooks connector keeps when a contact was synced.'))
+        if not self.env.su and PROTECTED & set(vals):
+            # The connector's own: never a user's to set. Dropped rather than refused, as the contact
+            # merge copies every field of the merged contacts onto the one that stays.
+            vals = {key: value for key, value in vals.items() if key not in PROTECTED}
         if not self.env.context.get('qbo_pull') and set(CONTACT_FIELDS) & set(vals):
             vals = {**vals, 'qbo_contact_changed_at': fields.Datetime.now()}
         return super().write(vals)
@@ -84,22 +88,40 @@ class ResPartner(models.Model):
         return values
 
     def _qbo_pull_differing(self, values, mapping):
-        """{field: QuickBooks' value} of ``values`` this partner holds otherwise. The name counts only
-        when QuickBooks renamed the customer (Odoo may have sent it under a longer name)."""
+        """{field: QuickBooks' value} of ``values`` this partner holds otherwise. Compared with the
+        partner as Odoo sends it (its mapper, read back: the billing address may be its invoice
+        address's, the email normalised), else with the field itself (the phone, which Odoo does not
+        send). The name counts only when QuickBooks renamed the customer (Odoo may have sent it under
+        a longer name)."""
         self.ensure_one()
+        sent = {}
+        if mapping:
+            connection = mapping.connection_id
+            sent = self._qbo_pull_values(
+                self._qbo_prepare_values(connection, mapping.currency_id.name or None, self, None)
+            )
         differing = {}
         for field, value in values.items():
-            if field == 'name' and (value == mapping.qbo_name or value == self.name):
+            if field == 'name':
+                if value not in (mapping.qbo_name, self.name):
+                    differing[field] = value
                 continue
-            current = self[field]
-            current = current.id if isinstance(current, models.BaseModel) else current
+            if field in sent:
+                current = sent[field]
+            else:
+                current = self[field]
+                current = current.id if isinstance(current, models.BaseModel) else current
             if (current or False) != (value or False):
                 differing[field] = value
         return differing
 
     def _qbo_pull_unchanged(self, entity, obj):
-        mapping = self.env['qbo.mapping'].sudo().search(
-            [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_id', '=', str(obj['Id']))], limit=1
+        mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_id', '=', str(obj['Id']))], limit=1
+            )
         )
         return not self._qbo_pull_differing(self._qbo_pull_values(obj), mapping)
 
@@ -199,9 +221,7 @@ class ResPartner(models.Model):
             partner = self.sudo().with_context(qbo_pull=True).create(create)
             partner.message_post(body=self.env._('Created from QuickBooks customer %(id)s.', id=obj['Id']))
         else:
-            partner.message_post(
-                body=self.env._('Bound to QuickBooks customer %(id)s (same email).', id=obj['Id'])
-            )
+            partner.message_post(body=self.env._('Bound to QuickBooks customer %(id)s (same email).', id=obj['Id']))
         home = connection._qbo_home_currency()
         code = (obj.get('CurrencyRef') or {}).get('value')
         currency = self.env['res.currency'].search([('name', '=', code)], limit=1) if code and code != home else None
@@ -214,20 +234,17 @@ class ResPartner(models.Model):
     # The decisions
     # ------------------------------------------------------------------
 
-    def _qbo_conflict_push_again(self, kind):
-        """Odoo's contact fields stay, and stay Odoo's (a later change in QuickBooks is flagged again);
-        QuickBooks' version is taken as seen (not flagged again). The connector sends customers when documents need them and updates none yet: the
-        QuickBooks customer keeps its fields until someone edits it there (docs/two-way-sync.md)."""
+    def _qbo_push_again_message(self):
+        return self.env._('Odoo\'s version is kept; QuickBooks keeps its own until it is edited there.')
+
+    def _qbo_conflict_push_again(self, kind, payload):
+        """Odoo's contact fields stay, and stay Odoo's (a later change in QuickBooks is flagged
+        again); QuickBooks' version is taken as seen (not flagged again). The connector sends
+        customers when documents need them and updates none yet: the QuickBooks customer keeps its
+        fields until someone edits it there (docs/two-way-sync.md)."""
         mapping = self._qbo_customer_mapping()
-        payload = self.env.context.get('qbo_conflict_payload') or {}
         if mapping and payload.get('SyncToken') is not None:
             mapping.write({'sync_token': payload['SyncToken']})
-
-    def action_qbo_push_again(self):
-        payloads = {partner.id: partner.sudo().qbo_conflict_payload for partner in self}
-        for partner in self:
-            super(ResPartner, partner.with_context(qbo_conflict_payload=payloads[partner.id])).action_qbo_push_again()
-        return True
 
     def _qbo_customer_mapping(self):
         return (

@@ -24,11 +24,14 @@ class QboPullDocumentsCommon(QboPullCommon):
             Amount=round(float(detail['UnitPrice']) * qty, 2),
             SalesItemLineDetail=dict(detail, Qty=qty),
         )
-        return self._qbo_client().update('Invoice' if entity == 'Invoice' else entity, {
-            'Id': doc['Id'],
-            'SyncToken': doc['SyncToken'],
-            'Line': lines,
-        })
+        return self._qbo_client().update(
+            'Invoice' if entity == 'Invoice' else entity,
+            {
+                'Id': doc['Id'],
+                'SyncToken': doc['SyncToken'],
+                'Line': lines,
+            },
+        )
 
     def _activities(self, record):
         kind = self.env.ref('qbo_connector.mail_activity_type_qbo_changed')
@@ -213,15 +216,19 @@ class TestPullDocuments(QboPullDocumentsCommon):
     def test_lists_refresh_from_the_cdc_answer_without_reads(self):
         invoice, _qbo_invoice = self._pushed_invoice(invoice_payment_term_id=self.pay_terms_a.id)
         client = self._qbo_client()
-        term_mapping = self.env['qbo.mapping'].sudo().search(
-            [('connection_id', '=', self.connection.id), ('qbo_entity', '=', 'Term')]
+        term_mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search([('connection_id', '=', self.connection.id), ('qbo_entity', '=', 'Term')])
         )
         self.assertTrue(term_mapping, 'the invoice sent its payment term')
         term = self._qbo_by_id('Term', term_mapping.qbo_id)
         method = client.create('PaymentMethod', {'Name': 'Wire', 'Type': 'NON_CREDIT_CARD'})
         self._pull()
-        kept = self.env['qbo.payment.method'].sudo().search(
-            [('connection_id', '=', self.connection.id), ('qbo_id', '=', method['Id'])]
+        kept = (
+            self.env['qbo.payment.method']
+            .sudo()
+            .search([('connection_id', '=', self.connection.id), ('qbo_id', '=', method['Id'])])
         )
         self.assertEqual((kept.name, kept.active), ('Wire', True))
         # Renamed and made inactive in QuickBooks.
@@ -239,7 +246,12 @@ class TestPullDocuments(QboPullDocumentsCommon):
         self._run_queue()
         requests = self._api_requests()[before:]
         self.assertEqual([r['method'] for r in requests], ['POST'])
-        self.assertEqual(self._qbo_doc('Invoice', self.env['account.move'].search([], order='id desc', limit=1).name)['SalesTermRef']['value'], term['Id'])
+        self.assertEqual(
+            self._qbo_doc('Invoice', self.env['account.move'].search([], order='id desc', limit=1).name)[
+                'SalesTermRef'
+            ]['value'],
+            term['Id'],
+        )
         self.assertTrue(invoice)
         # Made inactive: let go, so that the next document finds what is active instead of a refusal.
         term = self._qbo_by_id('Term', term['Id'])
@@ -289,13 +301,20 @@ class TestPullDocumentsSecurity(QboPullDocumentsCommon, HttpCase):
         from odoo.tests import new_test_user  # noqa: PLC0415
 
         billing = new_test_user(
-            self.env, login='qbo_doc_billing', password='qbo_doc_billing', groups='base.group_user,account.group_account_invoice',
-            company_id=self.company.id, company_ids=[(6, 0, self.company.ids)],
+            self.env,
+            login='qbo_doc_billing',
+            password='qbo_doc_billing',
+            groups='base.group_user,account.group_account_invoice',
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
         )
         qbo_user = new_test_user(
-            self.env, login='qbo_doc_user', password='qbo_doc_user',
+            self.env,
+            login='qbo_doc_user',
+            password='qbo_doc_user',
             groups='base.group_user,account.group_account_invoice,qbo_connector.group_qbo_user',
-            company_id=self.company.id, company_ids=[(6, 0, self.company.ids)],
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
         )
         invoice, qbo_invoice = self._pushed_invoice()
         self._edit_in_quickbooks(qbo_invoice)
@@ -305,6 +324,11 @@ class TestPullDocumentsSecurity(QboPullDocumentsCommon, HttpCase):
             answer = self._rpc(billing, 'account.move', method, invoice.ids)
             self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
         self.assertEqual(invoice.qbo_conflict, 'changed')
+        # The same for partners and payments (the decisions are the mixin's).
+        for model, records in (('res.partner', invoice.commercial_partner_id), ('account.payment', self._pulled())):
+            for method in ('action_qbo_push_again', 'action_qbo_accept'):
+                answer = self._rpc(billing, model, method, records.ids)
+                self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, (model, method, answer))
         # Nobody clears the flag by writing it.
         answer = self._rpc(qbo_user, 'account.move', 'write', invoice.ids, {'qbo_conflict': False})
         self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)

@@ -11,14 +11,18 @@ from .test_pull_payments import QboPullCommon
 @tagged('post_install', '-at_install')
 class TestPullMasters(QboPullCommon):
     def _customer_of(self, partner):
-        mapping = self.env['qbo.mapping'].sudo().search(
-            [('res_model', '=', 'res.partner'), ('res_id', '=', partner.id), ('qbo_entity', '=', 'Customer')]
+        mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search([('res_model', '=', 'res.partner'), ('res_id', '=', partner.id), ('qbo_entity', '=', 'Customer')])
         )
         self.assertEqual(len(mapping), 1)
         return self._qbo_by_id('Customer', mapping.qbo_id)
 
     def _edit_customer(self, customer, **values):
-        return self._qbo_client().update('Customer', {'Id': customer['Id'], 'SyncToken': customer['SyncToken'], **values})
+        return self._qbo_client().update(
+            'Customer', {'Id': customer['Id'], 'SyncToken': customer['SyncToken'], **values}
+        )
 
     def _partner_jobs(self):
         return self.env['qbo.sync.job'].sudo().search([('direction', '=', 'pull')])
@@ -34,7 +38,13 @@ class TestPullMasters(QboPullCommon):
             customer,
             PrimaryEmailAddr={'Address': 'billing@partner-a.example.com'},
             PrimaryPhone={'FreeFormNumber': '(555) 010-2030'},
-            BillAddr={'Line1': '12 Harbor Way', 'City': 'Oakland', 'CountrySubDivisionCode': 'CA', 'PostalCode': '94607', 'Country': 'US'},
+            BillAddr={
+                'Line1': '12 Harbor Way',
+                'City': 'Oakland',
+                'CountrySubDivisionCode': 'CA',
+                'PostalCode': '94607',
+                'Country': 'US',
+            },
         )
         before = len(self._api_requests())
         self._pull()
@@ -102,7 +112,9 @@ class TestPullMasters(QboPullCommon):
         partners = self.env['res.partner'].search([])
         # The setting off (the default): nothing created, nothing even stored.
         self.assertFalse(self.connection.pull_customers_create)
-        off = client.create('Customer', {'DisplayName': 'Made In QuickBooks Ltd', 'CompanyName': 'Made In QuickBooks Ltd'})
+        off = client.create(
+            'Customer', {'DisplayName': 'Made In QuickBooks Ltd', 'CompanyName': 'Made In QuickBooks Ltd'}
+        )
         self._pull()
         self.assertEqual(self.env['res.partner'].search([]), partners)
         self.assertNotIn(off['Id'], self.env['qbo.inbound.event'].sudo().search([]).mapped('qbo_object_id'))
@@ -152,13 +164,24 @@ class TestPullMasters(QboPullCommon):
         self._pull()
         item = self._qbo_by_id('Item', item_id)
         client = self._qbo_client()
-        client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 149.0, 'Description': 'Now with support'})
+        client.update(
+            'Item',
+            {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 149.0, 'Description': 'Now with support'},
+        )
         self._pull()
         self.assertEqual(product.lst_price, 149.0)
         self.assertEqual(product.description_sale, 'Now with support')
         # Created there: a product only with the setting on.
         products = self.env['product.product'].search([])
-        made = client.create('Item', {'Name': 'Gift Wrapping', 'Type': 'Service', 'UnitPrice': 7.5, 'IncomeAccountRef': item['IncomeAccountRef']})
+        made = client.create(
+            'Item',
+            {
+                'Name': 'Gift Wrapping',
+                'Type': 'Service',
+                'UnitPrice': 7.5,
+                'IncomeAccountRef': item['IncomeAccountRef'],
+            },
+        )
         self._pull()
         self.assertEqual(self.env['product.product'].search([]), products)
         self.connection.pull_products_create = True
