@@ -112,6 +112,24 @@ class TestPullDocuments(QboPullDocumentsCommon):
         self.assertEqual(self._writes(before), [])
         self.assertEqual(self._doc_differences(invoice), [])
 
+    def test_cancelled_in_odoo_while_flagged_is_voided_once_accepted(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        self._edit_in_quickbooks(qbo_invoice)
+        self._pull()
+        self.assertEqual(invoice.qbo_conflict, 'changed')
+        invoice.button_cancel()
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(self._writes(before), [], 'not voided while someone has to decide')
+        self.assertEqual(self._jobs(invoice).filtered(lambda j: j.operation == 'void').state, 'failed')
+        invoice.action_qbo_accept()
+        self._run_queue()
+        self.assertEqual(
+            sorted(self._jobs(invoice).filtered(lambda j: j.operation == 'void').mapped('state')), ['cancelled', 'done']
+        )
+        self.assertEqual(float(self._qbo_by_id('Invoice', qbo_invoice['Id'])['TotalAmt']), 0.0)
+        self.assertEqual(self._doc_differences(invoice), [])
+
     def test_voided_in_quickbooks_push_again_brings_it_back(self):
         invoice, qbo_invoice = self._pushed_invoice()
         current = self._qbo_by_id('Invoice', qbo_invoice['Id'])
