@@ -141,6 +141,9 @@ class AccountMove(models.Model):
             if not deleted:
                 # The version QuickBooks holds now (a payment applied): the next update carries it.
                 mapping.write({'sync_token': obj.get('SyncToken')})
+                if not move.qbo_pushed_snapshot and not is_voided(obj):
+                    # Sent before Odoo kept what it sent, and found in agreement: compared exactly from now on.
+                    move._qbo_write_status({'qbo_pushed_snapshot': document_snapshot(obj)})
             return self.browse()
         responsible = move.invoice_user_id
         if not (responsible and responsible.has_group('qbo_connector.group_qbo_user')):

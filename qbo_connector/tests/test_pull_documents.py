@@ -130,6 +130,21 @@ class TestPullDocuments(QboPullDocumentsCommon):
         self.assertEqual(float(self._qbo_by_id('Invoice', qbo_invoice['Id'])['TotalAmt']), 0.0)
         self.assertEqual(self._doc_differences(invoice), [])
 
+    def test_sent_before_odoo_kept_what_it_sent_compares_as_the_books_check(self):
+        paid, qbo_paid = self._pushed_invoice()
+        edited, qbo_edited = self._pushed_invoice()
+        (paid | edited).sudo().write({'qbo_pushed_snapshot': False})
+        # A payment applied in QuickBooks changes the balance only: not flagged, and compared exactly from then on.
+        self._qbo_payment(qbo_paid['CustomerRef'], [(qbo_paid, paid.amount_total)])
+        self._edit_in_quickbooks(qbo_edited)
+        self._pull()
+        self.assertFalse(paid.qbo_conflict)
+        self.assertEqual(paid.amount_residual, 0.0)
+        self.assertTrue(paid.qbo_pushed_snapshot)
+        self.assertEqual(edited.qbo_conflict, 'changed')
+        self.assertIn('Total', edited.qbo_conflict_note)
+        self.assertIn('Tax', edited.qbo_conflict_note)
+
     def test_voided_in_quickbooks_push_again_brings_it_back(self):
         invoice, qbo_invoice = self._pushed_invoice()
         current = self._qbo_by_id('Invoice', qbo_invoice['Id'])
