@@ -1,5 +1,6 @@
 from . import qbo_synced_mixin
 from . import qbo_list_cache
+from . import qbo_conflict_mixin
 from . import account_account
 from . import account_journal
 from . import account_move
@@ -33,3 +34,6 @@ from . import account_move_vendor_credit
 from . import qbo_expense_account
 from . import qbo_connection_initial
 from . import qbo_setup
+from . import account_move_pull
+from . import res_partner_pull
+from . import product_product_pull

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..exceptions import QboValidationError
+from .account_move_pull import describe, is_voided, version
 from .qbo_inbound_event import is_odoo_note
 
 _logger = logging.getLogger(__name__)
@@ -19,7 +20,11 @@ class AccountPayment(models.Model):
     QuickBooks Payment to an Odoo payment and its reconciliation, and what keeps a payment that came
     from QuickBooks from ever being pushed back."""
 
-    _inherit = 'account.payment'
+    _name = 'account.payment'
+    _inherit = ['account.payment', 'qbo.conflict.mixin']
+
+    # QuickBooks' answer to Odoo's last write of the payment, as compared (payment_snapshot).
+    qbo_pushed_snapshot = fields.Json(copy=False, readonly=True, groups='base.group_user')
 
     qbo_pulled = fields.Boolean(
         string='From QuickBooks',
@@ -58,7 +63,89 @@ class AccountPayment(models.Model):
         return super()._qbo_pushable().filtered(lambda p: not p.sudo().qbo_pulled)
 
     def _qbo_enqueue(self, operation):
+        if self.env.context.get('qbo_accepting'):
+            return self.env['qbo.sync.job']  # QuickBooks already holds what the user accepted
         return super(AccountPayment, self.filtered(lambda p: not p.sudo().qbo_pulled))._qbo_enqueue(operation)
+
+    # ------------------------------------------------------------------
+    # A payment Odoo sent, changed in QuickBooks (flagged, never overwritten)
+    # ------------------------------------------------------------------
+
+    def _qbo_export(self, job, client, entity, values, role='record', step='', current=None, outcome_unknown=False):
+        result = super()._qbo_export(
+            job, client, entity, values, role=role, step=step, current=current, outcome_unknown=outcome_unknown
+        )
+        if entity == 'Payment' and role == 'record' and result:
+            self._qbo_write_status({'qbo_pushed_snapshot': payment_snapshot(result)})
+        return result
+
+    def _qbo_push(self, job, outcome_unknown=False):
+        if self.sudo().qbo_conflict:
+            raise QboValidationError(
+                'changed_in_quickbooks',
+                self.env._(
+                    '%(payment)s was changed in QuickBooks and is not sent until someone decides: Push again sends '
+                    'Odoo\'s version, Accept keeps QuickBooks\'.',
+                    payment=self.display_name,
+                ),
+            )
+        return super()._qbo_push(job, outcome_unknown=outcome_unknown)
+
+    def _qbo_pull_unchanged(self, entity, obj):
+        """Whether QuickBooks' version ``obj`` of this payment Odoo sent is the one Odoo sent."""
+        self.ensure_one()
+        return bool(self.qbo_pushed_snapshot) and self.qbo_pushed_snapshot == payment_snapshot(obj)
+
+    def _qbo_pull_owned(self, connection, obj, mapping):
+        """A change QuickBooks made to this payment, which Odoo sent: nothing when it is Odoo's own
+        version, else flagged. Returns the payment flagged (empty otherwise)."""
+        self.ensure_one()
+        deleted = obj.get('status') == 'Deleted'
+        if not deleted and version(obj.get('SyncToken')) <= version(mapping.sync_token):
+            return self.browse()
+        if deleted:
+            kind, differences = 'deleted', [(self.env._('Exists'), self.env._('yes'), self.env._('deleted'))]
+        elif is_voided(obj):
+            kind, differences = 'voided', [(self.env._('Status'), self.env._('open'), self.env._('voided'))]
+        else:
+            pushed, theirs = self.qbo_pushed_snapshot or {}, payment_snapshot(obj)
+            differences = [
+                (self.env._(label), describe(key, pushed.get(key)), describe(key, theirs[key]))
+                for key, label in (
+                    ('customer', 'Customer'),
+                    ('date', 'Date'),
+                    ('total', 'Amount'),
+                    ('links', 'Applied'),
+                )
+                if pushed and pushed.get(key) != theirs[key]
+            ]
+            kind = 'changed' if differences else None
+        if not kind:
+            mapping.write({'sync_token': obj.get('SyncToken')})
+            return self.browse()
+        self._qbo_flag_conflict(kind, differences, obj)
+        return self
+
+    def _qbo_conflict_push_again(self, kind, payload):
+        connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
+        if kind == 'deleted':
+            self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment').unlink()
+            self._qbo_write_status({'qbo_pushed_snapshot': False})
+        if self.state == 'canceled':
+            return
+        self.env['qbo.sync.job']._qbo_enqueue(self, 'push', priority=30)
+
+    def _qbo_conflict_accept(self, kind, payload):
+        connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment')
+        if kind in ('voided', 'deleted'):
+            if self.state != 'canceled':
+                self.with_context(qbo_accepting=True).action_cancel()
+            mapping.unlink()
+            self._qbo_write_status({'qbo_pushed_snapshot': False})
+        elif payload and mapping:
+            mapping.write({'sync_token': payload.get('SyncToken')})
+            self._qbo_write_status({'qbo_pushed_snapshot': payment_snapshot(payload)})
 
     # ------------------------------------------------------------------
     # Pull (in a pull job)
@@ -75,6 +162,8 @@ class AccountPayment(models.Model):
             limit=1,
         )
         payment = self.browse(mapping.res_id).exists() if mapping.res_model == self._name else self.browse()
+        if mapping.role == 'record' and payment and not payment.qbo_pulled:
+            return payment._qbo_pull_owned(connection, obj, mapping)  # pushed by Odoo: never imported back
         if mapping and not (mapping.role == 'record' and payment.qbo_pulled):
             return self.browse()  # pushed by Odoo: never imported back
         deleted = obj.get('status') == 'Deleted'
@@ -326,6 +415,21 @@ class AccountPayment(models.Model):
             self.with_context(qbo_pull=True).action_cancel()
         if reason:
             self.message_post(body=reason)
+
+
+def payment_snapshot(obj):
+    """What of a QuickBooks Payment makes it the payment it is: customer, date, amount, what it pays."""
+    links = sorted(
+        [link.get('TxnType') or '', str(link.get('TxnId')), round(float(line.get('Amount') or 0.0), 2)]
+        for line in obj.get('Line') or []
+        for link in line.get('LinkedTxn') or []
+    )
+    return {
+        'customer': str((obj.get('CustomerRef') or {}).get('value') or ''),
+        'date': obj.get('TxnDate') or '',
+        'total': round(float(obj.get('TotalAmt') or 0.0), 2),
+        'links': links,
+    }
 
 
 def _taken(partials, credit_line):

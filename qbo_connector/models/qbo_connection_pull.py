@@ -11,6 +11,20 @@ _logger = logging.getLogger(__name__)
 
 # What comes back, per kind: the switch on the connection and the QuickBooks entities CDC reads.
 PULLED_KINDS = {'pull_payments': ('Payment',)}
+# Documents Odoo sent, changed in QuickBooks (flagged, never overwritten); customers and items
+# (contact fields, names and prices); the lists, whose copies refresh from the same CDC answer.
+PULLED_KINDS.update(
+    {
+        'pull_document_changes': ('Invoice', 'CreditMemo'),
+        'pull_customers': ('Customer',),
+        'pull_products': ('Item',),
+        'pull_lists': ('Term', 'PaymentMethod', 'Account', 'Class'),
+    }
+)
+# Lists refreshed in the pull run itself, never as jobs of their own.
+LIST_ENTITIES = PULLED_KINDS['pull_lists']
+# Entities QuickBooks keeps as name lists (a query answers only active ones unless asked).
+NAME_LISTS = ('Customer', 'Item', *LIST_ENTITIES)
 
 
 def qbo_datetime(value):
@@ -53,6 +67,46 @@ class QboConnection(models.Model):
         tracking=True,
         help='Customer payments recorded in QuickBooks (not those Odoo sent) are registered in Odoo and '
         'reconciled with the invoices they pay; voided or deleted there, cancelled here.',
+    )
+    pull_document_changes = fields.Boolean(
+        string='Documents Changed in QuickBooks',
+        default=True,
+        tracking=True,
+        help='Invoices and credit notes Odoo sent, then edited, voided or deleted in QuickBooks, are flagged '
+        '"Changed in QuickBooks" for someone to decide (Push again or Accept): never overwritten silently.',
+    )
+    pull_customers = fields.Boolean(
+        string='Customers Edited in QuickBooks',
+        default=True,
+        tracking=True,
+        help="A customer edited in QuickBooks updates its Odoo contact's name, email, phone and billing address, "
+        'unless the contact was changed in Odoo since (then it is flagged with both versions).',
+    )
+    pull_customers_create = fields.Boolean(
+        string='Create Customers Made in QuickBooks',
+        default=False,
+        tracking=True,
+        help='A customer created in QuickBooks becomes an Odoo contact (the contact of the same email when there '
+        'is one: never a duplicate).',
+    )
+    pull_products = fields.Boolean(
+        string='Items Edited in QuickBooks',
+        default=True,
+        tracking=True,
+        help="An item edited in QuickBooks updates its Odoo product's name, sales description and price.",
+    )
+    pull_products_create = fields.Boolean(
+        string='Create Items Made in QuickBooks',
+        default=False,
+        tracking=True,
+        help='An item created in QuickBooks becomes an Odoo product.',
+    )
+    pull_lists = fields.Boolean(
+        string='Lists (Terms, Payment Methods, Accounts, Classes)',
+        default=True,
+        tracking=True,
+        help='Renamed or made inactive in QuickBooks, they are refreshed in Odoo from the same change data capture '
+        'call, instead of being read again for a document.',
     )
     pull_interval_minutes = fields.Integer(
         string='Pull Every (Minutes)',
@@ -176,13 +230,13 @@ class QboConnection(models.Model):
             )
             if connection.cdc_high_water_at < floor:
                 _logger.warning(
-                    'QuickBooks connection %s: last pulled up to %s, more than %s days ago; changes older than %s '
-                    'are not read.',
+                    'QuickBooks connection %s: last pulled up to %s, more than %s days ago, further back than change '
+                    'data capture reads: what changed since is listed instead.',
                     connection.id,
                     connection.cdc_high_water_at,
                     const.CDC_MAX_DAYS,
-                    floor,
                 )
+                return connection._qbo_pull_reconcile(client, entities, connection.cdc_high_water_at)
             since = max(connection.cdc_high_water_at, floor)
         # QuickBooks' cap; a parameter so that a QuickBooks (or emulator) answering fewer is read right.
         cap = int(
@@ -219,4 +273,29 @@ class QboConnection(models.Model):
                 )
                 break
             since = mark
+        return stored
+
+    def _qbo_pull_reconcile(self, client, entities, since):
+        """Older than change data capture looks back: list, entity by entity and page by page, the
+        objects of the kinds pulled whose ``MetaData.LastUpdatedTime`` is after ``since``, store them as
+        CDC would, and move the mark to when the listing began. (Objects deleted meanwhile are not
+        listed: QuickBooks keeps no trace of them outside CDC.) Returns the number of changes stored."""
+        self.ensure_one()
+        events = self.env['qbo.inbound.event']
+        started = fields.Datetime.now()
+        stored = 0
+        for entity in entities:
+            # Name lists answer their active objects only unless asked: inactive ones changed too.
+            active = ' AND Active IN (true, false)' if entity in NAME_LISTS else ''
+            found = client.query_all(
+                f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime > '{qbo_timestamp(since)}'{active}"
+            )
+            stored += len(events._qbo_store(self, [events._qbo_cdc_change(entity, obj) for obj in found]))
+        self.write(
+            {
+                'cdc_high_water_at': started - timedelta(seconds=const.CDC_OVERLAP_SECONDS),
+                'last_pull_at': fields.Datetime.now(),
+            }
+        )
+        self.env['ir.cron']._commit_progress()
         return stored

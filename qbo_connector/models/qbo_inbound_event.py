@@ -12,7 +12,7 @@ from odoo.tools import consteq
 
 from .. import const
 from ..exceptions import QboNotFoundError, QboValidationError
-from .qbo_connection_pull import PULLED_KINDS, qbo_datetime
+from .qbo_connection_pull import LIST_ENTITIES, PULLED_KINDS, qbo_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +32,15 @@ OPERATIONS = {
     'emailed': 'emailed',
 }
 PULLED_ENTITIES = {entity.lower(): entity for entities in PULLED_KINDS.values() for entity in entities}
+# Objects Odoo wrote that QuickBooks may change afterwards, and who brings such a change in: a
+# document or payment Odoo sent is flagged, a customer or item updates its Odoo record.
+WATCHED_MODELS = {
+    'Invoice': 'account.move',
+    'CreditMemo': 'account.move',
+    'Payment': 'account.payment',
+    'Customer': 'res.partner',
+    'Item': 'product.product',
+}
 
 
 class QboInboundEvent(models.Model):
@@ -107,6 +116,12 @@ class QboInboundEvent(models.Model):
         already has (same key), never an echo of what Odoo itself wrote. Returns the new events."""
         pulled = set(connection._qbo_pulled_entities())
         changes = [c for c in changes if c['entity'] in pulled]
+        # The lists' copies are refreshed at once from what CDC carries (webhooks carry ids only:
+        # the next CDC brings the object).
+        lists = [c for c in changes if c['entity'] in LIST_ENTITIES]
+        if lists:
+            self.env['qbo.list.cache']._qbo_pull_lists(connection, [c for c in lists if c.get('payload')])
+            changes = [c for c in changes if c['entity'] not in LIST_ENTITIES]
         if not changes:
             return self.browse()
         events = self.sudo()
@@ -147,28 +162,60 @@ class QboInboundEvent(models.Model):
 
     @api.model
     def _qbo_is_echo(self, connection, change):
-        """Whether ``change`` is one of Odoo's own writes coming back (or one already applied):
-        the object is bound to something Odoo pushed, or, read by CDC, carries the SyncToken of
-        our last write or the reference of an Odoo record in its note."""
+        """Whether ``change`` is nothing to bring in: one of Odoo's own writes coming back (or one
+        already applied), or an object of no interest. Odoo's documents, payments, customers and items
+        changed in QuickBooks after Odoo wrote them are of interest: a newer SyncToken than our last
+        write's (CDC), a time after our last write's (webhooks, which carry no SyncToken), a deletion.
+        QuickBooks objects Odoo never had are of interest only when they are created in Odoo
+        (payments; customers and items with their settings on)."""
+        entity = change['entity']
         mapping = (
             self.env['qbo.mapping']
             .sudo()
             .search(
                 [
                     ('connection_id', '=', connection.id),
-                    ('qbo_entity', '=', change['entity']),
+                    ('qbo_entity', '=', entity),
                     ('qbo_id', '=', change['id']),
                 ],
-                limit=1,
+                order='id',
             )
         )
+        mapping = mapping.filtered(lambda m: m.role in ('record', 'sub_customer'))[:1] or mapping[:1]
         payload = change.get('payload') or {}
         if mapping:
             record = self.env[mapping.res_model].sudo().browse(mapping.res_id)
-            if not (mapping.role == 'record' and getattr(record, 'qbo_pulled', False)):
-                return True  # Odoo's own: never imported back
+            pulled = mapping.role == 'record' and getattr(record, 'qbo_pulled', False)
+            if not pulled:
+                if (
+                    entity not in WATCHED_MODELS
+                    or mapping.role not in ('record', 'sub_customer')
+                    or mapping.res_model != WATCHED_MODELS[entity]
+                ):
+                    return True  # Odoo's own: never imported back
+                if change.get('operation') == 'deleted':
+                    return False
+                if payload:
+                    if _version(payload.get('SyncToken')) <= _version(mapping.sync_token):
+                        return True
+                    # A newer version that changes nothing Odoo keeps (a payment applied to an invoice
+                    # changes its balance): its SyncToken is kept for the next update, nothing stored.
+                    if record.exists() and record._qbo_pull_unchanged(entity, payload):
+                        mapping.write({'sync_token': payload.get('SyncToken')})
+                        return True
+                    return False
+                # A webhook (ids only) of a record Odoo owns is left to the scheduled CDC, which carries
+                # the object for free: most are Odoo's own writes, or a payment applied to an invoice,
+                # and each would cost a read to tell.
+                return True
             if payload.get('SyncToken') is not None and str(payload['SyncToken']) == str(mapping.sync_token):
                 return True  # applied already
+        elif entity in ('Invoice', 'CreditMemo'):
+            return True  # documents made in QuickBooks are not brought into Odoo
+        elif entity == 'Customer' and not connection.pull_customers_create:
+            return True
+        elif entity == 'Item' and not connection.pull_products_create:
+            return True
         return bool(payload) and is_odoo_note(self.env, payload)
 
     @api.model
@@ -230,6 +277,12 @@ class QboInboundEvent(models.Model):
         obj = self._qbo_current_object(connection)
         if obj is None:
             return self.qbo_entity, False
+        if self.qbo_entity not in ('Payment', 'BillPayment'):
+            with self.env.cr.savepoint():
+                record = self.env[WATCHED_MODELS[self.qbo_entity]]._qbo_pull(connection, obj, self.qbo_entity)
+            if not record:
+                self.note = self.note or self.env._('Nothing to bring in: Odoo holds this version already.')
+            return self.qbo_entity, (self.qbo_object_id if record else False)
         try:
             with self.env.cr.savepoint():
                 payment = self.env['account.payment']._qbo_pull(connection, obj, self.qbo_entity)
@@ -325,6 +378,13 @@ def parse_webhook(payload):
                 }
             )
     return changes
+
+
+def _version(token):
+    try:
+        return int(token)
+    except (TypeError, ValueError):
+        return -1
 
 
 def _safe_datetime(value):

@@ -38,3 +38,59 @@ class QboKeptList(models.AbstractModel):
     def _qbo_of_connection(self, connection):
         """The list of ``connection`` as last read, archived objects included."""
         return self.with_context(active_test=False).search([('connection_id', '=', connection.id)])
+
+    # ------------------------------------------------------------------
+    # Refreshed from change data capture (issue 10): no list is read again for a document
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _qbo_pull_lists(self, connection, changes):
+        """Apply what CDC read of the lists (``changes``: Term, PaymentMethod, Account, Class objects
+        with their payload) to what Odoo keeps of them, without a read: the payment methods' copy is
+        updated (name, type, active); a mapping or a setting naming an object renamed takes its new
+        name, one naming an object made inactive (or deleted) is let go, so that the next document
+        finds or creates what is active instead of QuickBooks refusing a reference to an inactive
+        name. (Tax codes are not in CDC: QuickBooks answers no CDC of TaxCode.) Returns the number of
+        objects applied."""
+        connection = connection.sudo()
+        mappings = self.env['qbo.mapping'].sudo()
+        methods = self.env['qbo.payment.method'].sudo().with_context(active_test=False)
+        settings = {
+            'Class': ('default_class',),
+            'Account': ('tax_item_account', 'expense_account', 'income_account', 'refund_account'),
+        }
+        forget = {}
+        for change in changes:
+            entity, obj = change['entity'], change['payload']
+            qbo_id = str(obj['Id'])
+            live = obj.get('status') != 'Deleted' and obj.get('Active') is not False
+            name = obj.get('Name') or obj.get('FullyQualifiedName')
+            if entity == 'PaymentMethod':
+                kept = methods.search([('connection_id', '=', connection.id), ('qbo_id', '=', qbo_id)], limit=1)
+                values = {'active': live}
+                if name:
+                    values['name'] = name
+                if obj.get('Type'):
+                    values['qbo_type'] = obj['Type']
+                if kept:
+                    kept.write({k: v for k, v in values.items() if kept[k] != v})
+                elif live and name:
+                    methods.create({'connection_id': connection.id, 'qbo_id': qbo_id, **values})
+            bound = mappings.search(
+                [('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('qbo_id', '=', qbo_id)]
+            )
+            if not live:
+                bound.unlink()
+            elif name:
+                bound.filtered(lambda m, name=name: m.qbo_name != name).write(
+                    {'qbo_name': name, 'sync_token': obj.get('SyncToken')}
+                )
+            for setting in settings.get(entity, ()):
+                if connection[f'{setting}_qbo_id'] == qbo_id:
+                    if not live:
+                        forget.update({f'{setting}_qbo_id': False, f'{setting}_qbo_name': False})
+                    elif name and connection[f'{setting}_qbo_name'] != name:
+                        forget[f'{setting}_qbo_name'] = name
+        if forget:
+            connection._qbo_keep_found(forget)
+        return len(changes)

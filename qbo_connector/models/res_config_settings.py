@@ -103,6 +103,24 @@ class ResConfigSettings(models.TransientModel):
     qbo_pull_payments = fields.Boolean(
         related=_CONNECTION + 'pull_payments', readonly=False, string='Pull Payments from QuickBooks'
     )
+    qbo_pull_document_changes = fields.Boolean(
+        related=_CONNECTION + 'pull_document_changes', readonly=False, string='Flag Documents Changed in QuickBooks'
+    )
+    qbo_pull_customers = fields.Boolean(
+        related=_CONNECTION + 'pull_customers', readonly=False, string='Pull Customers from QuickBooks'
+    )
+    qbo_pull_customers_create = fields.Boolean(
+        related=_CONNECTION + 'pull_customers_create', readonly=False, string='Create Customers Made in QuickBooks'
+    )
+    qbo_pull_products = fields.Boolean(
+        related=_CONNECTION + 'pull_products', readonly=False, string='Pull Items from QuickBooks'
+    )
+    qbo_pull_products_create = fields.Boolean(
+        related=_CONNECTION + 'pull_products_create', readonly=False, string='Create Items Made in QuickBooks'
+    )
+    qbo_pull_lists = fields.Boolean(
+        related=_CONNECTION + 'pull_lists', readonly=False, string='Refresh QuickBooks Lists from Changes'
+    )
     qbo_pull_interval_minutes = fields.Integer(
         related=_CONNECTION + 'pull_interval_minutes', readonly=False, string='QuickBooks Pull Interval (Minutes)'
     )

@@ -24,3 +24,5 @@ from . import test_push_bill_payments
 from . import test_expense_mapping
 from . import test_setup_assistant
 from . import test_setup_tours
+from . import test_pull_documents
+from . import test_pull_masters

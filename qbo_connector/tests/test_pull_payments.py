@@ -294,7 +294,16 @@ class TestPullPayments(QboPullCommon):
         self.assertFalse(self._pulled())
         self.assertEqual(invoice.amount_residual, invoice.amount_total)
         # The payments switch off: the same.
-        self.connection.write({'sync_direction': 'two_way', 'pull_payments': False})
+        self.connection.write(
+            {
+                'sync_direction': 'two_way',
+                'pull_payments': False,
+                'pull_document_changes': False,
+                'pull_customers': False,
+                'pull_products': False,
+                'pull_lists': False,
+            }
+        )
         self._pull()
         self.assertEqual(len(self._api_requests()), before)
         self.assertFalse(self._pulled())

@@ -189,24 +189,8 @@ class QboBooksCheck(models.TransientModel):
                     if move or (doc is not None and not voided):
                         differences.append(self._qbo_missing(move, mapping, doc is not None))
                     continue
-                posted = move.state == 'posted'
-                compared = (
-                    ('total', move.amount_total, doc.get('TotalAmt')),
-                    (
-                        'tax',
-                        0.0 if untaxed_payables and entity in PAYABLES else move.amount_tax,
-                        float((doc.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0)
-                        + sum(
-                            float(line.get('Amount') or 0.0)
-                            for line in doc.get('Line') or []
-                            if (line.get('SalesItemLineDetail') or {}).get('ItemRef', {}).get('value') in tax_items
-                        ),
-                    ),
-                    ('balance', move.amount_residual, doc.get(BALANCE_KEY[entity], doc.get('Balance'))),
-                )
+                compared = self._qbo_document_compared(move, entity, doc, tax_items, untaxed_payables)
                 for field, odoo_amount, qbo_amount in compared:
-                    odoo_amount = odoo_amount if posted else 0.0
-                    qbo_amount = float(qbo_amount or 0.0)
                     if move.currency_id.compare_amounts(odoo_amount, qbo_amount):
                         differences.append(
                             {
@@ -221,6 +205,37 @@ class QboBooksCheck(models.TransientModel):
                             }
                         )
         return differences
+
+    @api.model
+    def _qbo_document_compared(self, move, entity, doc, tax_items, untaxed_payables):
+        """[(field, Odoo's amount, QuickBooks' amount)] of the document ``move`` and its QuickBooks
+        ``entity`` ``doc``: total, tax and balance as the books count them (a document not posted
+        counts for zero)."""
+        posted = move.state == 'posted'
+        compared = (
+            ('total', move.amount_total, doc.get('TotalAmt')),
+            (
+                'tax',
+                0.0 if untaxed_payables and entity in PAYABLES else move.amount_tax,
+                float((doc.get('TxnTaxDetail') or {}).get('TotalTax') or 0.0)
+                + sum(
+                    float(line.get('Amount') or 0.0)
+                    for line in doc.get('Line') or []
+                    if (line.get('SalesItemLineDetail') or {}).get('ItemRef', {}).get('value') in tax_items
+                ),
+            ),
+            ('balance', move.amount_residual, doc.get(BALANCE_KEY[entity], doc.get('Balance'))),
+        )
+        return [(field, odoo if posted else 0.0, float(qbo or 0.0)) for field, odoo, qbo in compared]
+
+    @api.model
+    def _qbo_compare_document(self, connection, move, entity, doc):
+        """The books check's comparison of one document (see _qbo_document_compared): the
+        fields whose amounts differ, as (field, Odoo's, QuickBooks')."""
+        compared = self._qbo_document_compared(
+            move, entity, doc, connection._qbo_tax_item_ids(), connection.qbo_country_code == 'US'
+        )
+        return [(f, o, q) for f, o, q in compared if move.currency_id.compare_amounts(o, q)]
 
     @api.model
     def _qbo_customer_differences(self, client, connection, customer_mappings):

@@ -1,0 +1,196 @@
+"""Customers and items edited or created in QuickBooks (issue 10, item 6): the mapped partner's contact
+fields follow QuickBooks unless Odoo changed the partner since the last sync (then it is flagged with both
+versions, nothing overwritten); a customer created there becomes one partner (the one of its email when
+there is one) with the setting on; items likewise for products."""
+
+from odoo.tests import tagged
+
+from .test_pull_payments import QboPullCommon
+
+
+@tagged('post_install', '-at_install')
+class TestPullMasters(QboPullCommon):
+    def _customer_of(self, partner):
+        mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search([('res_model', '=', 'res.partner'), ('res_id', '=', partner.id), ('qbo_entity', '=', 'Customer')])
+        )
+        self.assertEqual(len(mapping), 1)
+        return self._qbo_by_id('Customer', mapping.qbo_id)
+
+    def _edit_customer(self, customer, **values):
+        return self._qbo_client().update(
+            'Customer', {'Id': customer['Id'], 'SyncToken': customer['SyncToken'], **values}
+        )
+
+    def _partner_jobs(self):
+        return self.env['qbo.sync.job'].sudo().search([('direction', '=', 'pull')])
+
+    def test_customer_edited_in_quickbooks_updates_the_partner(self):
+        invoice, _qbo_invoice = self._pushed_invoice()
+        partner = invoice.commercial_partner_id
+        customer = self._customer_of(partner)
+        self._pull()  # what the sample company holds is in; nothing of ours changes
+        self.assertEqual(partner.email, 'partner.a@example.com')
+        pushes = self._push_jobs()
+        self._edit_customer(
+            customer,
+            PrimaryEmailAddr={'Address': 'billing@partner-a.example.com'},
+            PrimaryPhone={'FreeFormNumber': '(555) 010-2030'},
+            BillAddr={
+                'Line1': '12 Harbor Way',
+                'City': 'Oakland',
+                'CountrySubDivisionCode': 'CA',
+                'PostalCode': '94607',
+                'Country': 'US',
+            },
+        )
+        before = len(self._api_requests())
+        self._pull()
+        self.assertEqual([r['path'].rsplit('/', 1)[1] for r in self._api_requests()[before:]], ['cdc'])
+        self.assertEqual(partner.email, 'billing@partner-a.example.com')
+        self.assertEqual(partner.phone, '(555) 010-2030')
+        self.assertEqual((partner.street, partner.city, partner.zip), ('12 Harbor Way', 'Oakland', '94607'))
+        self.assertEqual(partner.state_id.code, 'CA')
+        self.assertEqual(partner.country_id.code, 'US')
+        self.assertEqual(partner.name, 'partner_a', 'not renamed: QuickBooks kept the name')
+        self.assertFalse(partner.qbo_conflict)
+        self.assertIn('Changed in QuickBooks', partner.message_ids[0].body)
+        self.assertEqual(self._push_jobs(), pushes, 'nothing sent back')
+        # Renamed there: renamed here.
+        customer = self._qbo_by_id('Customer', customer['Id'])
+        self._edit_customer(customer, DisplayName='Partner A Holdings')
+        self._pull()
+        self.assertEqual(partner.name, 'Partner A Holdings')
+        # The books still agree.
+        self.assertEqual([d for d in self._differences() if d['record'] in (partner, invoice)], [])
+
+    def test_conflicting_odoo_edit_is_flagged_and_nothing_overwritten(self):
+        invoice, _qbo_invoice = self._pushed_invoice()
+        partner = invoice.commercial_partner_id
+        customer = self._customer_of(partner)
+        partner.write({'phone': '+1 555 000 1111'})
+        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'new@partner-a.example.com'})
+        self._pull()
+        self.assertEqual(partner.qbo_conflict, 'changed')
+        self.assertEqual(partner.email, 'partner.a@example.com', 'nothing overwritten')
+        self.assertEqual(partner.phone, '+1 555 000 1111')
+        self.assertIn('partner.a@example.com', partner.qbo_conflict_note)
+        self.assertIn('new@partner-a.example.com', partner.qbo_conflict_note)
+        kind = self.env.ref('qbo_connector.mail_activity_type_qbo_changed')
+        self.assertEqual(len(partner.activity_ids.filtered(lambda a: a.activity_type_id == kind)), 1)
+        # Accept: QuickBooks' version is written.
+        partner.action_qbo_accept()
+        self.assertFalse(partner.qbo_conflict)
+        self.assertEqual(partner.email, 'new@partner-a.example.com')
+        self.assertFalse(partner.activity_ids.filtered(lambda a: a.activity_type_id == kind))
+        # Synced now: the next change there is applied without a flag.
+        customer = self._qbo_by_id('Customer', customer['Id'])
+        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'third@partner-a.example.com'})
+        self._pull()
+        self.assertFalse(partner.qbo_conflict)
+        self.assertEqual(partner.email, 'third@partner-a.example.com')
+
+    def test_conflict_push_again_keeps_odoo(self):
+        invoice, _qbo_invoice = self._pushed_invoice()
+        partner = invoice.commercial_partner_id
+        customer = self._customer_of(partner)
+        partner.write({'email': 'odoo-side@partner-a.example.com'})
+        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'qbo-side@partner-a.example.com'})
+        self._pull()
+        self.assertEqual(partner.qbo_conflict, 'changed')
+        partner.action_qbo_push_again()
+        self.assertFalse(partner.qbo_conflict)
+        self.assertEqual(partner.email, 'odoo-side@partner-a.example.com')
+        # That version of QuickBooks' is decided: not flagged again.
+        self._pull()
+        self.assertFalse(partner.qbo_conflict)
+
+    def test_customer_created_in_quickbooks(self):
+        client = self._qbo_client()
+        partners = self.env['res.partner'].search([])
+        # The setting off (the default): nothing created, nothing even stored.
+        self.assertFalse(self.connection.pull_customers_create)
+        off = client.create(
+            'Customer', {'DisplayName': 'Made In QuickBooks Ltd', 'CompanyName': 'Made In QuickBooks Ltd'}
+        )
+        self._pull()
+        self.assertEqual(self.env['res.partner'].search([]), partners)
+        self.assertNotIn(off['Id'], self.env['qbo.inbound.event'].sudo().search([]).mapped('qbo_object_id'))
+        # On: one partner per new customer; one whose email a partner has is bound to it, not duplicated.
+        self.connection.pull_customers_create = True
+        existing = self.env['res.partner'].create({'name': 'Dana Reyes', 'email': 'dana@reyes.example.com'})
+        new = client.create(
+            'Customer',
+            {
+                'DisplayName': 'Kiri Watson',
+                'GivenName': 'Kiri',
+                'FamilyName': 'Watson',
+                'PrimaryEmailAddr': {'Address': 'kiri@watson.example.com'},
+                'PrimaryPhone': {'FreeFormNumber': '555-0101'},
+            },
+        )
+        same = client.create(
+            'Customer', {'DisplayName': 'D. Reyes', 'PrimaryEmailAddr': {'Address': 'Dana@Reyes.example.com'}}
+        )
+        self._pull()
+        created = self.env['res.partner'].search([('email', '=', 'kiri@watson.example.com')])
+        self.assertEqual(len(created), 1)
+        self.assertEqual((created.name, created.phone), ('Kiri Watson', '555-0101'))
+        self.assertEqual(self.env['res.partner'].search_count([('email_normalized', '=', 'dana@reyes.example.com')]), 1)
+        self.assertEqual(existing.name, 'Dana Reyes')
+        mappings = self.env['qbo.mapping'].sudo()
+        self.assertEqual(mappings._qbo_record_of(self.connection, 'Customer', new['Id'], 'res.partner'), created)
+        self.assertEqual(mappings._qbo_record_of(self.connection, 'Customer', same['Id'], 'res.partner'), existing)
+        # Pulled again: nothing more.
+        count = self.env['res.partner'].search_count([])
+        self._pull()
+        self.assertEqual(self.env['res.partner'].search_count([]), count)
+        # An invoice to the partner goes to that customer, not a new one.
+        invoice = self._invoice(partner_id=created.id)
+        self._run_queue()
+        self.assertEqual(self._qbo_doc('Invoice', invoice.name)['CustomerRef']['value'], new['Id'])
+
+    def test_items_edited_and_created_in_quickbooks(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        item_id = next(
+            line['SalesItemLineDetail']['ItemRef']['value']
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        )
+        product = self.env['qbo.mapping'].sudo()._qbo_record_of(self.connection, 'Item', item_id, 'product.product')
+        self.assertIn(product, invoice.invoice_line_ids.product_id)
+        self._pull()
+        item = self._qbo_by_id('Item', item_id)
+        client = self._qbo_client()
+        client.update(
+            'Item',
+            {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 149.0, 'Description': 'Now with support'},
+        )
+        self._pull()
+        self.assertEqual(product.lst_price, 149.0)
+        self.assertEqual(product.description_sale, 'Now with support')
+        # Created there: a product only with the setting on.
+        products = self.env['product.product'].search([])
+        made = client.create(
+            'Item',
+            {
+                'Name': 'Gift Wrapping',
+                'Type': 'Service',
+                'UnitPrice': 7.5,
+                'IncomeAccountRef': item['IncomeAccountRef'],
+            },
+        )
+        self._pull()
+        self.assertEqual(self.env['product.product'].search([]), products)
+        self.connection.pull_products_create = True
+        item = self._qbo_by_id('Item', made['Id'])
+        client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Description': 'By hand'})
+        self._pull()
+        # (Items of the sample company changed in the last minutes come too: the pull overlaps.)
+        new = (self.env['product.product'].search([]) - products).filtered(lambda p: p.name == 'Gift Wrapping')
+        self.assertEqual((len(new), new.lst_price, new.type), (1, 7.5, 'service'))
+        self.assertEqual(new.description_sale, 'By hand')
+        mappings = self.env['qbo.mapping'].sudo()
+        self.assertEqual(mappings._qbo_record_of(self.connection, 'Item', made['Id'], 'product.product'), new)
