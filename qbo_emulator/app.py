@@ -244,7 +244,7 @@ class Application:
         finally:
             emu.limiter.leave(realm)
         if changes:
-            emu.webhooks.notify(realm, changes)
+            emu.webhooks.notify(realm, changes, emu.oauth.connected_apps(realm))
         if kind == "drop_after_commit":
             raise DropConnection("drop_after_commit")
         return response
