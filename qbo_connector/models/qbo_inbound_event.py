@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import consteq
 
 from .. import const
-from ..exceptions import QboValidationError
+from ..exceptions import QboNotFoundError, QboValidationError
 from .qbo_connection_pull import PULLED_KINDS, qbo_datetime
 
 _logger = logging.getLogger(__name__)
@@ -276,13 +276,12 @@ class QboInboundEvent(models.Model):
                 ('source', '=', 'webhook'),
                 ('operation', '!=', 'deleted'),
                 ('qbo_sync_state', '=', 'pending'),
+                ('payload', '=', False),
             ],
             order='id',
-            limit=const.QUERY_PAGE * 2,
+            limit=const.QUERY_PAGE,
         )
-        others = others.filtered(
-            lambda e: not e.payload and not self._qbo_is_echo(connection, {'entity': entity, 'id': e.qbo_object_id})
-        )
+        others = others.filtered(lambda e: not self._qbo_is_echo(connection, {'entity': entity, 'id': e.qbo_object_id}))
         if others:
             # Only those whose pull job waits, unclaimed, and whose row no one else is writing.
             waiting = (
@@ -302,12 +301,20 @@ class QboInboundEvent(models.Model):
             if event.qbo_object_id not in ids and len(ids) < const.QUERY_PAGE:
                 ids.append(event.qbo_object_id)
         others = others.filtered(lambda e: e.qbo_object_id in ids)
+        client = connection._qbo_client()
+        if len(ids) == 1:
+            # Nothing else waits (or only other changes of the same object): a read of the one object.
+            try:
+                obj = client.read(entity, self.qbo_object_id)
+            except QboNotFoundError:
+                obj = {'Id': self.qbo_object_id, 'status': 'Deleted'}
+            for event in others:
+                event.payload = obj
+            return obj
         quoted = ', '.join("'%s'" % str(qbo_id).replace("'", "") for qbo_id in ids)
         found = {
             str(obj['Id']): obj
-            for obj in connection._qbo_client().query(
-                f'SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {const.QUERY_PAGE}'
-            )
+            for obj in client.query(f'SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {const.QUERY_PAGE}')
         }
         for event in others:
             event.payload = found.get(event.qbo_object_id) or {'Id': event.qbo_object_id, 'status': 'Deleted'}
