@@ -1,6 +1,7 @@
 """The WSGI application: routing, the gateway (auth, limits, injected faults, requestid) and the
 Accounting API v3 protocol. The meaning of entities is delegated to the accounting hooks."""
 
+import hashlib
 import json
 import secrets
 import socket
@@ -243,7 +244,7 @@ class Application:
         finally:
             emu.limiter.leave(realm)
         if changes:
-            emu.webhooks.notify(realm, changes)
+            emu.webhooks.notify(realm, changes, emu.oauth.connected_apps(realm))
         if kind == "drop_after_commit":
             raise DropConnection("drop_after_commit")
         return response
@@ -303,9 +304,13 @@ class Application:
     def operate(self, request, tx, rest):
         parts = [p for p in rest.split("/") if p]
         head = parts[0].lower()
+        include = {v.strip().lower() for v in request.args.get("include", "").split(",") if v.strip()}
         if head == "query" and len(parts) == 1:
             text = request.args.get("query") or request.form.get("query") or request.get_data(as_text=True)
-            return {"QueryResponse": self.run_query(tx, text)}
+            answer = self.run_query(tx, text)
+            if "invoicelink" in include:
+                answer = {k: self.invoice_links(tx, v) if k == "Invoice" else v for k, v in answer.items()}
+            return {"QueryResponse": answer}
         if head == "cdc" and len(parts) == 1 and request.method == "GET":
             return self.cdc(tx, request.args)
         if head == "batch" and len(parts) == 1 and request.method == "POST":
@@ -319,12 +324,14 @@ class Application:
             if len(parts) == 1 and spec.kind == "singleton":
                 return {spec.name: self.singleton(tx, spec)}
             if len(parts) == 2:
-                return {spec.name: self.read(tx, spec, parts[1])}
+                obj = self.read(tx, spec, parts[1])
+                if spec.name == "Invoice" and "invoicelink" in include:
+                    obj = self.invoice_links(tx, [obj])[0]
+                return {spec.name: obj}
             if len(parts) == 3 and parts[2].lower() == "pdf":
                 self.read(tx, spec, parts[1])
                 return Response(TINY_PDF, content_type="application/pdf")
         elif request.method == "POST" and len(parts) == 1:
-            include = {v.strip().lower() for v in request.args.get("include", "").split(",") if v.strip()}
             return {
                 spec.name: self.write(
                     tx, spec, self.json_body(request), request.args.get("operation", "").lower(), include
@@ -355,6 +362,20 @@ class Application:
         if obj is None:
             raise not_found(spec.name, id)
         return obj
+
+    @staticmethod
+    def invoice_links(tx, invoices):
+        """include=invoiceLink: QuickBooks adds InvoiceLink, the customer's link to view and pay the
+        invoice online, to invoices it can send (those with a BillEmail); never unless asked. The
+        link is stable per company and invoice (nothing is served there: the emulator is offline)."""
+        linked = []
+        for invoice in invoices:
+            invoice = dict(invoice)
+            if (invoice.get("BillEmail") or {}).get("Address"):
+                token = hashlib.sha256(("%s:%s" % (tx.realm, invoice["Id"])).encode()).hexdigest()
+                invoice["InvoiceLink"] = "https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-" + token
+            linked.append(invoice)
+        return linked
 
     def write(self, tx, spec, body, operation, include):
         """Create, update (full / sparse), delete or void one object: shared by single calls and batch."""

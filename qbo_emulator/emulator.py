@@ -83,8 +83,8 @@ class Emulator:
         unknown = set(overrides) - set(COMPANY_OVERRIDES)
         if unknown:
             raise ValueError("unknown company fields: %s" % ", ".join(sorted(unknown)))
-        if template not in ("us", "ca", "empty"):
-            raise ValueError("template must be us, ca or empty")
+        if template not in accounting.TEMPLATES:
+            raise ValueError("template must be one of %s" % ", ".join(accounting.TEMPLATES))
         with self._company_lock:
             realm_id = str(realm_id or self._next_realm_id())
             if self.store.realm_exists(realm_id):

@@ -140,6 +140,14 @@ class Inspection:
 
     def webhooks(self, request):
         cfg = self.emu.config
+        if request.method == "POST" and _body(request).get("client_id"):
+            # One Intuit app's webhook endpoint and verifier token.
+            body = _body(request)
+            try:
+                self.emu.webhooks.configure_app(body["client_id"], body.get("url"), body.get("verifier_token"))
+            except ValueError as error:
+                raise InspectionError(str(error), 400) from None
+            return {"apps": self.emu.webhooks.apps()}
         if request.method == "POST":
             body = _body(request)
             self.emu.webhooks.configure(
@@ -155,6 +163,7 @@ class Inspection:
             "retry_schedule": cfg.webhook_retry_schedule,
             "batch_window_seconds": cfg.webhook_batch_window_seconds,
             "content_type": cfg.webhook_content_type,
+            "apps": self.emu.webhooks.apps(),
         }
 
     def deliveries(self, request):

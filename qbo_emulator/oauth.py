@@ -223,6 +223,12 @@ class OAuthServer:
         )
         return cursor.lastrowid
 
+    def connected_apps(self, realm):
+        """The client ids of the apps connected to the company ``realm`` (granted access once)."""
+        with self.store.db() as conn:
+            rows = conn.execute("SELECT DISTINCT client_id FROM grants WHERE realm=?", (realm,)).fetchall()
+        return [row[0] for row in rows]
+
     def mint(self, client_id, realm):
         """Connect an app to a company without the browser dance (inspection API)."""
         if not self.store.realm_exists(realm):

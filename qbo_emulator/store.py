@@ -212,6 +212,10 @@ class Tx:
         ).fetchall()
         return [self._load(row) for row in rows]
 
+    def skip_id(self):
+        """Leave the next Id of the sequence unused (a seeded object takes a fixed Id instead)."""
+        self._next_id()
+
     def _next_id(self):
         row = self._conn.execute("SELECT next_id FROM id_seq WHERE realm=?", (self.realm,)).fetchone()
         next_id = row[0] if row else 1

@@ -84,6 +84,9 @@ class Webhooks:
         self._retries = []  # heap of (due monotonic, seq, delivery)
         self._seq = itertools.count()
         self._deliveries = []
+        # Intuit configures webhooks per app: client_id -> {"url", "verifier_token"}. Each app gets
+        # the changes of the companies it is connected to, signed with its own verifier token.
+        self._apps = {}
         self._thread = None
         self._stopping = False
         # deliveries already in flight when a reset happens must not reappear after it
@@ -104,17 +107,44 @@ class Webhooks:
             changes["webhook_retry_schedule"] = [float(s) for s in retry_schedule]
         self.config.patch(changes)
 
-    def notify(self, realm, changes):
-        if not self.config.webhook_url:
+    def configure_app(self, client_id, url, verifier_token):
+        """The webhook endpoint of one Intuit app (an empty url removes it)."""
+        if url and not is_loopback_url(url):
+            raise ValueError("webhook url must be a loopback http(s) URL: %r" % url)
+        with self._cond:
+            if url:
+                self._apps[client_id] = {"url": url, "verifier_token": verifier_token or ""}
+            else:
+                self._apps.pop(client_id, None)
+
+    def apps(self):
+        with self._cond:
+            return {client_id: dict(app) for client_id, app in self._apps.items()}
+
+    def notify(self, realm, changes, connected_apps=()):
+        """Changes of ``realm``: to the emulator-wide URL when set, and to the webhook URL of each
+        app among ``connected_apps`` (those connected to the company) that has one."""
+        with self._cond:
+            targets = [None] if self.config.webhook_url else []
+            targets += [client_id for client_id in connected_apps if client_id in self._apps]
+        if not targets:
             return
         stamp = qbo_time(self.clock.now())
         with self._cond:
             if self._stopping:
                 return
-            for entity, id, operation in changes:
-                self._pending.append(
-                    {"realm": realm, "entity": entity, "id": id, "operation": operation, "time": stamp}
-                )
+            for target in targets:
+                for entity, id, operation in changes:
+                    self._pending.append(
+                        {
+                            "realm": realm,
+                            "entity": entity,
+                            "id": id,
+                            "operation": operation,
+                            "time": stamp,
+                            "app": target,
+                        }
+                    )
             if self._window_started is None:
                 self._window_started = time.monotonic()
             self._ensure_thread()
@@ -132,6 +162,7 @@ class Webhooks:
     def reset(self):
         with self._cond:
             self._pending, self._retries, self._deliveries = [], [], []
+            self._apps = {}
             self._window_started = None
             self._generation += 1
 
@@ -154,7 +185,13 @@ class Webhooks:
                     due = self._window_started + self.config.webhook_batch_window_seconds
                     if now >= due:
                         events, self._pending, self._window_started = self._pending, [], None
-                        return self._new_delivery(events)
+                        deliveries = self._new_deliveries(events)
+                        if deliveries:
+                            # one delivery per app; those after the first are due at once
+                            for delivery in deliveries[1:]:
+                                heapq.heappush(self._retries, (now, next(self._seq), delivery))
+                            return deliveries[0]
+                        continue
                     waits.append(due - now)
                 if self._retries:
                     if self._retries[0][0] <= now:
@@ -163,18 +200,36 @@ class Webhooks:
                 self._cond.wait(min(waits) if waits else None)
             return None
 
-    def _new_delivery(self, events):
+    def _new_deliveries(self, events):
+        """One delivery per target (the emulator-wide URL, each app's), in the order first seen."""
+        by_target = {}
+        for event in events:
+            by_target.setdefault(event.get("app"), []).append(event)
+        deliveries = []
+        for target, target_events in by_target.items():
+            if target is None:
+                url, token = self.config.webhook_url, self.config.webhook_verifier_token
+            elif target in self._apps:
+                url, token = self._apps[target]["url"], self._apps[target]["verifier_token"]
+            else:
+                continue  # the app's webhook was removed meanwhile
+            if url:
+                deliveries.append(self._new_delivery(target_events, url, token, target))
+        return deliveries
+
+    def _new_delivery(self, events, url, verifier_token, client_id=None):
         fmt = self.config.webhook_format
         payload = cloudevents_body(events) if fmt == "cloudevents" else legacy_body(events)
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         return {
             "id": str(uuid.uuid4()),
-            "url": self.config.webhook_url,
+            "client_id": client_id,
+            "url": url,
             "format": fmt,
             # the legacy format is plain JSON; CloudEvents go as the configuration says
             "content_type": self.config.webhook_content_type if fmt == "cloudevents" else "application/json",
             "body": body,
-            "signature": sign(self.config.webhook_verifier_token, body),
+            "signature": sign(verifier_token, body),
             "events": len(events),
             "attempt": 0,
             "generation": self._generation,
@@ -191,6 +246,7 @@ class Webhooks:
         delivery["attempt"] += 1
         record = {
             "delivery_id": delivery["id"],
+            "client_id": delivery.get("client_id"),
             "url": delivery["url"],
             "attempt": delivery["attempt"],
             "format": delivery["format"],

@@ -69,7 +69,10 @@ class QboInboundEvent(models.Model):
     qbo_object_id = fields.Char(string='QuickBooks Object Id', required=True, readonly=True, index=True)
     operation = fields.Char(readonly=True)
     changed_at = fields.Datetime(readonly=True)
-    payload = fields.Json(readonly=True, help='The object as change data capture read it (webhooks carry ids only).')
+    payload = fields.Json(
+        readonly=True,
+        help='The object as change data capture read it, or as read for a webhook (which carries ids only).',
+    )
     payment_id = fields.Many2one('account.payment', string='Odoo Payment', readonly=True, index='btree_not_null')
     note = fields.Text(readonly=True)
 
@@ -299,17 +302,76 @@ class QboInboundEvent(models.Model):
 
     def _qbo_current_object(self, connection):
         """The object as QuickBooks holds it: CDC's copy, a deletion, or (a webhook carries ids only)
-        read once; None when it is Odoo's own (no read)."""
+        read, together with those of the other webhook changes waiting, in one query; None when it
+        is Odoo's own (no read)."""
         if self.operation == 'deleted':
             return {'Id': self.qbo_object_id, 'status': 'Deleted'}
         if self.payload:
             return self.payload
         if self._qbo_is_echo(connection, {'entity': self.qbo_entity, 'id': self.qbo_object_id}):
             return None
-        try:
-            return connection._qbo_client().read(self.qbo_entity, self.qbo_object_id)
-        except QboNotFoundError:
-            return {'Id': self.qbo_object_id, 'status': 'Deleted'}
+        return self._qbo_read_waiting(connection)
+
+    def _qbo_read_waiting(self, connection):
+        """Read this webhook change's object and, in the same query, those of the other webhook
+        changes of its kind waiting in the queue (up to a query page): a burst of notifications
+        costs one read, not one per object. What is read is kept on the changes it answers (as
+        CDC's copy is), so their pull jobs read nothing; an id the query does not return is
+        deleted. Changes another worker holds are left to read their own. Returns this change's object."""
+        self.ensure_one()
+        entity = self.qbo_entity
+        others = self.sudo().search(
+            [
+                ('id', '!=', self.id),
+                ('connection_id', '=', connection.id),
+                ('realm_id', '=', connection.realm_id),
+                ('qbo_entity', '=', entity),
+                ('source', '=', 'webhook'),
+                ('operation', '!=', 'deleted'),
+                ('qbo_sync_state', '=', 'pending'),
+                ('payload', '=', False),
+            ],
+            order='id',
+            limit=const.QUERY_PAGE,
+        )
+        others = others.filtered(lambda e: not self._qbo_is_echo(connection, {'entity': entity, 'id': e.qbo_object_id}))
+        if others:
+            # Only those whose pull job waits, unclaimed, and whose row no one else is writing.
+            waiting = (
+                self.env['qbo.sync.job']
+                .sudo()
+                .search([('res_model', '=', self._name), ('res_id', 'in', others.ids), ('state', '=', 'pending')])
+            )
+            others = others.browse(waiting.mapped('res_id'))
+        if others:
+            self.env.cr.execute(
+                'SELECT id FROM qbo_inbound_event WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED',
+                [tuple(others.ids)],
+            )
+            others = others.browse([row[0] for row in self.env.cr.fetchall()])
+        ids = [self.qbo_object_id]
+        for event in others:
+            if event.qbo_object_id not in ids and len(ids) < const.QUERY_PAGE:
+                ids.append(event.qbo_object_id)
+        others = others.filtered(lambda e: e.qbo_object_id in ids)
+        client = connection._qbo_client()
+        if len(ids) == 1:
+            # Nothing else waits (or only other changes of the same object): a read of the one object.
+            try:
+                obj = client.read(entity, self.qbo_object_id)
+            except QboNotFoundError:
+                obj = {'Id': self.qbo_object_id, 'status': 'Deleted'}
+            for event in others:
+                event.payload = obj
+            return obj
+        quoted = ', '.join("'%s'" % str(qbo_id).replace("'", "") for qbo_id in ids)
+        found = {
+            str(obj['Id']): obj
+            for obj in client.query(f'SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {const.QUERY_PAGE}')
+        }
+        for event in others:
+            event.payload = found.get(event.qbo_object_id) or {'Id': event.qbo_object_id, 'status': 'Deleted'}
+        return found.get(self.qbo_object_id) or {'Id': self.qbo_object_id, 'status': 'Deleted'}
 
     def _qbo_on_job_state(self, job):
         """Mirror the job on the change (no chatter: the jobs list shows it)."""

@@ -26,3 +26,4 @@ from . import test_setup_assistant
 from . import test_setup_tours
 from . import test_pull_documents
 from . import test_pull_masters
+from . import test_pull_scale

@@ -345,6 +345,12 @@ class TestPullPayments(QboPullCommon):
         the next call starts from the newest change read, until everything is in."""
         self.emu._call('PATCH', 'config', json={'cdc_max_objects': 3})
         self.env['ir.config_parameter'].sudo().set_param('qbo_connector.cdc_max_objects', 3)
+        # Payments only: the accounts, terms and customers earlier tests made in the same second
+        # would fill answers of 3 that no narrower window can split (with QuickBooks' 1,000, that
+        # many changes in one second: docs/not-yet.md).
+        self.connection.sudo().write(
+            {'pull_document_changes': False, 'pull_customers': False, 'pull_products': False, 'pull_lists': False}
+        )
         _invoice, qbo_invoice = self._pushed_invoice()
         created = []
         for amount in range(1, 8):

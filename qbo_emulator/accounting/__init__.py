@@ -6,7 +6,7 @@ from . import bill_payments, entities, links
 from .amounts import zero_amounts
 from .catalogue import ENTITIES, EntitySpec, entity_for_path
 from .common import OPTIONS, Company, QboFault, business_fault, given, money, prune, ref_value, required_fault
-from .seed import seed
+from .seed import TEMPLATES, seed
 from .validation import (
     check_lengths,
     check_name_characters,
@@ -27,6 +27,7 @@ __all__ = [
     "void",
     "create_tax_code",
     "seed",
+    "TEMPLATES",
     "activate_default_currencies",
     "OPTIONS",
 ]

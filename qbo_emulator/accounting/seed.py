@@ -3,7 +3,7 @@
 Everything after CompanyInfo and Preferences goes through the same `create` hook as API
 writes, so the sample documents obey (and exercise) every rule."""
 
-TEMPLATES = ("us", "ca", "empty")
+TEMPLATES = ("us", "ca", "empty", "us_sample")
 
 
 def _preferences(currency, *, custom_numbers=True, track_departments=False, partner_tax=False):
@@ -37,11 +37,49 @@ def _preferences(currency, *, custom_numbers=True, track_departments=False, part
             "EmailCopyToCompany": False,
             "ETransactionEnabledStatus": "NotApplicable",
             "DefaultCustomerMessage": "Thank you for your business and have a great day!",
+            "ETransactionPaymentEnabled": False,
+            "ETransactionAttachPDF": False,
+            "IPNSupportEnabled": False,
+            "UsingPriceLevels": False,
+            "UsingProgressInvoicing": False,
+            "CustomField": [
+                {
+                    "CustomField": [
+                        {"Name": "SalesFormsPrefs.UseSalesCustom1", "Type": "BooleanType", "BooleanValue": False},
+                        {"Name": "SalesFormsPrefs.UseSalesCustom2", "Type": "BooleanType", "BooleanValue": False},
+                        {"Name": "SalesFormsPrefs.UseSalesCustom3", "Type": "BooleanType", "BooleanValue": False},
+                    ]
+                }
+            ],
         },
         "EmailMessagesPrefs": {
-            "InvoiceMessage": {"Subject": "Invoice from Sandbox Company", "Message": "Your invoice is attached."}
+            "InvoiceMessage": {"Subject": "Invoice from Sandbox Company", "Message": "Your invoice is attached."},
+            "EstimateMessage": {
+                "Subject": "Estimate from Sandbox Company",
+                "Message": "Please review the estimate below. Feel free to contact us if you have any questions.",
+            },
+            "SalesReceiptMessage": {
+                "Subject": "Sales Receipt from Sandbox Company",
+                "Message": "Your sales receipt is attached.\nThank you for your business.",
+            },
+            "StatementMessage": {
+                "Subject": "Statement from Sandbox Company",
+                "Message": "Your statement is attached. Please remit payment at your earliest convenience.",
+            },
         },
-        "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
+        "VendorAndPurchasesPrefs": {
+            "TrackingByCustomer": True,
+            "BillableExpenseTracking": True,
+            "POCustomField": [
+                {
+                    "CustomField": [
+                        {"Name": "PurchasePrefs.UsePurchaseCustom1", "Type": "BooleanType", "BooleanValue": False},
+                        {"Name": "PurchasePrefs.UsePurchaseCustom2", "Type": "BooleanType", "BooleanValue": False},
+                        {"Name": "PurchasePrefs.UsePurchaseCustom3", "Type": "BooleanType", "BooleanValue": False},
+                    ]
+                }
+            ],
+        },
         "TimeTrackingPrefs": {
             "UseServices": True,
             "BillCustomers": True,
@@ -59,6 +97,13 @@ def _preferences(currency, *, custom_numbers=True, track_departments=False, part
             ]
         },
     }
+
+
+def _insert_preferences(tx, prefs):
+    """Preferences, with the Id QuickBooks gives them ("1", like CompanyInfo's). The Id the
+    sequence would have given stays unused, so every object seeded after keeps its Id."""
+    tx.skip_id()
+    tx.insert("Preferences", {"Id": "1", **prefs})
 
 
 def _company_info(name, country, addr, email):
@@ -208,7 +253,7 @@ def seed_us(s):
             "noreply@quickbooks.com",
         ),
     )
-    tx.insert("Preferences", _preferences("USD", track_departments=True))
+    _insert_preferences(tx, _preferences("USD", track_departments=True))
     _us_pseudo_codes(s)
     _accounts(
         s,
@@ -431,7 +476,7 @@ def seed_ca(s):
             "noreply@quickbooks.ca",
         ),
     )
-    tx.insert("Preferences", _preferences("CAD"))
+    _insert_preferences(tx, _preferences("CAD"))
     _accounts(
         s,
         [
@@ -534,7 +579,7 @@ def seed_empty(s):
             "Empty Company US", "US", _addr("1 Main St", "Mountain View", "CA", "94043", "US"), "noreply@quickbooks.com"
         ),
     )
-    tx.insert("Preferences", _preferences("USD"))
+    _insert_preferences(tx, _preferences("USD"))
     _us_pseudo_codes(s)
     _accounts(
         s,
@@ -547,8 +592,213 @@ def seed_empty(s):
     )
 
 
+# Intuit's US sandbox companies (Craig's Design and Landscaping Services): what "us" seeds, and the
+# rest of their sample customers, items, vendors, invoices and payments.
+SAMPLE_CUSTOMERS = [
+    ("Dukes Basketball Camp", "Peter", "Dukes", "Dukes_bball@intuit.com", ("25 Court St.", "Tucson", "AZ", "85719")),
+    ("Dylan Sollfrank", "Dylan", "Sollfrank", None, None),
+    (
+        "Geeta Kalapatapu",
+        "Geeta",
+        "Kalapatapu",
+        "Geeta@Kalapatapu.com",
+        ("1987 Main St.", "Middlefield", "CA", "94303"),
+    ),
+    (
+        "Gevelber Photography",
+        "Lisa",
+        "Gevelber",
+        "Photography@intuit.com",
+        ("1103 Cooper St.", "Menlo Park", "CA", "94304"),
+    ),
+    ("John Melton", "John", "Melton", "John@Melton.com", ("85 Pine St.", "Menlo Park", "CA", "94304")),
+    ("Kate Whelan", "Kate", "Whelan", "Kate@Whelan.com", ("45 First St.", "Menlo Park", "CA", "94304")),
+    (
+        "Kookies by Kathy",
+        "Kathy",
+        "Kuplis",
+        "qbwebsamplecompany@yahoo.com",
+        ("789 Sugar Lane", "Middlefield", "CA", "94303"),
+    ),
+    ("Mark Cho", "Mark", "Cho", "Mark@Cho.com", ("36 Willow Rd", "Menlo Park", "CA", "94304")),
+    (
+        "Paulsen Medical Supplies",
+        "Kathy",
+        "Paulsen",
+        "Medical@intuit.com",
+        ("900 Main St.", "Middlefield", "CA", "94303"),
+    ),
+    ("Pye's Cakes", "Karen", "Pye", "pyescakes@intuit.com", ("350 Mountain View Dr.", "South Orange", "NJ", "07079")),
+    ("Rago Travel Agency", "Nicola", "Rago", "Rago_Travel@intuit.com", ("753 Cedar Rd.", "Bayshore", "CA", "94326")),
+    (
+        "Red Rock Diner",
+        "Stephanie",
+        "Martini",
+        "qbwebsamplecompany@yahoo.com",
+        ("500 Red Rock Rd.", "Bayshore", "CA", "94326"),
+    ),
+    (
+        "Rondonuwu Fruit and Vegi",
+        "Tony",
+        "Rondonuwu",
+        "Tony@Rondonuwu.com",
+        ("847 California Ave.", "San Jose", "CA", "95021"),
+    ),
+    ("Shara Barnett", "Shara", "Barnett", "Design@intuit.com", ("19 Main St.", "Middlefield", "CA", "94303")),
+    (
+        "Sonnenschein Family Store",
+        "Russ",
+        "Sonnenschein",
+        "Familiystore@intuit.com",
+        ("5647 Cypress Hill Ave.", "Middlefield", "CA", "94303"),
+    ),
+    ("Sushi by Katsuyuki", "Katsuyuki", "Yanagawa", "Sushi@intuit.com", ("898 Elm St.", "Maplewood", "NJ", "07040")),
+    ("Travis Waldron", "Travis", "Waldron", "Travis@Waldron.com", ("78 First St.", "Monlo Park", "CA", "94304")),
+    ("Video Games by Dan", "Dan", "Miller", "Videogames@intuit.com", ("1614 Main St.", "Middlefield", "CA", "94303")),
+    (
+        "Wedding Planning by Whitney",
+        "Whitney",
+        "Windsor",
+        "Dream_Wedding@intuit.com",
+        ("135 Broadway", "Menlo Park", "CA", "94304"),
+    ),
+]
+SAMPLE_SERVICES = [
+    ("Hours", 0, "HRS-01", None, "Services"),
+    ("Installation", 50, "INST-01", "Installation of landscape design", "Landscaping Services"),
+    ("Trimming", 35, "TRIM-01", "Tree and Shrub Trimming", "Landscaping Services"),
+    ("Maintenance & Repair", 0, "MNT-01", "Maintenance & Repair", "Landscaping Services"),
+    ("Refunds & Allowances", 0, "REF-01", "Income due to refunds or allowances", "Services"),
+]
+SAMPLE_PRODUCTS = [
+    ("Concrete", 0, "CNC-01", "Concrete for fountain installation"),
+    ("Lighting", 0, "LGT-01", "Garden Lighting"),
+    ("Rocks", 0, "RCK-01", "Garden Rocks"),
+    ("Sod", 0, "SOD-01", "Sod"),
+    ("Soil", 10, "SOIL-01", "2 cubic ft. bag"),
+    ("Sprinkler Pipes", 4, "SP-01", "Sprinkler Pipes"),
+]
+SAMPLE_VENDORS = [
+    ("Bob's Burger Joint", None),
+    ("Brosnahan Insurance Agency", "Brosnahan@intuit.com"),
+    ("Cal Telephone", None),
+    ("Computers by Jenni", "Msfixit@Intuit.com"),
+    ("Hicks Hardware", None),
+    ("Lee Advertising", None),
+    ("PG&E", "utilities@noemail.com"),
+    ("Tania's Nursery", "plantqueen@taniasnursery.com"),
+]
+
+
+def _account_ref(s, name):
+    """An account by its name (the seeder's keys are names, and an item may share an account's)."""
+    account = next(a for a in s.tx.all("Account") if a["Name"] == name)
+    return {"value": account["Id"], "name": account["Name"]}
+
+
+def seed_us_sample(s):
+    """Like Intuit's US sandbox companies: "us" and the rest of their sample data. Opt-in
+    (add_company(template="us_sample")): the other templates seed what they always did."""
+    seed_us(s)
+    for display, given_name, family, email, addr in SAMPLE_CUSTOMERS:
+        values = {"DisplayName": display, "GivenName": given_name, "FamilyName": family}
+        if email:
+            values["PrimaryEmailAddr"] = {"Address": email}
+        if addr:
+            values["BillAddr"] = _addr(*addr, "US")
+        s.add("Customer", **values)
+    s.add(
+        "Customer",
+        DisplayName="Barnett Design",
+        CompanyName="Barnett Design",
+        ParentRef=s.ref("Shara Barnett"),
+        Job=True,
+        BillWithParent=True,
+        PrimaryEmailAddr={"Address": "Design@intuit.com"},
+    )
+    s.add(
+        "Customer",
+        DisplayName="55 Twin Lane",
+        ParentRef=s.ref("Freeman Sporting Goods"),
+        Job=True,
+        BillWithParent=True,
+        PrimaryEmailAddr={"Address": "Sporting_goods@intuit.com"},
+    )
+    for name, price, sku, description, income in SAMPLE_SERVICES:
+        s.add(
+            "Item",
+            Name=name,
+            Type="Service",
+            IncomeAccountRef=_account_ref(s, income),
+            UnitPrice=price,
+            Sku=sku,
+            **({"Description": description} if description else {}),
+        )
+    for name, price, sku, description in SAMPLE_PRODUCTS:
+        s.add(
+            "Item",
+            Name=name,
+            Type="NonInventory",
+            IncomeAccountRef=_account_ref(s, "Sales of Product Income"),
+            UnitPrice=price,
+            Sku=sku,
+            Taxable=True,
+            SalesTaxCodeRef={"value": "TAX"},
+            Description=description,
+        )
+    for name, email in SAMPLE_VENDORS:
+        s.add("Vendor", DisplayName=name, **({"PrimaryEmailAddr": {"Address": email}} if email else {}))
+    tax = {"TxnTaxCodeRef": s.ref("code:California", "Name")}
+    invoices = [
+        ("1004", "Travis Waldron", [_line(s, "Gardening", 4, 25, "NON"), _line(s, "Trimming", 2, 35, "NON")], None),
+        ("1005", "Kookies by Kathy", [_line(s, "Hours", 5, 0, "NON"), _line(s, "Soil", 4, 10, "TAX")], tax),
+        ("1006", "Red Rock Diner", [_line(s, "Installation", 3, 50, "NON")], None),
+        ("1007", "Geeta Kalapatapu", [_line(s, "Design", 4, 75, "NON"), _line(s, "Rocks", 1, 0, "TAX")], tax),
+        ("1008", "Sushi by Katsuyuki", [_line(s, "Pest Control", 2, 35, "NON")], None),
+        ("1009", "Dukes Basketball Camp", [_line(s, "Sprinkler Pipes", 10, 4, "TAX")], tax),
+        (
+            "1010",
+            "0969 Ocean View Road",
+            [_line(s, "Maintenance & Repair", 1, 0, "NON"), _line(s, "Pump", 2, 15, "TAX")],
+            tax,
+        ),
+    ]
+    stored = {}
+    for number, customer, lines, tax_detail in invoices:
+        values = {"DocNumber": number, "CustomerRef": s.ref(customer), "Line": lines}
+        email = (s.ids[customer].get("PrimaryEmailAddr") or {}).get("Address")
+        if email:
+            values["BillEmail"] = {"Address": email}
+        if tax_detail:
+            values["TxnTaxDetail"] = tax_detail
+        stored[number] = s.add("Invoice", key="inv-" + number, **values)
+    checking = _account_ref(s, "Checking")
+    # Paid in full (deposited to Checking), paid in part (waiting in Undeposited Funds), and a
+    # payment received on account, applied to nothing.
+    for number, amount, method, deposit in (("1004", 170, "Check", checking), ("1006", 100, "Cash", None)):
+        invoice = stored[number]
+        s.add(
+            "Payment",
+            key="pay-" + number,
+            CustomerRef=invoice["CustomerRef"],
+            TotalAmt=amount,
+            PaymentMethodRef=s.ref(method),
+            PaymentRefNum="P" + number,
+            Line=[{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+            **({"DepositToAccountRef": deposit} if deposit else {}),
+        )
+    s.add(
+        "Payment",
+        key="pay-on-account",
+        CustomerRef=s.ref("Red Rock Diner"),
+        TotalAmt=50,
+        PaymentMethodRef=s.ref("Cash"),
+        Line=[],
+    )
+
+
 def seed(tx, template):
-    builders = {"us": seed_us, "ca": seed_ca, "empty": seed_empty}
+    builders = {"us": seed_us, "ca": seed_ca, "empty": seed_empty, "us_sample": seed_us_sample}
     if template not in builders:
         raise ValueError(f"unknown seed template {template!r}; one of {', '.join(TEMPLATES)}")
     builders[template](_Seeder(tx))

@@ -173,3 +173,63 @@ def test_only_loopback_targets(emu):
         emu.base_url + "/_emulator/webhooks", json={"url": "http://example.com/hook", "verifier_token": "x"}, timeout=30
     )
     assert answer.status_code == 400 and "loopback" in answer.json()["error"]
+
+
+def events_of(receiver):
+    return [e for n in receiver.received for e in json.loads(n["body"])]
+
+
+def test_each_app_gets_its_companies_changes_signed_with_its_own_token(emu, qb, control):
+    """Intuit configures webhooks per app: an app gets the changes of the companies it is
+    connected to, at its own URL, signed with its own verifier token; retries repeat its event ids."""
+    control(
+        "POST",
+        "apps",
+        json={"client_id": "second-app", "client_secret": "second-secret", "redirect_uris": ["http://localhost/cb"]},
+    )
+    control("PATCH", "config", json={"webhook_batch_window_seconds": 0.1, "webhook_retry_schedule": [0.2]})
+    first, second = Receiver(), Receiver()
+    try:
+        control("POST", "webhooks", json={"client_id": "emulator-client-id", "url": first.url, "verifier_token": "t1"})
+        answer = control(
+            "POST", "webhooks", json={"client_id": "second-app", "url": second.url, "verifier_token": "t2"}
+        )
+        assert set(answer["apps"]) == {"emulator-client-id", "second-app"}
+        assert control("GET", "webhooks")["url"] == ""  # no emulator-wide URL: only the apps'
+        # The default app is connected to both companies (qb mints for it); the second to EMPTY only.
+        control("POST", "mint", json={"client_id": "second-app", "realm_id": EMPTY})
+        us_client, empty_client = qb(realm=US), qb(realm=EMPTY)
+        second.statuses = [500]  # its first delivery fails: retried with the same events
+        create_customer(us_client, "Only For The First App")
+        create_customer(empty_client, "For Both Apps")
+        second.wait_for(2)
+        deadline = time.monotonic() + 5
+        while len(events_of(first)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # nothing more comes
+        first_events, second_events = events_of(first), events_of(second)
+        assert len(first_events) == 2
+        assert sorted(e["intuitaccountid"] for e in first_events) == sorted([US, EMPTY])
+        assert {e["intuitaccountid"] for e in second_events} == {EMPTY}
+        for receiver, token in ((first, "t1"), (second, "t2")):
+            for notification in receiver.received:
+                assert QuickBooks().validate_webhook_signature(
+                    notification["body"], notification["headers"]["intuit-signature"], token
+                )
+        # The second app's retry repeats the event id of the delivery that failed.
+        assert len(second.received) == 2 and second.received[0]["body"] == second.received[1]["body"]
+        deliveries = control("GET", "webhooks/deliveries")["deliveries"]
+        assert {d["client_id"] for d in deliveries} == {"emulator-client-id", "second-app"}
+        # An app's webhook removed: nothing more for it.
+        control("POST", "webhooks", json={"client_id": "second-app", "url": ""})
+        create_customer(empty_client, "After Removal")
+        deadline = time.monotonic() + 5
+        while len(events_of(first)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(events_of(first)) == 3
+        time.sleep(0.5)
+        assert len(second.received) == 2
+    finally:
+        for receiver in (first, second):
+            receiver.server.shutdown()
+            receiver.server.server_close()
