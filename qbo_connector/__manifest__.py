@@ -30,6 +30,7 @@ coming back, every call logged and every error explained.
         'views/qbo_tax_mapping_views.xml',
         'views/qbo_payment_method_mapping_views.xml',
         'views/res_config_settings_views.xml',
+        'views/qbo_bank_views.xml',
         'views/qbo_menus.xml',
     ],
     'installable': True,

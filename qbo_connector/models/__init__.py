@@ -27,3 +27,11 @@ from . import res_config_settings
 from . import res_currency
 from . import res_partner
 from . import res_partner_vendor
+from . import qbo_connection_bank
+from . import qbo_mapping_bank
+from . import account_journal_bank
+from . import account_analytic_account
+from . import res_config_settings_bank
+from . import account_payment_bank
+from . import account_bank_statement_line
+from . import account_partial_reconcile_bank

@@ -1,0 +1,248 @@
+"""Bank and trust accounts, and deposits (issue 12, items 6, 7 and 9): customer payments wait in
+QuickBooks' Undeposited Funds and the bank statement line Odoo reconciles them with goes as one
+Deposit of them into the journal's bank account; a trust journal's receipts go as deposits
+into its trust bank account booked to the client trust liability. Through the queue to the
+emulator, for a US and a Canadian company."""
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .common import CA_REALM
+from .test_push_edge import QboPushEdgeCommon
+
+
+class QboBankCommon(QboPushEdgeCommon):
+    def _journal(self, kind='bank'):
+        company = self.connection.company_id
+        return self.env['account.journal'].search([('company_id', '=', company.id), ('type', '=', kind)], limit=1)
+
+    def _pay(self, invoice, journal=None, **values):
+        return self._register_payment(invoice, journal_id=(journal or self._journal()).id, **values)
+
+    def _statement_line(self, amount, journal=None):
+        return self.env['account.bank.statement.line'].create(
+            {
+                'journal_id': (journal or self._journal()).id,
+                'payment_ref': 'DEPOSIT SLIP 0042',
+                'amount': amount,
+                'date': fields.Date.today(),
+            }
+        )
+
+    def _match(self, st_line, payments):
+        """What a user does in the bank reconciliation: the statement line's counterpart is the
+        payments' outstanding receipts."""
+        _liquidity, suspense, _other = st_line._seek_for_lines()
+        liquidity = self.env['account.move.line']
+        for payment in payments:
+            liquidity |= payment._seek_for_lines()[0]
+        suspense.account_id = liquidity.account_id[:1]
+        (suspense | liquidity).reconcile()
+
+    def _deposits_of(self, record):
+        return [d for d in self._qbo('Deposit') if record._qbo_reference() in (d.get('PrivateNote') or '')]
+
+    def _run_all(self):
+        """The queue until nothing is due (a deposit waiting for its payments goes once they are in)."""
+        for _round in range(4):
+            self._run_queue()
+            due = self.env['qbo.sync.job'].sudo().search_count(
+                [('state', '=', 'pending'), ('next_attempt_at', '<=', fields.Datetime.now())]
+            )
+            if not due:
+                return
+
+    def _invoice_of(self, amount, partner=None):
+        return self._move(
+            [{'name': 'Consulting', 'quantity': 1, 'price_unit': amount, 'tax_ids': [Command.clear()]}],
+            partner_id=(partner or self.partner_a).id,
+        )
+
+
+@tagged('post_install', '-at_install')
+class TestPushBank(QboBankCommon):
+    def setUp(self):
+        super().setUp()
+        self.connection.sync_deposits = True
+
+    def test_deposit_of_three_payments_matching_one_statement_line(self):
+        invoices = [self._invoice_of(amount) for amount in (100.0, 250.0, 49.5)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        st_line = self._statement_line(399.5)
+        before = len(self._api_requests())
+        self._match(st_line, payments)
+        self.assertEqual(len(self._api_requests()), before, 'reconciling sends nothing')
+        job = self._jobs(st_line)
+        self.assertEqual((job.state, job.priority), ('pending', 25))
+        self._run_all()
+        self.assertEqual(st_line.qbo_sync_state, 'synced', st_line.qbo_sync_error)
+        self.assertEqual(self._jobs(st_line).attempts, 1, 'waiting for its payments spent no attempt')
+        [deposit] = self._deposits_of(st_line)
+        self.assertEqual(deposit['Id'], st_line.qbo_id)
+        self.assertAlmostEqual(float(deposit['TotalAmt']), 399.5, places=2)
+        linked = sorted(link['TxnId'] for line in deposit['Line'] for link in line['LinkedTxn'])
+        self.assertEqual(linked, sorted(p.qbo_id for p in payments))
+        undeposited = self._account_named('Undeposited Funds')['Id']
+        for payment in payments:
+            self.assertEqual(self._qbo_by_id('Payment', payment.qbo_id)['DepositToAccountRef']['value'], undeposited)
+        bank = self._qbo_by_id('Account', deposit['DepositToAccountRef']['value'])
+        self.assertEqual((bank['Name'], bank['AccountType'], bank['AccountSubType']), ('Bank', 'Bank', 'Checking'))
+        self.assertEqual(self._journal().qbo_bank_account_qbo_id, f"Bank ({bank['Id']})")
+        self.assertFalse(self._differences())
+
+    def test_undone_deposit_is_deleted_and_made_again(self):
+        invoices = [self._invoice_of(amount) for amount in (10.0, 20.0, 30.0)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        st_line = self._statement_line(60.0)
+        self._match(st_line, payments)
+        self._run_all()
+        first = st_line.qbo_id
+        self.assertTrue(first)
+        st_line.action_undo_reconciliation()
+        self._run_all()
+        self.assertFalse(self._deposits_of(st_line), 'the deposit is deleted in QuickBooks')
+        self.assertFalse(st_line.qbo_id)
+        # Its payments are free again: another deposit takes them.
+        self._match(st_line, payments)
+        self._run_all()
+        [deposit] = self._deposits_of(st_line)
+        self.assertNotEqual(deposit['Id'], first)
+        self.assertEqual(len(deposit['Line']), 3)
+        self.assertFalse(self._differences())
+
+    def test_cancelled_payment_leaves_the_deposit_then_is_voided(self):
+        invoices = [self._invoice_of(amount) for amount in (10.0, 20.0)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        st_line = self._statement_line(30.0)
+        self._match(st_line, payments)
+        self._run_all()
+        payments[0].action_draft()
+        payments[0].action_cancel()
+        self._run_all()
+        [deposit] = self._deposits_of(st_line)
+        self.assertEqual([link['TxnId'] for line in deposit['Line'] for link in line['LinkedTxn']], [payments[1].qbo_id])
+        self.assertFalse(payments[0].qbo_id, 'voided once out of the deposit')
+        self.assertFalse(self._differences())
+
+    def test_lost_answer_is_not_duplicated(self):
+        invoices = [self._invoice_of(amount) for amount in (11.0, 22.0, 33.0)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        self._run_all()
+        st_line = self._statement_line(66.0)
+        self._match(st_line, payments)
+        self.emu._call(
+            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Deposit', 'method': 'POST'}
+        )
+        self._run_all()
+        job = self._jobs(st_line)
+        if job.state == 'pending':
+            job.sudo().next_attempt_at = fields.Datetime.now()
+            self._run_all()
+        self.assertEqual(st_line.qbo_sync_state, 'synced', st_line.qbo_sync_error)
+        self.assertEqual(len(self._deposits_of(st_line)), 1)
+
+    def test_switched_off_nothing_is_deposited(self):
+        self.connection.sync_deposits = False
+        invoice = self._invoice_of(75.0)
+        payment = self._pay(invoice)
+        st_line = self._statement_line(75.0)
+        self._match(st_line, payment)
+        self.assertFalse(self._jobs(st_line))
+        self._run_all()
+        self.assertFalse(self._qbo('Deposit'))
+
+    def test_trust_receipt_is_a_deposit_to_the_trust_liability(self):
+        self.connection.write({'sync_trust': True, 'trust_liability_account_name': 'Client Trust Liability'})
+        company = self.connection.company_id
+        trust = self.env['account.journal'].create(
+            {'name': 'IOLTA Trust', 'type': 'bank', 'code': 'TRST', 'company_id': company.id}
+        )
+        trust.qbo_trust_account = True
+        liability = self.env['account.account'].create(
+            {
+                'name': 'Client funds held in trust',
+                'code': '219901',
+                'account_type': 'liability_current',
+                'company_ids': [company.id],
+            }
+        )
+        invoice = self._invoice_of(300.0)
+        payment = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 500.0,
+                'journal_id': trust.id,
+                'destination_account_id': liability.id,
+                'company_id': company.id,
+            }
+        )
+        payment.action_post()
+        self._run_all()
+        self.assertEqual(payment.qbo_sync_state, 'synced', payment.qbo_sync_error)
+        [deposit] = self._deposits_of(payment)
+        self.assertEqual(deposit['Id'], payment.qbo_id)
+        self.assertFalse(self._qbo_payments_of(payment), 'no Payment: nothing applied to invoices')
+        bank = self._qbo_by_id('Account', deposit['DepositToAccountRef']['value'])
+        self.assertEqual((bank['Name'], bank['AccountSubType']), ('IOLTA Trust', 'TrustAccounts'))
+        detail = deposit['Line'][0]['DepositLineDetail']
+        owed = self._qbo_by_id('Account', detail['AccountRef']['value'])
+        self.assertEqual(
+            (owed['Name'], owed['AccountType'], owed['AccountSubType']),
+            ('Client Trust Liability', 'Other Current Liability', 'TrustAccountsLiabilities'),
+        )
+        self.assertEqual(detail['Entity']['type'], 'Customer')
+        self.assertAlmostEqual(float(deposit['TotalAmt']), 500.0, places=2)
+        # The operating invoice stays open in both books, and the books agree.
+        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), 300.0, places=2)
+        self.assertFalse(self._differences())
+        # Cancelled: deleted (QuickBooks voids no deposits through its API); posted again: anew.
+        payment.action_draft()
+        payment.action_cancel()
+        self._run_all()
+        self.assertFalse(self._deposits_of(payment))
+        self.assertFalse(self._differences())
+
+    def test_journal_mapped_by_the_name_set_in_the_screen(self):
+        journal = self._journal()
+        journal.qbo_bank_account_name = 'Savings'
+        invoices = [self._invoice_of(amount) for amount in (5.0, 6.0)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        st_line = self._statement_line(11.0)
+        self._match(st_line, payments)
+        self._run_all()
+        [deposit] = self._deposits_of(st_line)
+        self.assertEqual(deposit['DepositToAccountRef']['value'], self._account_named('Savings')['Id'])
+        self.assertEqual(journal.qbo_bank_account_qbo_id, f"Savings ({self._account_named('Savings')['Id']})")
+
+
+@tagged('post_install', '-at_install')
+class TestPushBankCanada(QboBankCommon):
+    realm = CA_REALM
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._qbo_setup_canada()
+
+    def setUp(self):
+        super().setUp()
+        self._qbo_connect_canada()
+        self.connection.sync_deposits = True
+        self.exempt = self._ca_tax('Exempt 0%', 0.0)
+
+    def _invoice_of(self, amount, partner=None):
+        return self._move([(self.maple, 1, amount, self.exempt)], partner_id=(partner or self.partner_a).id)
+
+    def test_deposit_of_three_payments_matching_one_statement_line(self):
+        invoices = [self._invoice_of(amount) for amount in (100.0, 250.0, 49.5)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        st_line = self._statement_line(399.5)
+        self._match(st_line, payments)
+        self._run_all()
+        self.assertEqual(st_line.qbo_sync_state, 'synced', st_line.qbo_sync_error)
+        [deposit] = self._deposits_of(st_line)
+        self.assertAlmostEqual(float(deposit['TotalAmt']), 399.5, places=2)
+        self.assertEqual(len(deposit['Line']), 3)
+        self.assertFalse(self._differences())
