@@ -53,9 +53,7 @@ class AccountAnalyticAccount(models.Model):
         mappings = self.env['qbo.mapping'].sudo()
 
         def find():
-            children = client.query_all(
-                f"SELECT * FROM Customer WHERE Job = true AND DisplayName = {qbo_quote(name)}"
-            )
+            children = client.query_all(f"SELECT * FROM Customer WHERE Job = true AND DisplayName = {qbo_quote(name)}")
             mine = [
                 c
                 for c in mappings._qbo_unclaimed(connection, matter, 'Customer', children, 'matter')

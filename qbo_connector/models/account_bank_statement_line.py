@@ -38,12 +38,9 @@ class AccountBankStatementLine(models.Model):
         lines = self.move_id.line_ids
         partials = lines.matched_debit_ids | lines.matched_credit_ids
         counterparts = (partials.debit_move_id | partials.credit_move_id) - lines
-        return (
-            counterparts.move_id.origin_payment_id.filtered(
-                lambda p: p.partner_type == 'customer' and p.payment_type == 'inbound' and p.state in POSTED_STATES
-            )
-            .sorted('id')
-        )
+        return counterparts.move_id.origin_payment_id.filtered(
+            lambda p: p.partner_type == 'customer' and p.payment_type == 'inbound' and p.state in POSTED_STATES
+        ).sorted('id')
 
     def _qbo_connection(self):
         self.ensure_one()

@@ -44,8 +44,10 @@ class AccountJournal(models.Model):
 
     @api.depends('qbo_bank_account_name', 'qbo_trust_account')
     def _compute_qbo_bank_account_qbo_id(self):
-        mappings = self.env['qbo.mapping'].sudo().search(
-            [('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'bank_account')]
+        mappings = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search([('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'bank_account')])
         )
         by_journal = {m.res_id: m for m in mappings}
         for journal in self:
@@ -120,9 +122,9 @@ class AccountJournal(models.Model):
                 raise QboValidationError(
                     'bank_account',
                     self.env._(
-                        'QuickBooks has an account named %(name)s that is not a free %(kind)s Bank account (another '
-                        'type, or held by another journal): name the QuickBooks bank account of the journal %(journal)s '
-                        'in the bank account mapping, then retry.',
+                        'QuickBooks has an account named %(name)s that is not a free %(kind)s Bank account '
+                        '(another type, or held by another journal): name the QuickBooks bank account of the '
+                        'journal %(journal)s in the bank account mapping, then retry.',
                         name=values['Name'],
                         kind=subtype,
                         journal=journal.display_name,
@@ -154,9 +156,15 @@ class AccountJournal(models.Model):
                 return found[0]
             return client.create(
                 'Account',
-                {'Name': qbo_name(name, ACCOUNT_NAME_MAX), 'AccountType': TRUST_LIABILITY_TYPE, 'AccountSubType': TRUST_LIABILITY_SUBTYPE},
+                {
+                    'Name': qbo_name(name, ACCOUNT_NAME_MAX),
+                    'AccountType': TRUST_LIABILITY_TYPE,
+                    'AccountSubType': TRUST_LIABILITY_SUBTYPE,
+                },
             )
 
-        return self.env['qbo.mapping'].sudo()._qbo_resolve(
-            connection, connection.sudo(), 'Account', find, 'trust_liability'
+        return (
+            self.env['qbo.mapping']
+            .sudo()
+            ._qbo_resolve(connection, connection.sudo(), 'Account', find, 'trust_liability')
         )

@@ -46,8 +46,10 @@ class QboBankCommon(QboPushEdgeCommon):
         """The queue until nothing is due (a deposit waiting for its payments goes once they are in)."""
         for _round in range(4):
             self._run_queue()
-            due = self.env['qbo.sync.job'].sudo().search_count(
-                [('state', '=', 'pending'), ('next_attempt_at', '<=', fields.Datetime.now())]
+            due = (
+                self.env['qbo.sync.job']
+                .sudo()
+                .search_count([('state', '=', 'pending'), ('next_attempt_at', '<=', fields.Datetime.now())])
             )
             if not due:
                 return
@@ -120,7 +122,8 @@ class TestPushBank(QboBankCommon):
         payments[0].action_cancel()
         self._run_all()
         [deposit] = self._deposits_of(st_line)
-        self.assertEqual([link['TxnId'] for line in deposit['Line'] for link in line['LinkedTxn']], [payments[1].qbo_id])
+        linked = [link['TxnId'] for line in deposit['Line'] for link in line['LinkedTxn']]
+        self.assertEqual(linked, [payments[1].qbo_id])
         self.assertFalse(payments[0].qbo_id, 'voided once out of the deposit')
         self.assertFalse(self._differences())
 
