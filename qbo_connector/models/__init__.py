@@ -35,3 +35,6 @@ from . import res_config_settings_bank
 from . import account_payment_bank
 from . import account_bank_statement_line
 from . import account_partial_reconcile_bank
+from . import account_move_line_bank
+from . import account_move_matter
+from . import account_account_writeoff

@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from ..exceptions import QboRetryableError
 from .account_payment import POSTED_STATES
 
 # The memo QuickBooks keeps on a deposit line.
@@ -31,7 +32,8 @@ class AccountPayment(models.Model):
             and self.journal_id.sudo().qbo_trust_account
         )
 
-    def _qbo_push(self, job, outcome_unknown=False):
+    def _qbo_push_bank(self, job, outcome_unknown=False):
+        """A trust receipt's Deposit, or the payment as the sales side pushes it."""
         self.ensure_one()
         if not self._qbo_is_trust_receipt(job.connection_id):
             return super()._qbo_push(job, outcome_unknown=outcome_unknown)
@@ -88,3 +90,129 @@ class AccountPayment(models.Model):
             # The deposits waiting for this payment to be in QuickBooks go now.
             self.env['account.bank.statement.line']._qbo_wake_deposits_of(self)
         return result
+
+    # ------------------------------------------------------------------
+    # Matters: a payment of a matter's invoices names the matter's sub-customer
+    # ------------------------------------------------------------------
+
+    def _qbo_prepare_values(self, connection, client):
+        values = super()._qbo_prepare_values(connection, client)
+        settled = self.env['account.move'].concat(
+            *(move for move, amount in self._qbo_applied().items() if not move.currency_id.is_zero(amount))
+        )
+        if settled:
+            values['CustomerRef'] = settled._qbo_matter_customer_ref(connection, client, values['CustomerRef'])
+        return values
+
+    # ------------------------------------------------------------------
+    # Write-offs: what Odoo wrote off of the invoices is a credit memo applied with the payment
+    # ------------------------------------------------------------------
+
+    def _qbo_writeoffs(self):
+        """{Odoo write-off account: amount written off, in the payment's currency} of this
+        customer receipt: its journal entry's lines that are neither the money nor the
+        receivable (Register Payment's "Mark as fully paid" with a write-off account)."""
+        self.ensure_one()
+        writeoffs = {}
+        if self.payment_type != 'inbound' or not self.move_id:
+            return writeoffs
+        _liquidity, _counterpart, lines = self._seek_for_lines()
+        for line in lines:
+            writeoffs[line.account_id] = writeoffs.get(line.account_id, 0.0) + line.amount_currency
+        return {
+            account: self.currency_id.round(amount)
+            for account, amount in writeoffs.items()
+            if not self.currency_id.is_zero(amount)
+        }
+
+    def _qbo_push(self, job, outcome_unknown=False):
+        self.ensure_one()
+        connection = job.connection_id
+        mappings = self.env['qbo.mapping']
+        has_memo = mappings._qbo_find(connection, self, 'CreditMemo', 'writeoff')
+        if job.operation == 'void' and has_memo:
+            # The payment first: QuickBooks voids no credit memo a payment relies on.
+            result = self._qbo_push_bank(job, outcome_unknown)
+            client = connection._qbo_client()
+            self._qbo_void(job, client, 'CreditMemo', role='writeoff', forget=True)
+            return result
+        if (
+            job.operation != 'push'
+            or self.state not in POSTED_STATES
+            or self.payment_type != 'inbound'
+            or not (connection.sync_writeoffs or has_memo)
+            or self._qbo_is_trust_receipt(connection)
+        ):
+            return self._qbo_push_bank(job, outcome_unknown)
+        writeoffs = self._qbo_writeoffs() if connection.sync_writeoffs else {}
+        if not writeoffs and not has_memo:
+            return self._qbo_push_bank(job, outcome_unknown)
+        return 'Payment', self._qbo_push_with_writeoff(job, writeoffs, outcome_unknown)
+
+    def _qbo_push_with_writeoff(self, job, writeoffs, outcome_unknown):
+        """The payment, and the credit memo (role writeoff) of what it wrote off, applied with it
+        to the invoices: the memo's lines are on the write-off item of each write-off account, so
+        that the loss sits on that account's QuickBooks counterpart and the invoices are closed.
+        Returns the Payment's id."""
+        self._qbo_lock_for_push()
+        connection = job.connection_id
+        client = connection._qbo_client()
+        # The invoices must be in QuickBooks, and the customer known, before anything is written.
+        values = self._qbo_prepare_values(connection, client)
+        try:
+            if writeoffs:
+                memo_values = self._qbo_writeoff_memo_values(connection, client, values['CustomerRef'], writeoffs)
+                memo = self._qbo_export(
+                    job,
+                    client,
+                    'CreditMemo',
+                    memo_values,
+                    role='writeoff',
+                    step='writeoff',
+                    outcome_unknown=outcome_unknown,
+                )
+                values['Line'].append(
+                    {
+                        'Amount': self.currency_id.round(sum(writeoffs.values())),
+                        'LinkedTxn': [{'TxnId': memo['Id'], 'TxnType': 'CreditMemo'}],
+                    }
+                )
+            result = self._qbo_export(job, client, 'Payment', values, outcome_unknown=outcome_unknown)
+            if not writeoffs:
+                # No longer written off (reset and posted again without): the memo goes.
+                self._qbo_void(job, client, 'CreditMemo', role='writeoff', forget=True)
+        except QboRetryableError as error:
+            # The credit memo may have been written by this attempt: look it up next time.
+            error.outcome_unknown = True
+            raise
+        return result['Id']
+
+    def _qbo_writeoff_memo_values(self, connection, client, customer_ref, writeoffs):
+        """The write-off credit memo: to the payment's customer, dated as the payment, one
+        untaxed line per write-off account on its write-off item."""
+        self.ensure_one()
+        untaxed = self.env['account.tax']._qbo_line_tax_code_ref(connection, client, self.env['account.tax'])
+        lines = []
+        for account, amount in sorted(writeoffs.items(), key=lambda item: item[0].id):
+            detail = {'ItemRef': account._qbo_writeoff_item_ref(connection, client), 'Qty': 1, 'UnitPrice': amount}
+            if untaxed:
+                detail['TaxCodeRef'] = untaxed
+            lines.append(
+                {
+                    'DetailType': 'SalesItemLineDetail',
+                    'Amount': amount,
+                    'Description': self.env._('Written off with %(payment)s', payment=self.name),
+                    'SalesItemLineDetail': detail,
+                }
+            )
+        values = {
+            'CustomerRef': customer_ref,
+            'TxnDate': fields.Date.to_string(self.date),
+            'PrivateNote': f'Write-off {self.name} {self._qbo_reference()}',
+            'Line': lines,
+        }
+        if connection.qbo_country_code != 'US':
+            values['GlobalTaxCalculation'] = 'TaxExcluded'
+            values['TxnTaxDetail'] = {'TotalTax': 0}
+        values.update(self._qbo_currency_values(connection))
+        return values
