@@ -5,6 +5,7 @@ into its trust bank account booked to the client trust liability. Through the qu
 emulator, for a US and a Canadian company."""
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import CA_REALM
@@ -91,6 +92,17 @@ class TestPushBank(QboBankCommon):
         self.assertEqual((bank['Name'], bank['AccountType'], bank['AccountSubType']), ('Bank', 'Bank', 'Checking'))
         self.assertEqual(self._journal().qbo_bank_account_qbo_id, f"Bank ({bank['Id']})")
         self.assertFalse(self._differences())
+        # A payment taken off the deposit in QuickBooks: the books check says so.
+        client = self.connection._qbo_client()
+        current = client.read('Deposit', deposit['Id'])
+        client.update(
+            'Deposit',
+            {'Id': deposit['Id'], 'SyncToken': current['SyncToken'], 'Line': current['Line'][:2]},
+            sparse=True,
+        )
+        [difference] = self._differences()
+        self.assertEqual((difference['kind'], difference['field']), ('deposit', 'total'))
+        self.assertAlmostEqual(difference['odoo'] - difference['qbo'], 49.5, places=2)
 
     def test_undone_deposit_is_deleted_and_made_again(self):
         invoices = [self._invoice_of(amount) for amount in (10.0, 20.0, 30.0)]
@@ -206,6 +218,25 @@ class TestPushBank(QboBankCommon):
         self._run_all()
         self.assertFalse(self._deposits_of(payment))
         self.assertFalse(self._differences())
+
+    def test_only_quickbooks_users_see_or_mark_trust_journals(self):
+        journal = self._journal()
+        accountant = self.env['res.users'].create(
+            {
+                'name': 'Accountant without QuickBooks',
+                'login': 'no_qbo_accountant',
+                'group_ids': [Command.set([self.env.ref('account.group_account_manager').id])],
+                'company_id': self.company.id,
+                'company_ids': [Command.set(self.company.ids)],
+            }
+        )
+        with self.assertRaises(AccessError):
+            journal.with_user(accountant).write({'qbo_trust_account': True})
+        with self.assertRaises(AccessError):
+            journal.with_user(accountant).read(['qbo_bank_account_name'])
+        accountant.group_ids = [Command.link(self.env.ref('qbo_connector.group_qbo_user').id)]
+        journal.with_user(accountant).write({'qbo_trust_account': True, 'qbo_bank_account_name': 'Trust'})
+        self.assertTrue(journal.qbo_trust_account)
 
     def test_journal_mapped_by_the_name_set_in_the_screen(self):
         journal = self._journal()
