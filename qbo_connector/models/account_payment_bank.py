@@ -32,11 +32,9 @@ class AccountPayment(models.Model):
             and self.journal_id.sudo().qbo_trust_account
         )
 
-    def _qbo_push_bank(self, job, outcome_unknown=False):
-        """A trust receipt's Deposit, or the payment as the sales side pushes it."""
-        self.ensure_one()
-        if not self._qbo_is_trust_receipt(job.connection_id):
-            return super()._qbo_push(job, outcome_unknown=outcome_unknown)
+    def _qbo_push_trust_receipt(self, job, outcome_unknown=False):
+        """Create or update (posted), or delete (cancelled: job ``void``) this trust receipt's
+        Deposit. Returns ('Deposit', id)."""
         self._qbo_lock_for_push()
         client = job.connection_id._qbo_client()
         if job.operation == 'void':
@@ -128,25 +126,24 @@ class AccountPayment(models.Model):
     def _qbo_push(self, job, outcome_unknown=False):
         self.ensure_one()
         connection = job.connection_id
-        mappings = self.env['qbo.mapping']
-        has_memo = mappings._qbo_find(connection, self, 'CreditMemo', 'writeoff')
+        if self._qbo_is_trust_receipt(connection):
+            return self._qbo_push_trust_receipt(job, outcome_unknown)
+        has_memo = self.env['qbo.mapping']._qbo_find(connection, self, 'CreditMemo', 'writeoff')
         if job.operation == 'void' and has_memo:
             # The payment first: QuickBooks voids no credit memo a payment relies on.
-            result = self._qbo_push_bank(job, outcome_unknown)
-            client = connection._qbo_client()
-            self._qbo_void(job, client, 'CreditMemo', role='writeoff', forget=True)
+            result = super()._qbo_push(job, outcome_unknown=outcome_unknown)
+            self._qbo_void(job, connection._qbo_client(), 'CreditMemo', role='writeoff', forget=True)
             return result
+        writeoffs = {}
         if (
-            job.operation != 'push'
-            or self.state not in POSTED_STATES
-            or self.payment_type != 'inbound'
-            or not (connection.sync_writeoffs or has_memo)
-            or self._qbo_is_trust_receipt(connection)
+            job.operation == 'push'
+            and self.state in POSTED_STATES
+            and self.payment_type == 'inbound'
+            and connection.sync_writeoffs
         ):
-            return self._qbo_push_bank(job, outcome_unknown)
-        writeoffs = self._qbo_writeoffs() if connection.sync_writeoffs else {}
-        if not writeoffs and not has_memo:
-            return self._qbo_push_bank(job, outcome_unknown)
+            writeoffs = self._qbo_writeoffs()
+        if job.operation != 'push' or self.state not in POSTED_STATES or not (writeoffs or has_memo):
+            return super()._qbo_push(job, outcome_unknown=outcome_unknown)
         return 'Payment', self._qbo_push_with_writeoff(job, writeoffs, outcome_unknown)
 
     def _qbo_push_with_writeoff(self, job, writeoffs, outcome_unknown):

@@ -6,7 +6,8 @@ class QboConnection(models.Model):
     receipts, write-offs, billable hard costs and matters go to QuickBooks. Each is off by
     default; the start date of the connection applies to each (docs/bank-and-matters.md)."""
 
-    _inherit = 'qbo.connection'
+    # A file of its own: qbo_connection.py is every side's.
+    _inherit = 'qbo.connection'  # pylint: disable=consider-merging-classes-inherited
 
     sync_deposits = fields.Boolean(
         string='Bank Deposits',
