@@ -46,3 +46,18 @@ class AccountMoveLine(models.Model):
         detail['BillableStatus'] = 'Billable'
         detail['CustomerRef'] = customer
         return line
+
+    def _qbo_prepare_line(self, connection, client, tax_included=False):
+        """A credit note's line booked to an expense account (Bad Debts: the credit note is a
+        write-off), write-offs on, goes on that account's write-off item, so that the amount
+        sits on its QuickBooks counterpart rather than on an income account."""
+        line = super()._qbo_prepare_line(connection, client, tax_included)
+        first = self[:1]
+        if (
+            connection.sync_writeoffs
+            and first.move_id.move_type == 'out_refund'
+            and not first.product_id
+            and (first.account_id.account_type or '').startswith('expense')
+        ):
+            line['SalesItemLineDetail']['ItemRef'] = first.account_id._qbo_writeoff_item_ref(connection, client)
+        return line

@@ -5,7 +5,7 @@ into its trust bank account booked to the client trust liability. Through the qu
 emulator, for a US and a Canadian company."""
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import CA_REALM
@@ -112,6 +112,9 @@ class TestPushBank(QboBankCommon):
         self._run_all()
         first = st_line.qbo_id
         self.assertTrue(first)
+        # Not deleted while QuickBooks holds its deposit: its job could no longer reach it.
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            st_line.unlink()
         st_line.action_undo_reconciliation()
         self._run_all()
         self.assertFalse(self._deposits_of(st_line), 'the deposit is deleted in QuickBooks')

@@ -109,6 +109,27 @@ class TestPushWriteoff(QboWriteoffCommon):
         self._run_all()
         self._assert_written_off(invoice, payment, 95.0, 5.0, self._account_named('Advertising'))
 
+    def test_credit_note_booked_to_the_write_off_account(self):
+        bad_debts_qbo = self._qbo_account('Bad Debts')
+        invoice = self._invoice_of(100.0)
+        credit_note = self._move(
+            [{'name': 'Written off', 'quantity': 1, 'price_unit': 20.0, 'account_id': self._bad_debts().id}],
+            move_type='out_refund',
+        )
+        receivable = (invoice | credit_note).line_ids.filtered(lambda l: l.account_type == 'asset_receivable')
+        receivable.reconcile()
+        self._run_all()
+        self.assertEqual(credit_note.qbo_sync_state, 'synced', credit_note.qbo_sync_error)
+        memo = self._qbo_doc('CreditMemo', credit_note.name) or next(
+            m for m in self._qbo('CreditMemo') if credit_note._qbo_reference() in (m.get('PrivateNote') or '')
+        )
+        item = self._qbo_by_id('Item', memo['Line'][0]['SalesItemLineDetail']['ItemRef']['value'])
+        self.assertEqual(
+            (item['Name'], item['IncomeAccountRef']['value']), ('Write-off - Bad Debts', bad_debts_qbo['Id'])
+        )
+        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), 80.0, places=2)
+        self.assertFalse(self._differences())
+
 
 @tagged('post_install', '-at_install')
 class TestPushWriteoffCanada(QboWriteoffCommon):
