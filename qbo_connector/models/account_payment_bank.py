@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..exceptions import QboRetryableError
 from .account_payment import POSTED_STATES
@@ -100,6 +100,23 @@ class AccountPayment(models.Model):
         )
         if settled:
             values['CustomerRef'] = settled._qbo_matter_customer_ref(connection, client, values['CustomerRef'])
+        return values
+
+    @api.model
+    def _qbo_payment_body(self, customer_ref, txn_date, record, lines, total=0.0, currency_values=None):
+        """A credit note that went to a matter's sub-customer applies to invoices under that
+        sub-customer's name (QuickBooks links only its own customer's documents): its
+        application names it too (the sub-customer is mapped: the credit note went to it)."""
+        values = super()._qbo_payment_body(customer_ref, txn_date, record, lines, total, currency_values)
+        if record._name == 'account.move' and record.qbo_matter_id:
+            connection = self.env['qbo.connection'].sudo()._qbo_for_company(record.company_id, create=False)
+            home = connection._qbo_home_currency()
+            foreign = record.currency_id if record.currency_id.name != home else None
+            mapping = self.env['qbo.mapping']._qbo_find(
+                connection, record.qbo_matter_id.sudo(), 'Customer', 'matter', currency=foreign
+            )
+            if mapping:
+                values['CustomerRef'] = mapping._qbo_ref()
         return values
 
     # ------------------------------------------------------------------

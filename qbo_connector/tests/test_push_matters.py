@@ -82,6 +82,30 @@ class TestPushMatters(QboMattersCommon):
         self.assertAlmostEqual(float(self._invoice_doc(invoice)['Balance']), 0.0, places=2)
         self.assertFalse(self._differences())
 
+    def test_credit_note_of_the_matter_applies_under_its_sub_customer(self):
+        matter = self._matter('Smith v Jones')
+        invoice = self._matter_invoice(matter)
+        credit_note = self._move(
+            [
+                {
+                    'name': 'Courtesy discount',
+                    'quantity': 1,
+                    'price_unit': 30.0,
+                    'tax_ids': [Command.set(self._untaxed.ids)],
+                    'analytic_distribution': {str(matter.id): 100},
+                }
+            ],
+            move_type='out_refund',
+        )
+        (invoice | credit_note).line_ids.filtered(lambda l: l.account_type == 'asset_receivable').reconcile()
+        self._run_all()
+        self.assertEqual(credit_note.qbo_sync_state, 'synced', credit_note.qbo_sync_error)
+        job = self._invoice_doc(invoice)['CustomerRef']['value']
+        [application] = self._qbo_payments_of(credit_note)
+        self.assertEqual(application['CustomerRef']['value'], job)
+        self.assertAlmostEqual(float(self._invoice_doc(invoice)['Balance']), 70.0, places=2)
+        self.assertFalse(self._differences())
+
     def test_sub_customer_made_by_hand_is_found_under_its_client(self):
         plain = self._matter_invoice(None)
         self._run_all()
