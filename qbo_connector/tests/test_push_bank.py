@@ -13,6 +13,8 @@ from .test_push_edge import QboPushEdgeCommon
 
 
 class QboBankCommon(QboPushEdgeCommon):
+    _trust_code = '219901'
+
     def _journal(self, kind='bank'):
         company = self.connection.company_id
         return self.env['account.journal'].search([('company_id', '=', company.id), ('type', '=', kind)], limit=1)
@@ -60,6 +62,59 @@ class QboBankCommon(QboPushEdgeCommon):
             [{'name': 'Consulting', 'quantity': 1, 'price_unit': amount, 'tax_ids': [Command.clear()]}],
             partner_id=(partner or self.partner_a).id,
         )
+
+    def _check_trust_receipt(self):
+        self.connection.write({'sync_trust': True, 'trust_liability_account_name': 'Client Trust Liability'})
+        company = self.connection.company_id
+        trust = self.env['account.journal'].create(
+            {'name': 'IOLTA Trust', 'type': 'bank', 'code': 'TRST', 'company_id': company.id}
+        )
+        trust.qbo_trust_account = True
+        liability = self.env['account.account'].create(
+            {
+                'name': 'Client funds held in trust',
+                'code': self._trust_code,
+                'account_type': 'liability_current',
+                'company_ids': [company.id],
+            }
+        )
+        invoice = self._invoice_of(300.0)
+        payment = self.env['account.payment'].create(
+            {
+                'payment_type': 'inbound',
+                'partner_type': 'customer',
+                'partner_id': self.partner_a.id,
+                'amount': 500.0,
+                'journal_id': trust.id,
+                'destination_account_id': liability.id,
+                'company_id': company.id,
+            }
+        )
+        payment.action_post()
+        self._run_all()
+        self.assertEqual(payment.qbo_sync_state, 'synced', payment.qbo_sync_error)
+        [deposit] = self._deposits_of(payment)
+        self.assertEqual(deposit['Id'], payment.qbo_id)
+        self.assertFalse(self._qbo_payments_of(payment), 'no Payment: nothing applied to invoices')
+        bank = self._qbo_by_id('Account', deposit['DepositToAccountRef']['value'])
+        self.assertEqual((bank['Name'], bank['AccountSubType']), ('IOLTA Trust', 'TrustAccounts'))
+        detail = deposit['Line'][0]['DepositLineDetail']
+        owed = self._qbo_by_id('Account', detail['AccountRef']['value'])
+        self.assertEqual(
+            (owed['Name'], owed['AccountType'], owed['AccountSubType']),
+            ('Client Trust Liability', 'Other Current Liability', 'TrustAccountsLiabilities'),
+        )
+        self.assertEqual(detail['Entity']['type'], 'Customer')
+        self.assertAlmostEqual(float(deposit['TotalAmt']), 500.0, places=2)
+        # The operating invoice stays open in both books, and the books agree.
+        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), 300.0, places=2)
+        self.assertFalse(self._differences())
+        # Cancelled: deleted (QuickBooks voids no deposits through its API); posted again: anew.
+        payment.action_draft()
+        payment.action_cancel()
+        self._run_all()
+        self.assertFalse(self._deposits_of(payment))
+        self.assertFalse(self._differences())
 
 
 @tagged('post_install', '-at_install')
@@ -159,6 +214,18 @@ class TestPushBank(QboBankCommon):
         self.assertEqual(st_line.qbo_sync_state, 'synced', st_line.qbo_sync_error)
         self.assertEqual(len(self._deposits_of(st_line)), 1)
 
+    def test_start_date_and_manual_mode_are_honoured(self):
+        invoice = self._invoice_of(75.0)
+        payment = self._pay(invoice)
+        self.connection.sync_start_date = fields.Date.add(fields.Date.today(), days=1)
+        st_line = self._statement_line(75.0)
+        self._match(st_line, payment)
+        self.assertFalse(self._jobs(st_line), 'dated before the start date')
+        st_line.action_undo_reconciliation()
+        self.connection.write({'sync_start_date': False, 'sync_mode': 'manual'})
+        self._match(st_line, payment)
+        self.assertFalse(self._jobs(st_line), 'manual mode')
+
     def test_switched_off_nothing_is_deposited(self):
         self.connection.sync_deposits = False
         invoice = self._invoice_of(75.0)
@@ -170,57 +237,7 @@ class TestPushBank(QboBankCommon):
         self.assertFalse(self._qbo('Deposit'))
 
     def test_trust_receipt_is_a_deposit_to_the_trust_liability(self):
-        self.connection.write({'sync_trust': True, 'trust_liability_account_name': 'Client Trust Liability'})
-        company = self.connection.company_id
-        trust = self.env['account.journal'].create(
-            {'name': 'IOLTA Trust', 'type': 'bank', 'code': 'TRST', 'company_id': company.id}
-        )
-        trust.qbo_trust_account = True
-        liability = self.env['account.account'].create(
-            {
-                'name': 'Client funds held in trust',
-                'code': '219901',
-                'account_type': 'liability_current',
-                'company_ids': [company.id],
-            }
-        )
-        invoice = self._invoice_of(300.0)
-        payment = self.env['account.payment'].create(
-            {
-                'payment_type': 'inbound',
-                'partner_type': 'customer',
-                'partner_id': self.partner_a.id,
-                'amount': 500.0,
-                'journal_id': trust.id,
-                'destination_account_id': liability.id,
-                'company_id': company.id,
-            }
-        )
-        payment.action_post()
-        self._run_all()
-        self.assertEqual(payment.qbo_sync_state, 'synced', payment.qbo_sync_error)
-        [deposit] = self._deposits_of(payment)
-        self.assertEqual(deposit['Id'], payment.qbo_id)
-        self.assertFalse(self._qbo_payments_of(payment), 'no Payment: nothing applied to invoices')
-        bank = self._qbo_by_id('Account', deposit['DepositToAccountRef']['value'])
-        self.assertEqual((bank['Name'], bank['AccountSubType']), ('IOLTA Trust', 'TrustAccounts'))
-        detail = deposit['Line'][0]['DepositLineDetail']
-        owed = self._qbo_by_id('Account', detail['AccountRef']['value'])
-        self.assertEqual(
-            (owed['Name'], owed['AccountType'], owed['AccountSubType']),
-            ('Client Trust Liability', 'Other Current Liability', 'TrustAccountsLiabilities'),
-        )
-        self.assertEqual(detail['Entity']['type'], 'Customer')
-        self.assertAlmostEqual(float(deposit['TotalAmt']), 500.0, places=2)
-        # The operating invoice stays open in both books, and the books agree.
-        self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), 300.0, places=2)
-        self.assertFalse(self._differences())
-        # Cancelled: deleted (QuickBooks voids no deposits through its API); posted again: anew.
-        payment.action_draft()
-        payment.action_cancel()
-        self._run_all()
-        self.assertFalse(self._deposits_of(payment))
-        self.assertFalse(self._differences())
+        self._check_trust_receipt()
 
     def test_only_quickbooks_users_see_or_mark_trust_journals(self):
         journal = self._journal()
@@ -283,3 +300,6 @@ class TestPushBankCanada(QboBankCommon):
         self.assertAlmostEqual(float(deposit['TotalAmt']), 399.5, places=2)
         self.assertEqual(len(deposit['Line']), 3)
         self.assertFalse(self._differences())
+
+    def test_trust_receipt_is_a_deposit_to_the_trust_liability(self):
+        self._check_trust_receipt()
