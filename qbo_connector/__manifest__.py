@@ -32,6 +32,7 @@ coming back, every call logged and every error explained.
         'views/res_config_settings_views.xml',
         'views/qbo_bank_views.xml',
         'views/qbo_menus.xml',
+        'views/qbo_bank_menus.xml',
     ],
     'installable': True,
     'application': False,

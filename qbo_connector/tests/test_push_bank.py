@@ -258,6 +258,19 @@ class TestPushBank(QboBankCommon):
         journal.with_user(accountant).write({'qbo_trust_account': True, 'qbo_bank_account_name': 'Trust'})
         self.assertTrue(journal.qbo_trust_account)
 
+    def test_the_screens_list_the_companys_journals_and_matters(self):
+        settings = self.env['res.config.settings'].create({})
+        action = settings.action_qbo_open_bank_accounts()
+        journals = self.env['account.journal'].search(action['domain'])
+        self.assertTrue(journals)
+        self.assertEqual(set(journals.mapped('type')), {'bank', 'cash'})
+        self.assertEqual(journals.company_id, self.env.company)
+        arch = self.env['account.journal'].get_views([(action['view_id'][0], 'list')])['views']['list']['arch']
+        self.assertIn('qbo_trust_account', arch)
+        action = settings.action_qbo_open_matters()
+        arch = self.env['account.analytic.account'].get_views([(action['view_id'][0], 'list')])['views']['list']['arch']
+        self.assertIn('qbo_client_id', arch)
+
     def test_journal_mapped_by_the_name_set_in_the_screen(self):
         journal = self._journal()
         journal.qbo_bank_account_name = 'Savings'
