@@ -104,7 +104,7 @@ class AccountBankStatementLine(models.Model):
         lines = [
             {
                 'Amount': payment.currency_id.round(payment.amount),
-                'LinkedTxn': [{'TxnId': self._qbo_payment_id(connection, payment), 'TxnType': 'Payment'}],
+                'LinkedTxn': [self._qbo_payment_link(connection, payment)],
             }
             for payment in payments
         ]
@@ -118,13 +118,18 @@ class AccountBankStatementLine(models.Model):
         values.update(payments[:1]._qbo_currency_values(connection))
         return values
 
-    def _qbo_payment_id(self, connection, payment):
-        """The QuickBooks Payment ``payment`` is. Not there yet: the deposit waits while the
-        payment's push is queued (no attempt spent), and fails, naming it, when that push failed
-        or was never queued."""
-        mapping = self.env['qbo.mapping']._qbo_find(connection, payment, 'Payment')
+    def _qbo_payment_link(self, connection, payment):
+        """The QuickBooks transaction ``payment`` is, as a deposit line's LinkedTxn: its Payment,
+        or the SalesReceipt holding it (an invoice paid at once). Not there yet: the deposit waits
+        while the payment's push is queued (no attempt spent), and fails, naming it, when that
+        push failed or was never queued."""
+        mappings = self.env['qbo.mapping']
+        mapping = mappings._qbo_find(connection, payment, 'Payment')
         if mapping:
-            return mapping.qbo_id
+            return {'TxnId': mapping.qbo_id, 'TxnType': 'Payment'}
+        receipt = mappings._qbo_find(connection, payment, 'SalesReceipt', 'receipt')
+        if receipt:
+            return {'TxnId': receipt.qbo_id, 'TxnType': 'SalesReceipt'}
         job = (
             self.env['qbo.sync.job']
             .sudo()

@@ -159,6 +159,22 @@ class TestPushBank(QboBankCommon):
         self.assertEqual((difference['kind'], difference['field']), ('deposit', 'total'))
         self.assertAlmostEqual(difference['odoo'] - difference['qbo'], 49.5, places=2)
 
+    def test_invoice_paid_at_once_is_deposited_as_its_sales_receipt(self):
+        self.connection.receipts_paid_at_once = True
+        at_once = self._invoice_of(120.0)
+        held = self._pay(at_once)
+        later = self._invoice_of(80.0)
+        partial = self._pay(later, amount=50.0)
+        st_line = self._statement_line(170.0)
+        self._match(st_line, held | partial)
+        self._run_all()
+        self.assertEqual(st_line.qbo_sync_state, 'synced', st_line.qbo_sync_error)
+        [deposit] = self._deposits_of(st_line)
+        links = sorted((link['TxnType'], link['TxnId']) for line in deposit['Line'] for link in line['LinkedTxn'])
+        self.assertEqual(links, sorted([('SalesReceipt', held.qbo_id), ('Payment', partial.qbo_id)]))
+        self.assertAlmostEqual(float(deposit['TotalAmt']), 170.0, places=2)
+        self.assertFalse(self._differences())
+
     def test_undone_deposit_is_deleted_and_made_again(self):
         invoices = [self._invoice_of(amount) for amount in (10.0, 20.0, 30.0)]
         payments = [self._pay(invoice) for invoice in invoices]
