@@ -42,6 +42,23 @@ class AccountBankStatementLine(models.Model):
             lambda p: p.partner_type == 'customer' and p.payment_type == 'inbound' and p.state in POSTED_STATES
         ).sorted('id')
 
+    def _qbo_deposit_other_lines(self):
+        """The lines of this statement line's entry that are neither its money nor matched with
+        anything: what Odoo booked besides the payments (bank fees, interest)."""
+        self.ensure_one()
+        _liquidity, _suspense, others = self._seek_for_lines()
+        return others.filtered(
+            lambda l: not l.account_id.reconcile and not (l.matched_debit_ids or l.matched_credit_ids)
+        )
+
+    def _qbo_deposit_amount(self, connection):
+        """What the Deposit of this line amounts to: its payments, less the fees booked with them."""
+        self.ensure_one()
+        payments = self._qbo_deposited_payments().filtered(lambda p: not p._qbo_is_trust_receipt(connection))
+        if not payments:
+            return 0.0
+        return sum(payments.mapped('amount')) - sum(self._qbo_deposit_other_lines().mapped('amount_currency'))
+
     def _qbo_connection(self):
         self.ensure_one()
         return self.env['qbo.connection'].sudo()._qbo_for_company(self.company_id, create=False)
@@ -108,6 +125,16 @@ class AccountBankStatementLine(models.Model):
             }
             for payment in payments
         ]
+        for line in self._qbo_deposit_other_lines():
+            # A bank fee (or interest) booked on the statement line: the deposit is the bank's amount.
+            lines.append(
+                {
+                    'Amount': line.currency_id.round(-line.amount_currency),
+                    'DetailType': 'DepositLineDetail',
+                    'Description': (line.name or '')[:4000],
+                    'DepositLineDetail': {'AccountRef': line.account_id._qbo_expense_account_ref(connection, client)},
+                }
+            )
         currency = payments[:1].currency_id
         values = {
             'DepositToAccountRef': self.journal_id._qbo_bank_account_ref(connection, client, currency),

@@ -175,6 +175,36 @@ class TestPushBank(QboBankCommon):
         self.assertAlmostEqual(float(deposit['TotalAmt']), 170.0, places=2)
         self.assertFalse(self._differences())
 
+    def test_bank_fee_on_the_statement_line_is_a_line_of_the_deposit(self):
+        self.connection._qbo_client().create('Account', {'Name': 'Bank Charges', 'AccountType': 'Expense'})
+        fees = self.env['account.account'].create(
+            {'name': 'Bank Charges', 'code': '626100', 'account_type': 'expense', 'company_ids': [self.company.id]}
+        )
+        invoices = [self._invoice_of(amount) for amount in (100.0, 250.0, 49.5)]
+        payments = [self._pay(invoice) for invoice in invoices]
+        st_line = self._statement_line(394.5)
+        _liquidity, suspense, _other = st_line._seek_for_lines()
+        liquidity = self.env['account.move.line'].concat(*(p._seek_for_lines()[0] for p in payments))
+        st_line.move_id.with_context(skip_readonly_check=True).write(
+            {
+                'line_ids': [
+                    Command.update(suspense.id, {'account_id': liquidity.account_id[:1].id, 'credit': 399.5}),
+                    Command.create({'account_id': fees.id, 'debit': 5.0, 'name': 'Deposit fee'}),
+                ]
+            }
+        )
+        suspense = st_line.move_id.line_ids.filtered(lambda l: l.account_id == liquidity.account_id[:1])
+        (suspense | liquidity).reconcile()
+        self.assertTrue(st_line.is_reconciled)
+        self._run_all()
+        self.assertEqual(st_line.qbo_sync_state, 'synced', st_line.qbo_sync_error)
+        [deposit] = self._deposits_of(st_line)
+        self.assertAlmostEqual(float(deposit['TotalAmt']), 394.5, places=2, msg='what the bank shows')
+        [fee] = [line for line in deposit['Line'] if not line.get('LinkedTxn')]
+        self.assertAlmostEqual(float(fee['Amount']), -5.0, places=2)
+        self.assertEqual(fee['DepositLineDetail']['AccountRef']['name'], 'Bank Charges')
+        self.assertFalse(self._differences())
+
     def test_undone_deposit_is_deleted_and_made_again(self):
         invoices = [self._invoice_of(amount) for amount in (10.0, 20.0, 30.0)]
         payments = [self._pay(invoice) for invoice in invoices]

@@ -38,9 +38,8 @@ class QboBooksCheck(models.TransientModel):
                 differences.append(self._qbo_missing(move, mapping, doc is not None))
                 continue
             if record._name == 'account.bank.statement.line':
-                payments = record._qbo_deposited_payments().filtered(lambda p: not p._qbo_is_trust_receipt(connection))
-                odoo_amount = sum(payments.mapped('amount'))
-                currency = payments[:1].currency_id or record.currency_id
+                odoo_amount = record._qbo_deposit_amount(connection)
+                currency = record.currency_id
             else:
                 odoo_amount = record.amount if record.state in POSTED_STATES else 0.0
                 currency = record.currency_id
