@@ -35,6 +35,8 @@ coming back, every call logged and every error explained.
         'views/qbo_menus.xml',
         'views/qbo_expense_mapping_views.xml',
         'views/qbo_setup_views.xml',
+        'views/qbo_bank_views.xml',
+        'views/qbo_bank_menus.xml',
     ],
     'assets': {
         'web.assets_tests': [

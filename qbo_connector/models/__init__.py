@@ -37,3 +37,14 @@ from . import qbo_setup
 from . import account_move_pull
 from . import res_partner_pull
 from . import product_product_pull
+from . import qbo_connection_bank
+from . import qbo_mapping_bank
+from . import account_journal_bank
+from . import account_analytic_account
+from . import res_config_settings_bank
+from . import account_payment_bank
+from . import account_bank_statement_line
+from . import account_partial_reconcile_bank
+from . import account_move_line_bank
+from . import account_move_matter
+from . import account_account_writeoff

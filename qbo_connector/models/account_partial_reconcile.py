@@ -31,6 +31,10 @@ class AccountPartialReconcile(models.Model):
             return payments, credit_notes
         for partial in self:
             moves = partial.debit_move_id.move_id | partial.credit_move_id.move_id
+            if moves.statement_line_id:
+                # A payment matched with a bank statement line: its deposit, not an application
+                # (account_partial_reconcile_bank.py).
+                continue
             if moves.origin_payment_id:
                 # Money received, and refunds (their link to the credit notes they pay out).
                 payments |= moves.origin_payment_id.filtered(

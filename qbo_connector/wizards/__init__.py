@@ -9,3 +9,4 @@ from . import qbo_payment_method_mapping_reverse
 from . import base_partner_merge
 from . import qbo_expense_mapping
 from . import qbo_expense_mapping_line
+from . import qbo_books_check_bank

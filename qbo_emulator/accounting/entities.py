@@ -67,6 +67,12 @@ SUBTYPE_TO_TYPE = {
     "ServiceFeeIncome": "Income",
     "SuppliesMaterialsCogs": "Cost of Goods Sold",
     "Inventory": "Other Current Asset",
+    # Bank subtypes, and the liability money held in trust is owed as.
+    "CashOnHand": "Bank",
+    "MoneyMarket": "Bank",
+    "TrustAccounts": "Bank",
+    "RentsHeldInTrust": "Bank",
+    "TrustAccountsLiabilities": "Other Current Liability",
 }
 ITEM_TYPES = ("Service", "NonInventory", "Inventory", "Category", "Group")
 ITEM_NEEDS = {  # Type -> accounts/fields QBO requires
@@ -217,6 +223,13 @@ def prepare_account(company, entity, doc, existing, options):
     if kind not in ACCOUNT_TYPES:
         raise invalid_value_fault("AccountType", kind)
     classification, default_subtype = ACCOUNT_TYPES[kind]
+    if given(subtype) and SUBTYPE_TO_TYPE.get(subtype, kind) != kind:
+        raise QboFault(
+            "6010",
+            "Invalid Account.AccountType && Account.SubType",
+            f"AccountSubType {subtype} is not a subtype of {kind}.",
+            element="AccountSubType",
+        )
     doc["AccountType"], doc["Classification"] = kind, classification
     doc["AccountSubType"] = subtype if given(subtype) else default_subtype
     doc["Active"] = doc.get("Active", True) is not False
@@ -451,6 +464,7 @@ def prepare_other_txn(company, entity, doc, existing, options):
     else:
         _own_currency(company, doc)
     if entity == "Deposit":
+        _deposit(company, doc)
         links.check_deposit(company, doc)
     total = _sum_lines(doc)
     if entity == "JournalEntry":
@@ -477,6 +491,40 @@ def prepare_other_txn(company, entity, doc, existing, options):
         links.apply_balance(company, entity, doc)  # its LinkedTxn to the payments settling it
     links.set_home_amounts(company, doc)
     return set()
+
+
+# The account types a deposit may go into (Intuit: a bank account; the emulator also takes an
+# Other Current Asset, as a receipt's DepositToAccountRef).
+DEPOSIT_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
+
+
+def _deposit(company, doc):
+    """A deposit goes into a Bank account (6000 otherwise); a line that links no payment books
+    money from its DepositLineDetail.AccountRef (required), received from its Entity (a live
+    customer, vendor or employee, returned with its type)."""
+    account = lookup(company.tx, "Account", doc["DepositToAccountRef"], "DepositToAccountRef")
+    if account.get("AccountType") not in DEPOSIT_ACCOUNT_TYPES:
+        raise business_fault(
+            f"A deposit goes into a bank account, not into {account.get('Name')} ({account.get('AccountType')}).",
+            element="DepositToAccountRef",
+        )
+    doc["DepositToAccountRef"] = {"value": account["Id"], "name": account.get("Name")}
+    for line in doc["Line"]:
+        if line.get("LinkedTxn"):
+            continue
+        detail = line.get("DepositLineDetail") or {}
+        if not ref_value(detail.get("AccountRef")):
+            raise required_fault("Line.DepositLineDetail.AccountRef")
+        lookup(company.tx, "Account", detail["AccountRef"], "Line.DepositLineDetail.AccountRef")
+        entity = detail.get("Entity")
+        if ref_value(entity):
+            value = ref_value(entity)
+            kind = entity.get("type") if given(entity.get("type")) else None
+            if kind is not None and kind not in PARTIES:
+                raise invalid_value_fault("Line.DepositLineDetail.Entity.type", kind)
+            kind = kind or next((k for k in PARTIES if company.tx.get(k, value) is not None), "Customer")
+            party = lookup(company.tx, kind, entity, "Line.DepositLineDetail.Entity")  # 610 when inactive
+            detail["Entity"] = {"value": party["Id"], "name": party.get("DisplayName"), "type": kind}
 
 
 # What a company owes its vendors: a Bill, and a VendorCredit (what a vendor owes back).
@@ -520,6 +568,26 @@ def _payable(company, entity, doc, existing):
                 )
         if not company.is_us and detail.get("TaxCodeRef"):
             lookup(company.tx, "TaxCode", detail["TaxCodeRef"], f"Line.{kind}.TaxCodeRef")
+        _billable(company, kind, detail)
+
+
+# A bill line's BillableStatus (Intuit's enumeration).
+BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
+
+
+def _billable(company, kind, detail):
+    """A billable expense line: its status one of BILLABLE_STATUSES, its CustomerRef a live
+    customer (or sub-customer), which a Billable line needs; the customer's name filled in."""
+    status = detail.get("BillableStatus")
+    if given(status) and status not in BILLABLE_STATUSES:
+        raise invalid_value_fault(f"Line.{kind}.BillableStatus", status)
+    if ref_value(detail.get("CustomerRef")):
+        customer = lookup(company.tx, "Customer", detail["CustomerRef"], f"Line.{kind}.CustomerRef")
+        detail["CustomerRef"] = {"value": customer["Id"], "name": customer.get("FullyQualifiedName")}
+    elif status == "Billable":
+        raise business_fault(
+            "A billable expense line needs the customer it is billable to.", element=f"Line.{kind}.CustomerRef"
+        )
 
 
 def _payable_tax(company, doc):
