@@ -27,7 +27,9 @@ class AccountPayment(models.Model):
     _name = 'account.payment'
     _inherit = ['account.payment', 'qbo.synced.mixin']
 
-    _qbo_entities = ('Payment', 'Purchase', *RECEIPT_BY_MOVE_TYPE.values())
+    # All in one place (a later file's own tuple would replace, not extend, this one): a customer
+    # payment, a refund's check, a receipt holding it, a trust receipt's Deposit, a bill payment.
+    _qbo_entities = ('Payment', 'Purchase', *RECEIPT_BY_MOVE_TYPE.values(), 'Deposit', 'BillPayment')
 
     # ------------------------------------------------------------------
     # Enqueue hooks: database writes only, never a network call

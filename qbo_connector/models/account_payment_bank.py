@@ -16,8 +16,6 @@ class AccountPayment(models.Model):
     # A file of its own: account_payment.py is the sales side's.
     _inherit = 'account.payment'  # pylint: disable=consider-merging-classes-inherited
 
-    _qbo_entities = ('Payment', 'Purchase', 'SalesReceipt', 'RefundReceipt', 'Deposit')
-
     def _qbo_is_trust_receipt(self, connection):
         """Money a client entrusted: a customer receipt into a journal marked as a trust
         account, trust receipts switched on; or one that went to QuickBooks as a Deposit (it

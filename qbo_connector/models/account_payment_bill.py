@@ -27,8 +27,6 @@ class AccountPayment(models.Model):
     # A file of its own (issue 12): account_payment.py is the customers'.
     _inherit = 'account.payment'  # pylint: disable=consider-merging-classes-inherited
 
-    _qbo_entities = (*account_payment.AccountPayment._qbo_entities, 'BillPayment')
-
     def _qbo_is_bill_payment(self):
         """Money paid to a vendor: what QuickBooks records as a bill payment."""
         self.ensure_one()
