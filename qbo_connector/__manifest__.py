@@ -1,6 +1,6 @@
 {
     'name': 'QuickBooks Online Connector',
-    'version': '19.0.1.2.0',
+    'version': '19.0.1.3.0',
     'summary': 'Keep an Odoo company and a QuickBooks Online company in agreement',
     'description': """
 Connects each Odoo company to one QuickBooks Online company over OAuth 2.0 and keeps
@@ -31,6 +31,9 @@ coming back, every call logged and every error explained.
         'views/qbo_payment_method_mapping_views.xml',
         'views/res_config_settings_views.xml',
         'views/qbo_menus.xml',
+        'security/qbo_initial_sync_security.xml',
+        'views/qbo_initial_sync_views.xml',
+        'views/qbo_dashboard_views.xml',
     ],
     'installable': True,
     'application': False,

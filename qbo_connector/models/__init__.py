@@ -27,3 +27,6 @@ from . import res_config_settings
 from . import res_currency
 from . import res_partner
 from . import res_partner_vendor
+from . import qbo_initial_sync
+from . import qbo_connection_initial
+from . import qbo_sync_job_batch

@@ -20,3 +20,4 @@ from . import test_push_deletion
 from . import test_pull_payments
 from . import test_webhook
 from . import test_pull_security
+from . import test_initial_sync
