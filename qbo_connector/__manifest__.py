@@ -34,7 +34,13 @@ coming back, every call logged and every error explained.
         'security/qbo_initial_sync_security.xml',
         'views/qbo_initial_sync_views.xml',
         'views/qbo_dashboard_views.xml',
+        'views/qbo_undo_views.xml',
     ],
+    'assets': {
+        'web.assets_tests': [
+            'qbo_connector/static/tests/tours/qbo_dashboard_tour.js',
+        ],
+    },
     'installable': True,
     'application': False,
 }

@@ -30,3 +30,4 @@ from . import res_partner_vendor
 from . import qbo_initial_sync
 from . import qbo_connection_initial
 from . import qbo_sync_job_batch
+from . import qbo_undo

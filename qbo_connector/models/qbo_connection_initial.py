@@ -11,7 +11,8 @@ class QboConnection(models.Model):
     and what the sync dashboard shows of it: status, last push and pull, the queue's counts,
     the initial sync's progress."""
 
-    _inherit = 'qbo.connection'
+    # One file per concern of the connection (as its pull has): the brief's qbo_connection_initial.py.
+    _inherit = 'qbo.connection'  # pylint: disable=consider-merging-classes-inherited
 
     initial_sync_id = fields.Many2one(
         'qbo.initial.sync', string='Initial Sync', readonly=True, copy=False, help='The latest initial sync.'
@@ -42,7 +43,7 @@ class QboConnection(models.Model):
                 ['__count'],
             ):
                 counts[connection.id, state] = count
-            for connection, count, last in jobs._read_group(
+            for connection, _count, last in jobs._read_group(
                 [('connection_id', 'in', self.ids), ('state', '=', 'done'), ('direction', '=', 'push')],
                 ['connection_id'],
                 ['__count', 'done_at:max'],
@@ -129,4 +130,3 @@ class QboConnection(models.Model):
     def action_qbo_dashboard_books_check(self):
         self.ensure_one()
         return self.env['qbo.books.check']._qbo_run_for(self)
-

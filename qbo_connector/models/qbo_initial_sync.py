@@ -77,10 +77,14 @@ class QboInitialSync(models.Model):
     def _compute_progress(self):
         counts = defaultdict(int)
         if self.ids:
-            for sync, state, count in self.env['qbo.sync.job'].sudo()._read_group(
-                [('initial_sync_id', 'in', self.ids), ('res_model', '!=', self._name)],
-                ['initial_sync_id', 'state'],
-                ['__count'],
+            for sync, state, count in (
+                self.env['qbo.sync.job']
+                .sudo()
+                ._read_group(
+                    [('initial_sync_id', 'in', self.ids), ('res_model', '!=', self._name)],
+                    ['initial_sync_id', 'state'],
+                    ['__count'],
+                )
             ):
                 counts[sync.id, state] += count
         now = fields.Datetime.now()
@@ -188,6 +192,23 @@ class QboInitialSync(models.Model):
             'views': [(False, 'form')],
         }
 
+    def action_qbo_undo(self):
+        """A removal of what this sync created in QuickBooks, to preview."""
+        self.ensure_one()
+        sync = self._qbo_checked()
+        undo = (
+            self.env['qbo.undo']
+            .sudo()
+            .create({'connection_id': sync.connection_id.id, 'scope': 'initial_sync', 'initial_sync_id': sync.id})
+        )
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': 'qbo.undo',
+            'res_id': undo.id,
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+        }
+
     def action_open_jobs(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('qbo_connector.action_qbo_sync_job')
@@ -201,8 +222,10 @@ class QboInitialSync(models.Model):
     def _qbo_check_finished(self):
         """Done once nothing of it waits any more (called as its jobs end)."""
         for sync in self.sudo().filtered(lambda s: s.state == 'running' and s.phase == 'documents'):
-            if not self.env['qbo.sync.job'].sudo().search_count(
-                [('initial_sync_id', '=', sync.id), ('state', 'in', WAITING)], limit=1
+            if (
+                not self.env['qbo.sync.job']
+                .sudo()
+                .search_count([('initial_sync_id', '=', sync.id), ('state', 'in', WAITING)], limit=1)
             ):
                 sync.write({'state': 'done', 'phase': 'done', 'finished_at': fields.Datetime.now()})
 
@@ -226,8 +249,10 @@ class QboInitialSync(models.Model):
         jobs = self.env['qbo.sync.job']._qbo_enqueue(moves, 'push', priority=20)
         jobs |= self.env['qbo.sync.job']._qbo_enqueue(payments, 'push', priority=PAYMENT_PRIORITY)
         jobs.sudo().write({'initial_sync_id': self.id})
-        done_before = self.env['qbo.sync.job'].sudo().search_count(
-            [('initial_sync_id', '=', self.id), ('res_model', '!=', self._name), ('state', '=', 'done')]
+        done_before = (
+            self.env['qbo.sync.job']
+            .sudo()
+            .search_count([('initial_sync_id', '=', self.id), ('res_model', '!=', self._name), ('state', '=', 'done')])
         )
         self.write(
             {
@@ -252,7 +277,11 @@ class QboInitialSync(models.Model):
         """What this sync sends: (invoices and credit notes, customer payments), not yet in
         QuickBooks."""
         company = connection.company_id
-        kinds = [k for k, on in (('out_invoice', connection.sync_invoices), ('out_refund', connection.sync_credit_notes)) if on]
+        kinds = [
+            k
+            for k, on in (('out_invoice', connection.sync_invoices), ('out_refund', connection.sync_credit_notes))
+            if on
+        ]
         moves_model = self.env['account.move'].sudo()
         base = [('company_id', '=', company.id), ('state', '=', 'posted'), ('move_type', 'in', kinds)]
         dated = base + ([('invoice_date', '>=', self.start_date)] if self.start_date else [])
@@ -262,13 +291,17 @@ class QboInitialSync(models.Model):
                 base + [('move_type', '=', 'out_invoice'), ('payment_state', 'in', ('not_paid', 'partial'))],
                 order='invoice_date, id',
             )
-        mapped = self.env['qbo.mapping'].sudo().search(
-            [
-                ('connection_id', '=', connection.id),
-                ('res_model', '=', 'account.move'),
-                ('res_id', 'in', moves.ids),
-                ('role', 'in', ('record', 'receipt')),
-            ]
+        mapped = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [
+                    ('connection_id', '=', connection.id),
+                    ('res_model', '=', 'account.move'),
+                    ('res_id', 'in', moves.ids),
+                    ('role', 'in', ('record', 'receipt')),
+                ]
+            )
         )
         moves -= moves.browse(mapped.mapped('res_id'))
         payments = self.env['account.payment']
@@ -296,9 +329,11 @@ class QboInitialSync(models.Model):
             )
             methods = connection.payment_method_line_ids
             payments = candidates.filtered(
-                lambda p: (not methods or p.payment_method_line_id in methods)
-                and (p.reconciled_invoice_ids | p.reconciled_bill_ids)
-                and not ((p.reconciled_invoice_ids | p.reconciled_bill_ids) - sent_moves)
+                lambda p: (
+                    (not methods or p.payment_method_line_id in methods)
+                    and (p.reconciled_invoice_ids | p.reconciled_bill_ids)
+                    and not ((p.reconciled_invoice_ids | p.reconciled_bill_ids) - sent_moves)
+                )
             )
         return moves, payments
 
@@ -316,7 +351,9 @@ class QboInitialSync(models.Model):
             if not docs:
                 continue
             since = min(docs.mapped(lambda m: m.invoice_date or m.date))
-            found = client.query_all(f'SELECT * FROM {entity} WHERE TxnDate >= {qbo_quote(fields.Date.to_string(since))}')
+            found = client.query_all(
+                f'SELECT * FROM {entity} WHERE TxnDate >= {qbo_quote(fields.Date.to_string(since))}'
+            )
             taken = set(
                 mappings.search(
                     [('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('role', '=', 'record')]

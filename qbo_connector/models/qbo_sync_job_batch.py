@@ -74,7 +74,7 @@ class QboSyncJob(models.Model):
             connection = candidates[0].connection_id
             if self.env['qbo.realm.throttle']._qbo_paused([connection.realm_id]):
                 return run
-            sent = candidates.filtered(lambda j: j.connection_id == connection)._qbo_run_batch(skipped)
+            sent = candidates.filtered(lambda j, c=connection: j.connection_id == c)._qbo_run_batch(skipped)
             run += sent
             if not cron._commit_progress(sent):
                 return run

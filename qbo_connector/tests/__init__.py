@@ -21,3 +21,5 @@ from . import test_pull_payments
 from . import test_webhook
 from . import test_pull_security
 from . import test_initial_sync
+from . import test_undo
+from . import test_dashboard_tour
