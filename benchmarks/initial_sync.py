@@ -78,20 +78,22 @@ connection.action_test_connection()
 env.cr.commit()
 
 
-def invoice():
-    move = env['account.move'].create(
-        {
-            'move_type': 'out_invoice',
-            'partner_id': partner.id,
-            'invoice_date': fields.Date.today(),
-            'invoice_line_ids': [
-                Command.create({'product_id': p.id, 'quantity': 1 + i, 'price_unit': p.list_price})
-                for i, p in enumerate(products)
-            ],
-        }
-    )
-    move.action_post()
-    return move
+def invoice_values():
+    return {
+        'move_type': 'out_invoice',
+        'partner_id': partner.id,
+        'invoice_date': fields.Date.today(),
+        'invoice_line_ids': [
+            Command.create({'product_id': p.id, 'quantity': 1 + i, 'price_unit': p.list_price})
+            for i, p in enumerate(products)
+        ],
+    }
+
+
+def invoices(n):
+    moves = env['account.move'].create([invoice_values() for _ in range(n)])
+    moves.action_post()
+    return moves
 
 
 def drain():
@@ -101,7 +103,7 @@ def drain():
 
 
 # Masters mapped: one invoice pushed by hand maps the customer, the items, the tax code.
-warm = invoice()
+warm = invoices(1)
 env.cr.commit()
 warm.action_qbo_push()
 env.cr.commit()
@@ -109,11 +111,9 @@ drain()
 
 print(f'creating {count} posted invoices (manual mode: nothing queued)…', flush=True)
 moves = env['account.move']
-for n in range(count):
-    moves |= invoice()
-    if n % 200 == 199:
-        env.cr.commit()
-env.cr.commit()
+while len(moves) < count:
+    moves |= invoices(min(50, count - len(moves)))
+    env.cr.commit()
 
 
 def api_requests():
