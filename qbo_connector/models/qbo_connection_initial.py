@@ -107,11 +107,10 @@ class QboConnection(models.Model):
     # ------------------------------------------------------------------
 
     def action_qbo_dashboard_setup(self):
-        """The setup assistant when there is one, else the connection's form."""
+        """The setup assistant (``action_open_setup``) when it is installed, else the connection's form."""
         self.ensure_one()
-        assistant = self.env.ref('qbo_connector.action_qbo_setup_assistant', raise_if_not_found=False)
-        if assistant and hasattr(self, 'action_qbo_setup_assistant'):
-            return self.action_qbo_setup_assistant()
+        if hasattr(self, 'action_open_setup'):
+            return self.action_open_setup()
         return {
             'type': 'ir.actions.act_window',
             'res_model': 'qbo.connection',
