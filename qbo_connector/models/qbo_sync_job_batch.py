@@ -90,19 +90,30 @@ class QboSyncJob(models.Model):
                 if len(claimed) >= const.BATCH_MAX_ITEMS:
                     break
                 self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [const.JOB_LOCK_NAMESPACE, job.id])
-                if not self.env.cr.fetchone()[0]:
-                    skipped.add(job.id)
-                    continue
-                if job._qbo_batch_fits(connection):
+                if self.env.cr.fetchone()[0]:
                     claimed |= job
                 else:
-                    self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, job.id])
                     skipped.add(job.id)
-            if len(claimed) < 2:
+            # A fresh snapshot: another worker may have run some of them between our search and our
+            # claim (the claims, session locks, outlive the commit).
+            self.env['ir.cron']._commit_progress()
+            self.env.invalidate_all()
+            fitting = claimed.filtered(lambda j: j._qbo_batch_fits(connection))
+            skipped.update((claimed - fitting).ids)
+            if len(fitting) < 2:
                 # A batch of one spends one of the 39 batch calls of the minute for nothing.
-                skipped.update(claimed.ids)
+                skipped.update(fitting.ids)
                 return 0
-            return claimed._qbo_send_batch(connection, skipped)
+            try:
+                return fitting._qbo_send_batch(connection, skipped)
+            except psycopg2.Error as error:
+                # Outside every item's savepoint (the attempts' commit, the outcome's): as the single
+                # path does, the attempts end retryable, outcome unknown, and go one by one.
+                self.env.cr.rollback()
+                for job in fitting:
+                    job._qbo_end_broken_attempt(error)
+                    skipped.add(job.id)
+                return 0
         finally:
             for job in claimed:
                 self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [const.JOB_LOCK_NAMESPACE, job.id])
