@@ -37,6 +37,10 @@ coming back, every call logged and every error explained.
         'views/qbo_setup_views.xml',
         'views/qbo_bank_views.xml',
         'views/qbo_bank_menus.xml',
+        'security/qbo_initial_sync_security.xml',
+        'views/qbo_initial_sync_views.xml',
+        'views/qbo_dashboard_views.xml',
+        'views/qbo_undo_views.xml',
     ],
     'assets': {
         'web.assets_tests': [

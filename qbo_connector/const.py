@@ -83,6 +83,12 @@ THROTTLE_MAX_WAIT_SECONDS = 10
 THROTTLE_PAUSE_SECONDS = 60
 # First key of the advisory locks that hold concurrency slots (the second: hash of company:slot).
 THROTTLE_LOCK_NAMESPACE = 7_162_611
+# QuickBooks allows 40 batch calls a minute per company, counted over a sliding minute: one fewer,
+# evenly spaced, so that a batch delayed on its way never makes a 41st in anyone's minute
+# (system parameter qbo_connector.batch_calls_per_minute overrides it).
+THROTTLE_BATCH_CALLS_PER_MINUTE = 39
+# Objects per batch call (QuickBooks' maximum).
+BATCH_MAX_ITEMS = 30
 # QuickBooks refuses longer document numbers (2050).
 DOC_NUMBER_MAX = 21
 

@@ -48,3 +48,6 @@ from . import account_partial_reconcile_bank
 from . import account_move_line_bank
 from . import account_move_matter
 from . import account_account_writeoff
+from . import qbo_initial_sync
+from . import qbo_sync_job_batch
+from . import qbo_undo

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.qbo_client import CREATED_MARK
+
 # The QuickBooks entities an Odoo record can be bound to.
 QBO_ENTITIES = [
     ('Customer', 'Customer'),
@@ -75,6 +77,13 @@ class QboMapping(models.Model):
     qbo_id = fields.Char(string='QuickBooks Id', required=True, readonly=True)
     sync_token = fields.Char(readonly=True, help="QuickBooks' version of the object when we last wrote or read it.")
     qbo_name = fields.Char(string='QuickBooks Name', readonly=True)
+    origin = fields.Selection(
+        [('created', 'Created by Odoo'), ('found', 'Found in QuickBooks')],
+        default='found',
+        readonly=True,
+        help='Whether the connector created the QuickBooks object, or found it there and linked it: '
+        '"Remove what Odoo created in QuickBooks" removes only the former.',
+    )
 
     _odoo_side_unique = models.UniqueIndex(
         '(connection_id, res_model, res_id, qbo_entity, role, COALESCE(currency_id, 0))',
@@ -121,8 +130,13 @@ class QboMapping(models.Model):
         return self.env[model].browse(mapping.res_id)
 
     @api.model
-    def _qbo_link(self, connection, record, entity, qbo_object, role='record', currency=None):
-        """Bind ``record`` to ``qbo_object`` (QuickBooks JSON, or {'Id', 'Name'}); returns the mapping."""
+    def _qbo_link(self, connection, record, entity, qbo_object, role='record', currency=None, origin=None):
+        """Bind ``record`` to ``qbo_object`` (QuickBooks JSON, or {'Id', 'Name'}); returns the mapping.
+
+        ``origin``: 'created' when Odoo created the object (also told by QboClient.create's mark on
+        it), else 'found'; a link written again keeps a 'created' it had."""
+        if origin is None and qbo_object.get(CREATED_MARK):
+            origin = 'created'
         values = {
             'qbo_id': str(qbo_object['Id']),
             'sync_token': qbo_object.get('SyncToken'),
@@ -130,8 +144,11 @@ class QboMapping(models.Model):
         }
         mapping = self.sudo()._qbo_find(connection, record, entity, role, currency)
         if mapping:
+            if origin == 'created' or (origin and mapping.qbo_id != values['qbo_id']):
+                values['origin'] = origin
             mapping.write(values)
         else:
+            values['origin'] = origin or 'found'
             mapping = self.sudo().create(
                 {
                     'connection_id': connection.id,
@@ -231,7 +248,12 @@ class QboMapping(models.Model):
 
 def _values_of(mapping):
     """What a mapping says of its QuickBooks object (a mapping or its values)."""
-    return {'qbo_id': mapping['qbo_id'], 'sync_token': mapping['sync_token'], 'qbo_name': mapping['qbo_name']}
+    return {
+        'qbo_id': mapping['qbo_id'],
+        'sync_token': mapping['sync_token'],
+        'qbo_name': mapping['qbo_name'],
+        'origin': mapping['origin'],
+    }
 
 
 def _invalidate_records(mappings):

@@ -34,6 +34,9 @@ class QboRealmThrottle(models.Model):
         readonly=True, help='When the last request reserved may go out (UTC, to the microsecond in the database).'
     )
     paused_until = fields.Datetime(readonly=True, help='QuickBooks answered 429: nothing is sent before then.')
+    next_batch_slot_at = fields.Datetime(
+        readonly=True, help='When the last batch call reserved may go out (QuickBooks allows 40 batch calls a minute).'
+    )
     throttled_count = fields.Integer(string='429 Received', readonly=True)
     last_throttled_at = fields.Datetime(string='Last 429', readonly=True)
 
@@ -45,7 +48,10 @@ class QboRealmThrottle(models.Model):
         param = self.env['ir.config_parameter'].sudo().get_param
         per_minute = _positive(param('qbo_connector.requests_per_minute'), const.THROTTLE_REQUESTS_PER_MINUTE)
         concurrent = _positive(param('qbo_connector.concurrent_requests'), const.THROTTLE_CONCURRENT_REQUESTS)
-        return QboPacer(self.env.registry, realm_id, per_minute, concurrent)
+        pacer = QboPacer(self.env.registry, realm_id, per_minute, concurrent)
+        batches = _positive(param('qbo_connector.batch_calls_per_minute'), const.THROTTLE_BATCH_CALLS_PER_MINUTE)
+        pacer.batch_interval = 60.0 / batches
+        return pacer
 
     @api.model
     def _qbo_paused(self, realm_ids):
@@ -72,7 +78,31 @@ class QboPacer:
         # Never more than a tenth of the minute's allowance at once (450: 40, 9: none).
         self.burst = min(const.THROTTLE_BURST, per_minute // 10)
         self.concurrent = concurrent
+        # Batch calls have a pace of their own besides (no burst: QuickBooks counts them over a
+        # sliding minute); see _reserve_batch.
+        self.batch_interval = 60.0 / const.THROTTLE_BATCH_CALLS_PER_MINUTE
         self._known = False
+
+    def _reserve_batch(self, cr):
+        """Reserve the company's next batch slot, one batch interval after the last one (the
+        row is locked by _reserve). Returns the seconds to wait before sending."""
+        cr.execute(
+            """SELECT EXTRACT(EPOCH FROM next_batch_slot_at - (clock_timestamp() AT TIME ZONE 'UTC'))
+                 FROM qbo_realm_throttle WHERE realm_id = %s""",
+            [self.realm_id],
+        )
+        tat_in = float(cr.fetchone()[0] or 0.0)
+        wait = max(0.0, tat_in)
+        if wait > const.THROTTLE_MAX_WAIT_SECONDS:
+            raise _throttled(wait)
+        cr.execute(
+            """UPDATE qbo_realm_throttle
+                  SET next_batch_slot_at = GREATEST(next_batch_slot_at, clock_timestamp() AT TIME ZONE 'UTC')
+                                           + make_interval(secs => %s)
+                WHERE realm_id = %s""",
+            [self.batch_interval, self.realm_id],
+        )
+        return wait
 
     def _reserve(self, cr):
         """Reserve the company's next request slot, unless it is paused or the wait would be longer
@@ -128,12 +158,15 @@ class QboPacer:
             time.sleep(0.05)
 
     @contextmanager
-    def slot(self):
-        """Wait for the company's next request slot and a free concurrency slot, and hold the
-        latter while the request is in flight. Raises QboRetryableError (``throttled``) without
-        sending anything when the company is paused or too busy to wait for."""
+    def slot(self, batch=False):
+        """Wait for the company's next request slot (and, for a ``batch`` call, its next batch
+        slot) and a free concurrency slot, and hold the latter while the request is in flight.
+        Raises QboRetryableError (``throttled``) without sending anything when the company is
+        paused or too busy to wait for."""
         with _own_cursor(self.registry) as cr:
             wait = self._reserve(cr)
+            if batch:
+                wait = max(wait, self._reserve_batch(cr))
             cr.commit()  # pylint: disable=invalid-commit; the pacer's own cursor, shared at once
             if wait:
                 time.sleep(wait)

@@ -116,6 +116,8 @@ class QboSyncedMixin(models.AbstractModel):
             current = current or {'Id': mapping.qbo_id, 'SyncToken': mapping.sync_token}
         elif outcome_unknown:
             current = self._qbo_find_lost(client, entity, values)
+        # Found by its reference (or number) after a lost answer: an earlier attempt created it.
+        created = bool(current) and not mapping
         result = None
         if not current:
             try:
@@ -124,6 +126,7 @@ class QboSyncedMixin(models.AbstractModel):
                 if error.code != '6140':
                     raise
                 current = self._qbo_find_lost(client, entity, values, duplicate=error, job=job)
+                created = bool(current)
                 if not current:
                     # The number was freed. Another request id: QuickBooks answers a known one with
                     # its first answer (the 6140).
@@ -135,7 +138,7 @@ class QboSyncedMixin(models.AbstractModel):
                 return client.update(entity, body, request_id=job._qbo_request_id(step, body))
 
             result = send_current(client, entity, current, update)
-        mappings._qbo_link(connection, self, entity, result, role)
+        mappings._qbo_link(connection, self, entity, result, role, origin='created' if created else None)
         return result
 
     def _qbo_void(self, job, client, entity, role='record', forget=False, before=None):

@@ -27,3 +27,6 @@ from . import test_setup_tours
 from . import test_pull_documents
 from . import test_pull_masters
 from . import test_pull_scale
+from . import test_initial_sync
+from . import test_undo
+from . import test_dashboard_tour

@@ -52,7 +52,12 @@ SECRET_KEYS = frozenset(
 FORM_SECRET_KEYS = SECRET_KEYS | {'code'}
 REDACTED = '***'
 # The python-quickbooks calls that can change something in QuickBooks.
-_WRITING_CALLS = frozenset({'create_object', 'update_object', 'delete_object', 'misc_operation', 'batch_operation'})
+_WRITING_CALLS = frozenset(
+    {'create_object', 'update_object', 'delete_object', 'misc_operation', 'batch_operation', 'post'}
+)
+# What QboClient.create() adds to the object QuickBooks answered: it was created by this call
+# (qbo.mapping records it as created, not found, for the undo). QuickBooks never sends it.
+CREATED_MARK = 'qbo_created_by_odoo'
 _EXISTING_ID_RE = re.compile(r'(?:Id|TxnId)=(\d+)')
 # 6240: "Another Vendor is already using this name"; 6140: "TxnType=Invoice with TxnId=…".
 
@@ -276,6 +281,20 @@ def retry_after_seconds(value):
     return max(1, int((when - datetime.now(timezone.utc)).total_seconds()))
 
 
+class RequestNeeded(Exception):
+    """A call made inside QboClient.no_requests(): nothing was sent."""
+
+
+def translate_batch_fault(fault, what='the batch item'):
+    """A batch item's Fault (QuickBooks' JSON) as one of our errors, through python-quickbooks'
+    own reading of a Fault, as a single request's would be."""
+    try:
+        QuickBooks.handle_exceptions(fault)
+    except qb_exceptions.QuickbooksException as exc:
+        return translate_quickbooks_error(exc, 200, what, method='POST')
+    return translate_quickbooks_error(qb_exceptions.QuickbooksException(str(fault)), 200, what, method='POST')
+
+
 def translate_transport_error(exc, method):
     """A request that got no HTTP answer. Whether it was performed is unknown when the
     request may have reached QuickBooks (anything past connecting) and it could write."""
@@ -370,6 +389,7 @@ class QboClient:
         self._on_write = on_write
         self._on_auth_refused = on_auth_refused
         self._pacer = pacer
+        self._offline = False
         self._qb = None
         self._access_token = None
         self._expires_at = None
@@ -454,6 +474,17 @@ class QboClient:
             self._qb.session = _QboApiSession(access_token, self._recorder)
         return self._qb
 
+    @contextmanager
+    def no_requests(self):
+        """Within it, a call raises RequestNeeded instead of going out: a mapper run this way
+        tells whether a document needs nothing more from QuickBooks (its customer, items and
+        codes all mapped), so that it can go in a batch."""
+        self._offline = True
+        try:
+            yield self
+        finally:
+            self._offline = False
+
     def _call(self, what, func_name, *args, **kwargs):
         """Run one python-quickbooks call; on an authentication refusal renew the token and
         retry once (a refused request was not performed, so the retry is safe). A read that
@@ -462,9 +493,12 @@ class QboClient:
         it changed nothing, and failing the whole attempt over it would spend one of the
         job's attempts on what a second of patience cures. Writes never are: their outcome
         is unknown, and the job's next attempt looks them up before sending them again."""
+        if self._offline:
+            raise RequestNeeded(what)
         # What matters about the method is whether the call can write (a lost answer then
         # leaves its outcome unknown); a query is a POST that writes nothing.
         method = 'POST' if func_name in _WRITING_CALLS else 'GET'
+        batch = kwargs.pop('qbo_batch', False)
         read_delays = list(const.READ_RETRY_DELAYS) if method == 'GET' else []
         refused_token = None
         auth_retried = False
@@ -472,7 +506,7 @@ class QboClient:
             qb = self._session(refused_token)
             qb.session.qbo_last_response = None
             try:
-                with self._pacer.slot() if self._pacer else nullcontext():
+                with self._pacer.slot(batch=batch) if self._pacer else nullcontext():
                     return getattr(qb, func_name)(*args, **kwargs)
             except requests.RequestException as exc:
                 error = translate_transport_error(exc, method)
@@ -537,7 +571,27 @@ class QboClient:
     def create(self, entity, values, request_id=None):  # pylint: disable=method-required-super; not an Odoo model
         result = self._call(f'the new {entity}', 'create_object', entity, json.dumps(values), request_id=request_id)
         self._wrote()
-        return result[entity]
+        return dict(result[entity], **{CREATED_MARK: True})
+
+    def batch(self, items, request_id=None):
+        """POST /batch: up to 30 operations in one request, counted against the company's batch
+        limit (40 a minute) as well as its request limit. ``items`` are QuickBooks' batch items
+        ({'bId', 'operation', <Entity>: {...}} or {'bId', 'Query'}). Returns {bId: answer item}:
+        each item carries its object (a created one marked as create() marks it) or its own
+        Fault, which fails that item alone; a failure of the whole call raises, as any call."""
+        body = json.dumps({'BatchItemRequest': items})
+        result = self._call('a batch', 'post', self._url('batch'), body, request_id=request_id, qbo_batch=True)
+        self._wrote()
+        operations = {str(item['bId']): item.get('operation') for item in items}
+        answers = {}
+        for answer in result.get('BatchItemResponse') or []:
+            bid = str(answer.get('bId'))
+            if operations.get(bid) == 'create':
+                for key, value in answer.items():
+                    if key not in ('bId', 'Fault') and isinstance(value, dict) and 'Id' in value:
+                        answer[key] = dict(value, **{CREATED_MARK: True})
+            answers[bid] = answer
+        return answers
 
     def update(self, entity, values, request_id=None, sparse=True):
         body = dict(values, sparse=sparse)
