@@ -3,9 +3,12 @@ recommended path sets every choice, Customize walks the groups, Continue later r
 leaves the connection as it was, Start applies the choices and queues the documents; and its
 buttons are for QuickBooks administrators of the company only."""
 
+import io
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.pdf import PdfReader
 
 from ..models.qbo_setup import CHOICES, near_identical
 from .test_push_invoice import QboPushCommon
@@ -313,7 +316,7 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         setup = self._setup()
         self._through_preflight(setup)
         setup.action_recommended()
-        # wkhtmltopdf is not installed here: the report's HTML, which the PDF is printed from.
+        # The report's HTML, which the PDF is printed from.
         html, kind = self.env['ir.actions.report']._render_qweb_html('qbo_connector.action_report_qbo_setup', setup.ids)
         self.assertEqual(kind, 'html')
         html = html.decode()
@@ -322,6 +325,17 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
             self.assertIn(value, html)
         self.assertIn('Pre-flight', html)
         self.assertEqual(setup.action_print()['report_name'], 'qbo_connector.report_qbo_setup')
+        # And the PDF the user keeps, printed by wkhtmltopdf (Debian's package, installed by CI).
+        pdf, kind = (
+            self.env['ir.actions.report']
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf('qbo_connector.action_report_qbo_setup', setup.ids)
+        )
+        self.assertEqual(kind, 'pdf')
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        # Its content is the HTML checked above (wkhtmltopdf draws the text as shapes here, so it
+        # cannot be read back): a printable document of at least one page.
+        self.assertGreaterEqual(len(PdfReader(io.BytesIO(pdf)).pages), 1)
 
     # -- who may -----------------------------------------------------------------
 
