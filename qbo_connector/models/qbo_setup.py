@@ -398,10 +398,11 @@ class QboSetup(models.Model):
                             partner,
                             other,
                             self.env._(
-                                'Near-identical name: the same customer written another way? Odoo would create '
-                                'a customer of its own.'
+                                'Near-identical name: the same customer written another way? Decide: linked if '
+                                'it is, else Odoo creates a customer of its own.'
                             ),
                         )
+                        | {'decision': 'separate'}
                     )
         context['customer_links'] = links
         return lines
@@ -703,6 +704,22 @@ class QboSetup(models.Model):
     # Step 5: Start
     # ------------------------------------------------------------------
 
+    def _qbo_link_decided_customers(self):
+        """The possible duplicates the user called the same customer are linked to it (found, not
+        created: an undo never touches them), so that the initial sync sends their documents to
+        it; nothing is written to QuickBooks."""
+        mappings = self.env['qbo.mapping'].sudo()
+        for line in self.preflight_line_ids.filtered(lambda line: line.decision == 'link'):
+            partner = self.env['res.partner'].browse(line.res_id).exists()
+            if partner and not mappings._qbo_find(self.connection_id, partner, 'Customer'):
+                mappings._qbo_link(
+                    self.connection_id,
+                    partner,
+                    'Customer',
+                    {'Id': line.qbo_id, 'DisplayName': line.qbo_name},
+                    origin='found',
+                )
+
     def action_start(self):
         """Write the choices to the connection, then start the initial sync."""
         self.ensure_one()
@@ -722,6 +739,7 @@ class QboSetup(models.Model):
             else:
                 values[name] = value
         connection.write(values)
+        self._qbo_link_decided_customers()
         self.write({'step': 'done', 'started_at': fields.Datetime.now()})
         connection._qbo_initial_sync_start(all_unpaid=self.all_unpaid)
         connection.message_post(
@@ -759,9 +777,30 @@ class QboSetupPreflightLine(models.Model):
     qbo_id = fields.Char(string='QuickBooks Id')
     qbo_name = fields.Char(string='In QuickBooks')
     note = fields.Char(string='What It Means')
+    # A customer of a near-identical name: the user decides, before anything is written, whether
+    # it is the same customer (linked at Start) or another one (Odoo then creates its own).
+    decision = fields.Selection(
+        [('link', 'Same customer: link'), ('separate', 'Another customer')], string='Decision', readonly=True
+    )
 
     @api.depends('kind')
     def _compute_sequence(self):
         order = [key for key, _label in self._fields['kind'].selection]
         for line in self:
             line.sequence = order.index(line.kind) if line.kind in order else 99
+
+    def action_decide_link(self):
+        return self._qbo_decide('link')
+
+    def action_decide_separate(self):
+        return self._qbo_decide('separate')
+
+    def _qbo_decide(self, decision):
+        """The user's answer to a possible duplicate, kept until Start (which links the customer
+        when it is the same one); changeable until then."""
+        self.setup_id._qbo_check_setup_rights()
+        lines = self.filtered(lambda line: line.decision)
+        if lines.setup_id.filtered(lambda setup: setup.step == 'done'):
+            raise UserError(self.env._('The setup has started: link or unlink customers from the connection instead.'))
+        lines.sudo().decision = decision
+        return True

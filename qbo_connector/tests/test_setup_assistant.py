@@ -97,6 +97,12 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         dated = {'invoice_date': invoice_date, 'date': invoice_date} if invoice_date else {}
         return self._create_invoice(partner_id=partner.id, invoice_line_ids=[line], post=True, **dated)
 
+    def _drain(self, rounds=6):
+        """The queue run until nothing is left to do (the initial sync's driver, then its batches)."""
+        for _ in range(rounds):
+            if not self._run_queue():
+                break
+
     def _findings(self, setup, kind):
         return setup.preflight_line_ids.filtered(lambda line: line.kind == kind)
 
@@ -161,6 +167,33 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         # Nothing of it reached the connection or the queue beyond what posting queued.
         self.assertFalse(self.env['qbo.mapping'].sudo().search([('res_model', '=', 'res.partner')]))
 
+    def test_a_possible_duplicate_the_user_calls_the_same_customer_is_linked_at_start(self):
+        """Near-identical names: decided before anything is written. Called the same customer,
+        the partner is linked to it at Start (found, not created) and the initial sync sends its
+        invoice to it; nothing is created twice in QuickBooks."""
+        near = self._partner('Northwind Traders', 'orders@northwind.example.com')
+        client = self.connection._qbo_client()
+        qbo_customer = self._qbo_customer(client, 'North-Wind Traders, Inc.')
+        invoice = self._untaxed_invoice(near, 120.0)
+        setup = self._setup()
+        setup.action_run_preflight()
+        line = self._findings(setup, 'customer_duplicate').filtered(lambda f: f.res_id == near.id)
+        self.assertEqual(line.decision, 'separate', 'another customer unless the user says otherwise')
+        line.action_decide_link()
+        self.assertEqual(line.decision, 'link')
+        customers_before = len(self._qbo('Customer'))
+        setup.action_recommended()
+        while setup.step != 'review':
+            setup.action_next()
+        setup.action_start()
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, near, 'Customer')
+        self.assertEqual((mapping.qbo_id, mapping.origin), (str(qbo_customer['Id']), 'found'))
+        self._run_queue()
+        self.assertEqual(self._qbo_doc('Invoice', invoice.name)['CustomerRef']['value'], str(qbo_customer['Id']))
+        self.assertEqual(len(self._qbo('Customer')), customers_before, 'no second customer')
+        with self.assertRaises(UserError):
+            line.action_decide_separate()
+
     def test_near_identical_names(self):
         self.assertTrue(near_identical('Acme Inc', 'ACME, Inc.'))
         self.assertTrue(near_identical('Northwind Traders', 'North-Wind Traders Ltd'))
@@ -208,9 +241,13 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         self.assertEqual(connection.unmatched_item_name, expected['unmatched_item_name'])
         self.assertEqual(connection.tax_item_name, expected['tax_item_name'])
         self.assertTrue(connection.unmatched_item_name and connection.tax_item_name)
-        jobs = self.env['qbo.sync.job'].sudo().search([('connection_id', '=', connection.id)])
-        self.assertIn(current.id, jobs.mapped('res_id'))
-        self.assertNotIn(old.id, jobs.mapped('res_id'))  # before the start date
+        # Start ran the initial sync: the documents from the start date reach QuickBooks.
+        self.assertTrue(connection.initial_sync_id)
+        self.assertFalse(connection.initial_sync_id.all_unpaid)
+        self._drain()
+        self.assertTrue(self._qbo_doc('Invoice', current.name))
+        numbers = [doc.get('DocNumber') for doc in self._qbo('Invoice')]
+        self.assertNotIn(old.name, numbers)  # before the start date
         # Every choice stays editable in Settings afterwards.
         connection.with_user(self.admin_user).invoice_prefix = 'OD-'
         self.assertEqual(connection.invoice_prefix, 'OD-')
@@ -246,7 +283,9 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         self.assertEqual(connection.payment_method_line_ids, method)
         self.assertTrue(connection.receipts_paid_at_once)
         # All unpaid invoices, whatever their date.
-        self.assertIn(unpaid_old.id, self.env['qbo.sync.job'].sudo().search([]).mapped('res_id'))
+        self.assertTrue(connection.initial_sync_id.all_unpaid)
+        self._drain()
+        self.assertTrue(self._qbo_doc('Invoice', f'OD-{unpaid_old.name}'))
 
     def test_continue_later_resumes_and_cancel_leaves_nothing(self):
         before = {name: self.connection[name] for name in CHOICES}
@@ -386,3 +425,14 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         answer = self._rpc(self.admin_user, 'qbo.setup', 'read', setup.ids, ['client_secret'])
         self.assertIn('error', answer)
         self.assertTrue(setup.exists())
+        line = (
+            self.env['qbo.setup.preflight.line']
+            .sudo()
+            .create({'setup_id': setup.id, 'kind': 'customer_duplicate', 'decision': 'separate', 'qbo_id': '1'})
+        )
+        self.env.cr.flush()
+        for method in ('action_decide_link', 'action_decide_separate'):
+            for user in (self.qbo_user, self.other_admin):
+                answer = self._rpc(user, 'qbo.setup.preflight.line', method, line.ids)
+                self.assertIn('error', answer, f'{user.login} could call {method}')
+        self.assertEqual(line.decision, 'separate')
