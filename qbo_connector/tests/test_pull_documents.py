@@ -358,13 +358,22 @@ class TestPullDocumentsSecurity(QboPullDocumentsCommon, HttpCase):
             self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
         self.assertEqual(invoice.qbo_conflict, 'changed')
         # The same for partners and payments (the decisions are the mixin's).
-        for model, records in (('res.partner', invoice.commercial_partner_id), ('account.payment', self._pulled())):
+        product = invoice.invoice_line_ids.product_id[:1]
+        self.assertTrue(product)
+        for model, records in (
+            ('res.partner', invoice.commercial_partner_id),
+            ('account.payment', self._pulled()),
+            ('product.product', product),
+        ):
             for method in ('action_qbo_push_again', 'action_qbo_accept'):
                 answer = self._rpc(billing, model, method, records.ids)
                 self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, (model, method, answer))
         # Nobody clears the flag by writing it.
         answer = self._rpc(qbo_user, 'account.move', 'write', invoice.ids, {'qbo_conflict': False})
         self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
+        answer = self._rpc(qbo_user, 'product.product', 'write', product.ids, {'qbo_conflict': 'changed'})
+        self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
+        self.assertFalse(product.qbo_conflict)
         answer = self._rpc(qbo_user, 'account.move', 'action_qbo_accept', invoice.ids)
         self.assertTrue(answer.get('result'), answer)
         self.assertFalse(invoice.qbo_conflict)

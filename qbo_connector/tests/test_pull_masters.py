@@ -194,3 +194,66 @@ class TestPullMasters(QboPullCommon):
         self.assertEqual(new.description_sale, 'By hand')
         mappings = self.env['qbo.mapping'].sudo()
         self.assertEqual(mappings._qbo_record_of(self.connection, 'Item', made['Id'], 'product.product'), new)
+
+    def _pushed_product(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        item_id = next(
+            line['SalesItemLineDetail']['ItemRef']['value']
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        )
+        product = self.env['qbo.mapping'].sudo()._qbo_record_of(self.connection, 'Item', item_id, 'product.product')
+        self.assertTrue(product)
+        return product, item_id
+
+    def test_item_edited_in_quickbooks_while_odoo_changed_the_product_is_flagged(self):
+        product, item_id = self._pushed_product()
+        self._pull()
+        self.assertFalse(product.qbo_conflict)
+        odoo_price = product.lst_price + 25.0
+        # Changed in Odoo (on the product form: the template), then in QuickBooks.
+        product.product_tmpl_id.write({'list_price': odoo_price})
+        item = self._qbo_by_id('Item', item_id)
+        self._qbo_client().update(
+            'Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 999.0, 'Description': 'QBO text'}
+        )
+        pushes = self._push_jobs()
+        self._pull()
+        self.assertEqual(product.qbo_conflict, 'changed')
+        self.assertEqual(product.lst_price, odoo_price, 'nothing overwritten')
+        self.assertNotEqual(product.description_sale, 'QBO text')
+        self.assertIn('999', product.qbo_conflict_note)
+        self.assertIn('QBO text', product.qbo_conflict_note)
+        kind = self.env.ref('qbo_connector.mail_activity_type_qbo_changed')
+        self.assertEqual(len(product.activity_ids.filtered(lambda a: a.activity_type_id == kind)), 1)
+        # Told again (the next pull): still one decision pending.
+        self._pull()
+        self.assertEqual(len(product.activity_ids.filtered(lambda a: a.activity_type_id == kind)), 1)
+        self.assertEqual(self._push_jobs(), pushes, 'nothing sent back')
+        # Accept: QuickBooks' version is written, and the product is in line again.
+        product.action_qbo_accept()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual((product.lst_price, product.description_sale), (999.0, 'QBO text'))
+        self.assertFalse(product.activity_ids.filtered(lambda a: a.activity_type_id == kind))
+        item = self._qbo_by_id('Item', item_id)
+        self._qbo_client().update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 1001.0})
+        self._pull()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual(product.lst_price, 1001.0)
+
+    def test_item_conflict_push_again_keeps_odoo(self):
+        product, item_id = self._pushed_product()
+        product.write({'description_sale': 'Odoo side'})
+        item = self._qbo_by_id('Item', item_id)
+        self._qbo_client().update(
+            'Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Description': 'QuickBooks side'}
+        )
+        self._pull()
+        self.assertEqual(product.qbo_conflict, 'changed')
+        product.action_qbo_push_again()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual(product.description_sale, 'Odoo side')
+        # That version of QuickBooks' is decided: not flagged again.
+        self._pull()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual(product.description_sale, 'Odoo side')
