@@ -96,16 +96,40 @@ class TestPullMasters(QboPullCommon):
         invoice, _qbo_invoice = self._pushed_invoice()
         partner = invoice.commercial_partner_id
         customer = self._customer_of(partner)
-        partner.write({'email': 'odoo-side@partner-a.example.com'})
-        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'qbo-side@partner-a.example.com'})
+        partner.write({'email': 'odoo-side@partner-a.example.com', 'phone': '555-0199', 'city': 'Odoo City'})
+        self._edit_customer(
+            customer,
+            PrimaryEmailAddr={'Address': 'qbo-side@partner-a.example.com'},
+            PrimaryPhone={'FreeFormNumber': '555-0000'},
+        )
         self._pull()
         self.assertEqual(partner.qbo_conflict, 'changed')
+        before = len(self._api_requests())
         partner.action_qbo_push_again()
         self.assertFalse(partner.qbo_conflict)
+        self._run_queue()
         self.assertEqual(partner.email, 'odoo-side@partner-a.example.com')
-        # That version of QuickBooks' is decided: not flagged again.
+        # Odoo's version is in QuickBooks: one write (the SyncToken the pull read), no read.
+        sent = self._api_requests()[before:]
+        self.assertEqual([(r['method'], r['path'].rsplit('/', 1)[1]) for r in sent], [('POST', 'customer')], sent)
+        customer = self._qbo_by_id('Customer', customer['Id'])
+        self.assertEqual(customer['PrimaryEmailAddr']['Address'], 'odoo-side@partner-a.example.com')
+        self.assertEqual(customer['PrimaryPhone']['FreeFormNumber'], '555-0199')
+        self.assertEqual(customer['BillAddr']['City'], 'Odoo City')
+        self.assertEqual(customer['DisplayName'], 'partner_a')
+        job = self.env['qbo.sync.job'].sudo().search([('res_model', '=', 'res.partner'), ('res_id', '=', partner.id)])
+        self.assertEqual((len(job), job.state, job.direction), (1, 'done', 'push'))
+        # Our own write comes back through CDC: nothing flagged, nothing changed, nothing sent again.
+        pushes = self._push_jobs()
         self._pull()
         self.assertFalse(partner.qbo_conflict)
+        self.assertEqual((partner.email, partner.phone), ('odoo-side@partner-a.example.com', '555-0199'))
+        self.assertEqual(self._push_jobs(), pushes)
+        # In line again: the next change made in QuickBooks is applied, not flagged.
+        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'later@partner-a.example.com'})
+        self._pull()
+        self.assertFalse(partner.qbo_conflict)
+        self.assertEqual(partner.email, 'later@partner-a.example.com')
 
     def test_customer_created_in_quickbooks(self):
         client = self._qbo_client()
