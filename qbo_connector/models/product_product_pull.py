@@ -2,7 +2,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from .qbo_conflict_mixin import PROTECTED_FIELDS
 
 # The product fields an item edited in QuickBooks brings to its Odoo product (on its template).
 ITEM_FIELDS = ('name', 'description_sale', 'list_price', 'lst_price')
@@ -184,7 +183,12 @@ class ProductProduct(models.Model):
             self.env['qbo.mapping']
             .sudo()
             .search(
-                [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_entity', '=', 'Item'), ('role', '=', 'record')],
+                [
+                    ('res_model', '=', self._name),
+                    ('res_id', '=', self.id),
+                    ('qbo_entity', '=', 'Item'),
+                    ('role', '=', 'record'),
+                ],
                 limit=1,
             )
         )
