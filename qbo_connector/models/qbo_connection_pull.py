@@ -278,8 +278,10 @@ class QboConnection(models.Model):
     def _qbo_pull_reconcile(self, client, entities, since):
         """Older than change data capture looks back: list, entity by entity and page by page, the
         objects of the kinds pulled whose ``MetaData.LastUpdatedTime`` is after ``since``, store them as
-        CDC would, and move the mark to when the listing began. (Objects deleted meanwhile are not
-        listed: QuickBooks keeps no trace of them outside CDC.) Returns the number of changes stored."""
+        CDC would, and move the mark to when the listing began. Objects deleted meanwhile are not
+        listed (QuickBooks keeps no trace of them outside CDC): the documents and payments Odoo holds
+        mapped are looked for by id instead (``_qbo_pull_reconcile_deletions``). Returns the number of
+        changes stored."""
         self.ensure_one()
         events = self.env['qbo.inbound.event']
         started = fields.Datetime.now()
@@ -291,6 +293,7 @@ class QboConnection(models.Model):
                 f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime > '{qbo_timestamp(since)}'{active}"
             )
             stored += len(events._qbo_store(self, [events._qbo_cdc_change(entity, obj) for obj in found]))
+        stored += self._qbo_pull_reconcile_deletions(client, entities, started)
         self.write(
             {
                 'cdc_high_water_at': started - timedelta(seconds=const.CDC_OVERLAP_SECONDS),
@@ -298,4 +301,56 @@ class QboConnection(models.Model):
             }
         )
         self.env['ir.cron']._commit_progress()
+        return stored
+
+    def _qbo_pull_reconcile_deletions(self, client, entities, now):
+        """The transactions of the kinds pulled (``entities``) that Odoo holds mapped (the documents
+        and payments it sent, the payments it pulled) and QuickBooks no longer has: stored as the
+        deletions CDC would have told (same key, so a later CDC answer of the same deletion adds
+        nothing). One ``SELECT Id … WHERE Id IN (…)`` per kind and page of ids (at most a page of
+        QuickBooks' answer each). Returns the number of changes stored."""
+        from .qbo_inbound_event import WATCHED_MODELS  # noqa: PLC0415 - it imports this module
+
+        self.ensure_one()
+        events = self.env['qbo.inbound.event']
+        mappings = self.env['qbo.mapping'].sudo()
+        stamp = qbo_timestamp(now)
+        stored = 0
+        for entity in entities:
+            model = WATCHED_MODELS.get(entity)
+            if not model or entity in NAME_LISTS:
+                continue  # customers and items are made inactive, never deleted
+            mapped = mappings.search(
+                [
+                    ('connection_id', '=', self.id),
+                    ('qbo_entity', '=', entity),
+                    ('role', '=', 'record'),
+                    ('res_model', '=', model),
+                ],
+                order='id',
+            )
+            existing = set(self.env[model].sudo().browse(mapped.mapped('res_id')).exists().ids)
+            ids = list(dict.fromkeys(m.qbo_id for m in mapped if m.res_id in existing and m.qbo_id.isdigit()))
+            gone = []
+            for start in range(0, len(ids), const.QUERY_PAGE):
+                chunk = ids[start : start + const.QUERY_PAGE]
+                listed = ', '.join(f"'{qbo_id}'" for qbo_id in chunk)
+                found = client.query(f'SELECT Id FROM {entity} WHERE Id IN ({listed}) MAXRESULTS {const.QUERY_PAGE}')
+                held = {str(obj['Id']) for obj in found}
+                gone += [qbo_id for qbo_id in chunk if qbo_id not in held]
+            if gone:
+                _logger.warning(
+                    'QuickBooks connection %s: %s %s Odoo holds no longer in QuickBooks (deleted): %s',
+                    self.id,
+                    len(gone),
+                    entity,
+                    ', '.join(gone),
+                )
+                changes = [
+                    events._qbo_cdc_change(
+                        entity, {'Id': qbo_id, 'status': 'Deleted', 'MetaData': {'LastUpdatedTime': stamp}}
+                    )
+                    for qbo_id in gone
+                ]
+                stored += len(events._qbo_store(self, changes))
         return stored

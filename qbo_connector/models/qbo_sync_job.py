@@ -536,4 +536,8 @@ class QboSyncJob(models.Model):
 def of_company(record, company):
     """Whether ``record`` belongs to ``company`` (the company of a job's connection): the only
     books it may be written to, and the only documents a job may mark."""
-    return 'company_id' not in record._fields or record.company_id == company
+    if 'company_id' not in record._fields or record.company_id == company:
+        return True
+    # A record shared by the companies (a partner without company) may be written to the books its
+    # mapping is in.
+    return not record.company_id and getattr(record, '_qbo_shared_records', False)

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.tools import email_normalize
 
 from .qbo_conflict_mixin import PROTECTED_FIELDS
+from .qbo_synced_mixin import send_current
+from .res_partner import customer_names
 
 # The contact fields a customer edited in QuickBooks brings to its Odoo partner.
 CONTACT_FIELDS = ('name', 'email', 'phone', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id')
@@ -25,6 +27,10 @@ class ResPartner(models.Model):
 
     _name = 'res.partner'
     _inherit = ['res.partner', 'qbo.conflict.mixin']
+
+    # Partners are often shared by the companies (no company): a job of a connection may write the
+    # customer such a partner is mapped to (qbo_sync_job.of_company).
+    _qbo_shared_records = True
 
     # When Odoo last changed the contact fields since they were last in line with QuickBooks (cleared
     # at each sync): set, a change made in QuickBooks is flagged rather than applied.
@@ -235,16 +241,95 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _qbo_push_again_message(self):
-        return self.env._('Odoo\'s version is kept; QuickBooks keeps its own until it is edited there.')
+        return self.env._('Odoo\'s version is sent to QuickBooks.')
 
     def _qbo_conflict_push_again(self, kind, payload):
-        """Odoo's contact fields stay, and stay Odoo's (a later change in QuickBooks is flagged
-        again); QuickBooks' version is taken as seen (not flagged again). The connector sends
-        customers when documents need them and updates none yet: the QuickBooks customer keeps its
-        fields until someone edits it there (docs/two-way-sync.md)."""
+        """Odoo wins: its name, email, phone and billing address go to the QuickBooks customer, a
+        sparse update queued in the outbox, written over QuickBooks' version as the pull read it (its
+        SyncToken: no read before the write)."""
         mapping = self._qbo_customer_mapping()
-        if mapping and payload.get('SyncToken') is not None:
+        if not mapping:
+            return
+        if payload.get('SyncToken') is not None:
             mapping.write({'sync_token': payload['SyncToken']})
+        self._qbo_enqueue_customer_update(mapping.connection_id)
+
+    def _qbo_enqueue_customer_update(self, connection):
+        """Queue the update of this partner's QuickBooks customer (one waiting job per partner).
+        Partners are not documents (``qbo.synced.mixin``): their job is made here, for the
+        connection of the mapping rather than of the partner's company (often none)."""
+        self.ensure_one()
+        jobs = self.env['qbo.sync.job'].sudo()
+        waiting = jobs.search(
+            [
+                ('res_model', '=', self._name),
+                ('res_id', '=', self.id),
+                ('operation', '=', 'push'),
+                ('state', 'in', ('pending', 'in_progress')),
+            ],
+            limit=1,
+        )
+        if waiting:
+            return waiting
+        job = jobs.create(
+            {
+                'connection_id': connection.id,
+                'res_model': self._name,
+                'res_id': self.id,
+                'record_name': self.display_name,
+                'operation': 'push',
+            }
+        )
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+        return job
+
+    def _qbo_push(self, job, outcome_unknown=False):
+        """Send this partner's contact fields to the customer it is mapped to (a sparse update: what
+        QuickBooks holds besides stays). Returns ('Customer', id). An update is the same whatever
+        happened to an earlier attempt: nothing to look up after a lost answer."""
+        self.ensure_one()
+        connection = job.connection_id
+        partner = self.sudo()
+        mapping = partner._qbo_customer_mapping().filtered(lambda m: m.connection_id == connection)
+        if not mapping:
+            return False, False  # unbound meanwhile: nothing to update
+        currency_code = mapping.currency_id.name or None
+        prepared = partner._qbo_prepare_values(connection, currency_code, partner, None)
+        values = {}
+        # The name QuickBooks knows the customer by when it is one Odoo would send (a longer one when
+        # the short one was taken): renamed in Odoo, the new one.
+        names = customer_names(partner, prepared['DisplayName'], currency_code)
+        values['DisplayName'] = mapping.qbo_name if mapping.qbo_name in names else prepared['DisplayName']
+        for key in ('PrimaryEmailAddr', 'BillAddr'):
+            if key in prepared:
+                values[key] = prepared[key]
+        if partner.phone:
+            values['PrimaryPhone'] = {'FreeFormNumber': partner.phone[:30]}
+        client = connection._qbo_client()
+
+        def update(version):
+            body = {**values, 'Id': version['Id'], 'SyncToken': version['SyncToken']}
+            return client.update('Customer', body, request_id=job._qbo_request_id('customer', body))
+
+        result = send_current(client, 'Customer', {'Id': mapping.qbo_id, 'SyncToken': mapping.sync_token}, update)
+        self.env['qbo.mapping']._qbo_link(
+            connection, partner, 'Customer', result, role=mapping.role, currency=mapping.currency_id or None
+        )
+        partner.with_context(qbo_pull=True).write(
+            {'qbo_contact_synced_at': fields.Datetime.now(), 'qbo_contact_changed_at': False}
+        )
+        return 'Customer', str(result['Id'])
+
+    def _qbo_on_job_state(self, job):
+        """A refused update of the customer goes to the partner's chatter."""
+        if job.state == 'failed':
+            self.message_post(
+                body=self.env._(
+                    'QuickBooks refused the update of this customer (%(code)s): %(message)s',
+                    code=job.error_code,
+                    message=job.error_message,
+                )
+            )
 
     def _qbo_customer_mapping(self):
         return (

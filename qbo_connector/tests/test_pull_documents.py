@@ -304,12 +304,49 @@ class TestPullDocuments(QboPullDocumentsCommon):
         requests = self._api_requests()[before:]
         self.assertFalse([r for r in requests if r['path'].endswith('/cdc')], 'CDC refuses more than 30 days back')
         queries = [r for r in requests if r['path'].endswith('/query')]
-        # One listing (one page) per kind pulled.
-        self.assertEqual(len(queries), len(self.connection._qbo_pulled_entities()))
+        # One listing (one page) per kind pulled, and one look for the invoice Odoo holds (deleted?).
+        self.assertEqual(len(queries), len(self.connection._qbo_pulled_entities()) + 1)
         self.assertEqual(invoice.amount_residual, 0.0)
         self.assertEqual(len(self._pulled()), 1)
         self.assertGreater(self.connection.cdc_high_water_at, fields.Datetime.now() - timedelta(days=1))
         self._assert_balance_agrees(invoice)
+
+    def test_a_mark_older_than_cdc_finds_what_was_deleted_meanwhile(self):
+        kept, qbo_kept = self._pushed_invoice()
+        deleted, qbo_deleted = self._pushed_invoice()
+        paid, qbo_paid = self._pushed_invoice()
+        qbo_payment = self._qbo_payment(qbo_paid['CustomerRef'], [(qbo_paid, paid.amount_total)])
+        self._pull()
+        payment = self._pulled()
+        self.assertEqual((len(payment), paid.amount_residual), (1, 0.0))
+        # Deleted in QuickBooks while Odoo was away longer than CDC looks back.
+        client = self._qbo_client()
+        current = self._qbo_by_id('Invoice', qbo_deleted['Id'])
+        client.delete('Invoice', {'Id': current['Id'], 'SyncToken': current['SyncToken']})
+        current = self._qbo_by_id('Payment', qbo_payment['Id'])
+        client.delete('Payment', {'Id': current['Id'], 'SyncToken': current['SyncToken']})
+        self.connection.sudo().cdc_high_water_at = fields.Datetime.now() - timedelta(days=45)
+        before = len(self._api_requests())
+        with self.assertLogs('odoo.addons.qbo_connector.models.qbo_connection_pull', 'WARNING') as logs:
+            self._pull()
+        requests = self._api_requests()[before:]
+        self.assertFalse([r for r in requests if r['path'].endswith('/cdc')])
+        queries = [r for r in requests if r['path'].endswith('/query')]
+        # One listing per kind pulled, and one look per kind holding mapped objects (invoices, payments).
+        self.assertEqual(len(queries), len(self.connection._qbo_pulled_entities()) + 2)
+        self.assertTrue(any('no longer in QuickBooks' in line for line in logs.output), logs.output)
+        self.assertEqual(deleted.qbo_conflict, 'deleted')
+        self.assertEqual(len(self._activities(deleted)), 1)
+        self.assertFalse(kept.qbo_conflict)
+        self.assertFalse(paid.qbo_conflict)
+        self.assertEqual(payment.state, 'canceled')
+        self.assertEqual(paid.amount_residual, paid.amount_total)
+        # CDC tells the same deletions later: nothing new.
+        events = self.env['qbo.inbound.event'].sudo().search_count([])
+        self._pull()
+        self.assertEqual(self.env['qbo.inbound.event'].sudo().search_count([]), events)
+        self.assertEqual(len(self._activities(deleted)), 1)
+        self._assert_balance_agrees(kept, paid)
 
 
 @tagged('post_install', '-at_install')
@@ -358,13 +395,22 @@ class TestPullDocumentsSecurity(QboPullDocumentsCommon, HttpCase):
             self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
         self.assertEqual(invoice.qbo_conflict, 'changed')
         # The same for partners and payments (the decisions are the mixin's).
-        for model, records in (('res.partner', invoice.commercial_partner_id), ('account.payment', self._pulled())):
+        product = invoice.invoice_line_ids.product_id[:1]
+        self.assertTrue(product)
+        for model, records in (
+            ('res.partner', invoice.commercial_partner_id),
+            ('account.payment', self._pulled()),
+            ('product.product', product),
+        ):
             for method in ('action_qbo_push_again', 'action_qbo_accept'):
                 answer = self._rpc(billing, model, method, records.ids)
                 self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, (model, method, answer))
         # Nobody clears the flag by writing it.
         answer = self._rpc(qbo_user, 'account.move', 'write', invoice.ids, {'qbo_conflict': False})
         self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
+        answer = self._rpc(qbo_user, 'product.product', 'write', product.ids, {'qbo_conflict': 'changed'})
+        self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR, answer)
+        self.assertFalse(product.qbo_conflict)
         answer = self._rpc(qbo_user, 'account.move', 'action_qbo_accept', invoice.ids)
         self.assertTrue(answer.get('result'), answer)
         self.assertFalse(invoice.qbo_conflict)

@@ -96,16 +96,40 @@ class TestPullMasters(QboPullCommon):
         invoice, _qbo_invoice = self._pushed_invoice()
         partner = invoice.commercial_partner_id
         customer = self._customer_of(partner)
-        partner.write({'email': 'odoo-side@partner-a.example.com'})
-        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'qbo-side@partner-a.example.com'})
+        partner.write({'email': 'odoo-side@partner-a.example.com', 'phone': '555-0199', 'city': 'Odoo City'})
+        self._edit_customer(
+            customer,
+            PrimaryEmailAddr={'Address': 'qbo-side@partner-a.example.com'},
+            PrimaryPhone={'FreeFormNumber': '555-0000'},
+        )
         self._pull()
         self.assertEqual(partner.qbo_conflict, 'changed')
+        before = len(self._api_requests())
         partner.action_qbo_push_again()
         self.assertFalse(partner.qbo_conflict)
+        self._run_queue()
         self.assertEqual(partner.email, 'odoo-side@partner-a.example.com')
-        # That version of QuickBooks' is decided: not flagged again.
+        # Odoo's version is in QuickBooks: one write (the SyncToken the pull read), no read.
+        sent = self._api_requests()[before:]
+        self.assertEqual([(r['method'], r['path'].rsplit('/', 1)[1]) for r in sent], [('POST', 'customer')], sent)
+        customer = self._qbo_by_id('Customer', customer['Id'])
+        self.assertEqual(customer['PrimaryEmailAddr']['Address'], 'odoo-side@partner-a.example.com')
+        self.assertEqual(customer['PrimaryPhone']['FreeFormNumber'], '555-0199')
+        self.assertEqual(customer['BillAddr']['City'], 'Odoo City')
+        self.assertEqual(customer['DisplayName'], 'partner_a')
+        job = self.env['qbo.sync.job'].sudo().search([('res_model', '=', 'res.partner'), ('res_id', '=', partner.id)])
+        self.assertEqual((len(job), job.state, job.direction), (1, 'done', 'push'))
+        # Our own write comes back through CDC: nothing flagged, nothing changed, nothing sent again.
+        pushes = self._push_jobs()
         self._pull()
         self.assertFalse(partner.qbo_conflict)
+        self.assertEqual((partner.email, partner.phone), ('odoo-side@partner-a.example.com', '555-0199'))
+        self.assertEqual(self._push_jobs(), pushes)
+        # In line again: the next change made in QuickBooks is applied, not flagged.
+        self._edit_customer(customer, PrimaryEmailAddr={'Address': 'later@partner-a.example.com'})
+        self._pull()
+        self.assertFalse(partner.qbo_conflict)
+        self.assertEqual(partner.email, 'later@partner-a.example.com')
 
     def test_customer_created_in_quickbooks(self):
         client = self._qbo_client()
@@ -194,3 +218,66 @@ class TestPullMasters(QboPullCommon):
         self.assertEqual(new.description_sale, 'By hand')
         mappings = self.env['qbo.mapping'].sudo()
         self.assertEqual(mappings._qbo_record_of(self.connection, 'Item', made['Id'], 'product.product'), new)
+
+    def _pushed_product(self):
+        invoice, qbo_invoice = self._pushed_invoice()
+        item_id = next(
+            line['SalesItemLineDetail']['ItemRef']['value']
+            for line in qbo_invoice['Line']
+            if line.get('DetailType') == 'SalesItemLineDetail'
+        )
+        product = self.env['qbo.mapping'].sudo()._qbo_record_of(self.connection, 'Item', item_id, 'product.product')
+        self.assertTrue(product)
+        return product, item_id
+
+    def test_item_edited_in_quickbooks_while_odoo_changed_the_product_is_flagged(self):
+        product, item_id = self._pushed_product()
+        self._pull()
+        self.assertFalse(product.qbo_conflict)
+        odoo_price = product.lst_price + 25.0
+        # Changed in Odoo (on the product form: the template), then in QuickBooks.
+        product.product_tmpl_id.write({'list_price': odoo_price})
+        item = self._qbo_by_id('Item', item_id)
+        self._qbo_client().update(
+            'Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 999.0, 'Description': 'QBO text'}
+        )
+        pushes = self._push_jobs()
+        self._pull()
+        self.assertEqual(product.qbo_conflict, 'changed')
+        self.assertEqual(product.lst_price, odoo_price, 'nothing overwritten')
+        self.assertNotEqual(product.description_sale, 'QBO text')
+        self.assertIn('999', product.qbo_conflict_note)
+        self.assertIn('QBO text', product.qbo_conflict_note)
+        kind = self.env.ref('qbo_connector.mail_activity_type_qbo_changed')
+        self.assertEqual(len(product.activity_ids.filtered(lambda a: a.activity_type_id == kind)), 1)
+        # Told again (the next pull): still one decision pending.
+        self._pull()
+        self.assertEqual(len(product.activity_ids.filtered(lambda a: a.activity_type_id == kind)), 1)
+        self.assertEqual(self._push_jobs(), pushes, 'nothing sent back')
+        # Accept: QuickBooks' version is written, and the product is in line again.
+        product.action_qbo_accept()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual((product.lst_price, product.description_sale), (999.0, 'QBO text'))
+        self.assertFalse(product.activity_ids.filtered(lambda a: a.activity_type_id == kind))
+        item = self._qbo_by_id('Item', item_id)
+        self._qbo_client().update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'UnitPrice': 1001.0})
+        self._pull()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual(product.lst_price, 1001.0)
+
+    def test_item_conflict_push_again_keeps_odoo(self):
+        product, item_id = self._pushed_product()
+        product.write({'description_sale': 'Odoo side'})
+        item = self._qbo_by_id('Item', item_id)
+        self._qbo_client().update(
+            'Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Description': 'QuickBooks side'}
+        )
+        self._pull()
+        self.assertEqual(product.qbo_conflict, 'changed')
+        product.action_qbo_push_again()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual(product.description_sale, 'Odoo side')
+        # That version of QuickBooks' is decided: not flagged again.
+        self._pull()
+        self.assertFalse(product.qbo_conflict)
+        self.assertEqual(product.description_sale, 'Odoo side')
