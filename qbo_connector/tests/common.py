@@ -84,6 +84,32 @@ class EmulatorApi:
         return response.headers['Location']
 
 
+ACCESS_ERROR = 'odoo.exceptions.AccessError'
+
+
+class QboRpcMixin:
+    """Calls as the web client makes them, over JSON-RPC (with HttpCase): who may call what."""
+
+    def _rpc(self, user, model, method, *args, **kwargs):
+        """``method`` of ``model`` called by ``user``: the JSON answer (``result`` or ``error``)."""
+        self.authenticate(user.login, user.login)
+        response = self.url_open(
+            f'/web/dataset/call_kw/{model}/{method}',
+            json={
+                'jsonrpc': '2.0',
+                'method': 'call',
+                'id': 1,
+                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': kwargs},
+            },
+        )
+        self.env.invalidate_all()
+        return response.json()
+
+    def _assert_refused(self, answer, error=ACCESS_ERROR):
+        self.assertIn('error', answer, f'expected a refusal, got {answer}')
+        self.assertEqual(answer['error']['data']['name'], error)
+
+
 class QboTestMixin:
     """Creates connections to the emulator the way a script would: tokens minted by the
     emulator's control API instead of the browser dance (which test_oauth covers)."""

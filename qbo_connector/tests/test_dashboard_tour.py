@@ -6,13 +6,11 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import QboTestMixin
-
-ACCESS_ERROR = 'odoo.exceptions.AccessError'
+from .common import QboRpcMixin, QboTestMixin
 
 
 @tagged('post_install', '-at_install')
-class TestDashboardTour(QboTestMixin, HttpCase):
+class TestDashboardTour(QboRpcMixin, QboTestMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -85,24 +83,6 @@ class TestDashboardTour(QboTestMixin, HttpCase):
         self.start_tour('/odoo/action-qbo_connector.action_qbo_dashboard', 'qbo_dashboard_tour', login='admin')
 
     # -- RPC --------------------------------------------------------------------
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        self.authenticate(user.login, user.login)
-        response = self.url_open(
-            f'/web/dataset/call_kw/{model}/{method}',
-            json={
-                'jsonrpc': '2.0',
-                'method': 'call',
-                'id': 1,
-                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': kwargs},
-            },
-        )
-        self.env.invalidate_all()
-        return response.json()
-
-    def _assert_refused(self, answer):
-        self.assertIn('error', answer, f'expected a refusal, got {answer}')
-        self.assertEqual(answer['error']['data']['name'], ACCESS_ERROR)
 
     def test_initial_sync_and_removal_over_rpc(self):
         connection_id = self.connection.id

@@ -9,8 +9,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from .common import ACCESS_ERROR, QboRpcMixin
 from .test_pull_payments import QboPullCommon
-from .test_pull_security import ACCESS_ERROR
 
 
 class QboPullDocumentsCommon(QboPullCommon):
@@ -350,22 +350,8 @@ class TestPullDocuments(QboPullDocumentsCommon):
 
 
 @tagged('post_install', '-at_install')
-class TestPullDocumentsSecurity(QboPullDocumentsCommon, HttpCase):
+class TestPullDocumentsSecurity(QboRpcMixin, QboPullDocumentsCommon, HttpCase):
     registry_test_mode = False
-
-    def _rpc(self, user, model, method, *args):
-        self.authenticate(user.login, user.login)
-        response = self.url_open(
-            f'/web/dataset/call_kw/{model}/{method}',
-            json={
-                'jsonrpc': '2.0',
-                'method': 'call',
-                'id': 1,
-                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': {}},
-            },
-        )
-        self.env.invalidate_all()
-        return response.json()
 
     def test_the_decisions_need_the_quickbooks_group(self):
         from odoo.tests import new_test_user  # noqa: PLC0415

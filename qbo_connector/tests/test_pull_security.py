@@ -6,13 +6,12 @@ that came from QuickBooks is never pushed back."""
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import QboRpcMixin
 from .test_pull_payments import QboPullCommon
-
-ACCESS_ERROR = 'odoo.exceptions.AccessError'
 
 
 @tagged('post_install', '-at_install')
-class TestPullSecurity(QboPullCommon, HttpCase):
+class TestPullSecurity(QboRpcMixin, QboPullCommon, HttpCase):
     # QboPushCommon puts the registry in test mode already (HttpCase would do it a second time).
     registry_test_mode = False
 
@@ -41,24 +40,6 @@ class TestPullSecurity(QboPullCommon, HttpCase):
             company_id=company.id,
             company_ids=[Command.set(company_ids or company.ids)],
         )
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        self.authenticate(user.login, user.login)
-        response = self.url_open(
-            f'/web/dataset/call_kw/{model}/{method}',
-            json={
-                'jsonrpc': '2.0',
-                'method': 'call',
-                'id': 1,
-                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': kwargs},
-            },
-        )
-        self.env.invalidate_all()
-        return response.json()
-
-    def _assert_refused(self, answer, error=ACCESS_ERROR):
-        self.assertIn('error', answer, f'expected a refusal, got {answer}')
-        self.assertEqual(answer['error']['data']['name'], error)
 
     def _pulled_payment(self):
         invoice, qbo_invoice = self._pushed_invoice()

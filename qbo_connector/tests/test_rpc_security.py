@@ -7,13 +7,12 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import QboRpcMixin
 from .test_push_invoice import QboPushCommon
-
-ACCESS_ERROR = 'odoo.exceptions.AccessError'
 
 
 @tagged('post_install', '-at_install')
-class TestRpcSecurity(QboPushCommon, HttpCase):
+class TestRpcSecurity(QboRpcMixin, QboPushCommon, HttpCase):
     # QboPushCommon puts the registry in test mode already (HttpCase would do it a second time).
     registry_test_mode = False
 
@@ -65,26 +64,6 @@ class TestRpcSecurity(QboPushCommon, HttpCase):
         )
 
     # -- helpers ---------------------------------------------------------------
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        """``method`` of ``model`` called by ``user`` over JSON-RPC, as the web client does: the
-        JSON answer (``result`` or ``error``)."""
-        self.authenticate(user.login, user.login)
-        response = self.url_open(
-            f'/web/dataset/call_kw/{model}/{method}',
-            json={
-                'jsonrpc': '2.0',
-                'method': 'call',
-                'id': 1,
-                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': kwargs},
-            },
-        )
-        self.env.invalidate_all()
-        return response.json()
-
-    def _assert_refused(self, answer, error=ACCESS_ERROR):
-        self.assertIn('error', answer, f'expected a refusal, got {answer}')
-        self.assertEqual(answer['error']['data']['name'], error)
 
     def _failed_job(self, connection, record):
         """A failed job of ``connection`` for ``record``, the one posting queued if any."""

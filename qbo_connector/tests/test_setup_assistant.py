@@ -11,13 +11,12 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.pdf import PdfReader
 
 from ..models.qbo_setup import CHOICES, near_identical
+from .common import ACCESS_ERROR, QboRpcMixin
 from .test_push_invoice import QboPushCommon
-
-ACCESS_ERROR = 'odoo.exceptions.AccessError'
 
 
 @tagged('post_install', '-at_install')
-class TestSetupAssistant(QboPushCommon, HttpCase):
+class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
     registry_test_mode = False
 
     @classmethod
@@ -377,20 +376,6 @@ class TestSetupAssistant(QboPushCommon, HttpCase):
         self.assertGreaterEqual(len(PdfReader(io.BytesIO(pdf)).pages), 1)
 
     # -- who may -----------------------------------------------------------------
-
-    def _rpc(self, user, model, method, *args, **kwargs):
-        self.authenticate(user.login, user.login)
-        response = self.url_open(
-            f'/web/dataset/call_kw/{model}/{method}',
-            json={
-                'jsonrpc': '2.0',
-                'method': 'call',
-                'id': 1,
-                'params': {'model': model, 'method': method, 'args': list(args), 'kwargs': kwargs},
-            },
-        )
-        self.env.invalidate_all()
-        return response.json()
 
     def test_rpc_security(self):
         setup = self._setup()
