@@ -24,7 +24,6 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import requests
 
@@ -33,6 +32,9 @@ from odoo.tools import config
 
 sys.path.insert(0, os.environ['QBO_REPO'])
 from qbo_emulator import Emulator, EmulatorConfig, accounting  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.environ['QBO_REPO'], 'benchmarks'))
+from bench_setup import connect, us_company  # noqa: E402
 
 count = int(os.environ.get('QBO_BENCH_PAYMENTS', '200'))
 burst = int(os.environ.get('QBO_BENCH_BURST', '1000'))
@@ -46,38 +48,12 @@ base = emulator.base_url
 limits = requests.get(f'{base}/_emulator/config', timeout=10).json()
 
 env = env(user=env.ref('base.user_admin'))  # noqa: F821 - odoo shell provides env
-company = env.ref('base.main_company')
-company.write({'country_id': env.ref('base.us').id})
-if not company.chart_template:
-    env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
+company, tax = us_company(env)
 partner = env['res.partner'].create({'name': 'Bench Payer', 'email': 'payer@example.com'})
-tax = env['account.tax'].create({'name': 'Bench 8%', 'amount': 8.0, 'type_tax_use': 'sale', 'company_id': company.id})
 product = env['product.product'].create(
     {'name': 'Bench service', 'default_code': 'BENCH-PULL', 'list_price': 1000, 'taxes_id': [Command.set(tax.ids)]}
 )
-tokens = requests.post(
-    f'{base}/_emulator/mint', json={'client_id': 'emulator-client-id', 'realm_id': realm}, timeout=10
-).json()
-connection = (
-    env['qbo.connection']
-    .sudo()
-    .create(
-        {
-            'company_id': company.id,
-            'environment': 'custom',
-            'custom_base_url': base,
-            'client_id': 'emulator-client-id',
-            'client_secret': 'emulator-client-secret',
-            'realm_id': realm,
-            'state': 'connected',
-            'access_token': tokens['access_token'],
-            'refresh_token': tokens['refresh_token'],
-            'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
-            'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
-            'webhook_verifier_token': token,
-        }
-    )
-)
+connection = connect(env, company, base, realm, webhook_verifier_token=token)
 connection.action_test_connection()  # what Connect reads: country, currency, preferences
 env.cr.commit()
 

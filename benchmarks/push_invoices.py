@@ -10,7 +10,6 @@ The emulator runs in this process with QuickBooks' rate limits on (500 requests 
 import os
 import sys
 import time
-from datetime import timedelta
 
 import requests
 
@@ -18,6 +17,9 @@ from odoo import Command, fields
 
 sys.path.insert(0, os.environ['QBO_REPO'])
 from qbo_emulator import Emulator, EmulatorConfig  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.environ['QBO_REPO'], 'benchmarks'))
+from bench_setup import connect, us_company  # noqa: E402
 
 count = int(os.environ.get('QBO_BENCH_INVOICES', '60'))
 realm = '9130357766900001'
@@ -28,11 +30,7 @@ base = emulator.base_url
 limits = requests.get(f'{base}/_emulator/config', timeout=10).json()
 
 env = env(user=env.ref('base.user_admin'))  # noqa: F821 - odoo shell provides env
-company = env.ref('base.main_company')
-company.write({'country_id': env.ref('base.us').id})
-if not company.chart_template:
-    env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
-tax = env['account.tax'].create({'name': 'Bench 8%', 'amount': 8.0, 'type_tax_use': 'sale', 'company_id': company.id})
+company, tax = us_company(env)
 products = env['product.product'].create(
     [
         {
@@ -45,29 +43,7 @@ products = env['product.product'].create(
     ]
 )
 partner = env['res.partner'].create({'name': 'Bench Customer', 'email': 'bench@example.com'})
-tokens = requests.post(
-    f'{base}/_emulator/mint', json={'client_id': 'emulator-client-id', 'realm_id': realm}, timeout=10
-).json()
-connection = (
-    env['qbo.connection']
-    .sudo()
-    .create(
-        {
-            'company_id': company.id,
-            'environment': 'custom',
-            'custom_base_url': base,
-            'client_id': 'emulator-client-id',
-            'client_secret': 'emulator-client-secret',
-            'realm_id': realm,
-            'state': 'connected',
-            'access_token': tokens['access_token'],
-            'refresh_token': tokens['refresh_token'],
-            'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
-            'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
-        }
-    )
-)
-connection.action_test_connection()  # what Connect reads: country, currency, preferences
+connection = connect(env, company, base, realm)
 env.cr.commit()
 
 

@@ -36,13 +36,13 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import timedelta
 
 import requests
 
 from odoo import fields
 
 sys.path.insert(0, os.path.join(os.environ['QBO_REPO'], 'benchmarks'))
+from bench_setup import connect, us_company  # noqa: E402
 from soak_corpus import Corpus  # noqa: E402
 
 REPO = os.environ['QBO_REPO']
@@ -140,30 +140,8 @@ try:
 
     # -- the company and its connection ---------------------------------------------------
 
-    company = env.ref('base.main_company')
-    company.write({'country_id': env.ref('base.us').id})
-    if not company.chart_template:
-        env['account.chart.template'].try_loading('generic_coa', company=company, install_demo=False)
-    tax = env['account.tax'].create(
-        {'name': 'Soak 8%', 'amount': 8.0, 'amount_type': 'percent', 'type_tax_use': 'sale', 'company_id': company.id}
-    )
-    tokens = control('POST', 'mint', json={'client_id': 'emulator-client-id', 'realm_id': REALM})
-    connection = env['qbo.connection']._qbo_for_company(company).sudo()
-    connection.write(
-        {
-            'environment': 'custom',
-            'custom_base_url': base,
-            'client_id': 'emulator-client-id',
-            'client_secret': 'emulator-client-secret',
-            'realm_id': REALM,
-            'state': 'connected',
-            'access_token': tokens['access_token'],
-            'refresh_token': tokens['refresh_token'],
-            'access_token_expires_at': fields.Datetime.now() + timedelta(seconds=tokens['expires_in']),
-            'refresh_token_expires_at': fields.Datetime.now() + timedelta(days=100),
-        }
-    )
-    connection.action_test_connection()  # what Connect reads: country, currency, preferences
+    company, tax = us_company(env, 'Soak 8%')
+    connection = connect(env, company, base, REALM)
     env.cr.commit()
     request_timeout = max(5, round(60 * TIME_SCALE)) if TIME_SCALE != 1 else 60
     rates = {kind: round(FAULT_RATE / len(FAULT_KINDS), 4) for kind in FAULT_KINDS}
