@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..exceptions import QboError
+from ..tools.qbo_names import qbo_same_name
 from ..tools.qbo_client import qbo_quote
 from .account_payment import PAYMENT_PRIORITY, POSTED_STATES
 
@@ -373,6 +374,9 @@ class QboInitialSync(models.Model):
                 if not obj:
                     number = f'{connection.invoice_prefix or ""}{move.name}'
                     candidates = by_number.get(number) or by_number.get(move.name) or []
+                    # Numbered alike is not enough: another customer's or another amount's document
+                    # is a clash (the pre-flight says so), which the push then reports, naming it.
+                    candidates = [c for c in candidates if self._qbo_same_document(connection, move, c)]
                     obj, origin = (candidates[0], 'found') if len(candidates) == 1 else (None, None)
                 if not obj or str(obj['Id']) in taken:
                     continue
@@ -388,6 +392,18 @@ class QboInitialSync(models.Model):
                 linked_moves |= move
         linked_payments = self._qbo_link_payments(connection, client, payments, db_ref)
         return moves - linked_moves, payments - linked_payments, len(linked_moves) + len(linked_payments)
+
+    def _qbo_same_document(self, connection, move, obj):
+        """Whether ``obj``, numbered like ``move``, is its twin: the same total and the customer
+        the push would send (its mapped customer, else one of its name)."""
+        if move.currency_id.compare_amounts(float(obj.get('TotalAmt') or 0), move.amount_total):
+            return False
+        partner = move.partner_id._qbo_customer_partner(connection)
+        customer = obj.get('CustomerRef') or {}
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, partner, 'Customer')
+        if mapping:
+            return str(customer.get('value')) == mapping.qbo_id
+        return qbo_same_name(customer.get('name') or '', partner.name or '')
 
     def _qbo_link_payments(self, connection, client, payments, db_ref):
         """Payments QuickBooks holds: ours by reference; else one of the same date, amount and

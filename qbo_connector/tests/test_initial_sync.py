@@ -86,6 +86,37 @@ class TestInitialSync(InitialSyncCommon):
         self.assertEqual(len(self._batch_calls()), 1)
         self.assertEqual(self._differences(), [])
 
+    def test_a_number_another_document_holds_is_not_linked(self):
+        """QuickBooks holds an invoice of the same number but for another amount (as the pre-flight
+        reports a clash): the initial sync does not take it for this one; the push says so, naming
+        it, and nothing is linked that is not this document's twin."""
+        invoice = self._invoice()
+        twin_id = self._made_in_quickbooks(invoice)
+        client = self.connection._qbo_client()
+        other = client.read('Invoice', twin_id)
+        client.update(
+            'Invoice',
+            {
+                'Id': other['Id'],
+                'SyncToken': other['SyncToken'],
+                'Line': [
+                    dict(
+                        other['Line'][0],
+                        Amount=1.0,
+                        SalesItemLineDetail=dict(other['Line'][0]['SalesItemLineDetail'], Qty=1, UnitPrice=1.0),
+                    )
+                ],
+            },
+        )
+        self.env.flush_all()
+        sync = self.connection._qbo_initial_sync_start()
+        self._drain()
+        self.env.invalidate_all()
+        self.assertEqual(sync.linked_count, 0)
+        self.assertFalse(self._mapping(invoice, 'Invoice'))
+        self.assertEqual(invoice.qbo_sync_state, 'failed')
+        self.assertIn(twin_id, invoice.qbo_sync_error)
+
     def test_all_unpaid_invoices_whatever_their_date(self):
         self.connection.sync_start_date = fields.Date.today()
         old = fields.Date.today() - timedelta(days=60)
