@@ -189,9 +189,12 @@ class AccountMove(models.Model):
         """Odoo's version goes again: an update (of the voided document too, which brings it back), a
         new document after a deletion; a document cancelled in Odoo is voided."""
         connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type])
         if kind == 'deleted':
-            self.env['qbo.mapping'].sudo()._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type]).unlink()
+            mapping.unlink()
             self._qbo_write_status({'qbo_pushed_snapshot': False})
+        else:
+            mapping._qbo_take_version(payload)
         operation = 'void' if self.state == 'cancel' else 'push'
         if operation == 'push' and self.state != 'posted':
             return  # posted again, it is sent

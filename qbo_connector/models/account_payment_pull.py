@@ -128,9 +128,12 @@ class AccountPayment(models.Model):
 
     def _qbo_conflict_push_again(self, kind, payload):
         connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment')
         if kind == 'deleted':
-            self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment').unlink()
+            mapping.unlink()
             self._qbo_write_status({'qbo_pushed_snapshot': False})
+        else:
+            mapping._qbo_take_version(payload)
         if self.state == 'canceled':
             return
         self.env['qbo.sync.job']._qbo_enqueue(self, 'push', priority=30)

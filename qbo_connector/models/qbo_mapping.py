@@ -183,6 +183,12 @@ class QboMapping(models.Model):
             for m in mappings
         ]
 
+    def _qbo_take_version(self, obj):
+        """Hold ``obj``'s SyncToken (QuickBooks' version as a pull read it): the next update is
+        written over that version without a read first."""
+        if self and (obj or {}).get('SyncToken') is not None:
+            self.sudo().write({'sync_token': obj['SyncToken']})
+
     @api.model
     def _qbo_restore(self, written):
         """Write ``written`` (from ``_qbo_written_now``) again: the objects QuickBooks created or

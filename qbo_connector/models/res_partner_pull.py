@@ -250,8 +250,7 @@ class ResPartner(models.Model):
         mapping = self._qbo_customer_mapping()
         if not mapping:
             return
-        if payload.get('SyncToken') is not None:
-            mapping.write({'sync_token': payload['SyncToken']})
+        mapping._qbo_take_version(payload)
         self._qbo_enqueue_customer_update(mapping.connection_id)
 
     def _qbo_enqueue_customer_update(self, connection):

@@ -85,7 +85,10 @@ class TestPullDocuments(QboPullDocumentsCommon):
         invoice.action_qbo_push_again()
         self.assertFalse(invoice.qbo_conflict)
         self.assertFalse(self._activities(invoice))
+        seen = len(self._api_requests())
         self._run_queue()
+        # One write over the version the pull read: no read first, no stale SyncToken refused.
+        self.assertEqual([r['operation'] for r in self._api_requests()[seen:]], ['write'])
         qbo_after = self._qbo_by_id('Invoice', qbo_invoice['Id'])
         self._assert_books_agree(invoice, qbo_after)
         self.assertEqual(invoice.qbo_sync_state, 'synced')
@@ -225,7 +228,9 @@ class TestPullDocuments(QboPullDocumentsCommon):
         self.assertEqual(payment.state, 'paid')
         # Push again: Odoo's amount goes back.
         payment.action_qbo_push_again()
+        seen = len(self._api_requests())
         self._run_queue()
+        self.assertEqual([r['operation'] for r in self._api_requests()[seen:]], ['write'])
         self.assertAlmostEqual(float(self._qbo_by_id('Payment', payment.qbo_id)['TotalAmt']), payment.amount)
         self._assert_balance_agrees(invoice)
         self._pull()
