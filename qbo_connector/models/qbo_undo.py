@@ -6,7 +6,7 @@ from datetime import datetime, time
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..exceptions import QboNotFoundError, QboRetryableError
+from ..exceptions import QboNotFoundError, QboRetryableError, QboValidationError
 from ..tools.qbo_client import qbo_quote
 from .qbo_synced_mixin import send_current
 
@@ -305,7 +305,7 @@ class QboUndoLine(models.Model):
         version = {'Id': qbo_id, 'SyncToken': mapping.sync_token if mapping else None}
         if self.action == 'void':
             if entity == 'Invoice':
-                self._qbo_check_no_later_payment(client)
+                version = self._qbo_check_no_later_payment(client)
 
             def void(current):
                 body = {'Id': qbo_id, 'SyncToken': current['SyncToken']}
@@ -315,7 +315,7 @@ class QboUndoLine(models.Model):
             done = self.env._('Voided %(entity)s %(id)s', entity=entity, id=qbo_id)
         elif self.action == 'delete':
             if entity == 'CreditMemo':
-                self._qbo_check_no_later_payment(client)
+                version = self._qbo_check_no_later_payment(client)
 
             def delete(current):
                 body = {'Id': qbo_id, 'SyncToken': current['SyncToken']}
@@ -347,32 +347,33 @@ class QboUndoLine(models.Model):
         return entity, qbo_id
 
     def _qbo_check_no_later_payment(self, client):
-        """Read now: a payment applied in QuickBooks since the preview keeps the document; one
-        of ours still applied waits for its own removal (ordered first)."""
+        """Read now: a payment applied in QuickBooks since the preview keeps the document, and so
+        does one of ours whose removal failed or was refused; one of ours still to remove waits
+        for it (ordered first). Returns the object read: its version is the one to write over."""
         current = client.read(self.qbo_entity, self.qbo_object_id)
-        ours = set(
-            self.undo_id.line_ids.filtered(lambda l: l.qbo_entity == 'Payment' and l.state != 'refused').mapped(
-                'qbo_object_id'
-            )
-        )
+        payments = self.undo_id.line_ids.filtered(lambda l: l.qbo_entity == 'Payment')
+        to_remove = set(payments.filtered(lambda l: l.state == 'to_do').mapped('qbo_object_id'))
         linked = {str(l['TxnId']) for l in current.get('LinkedTxn') or [] if l.get('TxnType') == 'Payment'}
-        if linked - ours:
-            raise UserError(
+        if linked - to_remove:
+            raise QboValidationError(
+                'kept',
                 self.env._(
-                    'QuickBooks holds a payment applied to it that Odoo did not create (Payment %(ids)s): kept.',
-                    ids=', '.join(sorted(linked - ours)),
-                )
+                    'QuickBooks holds a payment applied to it that stays there (Payment %(ids)s: not created by '
+                    'Odoo, or its removal failed): kept.',
+                    ids=', '.join(sorted(linked - to_remove)),
+                ),
             )
         if linked:
             raise QboRetryableError(
                 'waiting', self.env._('Its payments created by Odoo are being removed first.'), retry_after=5
             )
+        return current
 
     def _qbo_on_job_state(self, job):
         if job.state == 'failed' and self.state == 'to_do':
             self.write(
                 {
-                    'state': 'refused' if job.error_code == 'odoo' else 'failed',
+                    'state': 'refused' if job.error_code == 'kept' else 'failed',
                     'reason': job.error_message,
                     'done_at': fields.Datetime.now(),
                 }

@@ -61,11 +61,17 @@ class TestUndo(InitialSyncCommon):
                 self.assertEqual(line.state, 'refused', key)
         self.assertEqual(undo.refused_count, len(lines) - 3)
 
+        kept_id = invoices[2].qbo_id
+        seen = len(self._api_requests())
         undo.action_execute()
         self._drain()
         self.env.invalidate_all()
         self.assertEqual(undo.state, 'done')
         self.assertEqual(undo.done_count, 3)
+        # Each invoice is read once before its void (a payment applied since?), and voided over
+        # that version: no second read.
+        reads = [r for r in self._api_requests()[seen:] if r['operation'] == 'read' and r['entity'] == 'Invoice']
+        self.assertEqual(len(reads), 2)
         in_quickbooks = {o['Id']: o for o in self._qbo('Invoice')}
         for move in (invoices[0], invoices[3]):
             ids = [k[1] for k in created if k[0] == 'Invoice' and lines[k].record_name == move.display_name]
@@ -74,7 +80,6 @@ class TestUndo(InitialSyncCommon):
             self.assertEqual(float(in_quickbooks[ids[0]]['TotalAmt']), 0.0)
         (payment_id,) = [k[1] for k in created if k[0] == 'Payment']
         self.assertEqual(float(self._qbo_by_id('Payment', payment_id)['TotalAmt']), 0.0, 'the payment voided')
-        kept_id = invoices[2].qbo_id
         # Links removed for what was removed, kept for the rest.
         self.assertFalse(invoices[0].qbo_id)
         self.assertFalse(invoices[3].qbo_id)
