@@ -44,9 +44,10 @@ class QboSyncJob(models.Model):
         return batched + super()._cron_process_jobs(limit=limit)
 
     @api.model
-    def _qbo_batch_candidates(self, skipped):
+    def _qbo_batch_candidates(self, skipped, paused=()):
         return self.sudo().search(
             [
+                ('connection_id', 'not in', list(paused)),
                 ('initial_sync_id', '!=', False),
                 ('initial_sync_id.state', '=', 'running'),
                 ('connection_id.state', '=', 'connected'),
@@ -64,16 +65,18 @@ class QboSyncJob(models.Model):
     def _qbo_run_batches(self):
         """Send the due documents of running initial syncs in batches until none is left or the
         cron run's time is up. Returns how many jobs were run."""
-        skipped = set()
+        skipped, paused = set(), set()
         run = 0
         cron = self.env['ir.cron']
         while True:
-            candidates = self._qbo_batch_candidates(skipped)
+            candidates = self._qbo_batch_candidates(skipped, paused)
             if not candidates:
                 return run
             connection = candidates[0].connection_id
             if self.env['qbo.realm.throttle']._qbo_paused([connection.realm_id]):
-                return run
+                # That company waits out its pause; the others' batches go on.
+                paused.add(connection.id)
+                continue
             sent = candidates.filtered(lambda j, c=connection: j.connection_id == c)._qbo_run_batch(skipped)
             run += sent
             if not cron._commit_progress(sent):
@@ -196,6 +199,8 @@ class QboSyncJob(models.Model):
                     outcome_unknown=False,
                     next_attempt_at=fields.Datetime.now(),
                 )
+            # Not again in this run: they wait for the reconnect, which runs the queue.
+            skipped.update(sending.ids)
             self.env['ir.cron']._commit_progress()
             return 0
         except QboRetryableError as error:
