@@ -92,5 +92,8 @@ class QboKeptList(models.AbstractModel):
                     elif name and connection[f'{setting}_qbo_name'] != name:
                         forget[f'{setting}_qbo_name'] = name
         if forget:
-            connection._qbo_keep_found(forget)
+            # In the pull's own transaction, which writes the connection's mark too: written in a
+            # cursor of its own (_qbo_keep_found, for jobs), the mark's write would then fail as a
+            # concurrent update and the whole pull be read again next run.
+            connection.sudo().write(forget)
         return len(changes)
