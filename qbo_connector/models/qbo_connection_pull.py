@@ -316,8 +316,11 @@ class QboConnection(models.Model):
         mappings = self.env['qbo.mapping'].sudo()
         stamp = qbo_timestamp(now)
         stored = 0
+        # Bill payments pulled from QuickBooks are payments too (they are not watched: Odoo's own
+        # are never flagged), and a deleted one is cancelled as CDC would have it.
+        deletable = {**WATCHED_MODELS, 'BillPayment': 'account.payment'}
         for entity in entities:
-            model = WATCHED_MODELS.get(entity)
+            model = deletable.get(entity)
             if not model or entity in NAME_LISTS:
                 continue  # customers and items are made inactive, never deleted
             mapped = mappings.search(
