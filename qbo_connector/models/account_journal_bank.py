@@ -55,10 +55,12 @@ class AccountJournal(models.Model):
             journal.qbo_bank_account_qbo_id = mapping and f'{mapping.qbo_name} ({mapping.qbo_id})'
 
     def write(self, vals):
-        if {'qbo_bank_account_name', 'qbo_trust_account'} & set(vals):
+        keys = {'qbo_bank_account_name', 'qbo_trust_account'} & set(vals)
+        changed = self.filtered(lambda j: any((j[k] or False) != (vals[k] or False) for k in keys))
+        if changed:
             # Mapped anew by the next document that needs it (found by the new name, or created).
             self.env['qbo.mapping'].sudo().search(
-                [('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'bank_account')]
+                [('res_model', '=', self._name), ('res_id', 'in', changed.ids), ('role', '=', 'bank_account')]
             ).unlink()
         return super().write(vals)
 

@@ -49,10 +49,17 @@ class QboConnection(models.Model):
     )
 
     def write(self, vals):
-        if 'trust_liability_account_name' in vals:
-            # What the former name was found to be no longer holds.
+        renamed = self.filtered(
+            lambda c: (
+                'trust_liability_account_name' in vals
+                and (c.trust_liability_account_name or False) != (vals['trust_liability_account_name'] or False)
+            )
+        )
+        if renamed:
+            # What the former name was found to be no longer holds (Settings write every value back
+            # on each save: an unchanged name keeps what was found, and costs no lookup again).
             self.env['qbo.mapping'].sudo().search(
-                [('res_model', '=', self._name), ('res_id', 'in', self.ids), ('role', '=', 'trust_liability')]
+                [('res_model', '=', self._name), ('res_id', 'in', renamed.ids), ('role', '=', 'trust_liability')]
             ).unlink()
         return super().write(vals)
 

@@ -109,6 +109,16 @@ class QboBankCommon(QboPushEdgeCommon):
         # The operating invoice stays open in both books, and the books agree.
         self.assertAlmostEqual(float(self._qbo_doc('Invoice', invoice.name)['Balance']), 300.0, places=2)
         self.assertFalse(self._differences())
+        # Settings saved again with the same names (as the Settings page writes every value back):
+        # what was found stays found, and the next receipt looks no account up.
+        self.connection.write({'trust_liability_account_name': 'Client Trust Liability'})
+        trust.write({'qbo_trust_account': True, 'qbo_bank_account_name': trust.qbo_bank_account_name})
+        seen = len(self._api_requests())
+        again = payment.copy({'amount': 20.0, 'date': payment.date})
+        again.action_post()
+        self._run_all()
+        self.assertEqual(again.qbo_sync_state, 'synced', again.qbo_sync_error)
+        self.assertEqual([r['operation'] for r in self._api_requests()[seen:]], ['write'])
         # Cancelled: deleted (QuickBooks voids no deposits through its API); posted again: anew.
         payment.action_draft()
         payment.action_cancel()
