@@ -189,13 +189,8 @@ class AccountBankStatementLine(models.Model):
             lines |= self._qbo_lines_of_partials(move_lines.matched_debit_ids | move_lines.matched_credit_ids)
         if not lines:
             return
-        jobs = self.env['qbo.sync.job'].sudo()
         domain = [('res_model', '=', self._name), ('res_id', 'in', lines.ids)]
-        jobs.search([('state', '=', 'failed'), ('error_code', '=', 'dependency'), *domain]).action_retry()
-        waiting = jobs.search([('state', '=', 'pending'), ('error_code', '=', 'waiting'), *domain])
-        if waiting:
-            waiting.write({'next_attempt_at': fields.Datetime.now()})
-            self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+        self.env['qbo.sync.job']._qbo_wake_waiting(domain, payments)
 
     def _qbo_on_job_state(self, job):
         """Mirror the job on the line; a refusal goes to the chatter of its journal entry."""

@@ -2,8 +2,6 @@ import logging
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.tools import float_round
 
@@ -825,7 +823,6 @@ class AccountMove(models.Model):
             partials = self.line_ids.matched_debit_ids | self.line_ids.matched_credit_ids
             payments, credit_notes = partials._qbo_applying_documents()
             if payments or credit_notes:
-                jobs = self.env['qbo.sync.job'].sudo()
                 documents = [
                     '|',
                     '&',
@@ -835,27 +832,7 @@ class AccountMove(models.Model):
                     ('res_model', '=', 'account.move'),
                     ('res_id', 'in', credit_notes.ids),
                 ]
-                jobs.search(
-                    [('state', '=', 'failed'), ('error_code', 'in', ('dependency', 'waiting')), *documents]
-                ).action_retry()
-                now = fields.Datetime.now()
-                backing_off = jobs.search(
-                    [
-                        ('state', '=', 'pending'),
-                        ('error_code', '=', 'waiting'),
-                        ('next_attempt_at', '>', now),
-                        *documents,
-                    ]
-                )
-                if backing_off:
-                    try:
-                        with self.env.cr.savepoint():
-                            backing_off.next_attempt_at = now
-                    except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-                        # A worker is running one of them right now, and finds this document in
-                        # QuickBooks by itself: this push's outcome must not be lost over it.
-                        _logger.info('QuickBooks: %s is in; the jobs waiting for it are being run', self.name)
-                    self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+                self.env['qbo.sync.job']._qbo_wake_waiting(documents, self)
         return result
 
     def _qbo_credit_applied(self):

@@ -171,6 +171,27 @@ class QboSyncJob(models.Model):
         digest = hashlib.sha256(json.dumps([step, body], sort_keys=True, default=str).encode()).hexdigest()
         return f'{self.request_id}-{digest[:20]}'
 
+    @api.model
+    def _qbo_wake_waiting(self, domain, sent):
+        """``sent`` (a record) is in QuickBooks now: the jobs of ``domain`` waiting for it go. Those
+        that failed for it are retried; those waiting are made due, in a savepoint — a worker
+        running one of them right now finds ``sent`` in QuickBooks by itself, and the outcome of
+        the push that sent it must not be lost over that job's row."""
+        jobs = self.sudo()
+        jobs.search([('state', '=', 'failed'), ('error_code', 'in', ('dependency', 'waiting')), *domain]).action_retry()
+        now = fields.Datetime.now()
+        backing_off = jobs.search(
+            [('state', '=', 'pending'), ('error_code', '=', 'waiting'), ('next_attempt_at', '>', now), *domain]
+        )
+        if not backing_off:
+            return
+        try:
+            with self.env.cr.savepoint():
+                backing_off.next_attempt_at = now
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+            _logger.info('QuickBooks: %s is in; the jobs waiting for it are being run', sent.display_name)
+        self.env.ref('qbo_connector.ir_cron_qbo_process_jobs').sudo()._trigger()
+
     def _qbo_renew_waiting_pushes(self, record):
         """``record``'s QuickBooks object was voided or deleted by this job and its binding dropped:
         the other pushes waiting for it get new request ids. Sending the same body again now means
