@@ -19,8 +19,8 @@ would run one at a time (Odoo runs one job of a cron at once); the point is four
 TIME_SCALE (default 1) compresses the outbox's waits so that a soak converges in minutes: the
 backoff between attempts (const.JOB_BACKOFF_SECONDS: 60 s ... 12 h), the waits errors name
 (QboRetryableError.retry_after: 60 s after a 429, 5 s after a lost race; not the pace of the
-shared throttle, which follows QuickBooks' real per-minute limit), the pauses before a read is
-sent again (const.READ_RETRY_DELAYS) and the request timeout
+shared throttle, which follows QuickBooks' real per-minute limit), the pauses before a request is
+sent again (const.RETRY_DELAYS) and the request timeout
 (const.REQUEST_TIMEOUT, 60 s; at least 5 s) are multiplied by it, in these processes only.
 Nothing else of the addon is touched, and all waits keep their proportions.
 """
@@ -51,7 +51,7 @@ def main():
     if scale != 1.0:
         const.JOB_BACKOFF_SECONDS = tuple(max(1, round(s * scale)) for s in const.JOB_BACKOFF_SECONDS)
         const.REQUEST_TIMEOUT = max(5, round(const.REQUEST_TIMEOUT * scale))
-        const.READ_RETRY_DELAYS = tuple(delay * scale for delay in const.READ_RETRY_DELAYS)
+        const.RETRY_DELAYS = tuple(delay * scale for delay in const.RETRY_DELAYS)
         # A wait named by the error (QuickBooks' 60 s after a 429, which pauses the company for
         # every worker, 5 s after a lost race) is compressed alike: left at 60 s, a throttled
         # invoice would wait out many compressed backoffs of the payments waiting for it, each

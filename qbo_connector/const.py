@@ -30,10 +30,13 @@ QUERY_PAGE = 1000
 # One number, not a (connect, read) pair: Odoo's test harness compares it to an int.
 REQUEST_TIMEOUT = 60
 
-# A read (a query, a get, CDC) that meets a server error, a timeout or a reset connection is
-# sent again after these many seconds, within the same attempt (writes never are: the job's
-# next attempt looks them up first). A 429 is not retried so: it pauses the company.
-READ_RETRY_DELAYS = (1, 3)
+# A request that meets a passing fault (a server error, a timeout, a reset connection) is sent
+# again after these many seconds, within the same attempt, when sending it again cannot do a
+# thing twice: a read (a query, a get, CDC); an update, void or delete (it carries the
+# object's SyncToken: performed already, it is answered from its request id or refused as
+# stale, never applied twice); a create once the lookup of what it would have created found
+# nothing (qbo.synced.mixin._qbo_create). A 429 is not retried so: it pauses the company.
+RETRY_DELAYS = (1, 3)
 
 # Refresh the access token this long before QuickBooks would refuse it.
 ACCESS_TOKEN_MARGIN_SECONDS = 300

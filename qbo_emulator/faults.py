@@ -132,8 +132,9 @@ class FaultInjector:
     Random config (EmulatorConfig.fault_injection):
       {"seed": 1, "rates": {"500": 0.05, "timeout": 0.01, ...}, "latency_ms": [5, 50],
        "realms": [...], "methods": ["POST"], "paths": ["/invoice"], "entities": ["Invoice"]}
-    Scripted: add({"kind": "503", "count": 2, "realm"?, "method"?, "path"?, "entity"?})
-    takes precedence over the random draw and is consumed request by request.
+    Scripted: add({"kind": "503", "count": 2, "realm"?, "method"?, "path"?, "entity"?,
+    "after_previous"?}) takes precedence over the random draw and is consumed request by
+    request; with "after_previous" it is armed only once the rule added before it is used up.
     """
 
     def __init__(self, config):
@@ -163,12 +164,23 @@ class FaultInjector:
             if spec.get(key):
                 rule[key] = spec[key]
         with self._lock:
+            if spec.get("after_previous") and self._scripted:
+                # Armed once the rule added before it is used up (a fault that follows another:
+                # the lookups after a lost create, not the reads before it).
+                rule["after"] = self._scripted[-1]
             self._scripted.append(rule)
-        return dict(rule)
+        return {key: value for key, value in rule.items() if key != "after"}
 
     def scripted(self):
         with self._lock:
-            return [dict(rule) for rule in self._scripted]
+            return [
+                dict({k: v for k, v in rule.items() if k != "after"}, armed=self._armed(rule))
+                for rule in self._scripted
+            ]
+
+    def _armed(self, rule):
+        after = rule.get("after")
+        return after is None or not any(other is after for other in self._scripted)
 
     @staticmethod
     def _matches(filters, realm, method, path, entity):
@@ -196,7 +208,7 @@ class FaultInjector:
         """(fault kind or None, latency seconds) for one request."""
         with self._lock:
             for rule in self._scripted:
-                if self._matches(rule, realm, method, path, entity):
+                if self._armed(rule) and self._matches(rule, realm, method, path, entity):
                     rule["remaining"] -= 1
                     if rule["remaining"] == 0:
                         self._scripted.remove(rule)

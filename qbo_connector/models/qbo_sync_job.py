@@ -407,7 +407,7 @@ class QboSyncJob(models.Model):
                 error_code=error.code,
                 error_message=error.message,
                 attempts=self.attempts - 1,
-                outcome_unknown=attempt_unknown,
+                outcome_unknown=attempt_unknown or getattr(error, 'outcome_unknown', False),
                 next_attempt_at=fields.Datetime.now(),
             )
         except QboRetryableError as error:
@@ -420,7 +420,9 @@ class QboSyncJob(models.Model):
                     error_code=error.code,
                     error_message=error.message,
                     attempts=self.attempts - 1,
-                    outcome_unknown=attempt_unknown,
+                    # A write of this attempt may have been performed before the 429 (a credit
+                    # note's CreditMemo, a create sent again): the next attempt looks it up.
+                    outcome_unknown=attempt_unknown or error.outcome_unknown,
                     next_attempt_at=fields.Datetime.now()
                     + timedelta(seconds=error.retry_after or const.JOB_WAITING_RETRY_SECONDS),
                 )

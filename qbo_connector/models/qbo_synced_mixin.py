@@ -1,4 +1,6 @@
 import contextlib
+import logging
+import time
 
 import psycopg2
 
@@ -7,8 +9,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import const
-from ..exceptions import QboDuplicateError, QboNotFoundError, QboRetryableError, QboStaleError
-from ..tools.qbo_client import qbo_quote
+from ..exceptions import QboDuplicateError, QboError, QboNotFoundError, QboRetryableError, QboStaleError
+from ..tools.qbo_client import CREATED_MARK, qbo_quote
+
+_logger = logging.getLogger(__name__)
 
 SYNC_STATES = [('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Failed')]
 
@@ -121,7 +125,7 @@ class QboSyncedMixin(models.AbstractModel):
         result = None
         if not current:
             try:
-                result = client.create(entity, values, request_id=job._qbo_request_id(step, values))
+                result = self._qbo_create(job, client, entity, values, step)
             except QboDuplicateError as error:
                 if error.code != '6140':
                     raise
@@ -140,6 +144,38 @@ class QboSyncedMixin(models.AbstractModel):
             result = send_current(client, entity, current, update)
         mappings._qbo_link(connection, self, entity, result, role, origin='created' if created else None)
         return result
+
+    def _qbo_create(self, job, client, entity, values, step):
+        """Create the QuickBooks ``entity`` from ``values``; returns QuickBooks' answer.
+
+        A create that meets a passing fault (a server error, a timeout, a reset connection;
+        not a 429, which pauses the company) may have been performed: after const.RETRY_DELAYS
+        it is looked up (``_qbo_find_lost``) — found, it is what this create made of these very
+        values (an earlier attempt's, had there been one, was looked up before), and it is the
+        answer — and, not found, sent again under its request id. All within the attempt: an
+        attempt of several writes would otherwise rarely get through a flaky network. Still
+        failing, the attempt ends and the next one looks it up first."""
+        delays = list(const.RETRY_DELAYS)
+        request_id = job._qbo_request_id(step, values)
+        unknown = False
+        try:
+            while True:
+                try:
+                    return client.create(entity, values, request_id=request_id)
+                except QboRetryableError as error:
+                    unknown = unknown or error.outcome_unknown
+                    if error.throttled or not delays:
+                        raise
+                    _logger.info('QuickBooks: the new %s failed (%s); sending it again', entity, error.code)
+                time.sleep(delays.pop(0))
+                found = unknown and self._qbo_find_lost(client, entity, values)
+                if found:
+                    return dict(found, **{CREATED_MARK: True})
+        except QboError as error:
+            # Whatever ends the attempt now (the last fault, a lookup's, a 429, a refused
+            # token), the next one looks the create up first if it may have been performed.
+            error.outcome_unknown = getattr(error, 'outcome_unknown', False) or unknown
+            raise
 
     def _qbo_void(self, job, client, entity, role='record', forget=False, before=None):
         """Void the QuickBooks ``entity`` this record is bound to in ``role``, after

@@ -15,6 +15,8 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase
 from odoo.tests.common import get_db_name
 
+from .. import const
+
 US_REALM = '9130357766900001'
 CA_REALM = '9130357766900002'
 EMPTY_REALM = '9130357766900003'
@@ -50,6 +52,25 @@ class EmulatorApi:
 
     def reset(self):
         return self._call('POST', 'reset')
+
+    def fault(self, kind, count=1, **filters):
+        """The next ``count`` requests matching ``filters`` (entity, method, path) meet ``kind``."""
+        return self._call('POST', 'faults', json={'kind': kind, 'count': count, **filters})
+
+    def fail_write(self, entity, kind='503'):
+        """The next write of ``entity`` meets ``kind`` (not performed) each time it is sent
+        within its attempt (const.RETRY_DELAYS): the attempt ends on it."""
+        return self.fault(kind, 1 + len(const.RETRY_DELAYS), entity=entity, method='POST')
+
+    def lose_answer(self, entity, update=False):
+        """QuickBooks performs the next write of ``entity`` and its answer is lost; so is
+        everything that would tell the attempt so (the create's lookups fail, an update sent
+        again is lost again): the attempt ends with its outcome unknown."""
+        tries = 1 + len(const.RETRY_DELAYS)
+        if update:
+            return self.fault('drop_after_commit', tries, entity=entity, method='POST')
+        self.fault('drop_after_commit', 1, entity=entity, method='POST')
+        return self.fault('503', tries, path='/query', after_previous=True)
 
     def mint(self, realm_id, client_id=CLIENT_ID):
         return self._call('POST', 'mint', json={'client_id': client_id, 'realm_id': realm_id})

@@ -73,8 +73,7 @@ class QboBillsCommon(QboPushEdgeCommon):
         self.assertAlmostEqual(float(qbo_bill['Balance']), bill.amount_residual, places=2)
 
     def _drop_next_answer(self, entity):
-        fault = {'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'}
-        self.emu._call('POST', 'faults', json=fault)
+        self.emu.lose_answer(entity)
 
     def _vendor_of(self, qbo_bill):
         return next(v for v in self._qbo('Vendor') if v['Id'] == qbo_bill['VendorRef']['value'])

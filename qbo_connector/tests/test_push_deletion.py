@@ -81,9 +81,7 @@ class TestPushDeletion(QboPushCommon):
         invoice = self._invoice()
         self._run_queue()
         payment = self._register_payment(invoice)
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Payment')
         self._run_queue()
         payment.action_draft()
         with self.assertRaisesRegex(UserError, 'QuickBooks'):
@@ -101,9 +99,7 @@ class TestPushDeletion(QboPushCommon):
         invoice = self._invoice()
         self._run_queue()
         payment = self._register_payment(invoice)
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Payment')
         self._run_queue()
         job = self._jobs(payment)
         self.assertTrue(job.outcome_unknown)
@@ -132,9 +128,7 @@ class TestPushDeletion(QboPushCommon):
         finds that Invoice by its number and voids it."""
         self._run_queue()
         invoice = self._invoice()
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Invoice')
         self._run_queue()
         job = self._jobs(invoice)
         self.assertTrue(job.outcome_unknown)

@@ -166,9 +166,7 @@ class TestPushInvoice(QboPushCommon):
         """The create's answer lost, then the invoice changed in Odoo before the retry: the
         retry finds the QuickBooks invoice by its number and updates it to Odoo's."""
         invoice = self._invoice()
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Invoice')
         self._run_queue()
         job = self._jobs(invoice)
         self.assertTrue(job.outcome_unknown)
@@ -192,9 +190,7 @@ class TestPushInvoice(QboPushCommon):
         invoice.button_draft()
         invoice.invoice_line_ids[0].price_unit = 150.0
         invoice.action_post()
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Invoice', update=True)
         self._run_queue()
         job = self._jobs(invoice).filtered(lambda j: j.state == 'pending')
         self.assertTrue(job.outcome_unknown)
@@ -333,9 +329,7 @@ class TestPushInvoice(QboPushCommon):
     def test_performed_then_dropped_is_not_duplicated(self):
         self._run_queue()
         invoice = self._invoice()
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Invoice')
         self._run_queue()
         job = self._jobs(invoice)
         self.assertEqual(job.state, 'pending')
@@ -353,9 +347,7 @@ class TestPushInvoice(QboPushCommon):
         logs = self.env['qbo.sync.log'].sudo()
 
         def lost_attempt(invoice):
-            self.emu._call(
-                'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Invoice', 'method': 'POST'}
-            )
+            self.emu.lose_answer('Invoice')
             self._run_queue()
             job = self._jobs(invoice)
             self.assertTrue(job.outcome_unknown)
@@ -379,12 +371,12 @@ class TestPushInvoice(QboPushCommon):
 
     def test_server_errors_retry_without_duplicates(self):
         invoice = self._invoice()
-        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu.fail_write('Invoice', '500')
         self._run_queue()
         job = self._jobs(invoice)
         self.assertEqual(job.state, 'pending')
         job.next_attempt_at = fields.Datetime.now()
-        self.emu._call('POST', 'faults', json={'kind': 'reset', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu.fail_write('Invoice', 'reset')
         self._run_queue()
         job.next_attempt_at = fields.Datetime.now()
         self._run_queue()
@@ -407,6 +399,50 @@ class TestPushInvoice(QboPushCommon):
         self.assertEqual([r.get('injected') for r in queries[:3]], ['500', 'reset', None])
         self.assertEqual(len([r for r in self._api_requests()[seen:] if r.get('entity') == 'Invoice']), 1)
         self.assertTrue(self._qbo_doc('Invoice', invoice.name))
+
+    def test_an_update_meeting_passing_faults_is_sent_again_within_the_attempt(self):
+        """A change sent as an update whose answer was lost (performed), then refused 503: it
+        carries the invoice's SyncToken, so it is sent again at once under its request id and
+        QuickBooks answers the first update — one attempt, the change applied once."""
+        invoice = self._invoice()
+        self._run_queue()
+        invoice.button_draft()
+        invoice.invoice_line_ids[0].price_unit = 140.0
+        invoice.action_post()
+        for kind in ('drop_after_commit', '503'):
+            self.emu._call('POST', 'faults', json={'kind': kind, 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        seen = len(self._api_requests())
+        self._run_queue()
+        job = self._jobs(invoice).sorted('id')[-1]
+        self.assertEqual((job.state, job.attempts), ('done', 1))
+        writes = [r for r in self._api_requests()[seen:] if r.get('entity') == 'Invoice']
+        self.assertEqual([r.get('injected') for r in writes], ['drop_after_commit', '503', None])
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self.assertEqual(qbo_invoice['SyncToken'], '1', 'updated once')
+        self._assert_books_agree(invoice, qbo_invoice)
+
+    def test_a_create_meeting_passing_faults_is_looked_up_then_sent_again_within_the_attempt(self):
+        """A create refused 500 (not performed), then cut off after QuickBooks performed it: each
+        time the invoice is looked up before anything is sent again; the second lookup finds it,
+        and it is linked — one attempt, one invoice in QuickBooks."""
+        self._run_queue()
+        invoice = self._invoice()
+        for kind in ('500', 'drop_after_commit'):
+            self.emu._call('POST', 'faults', json={'kind': kind, 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        seen = len(self._api_requests())
+        self._run_queue()
+        job = self._jobs(invoice)
+        self.assertEqual((job.state, job.attempts), ('done', 1))
+        sent = [r for r in self._api_requests()[seen:] if r.get('entity') == 'Invoice' or r.get('operation') == 'query']
+        first = next(i for i, r in enumerate(sent) if r.get('entity') == 'Invoice')
+        self.assertEqual(
+            [(r.get('entity'), r.get('injected')) for r in sent[first:]],
+            [('Invoice', '500'), (None, None), ('Invoice', 'drop_after_commit'), (None, None)],
+            'each create that may have been performed is looked up before the next',
+        )
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)  # exactly one
+        self.assertEqual(invoice.qbo_id, qbo_invoice['Id'])
+        self._assert_books_agree(invoice, qbo_invoice)
 
     def test_a_read_failing_three_times_ends_the_attempt(self):
         invoice = self._invoice()

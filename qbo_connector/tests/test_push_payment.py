@@ -178,7 +178,7 @@ class TestPushPayment(QboPushCommon):
         self._run_queue()
         invoice = self._invoice()
         payment = self._pay(invoice)
-        self.emu._call('POST', 'faults', json={'kind': '503', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu.fail_write('Invoice', '503')
         self._run_queue()
         job = self._jobs(payment)
         self.assertEqual((job.state, job.error_code), ('pending', 'waiting'))
@@ -286,7 +286,7 @@ class TestPushPayment(QboPushCommon):
         invoice = self._invoice()
         credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
         invoice.js_assign_outstanding_line(credit_line.id)
-        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu.fail_write('Invoice', '500')
         self._run_queue()
         job = self._jobs(credit_note)
         self.assertEqual((job.state, job.error_code), ('pending', 'waiting'))
@@ -463,9 +463,7 @@ class TestPushPayment(QboPushCommon):
         invoice = self._invoice()
         self._run_queue()
         payment = self._pay(invoice)
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Payment')
         self._run_queue()
         job = self._jobs(payment)
         self.assertEqual(job.state, 'pending')
@@ -487,9 +485,7 @@ class TestPushPayment(QboPushCommon):
         credit_note = self._credit_note()
         credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
         invoice.js_assign_outstanding_line(credit_line.id)
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'Payment', 'method': 'POST'}
-        )
+        self.emu.lose_answer('Payment')
         self._run_queue()
         job = self._jobs(credit_note)
         self.assertEqual(job.state, 'pending')
@@ -502,15 +498,39 @@ class TestPushPayment(QboPushCommon):
         self.assertEqual(len(self._qbo_payments_of(credit_note)), 1)
         self._assert_books_agree(invoice, credit_note)
 
+    def test_a_credit_note_and_its_application_meeting_passing_faults_go_in_one_attempt(self):
+        """The CreditMemo cut off once after QuickBooks wrote it, the application's Payment
+        refused 503 twice: each is looked up and sent again within the attempt — one attempt
+        for what used to take three, each CreditMemo and application written once."""
+        invoice = self._invoice()
+        self._run_queue()
+        credit_note = self._credit_note()
+        credit_line = credit_note.line_ids.filtered(lambda l: l.account_id.account_type == 'asset_receivable')
+        invoice.js_assign_outstanding_line(credit_line.id)
+        self.emu.fault('drop_after_commit', entity='CreditMemo', method='POST')
+        self.emu.fault('503', 2, entity='Payment', method='POST')
+        seen = len(self._api_requests())
+        self._run_queue()
+        job = self._jobs(credit_note)
+        self.assertEqual((job.state, job.attempts), ('done', 1))
+        writes = [r for r in self._api_requests()[seen:] if r['method'] == 'POST' and r.get('entity')]
+        self.assertEqual(
+            [(r['entity'], r.get('injected')) for r in writes],
+            [('CreditMemo', 'drop_after_commit'), ('Payment', '503'), ('Payment', '503'), ('Payment', None)],
+            'the CreditMemo found, not written again; the application sent until it got in',
+        )
+        memo = self._qbo_doc('CreditMemo', credit_note.name)  # asserts there is exactly one
+        self.assertEqual(credit_note.qbo_id, memo['Id'])
+        self.assertEqual(len(self._qbo_payments_of(credit_note)), 1)
+        self._assert_books_agree(invoice, credit_note)
+
     def test_refund_performed_then_dropped_is_not_duplicated(self):
         """Both writes of a refund (its check, then its link) answered never: each found again."""
         credit_note = self._credit_note()
         self._run_queue()
         refund = self._pay(credit_note)
         for entity in ('Purchase', 'Payment'):
-            self.emu._call(
-                'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'}
-            )
+            self.emu.lose_answer(entity)
             self._run_queue()
             job = self._jobs(refund)
             self.assertEqual(job.state, 'pending')
@@ -530,7 +550,7 @@ class TestPushPayment(QboPushCommon):
         credit_note = self._credit_note()
         self._run_queue()
         refund = self._pay(credit_note)
-        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Payment', 'method': 'POST'})
+        self.emu.fail_write('Payment', '500')
         self._run_queue()
         push = self._jobs(refund).filtered(lambda j: j.operation == 'push')
         self.assertEqual(push.state, 'pending')

@@ -328,9 +328,7 @@ class TestPushReceipts(QboReceiptsCommon):
         self._run_queue()
         invoice = self._invoice()
         payment = self._register_payment(invoice)
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'}
-        )
+        self.emu.lose_answer('SalesReceipt')
         self._run_queue()
         job = self._jobs(invoice)
         self.assertEqual(job.state, 'pending')
@@ -351,9 +349,7 @@ class TestPushReceipts(QboReceiptsCommon):
         self._run_queue()
         invoice = self._invoice()
         payment = self._register_payment(invoice)
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': 'SalesReceipt', 'method': 'POST'}
-        )
+        self.emu.lose_answer('SalesReceipt')
         self._run_queue()
         receipt = self._receipt_of(invoice)
         payment.action_cancel()
@@ -365,9 +361,7 @@ class TestPushReceipts(QboReceiptsCommon):
 
     def _drop_next(self, entity):
         """QuickBooks performs the next create of ``entity``, and its answer is lost."""
-        self.emu._call(
-            'POST', 'faults', json={'kind': 'drop_after_commit', 'count': 1, 'entity': entity, 'method': 'POST'}
-        )
+        self.emu.lose_answer(entity)
 
     def _retry_now(self, *records):
         for record in records:

@@ -87,7 +87,7 @@ class TestThrottledQueue(QboPushCommon):
             partner_id=partner.id,
             invoice_line_ids=[self._prepare_invoice_line(product_id=p, quantity=1, price_unit=10.0) for p in products],
         )
-        self.emu._call('POST', 'faults', json={'kind': '503', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu.fail_write('Invoice', '503')
         self._run_queue()
         job = self._jobs(invoice)
         self.assertEqual(job.state, 'pending')
@@ -113,7 +113,7 @@ class TestThrottledQueue(QboPushCommon):
             ._create_payments()
         )
         self.emu._call('POST', 'faults', json={'kind': '503', 'count': 1, 'entity': 'Invoice', 'method': 'GET'})
-        self.emu._call('POST', 'faults', json={'kind': '500', 'count': 1, 'entity': 'Invoice', 'method': 'POST'})
+        self.emu.fail_write('Invoice', '500')
         self._run_queue()
         payment_job = self._jobs(payment)
         self.assertEqual((payment_job.state, payment_job.error_code), ('pending', 'waiting'))

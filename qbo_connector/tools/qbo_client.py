@@ -55,6 +55,9 @@ REDACTED = '***'
 _WRITING_CALLS = frozenset(
     {'create_object', 'update_object', 'delete_object', 'misc_operation', 'batch_operation', 'post'}
 )
+# The writes that carry the object's SyncToken: sent twice, the second is refused as stale (or
+# answered from its request id), so a passing fault is cured by sending them again (_call).
+_GUARDED_CALLS = frozenset({'update_object', 'delete_object'})
 # What QboClient.create() adds to the object QuickBooks answered: it was created by this call
 # (qbo.mapping records it as created, not found, for the undo). QuickBooks never sends it.
 CREATED_MARK = 'qbo_created_by_odoo'
@@ -487,19 +490,22 @@ class QboClient:
 
     def _call(self, what, func_name, *args, **kwargs):
         """Run one python-quickbooks call; on an authentication refusal renew the token and
-        retry once (a refused request was not performed, so the retry is safe). A read that
+        retry once (a refused request was not performed, so the retry is safe). A call that
         met a passing fault (a server error, a timeout, a reset connection; not a 429, which
-        pauses the company) is sent again at once, up to len(const.READ_RETRY_DELAYS) times:
-        it changed nothing, and failing the whole attempt over it would spend one of the
-        job's attempts on what a second of patience cures. Writes never are: their outcome
-        is unknown, and the job's next attempt looks them up before sending them again."""
+        pauses the company) is sent again, after const.RETRY_DELAYS, when sending it twice
+        cannot do anything twice: a read, or an update, void or delete, which carry the
+        object's SyncToken (performed already, QuickBooks answers the repeated request id
+        with its first answer, or refuses the stale SyncToken: 5010). Failing the whole
+        attempt over it would spend one of the job's attempts on what a second of patience
+        cures. A create is not: its outcome is unknown, and it is looked up before it is sent
+        again (qbo.synced.mixin._qbo_create)."""
         if self._offline:
             raise RequestNeeded(what)
         # What matters about the method is whether the call can write (a lost answer then
         # leaves its outcome unknown); a query is a POST that writes nothing.
         method = 'POST' if func_name in _WRITING_CALLS else 'GET'
         batch = kwargs.pop('qbo_batch', False)
-        read_delays = list(const.READ_RETRY_DELAYS) if method == 'GET' else []
+        delays = list(const.RETRY_DELAYS) if method == 'GET' or func_name in _GUARDED_CALLS else []
         refused_token = None
         auth_retried = False
         while True:
@@ -510,9 +516,9 @@ class QboClient:
                     return getattr(qb, func_name)(*args, **kwargs)
             except requests.RequestException as exc:
                 error = translate_transport_error(exc, method)
-                if read_delays:
-                    _logger.info('QuickBooks: %s failed (%s); reading again', what, error.code)
-                    time.sleep(read_delays.pop(0))
+                if delays:
+                    _logger.info('QuickBooks: %s failed (%s); sending it again', what, error.code)
+                    time.sleep(delays.pop(0))
                     continue
                 raise error from exc
             except (qb_exceptions.QuickbooksException, TypeError, ValueError, KeyError) as exc:
@@ -531,9 +537,9 @@ class QboClient:
                         continue
                     if self._on_auth_refused:
                         self._on_auth_refused(error.message)
-                if isinstance(error, QboRetryableError) and not error.throttled and read_delays:
-                    _logger.info('QuickBooks: %s failed (%s); reading again', what, error.code)
-                    time.sleep(read_delays.pop(0))
+                if isinstance(error, QboRetryableError) and not error.throttled and delays:
+                    _logger.info('QuickBooks: %s failed (%s); sending it again', what, error.code)
+                    time.sleep(delays.pop(0))
                     continue
                 raise error from exc
 

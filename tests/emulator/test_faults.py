@@ -142,6 +142,20 @@ def test_scripted_fault_matches_its_filter_only(emu, qb, control):
     assert control("GET", "faults")["scripted"][0]["remaining"] == 1
 
 
+def test_a_fault_after_the_previous_is_armed_once_that_one_is_used_up(emu, qb, control):
+    control("POST", "faults", json={"kind": "500", "entity": "CompanyInfo"})
+    control("POST", "faults", json={"kind": "500", "path": "/query", "after_previous": True})
+    client = qb()
+    Customer.all(qb=client)  # a query before the first fault: not armed yet
+    assert [rule["armed"] for rule in control("GET", "faults")["scripted"]] == [True, False]
+    with pytest.raises(SevereException):
+        CompanyInfo.get(US, qb=client)
+    with pytest.raises(SevereException):
+        Customer.all(qb=client)
+    Customer.all(qb=client)
+    assert control("GET", "faults")["scripted"] == []
+
+
 def test_timeout_is_seen_as_a_timeout_and_nothing_happens(emu, qb, control):
     control("PATCH", "config", json={"timeout_hold_seconds": 1.0})
     control("POST", "faults", json={"kind": "timeout", "method": "POST"})
