@@ -45,7 +45,14 @@ class QboConnection(models.Model):
         tracking=True,
         help='An invoice whose lines all carry one analytic account of a client goes to a QuickBooks sub-customer '
         'of the client named after the analytic account (created when missing). Invoices spanning several '
-        'analytic accounts fail, saying so.',
+        'analytic accounts fail, saying so, unless they are split by matter.',
+    )
+    split_matters = fields.Boolean(
+        string='Split Invoices by Matter',
+        tracking=True,
+        help='With matters as sub-customers: a customer invoice or credit note whose lines belong to several '
+        'matters is split on posting, in Odoo, into one document per matter (lines of no matter on one of their '
+        'own, to the client), each sent to its own sub-customer. Off: such a document fails, saying so.',
     )
 
     def write(self, vals):

@@ -39,6 +39,12 @@ CHOICES = (
     'sync_credit_notes',
     'sync_payments',
     'sync_bills',
+    'sync_deposits',
+    'sync_trust',
+    'sync_writeoffs',
+    'sync_billable',
+    'sync_matters',
+    'split_matters',
     'pull_payments',
     'pull_interval_minutes',
     'invoice_prefix',
@@ -128,6 +134,13 @@ class QboSetup(models.Model):
     sync_credit_notes = fields.Boolean(string='Credit Notes', default=True)
     sync_payments = fields.Boolean(string='Payments', default=True)
     sync_bills = fields.Boolean(string='Vendor Bills')
+    # The bank side and matters (docs/bank-and-matters.md): off unless the firm needs them.
+    sync_deposits = fields.Boolean(string='Bank Deposits')
+    sync_trust = fields.Boolean(string='Trust Receipts')
+    sync_writeoffs = fields.Boolean(string='Write-offs')
+    sync_billable = fields.Boolean(string='Billable Hard Costs')
+    sync_matters = fields.Boolean(string='Matters as Sub-customers')
+    split_matters = fields.Boolean(string='Split Invoices by Matter')
     pull_payments = fields.Boolean(string='Payments Recorded in QuickBooks', default=True)
     pull_interval_minutes = fields.Integer(string='Pull Every (Minutes)', default=const.PULL_INTERVAL_MINUTES_DEFAULT)
     invoice_prefix = fields.Char()
@@ -610,6 +623,12 @@ class QboSetup(models.Model):
             'sync_credit_notes': True,
             'sync_payments': True,
             'sync_bills': True,
+            'sync_deposits': False,
+            'sync_trust': False,
+            'sync_writeoffs': False,
+            'sync_billable': False,
+            'sync_matters': False,
+            'split_matters': False,
             'pull_payments': True,
             'pull_interval_minutes': connection._fields['pull_interval_minutes'].default(connection),
             'invoice_prefix': False,

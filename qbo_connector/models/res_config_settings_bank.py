@@ -29,6 +29,9 @@ class ResConfigSettings(models.TransientModel):
     qbo_sync_matters = fields.Boolean(
         related=_CONNECTION + 'sync_matters', readonly=False, string='Matters as QuickBooks Sub-customers'
     )
+    qbo_split_matters = fields.Boolean(
+        related=_CONNECTION + 'split_matters', readonly=False, string='Split QuickBooks Invoices by Matter'
+    )
 
     def action_qbo_open_bank_accounts(self):
         """The bank account mapping: bank and cash journals of the company with their QuickBooks account."""

@@ -4,6 +4,7 @@ QuickBooks sub-customer, its payments with it; a bill line carrying a matter is 
 expense of that sub-customer (of the client, matters off). US and Canadian companies."""
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import CA_REALM
@@ -149,6 +150,66 @@ class TestPushMatters(QboMattersCommon):
         self._run_all()
         self.assertEqual(invoice.qbo_sync_state, 'synced', invoice.qbo_sync_error)
         self.assertEqual(self._customer(self._invoice_doc(invoice)['CustomerRef']['value'])['DisplayName'], 'Matter A')
+
+    def _split_of(self, invoice):
+        """The documents split off ``invoice`` (copies of it, made after it)."""
+        return self.env['account.move'].search(
+            [
+                ('id', '>', invoice.id),
+                ('partner_id', '=', invoice.partner_id.id),
+                ('move_type', '=', invoice.move_type),
+            ],
+            order='id',
+        )
+
+    def _assert_went_to(self, invoice, display_name, total):
+        self.assertEqual(invoice.qbo_sync_state, 'synced', invoice.qbo_sync_error)
+        doc = self._invoice_doc(invoice)
+        self.assertEqual(self._customer(doc['CustomerRef']['value'])['DisplayName'], display_name)
+        self.assertAlmostEqual(float(doc['TotalAmt']), total, places=2)
+
+    def test_an_invoice_of_several_matters_is_split_on_posting_when_chosen(self):
+        """Split on: posting an invoice of two matters and a line of none makes three invoices
+        in Odoo, each to its own customer in QuickBooks, their totals the original's."""
+        self.connection.split_matters = True
+        first, second = self._matter('Estate of Doe'), self._matter('Doe v Roe')
+        invoice = self._matter_invoice(first, second, None, first, amount=100.0)
+        copies = self._split_of(invoice)
+        self.assertEqual(len(copies), 2)
+        self.assertEqual((invoice | copies).mapped('state'), ['posted'] * 3)
+        self.assertEqual([len(m.invoice_line_ids) for m in invoice | copies], [2, 1, 1])
+        self.assertEqual(copies.mapped('invoice_date'), [invoice.invoice_date] * 2)
+        self.assertTrue(any('Split by matter' in str(message.body) for message in invoice.message_ids))
+        self._run_all()
+        self._assert_went_to(invoice, 'Estate of Doe', 200.0)
+        self._assert_went_to(copies[0], 'Doe v Roe', 100.0)
+        self._assert_went_to(copies[1], self.partner_a.name, 100.0)
+        self.assertFalse(self._customer(self._invoice_doc(copies[1])['CustomerRef']['value']).get('Job'))
+        self.assertFalse(self._differences())
+
+    def test_a_draft_of_several_matters_is_split_by_its_button(self):
+        """Split off: the invoice fails, saying how to split it; reset to draft, its button
+        splits it, and posted, each part goes to its sub-customer."""
+        first, second = self._matter('Matter North'), self._matter('Matter South')
+        invoice = self._matter_invoice(first, second, amount=60.0)
+        self.assertFalse(self._split_of(invoice), 'not split: the option is off')
+        self._run_all()
+        self.assertEqual(invoice.qbo_sync_state, 'failed')
+        self.assertIn('split it by matter', invoice.qbo_sync_error)
+        invoice.button_draft()
+        self.assertTrue(invoice.qbo_spans_matters)
+        action = invoice.action_qbo_split_by_matter()
+        parts = self.env['account.move'].search(action['domain'], order='id')
+        self.assertEqual(parts[0], invoice)
+        self.assertEqual(len(parts), 2)
+        self.assertEqual(parts.mapped('qbo_spans_matters'), [False, False])
+        with self.assertRaises(UserError):
+            invoice.action_qbo_split_by_matter()
+        parts.action_post()
+        self._run_all()
+        self._assert_went_to(invoice, 'Matter North', 60.0)
+        self._assert_went_to(parts[1], 'Matter South', 60.0)
+        self.assertFalse(self._differences())
 
     def test_hard_cost_billed_to_the_matters_sub_customer(self):
         self.connection.sync_bills = True

@@ -209,6 +209,26 @@ class TestRpcSecurity(QboRpcMixin, QboPushCommon, HttpCase):
             self.assertEqual(answer['result']['tag'], 'display_notification', answer)
             self.assertEqual(self._jobs(record).state, 'pending')
 
+    def test_splitting_by_matter_takes_the_right_to_edit_the_draft(self):
+        self.connection.sync_matters = True
+        plan = self.env['account.analytic.plan'].create({'name': 'Matters'})
+        matters = self.env['account.analytic.account'].create(
+            [{'name': name, 'plan_id': plan.id, 'partner_id': self.partner_a.id} for name in ('Rpc A', 'Rpc B')]
+        )
+        invoice = self._invoice(
+            post=False,
+            partner_id=self.portal_user.partner_id.id,
+            invoice_line_ids=[
+                self._prepare_invoice_line(price_unit=10.0, analytic_distribution={str(matter.id): 100})
+                for matter in matters
+            ],
+        )
+        self._assert_refused(self._rpc(self.portal_user, 'account.move', 'action_qbo_split_by_matter', invoice.ids))
+        self.assertEqual(len(invoice.invoice_line_ids), 2, 'not split by a portal user')
+        answer = self._rpc(self.billing_user, 'account.move', 'action_qbo_split_by_matter', invoice.ids)
+        self.assertEqual(len(answer['result']['domain'][0][2]), 2, answer)
+        self.assertEqual(len(invoice.invoice_line_ids), 1)
+
     def test_portal_users_read_their_invoice_but_not_its_quickbooks_status(self):
         invoice = self._invoice(partner_id=self.portal_user.partner_id.id)
         invoice.sudo()._qbo_write_status({'qbo_sync_state': 'failed', 'qbo_sync_error': "INV/42 of Someone Else's"})

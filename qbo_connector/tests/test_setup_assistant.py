@@ -256,7 +256,16 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         self._through_preflight(setup)
         setup.action_customize()
         self.assertEqual(setup.step, 'custom_sync')
-        setup.write({'sync_direction': 'push_only', 'sync_start_date': '2026-03-01', 'all_unpaid': True})
+        setup.write(
+            {
+                'sync_direction': 'push_only',
+                'sync_start_date': '2026-03-01',
+                'all_unpaid': True,
+                'sync_deposits': True,
+                'sync_matters': True,
+                'split_matters': True,
+            }
+        )
         setup.action_next()
         self.assertEqual(setup.step, 'custom_invoices')
         setup.write({'invoice_prefix': 'OD-', 'line_mode': 'aggregated'})
@@ -281,6 +290,11 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         self.assertEqual(connection.line_mode, 'aggregated')
         self.assertEqual(connection.payment_method_line_ids, method)
         self.assertTrue(connection.receipts_paid_at_once)
+        self.assertEqual(
+            [connection[k] for k in ('sync_deposits', 'sync_trust', 'sync_matters', 'split_matters')],
+            [True, False, True, True],
+            'the bank side and matters chosen in the assistant',
+        )
         # All unpaid invoices, whatever their date.
         self.assertTrue(connection.initial_sync_id.all_unpaid)
         self._drain()
