@@ -1,6 +1,6 @@
 {
     'name': 'QuickBooks Online Connector',
-    'version': '19.0.1.3.0',
+    'version': '19.0.1.4.0',
     'summary': 'Keep an Odoo company and a QuickBooks Online company in agreement',
     'description': """
 Connects each Odoo company to one QuickBooks Online company over OAuth 2.0 and keeps

@@ -84,6 +84,14 @@ class QboMapping(models.Model):
         help='Whether the connector created the QuickBooks object, or found it there and linked it: '
         '"Remove what Odoo created in QuickBooks" removes only the former.',
     )
+    initial_sync_id = fields.Many2one(
+        'qbo.initial.sync',
+        string='Created by Initial Sync',
+        readonly=True,
+        index='btree_not_null',
+        ondelete='set null',
+        help='The initial sync whose work created the QuickBooks object (its undo removes it).',
+    )
 
     _odoo_side_unique = models.UniqueIndex(
         '(connection_id, res_model, res_id, qbo_entity, role, COALESCE(currency_id, 0))',
@@ -146,9 +154,14 @@ class QboMapping(models.Model):
         if mapping:
             if origin == 'created' or (origin and mapping.qbo_id != values['qbo_id']):
                 values['origin'] = origin
+            if origin == 'created' and mapping.qbo_id != values['qbo_id']:
+                values['initial_sync_id'] = self.env.context.get('qbo_initial_sync_id') or False
             mapping.write(values)
         else:
             values['origin'] = origin or 'found'
+            if values['origin'] == 'created':
+                # Run by a job of an initial sync (qbo.sync.job._qbo_run): its undo removes it.
+                values['initial_sync_id'] = self.env.context.get('qbo_initial_sync_id') or False
             mapping = self.sudo().create(
                 {
                     'connection_id': connection.id,
@@ -259,6 +272,9 @@ def _values_of(mapping):
         'sync_token': mapping['sync_token'],
         'qbo_name': mapping['qbo_name'],
         'origin': mapping['origin'],
+        'initial_sync_id': mapping['initial_sync_id'].id
+        if isinstance(mapping['initial_sync_id'], models.BaseModel)
+        else mapping['initial_sync_id'],
     }
 
 

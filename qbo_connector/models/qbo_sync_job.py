@@ -358,6 +358,10 @@ class QboSyncJob(models.Model):
         if not record:
             self._qbo_set_state('cancelled', error_message=self.env._('The record no longer exists.'))
             return
+        sync = self.initial_sync_id or (record if record._name == 'qbo.initial.sync' else None)
+        if sync:
+            # What it creates in QuickBooks is the initial sync's, for its undo (qbo.mapping._qbo_link).
+            record = record.with_context(qbo_initial_sync_id=sync.id)
         if not of_company(record, self.connection_id.company_id):
             self._qbo_set_state(
                 'failed',

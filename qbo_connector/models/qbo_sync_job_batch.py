@@ -264,7 +264,8 @@ class QboSyncJob(models.Model):
         obj = (answer or {}).get(entity)
         if obj:
             connection = self.connection_id
-            self.env['qbo.mapping']._qbo_link(connection, move, entity, obj)
+            mappings = self.env['qbo.mapping'].with_context(qbo_initial_sync_id=self.initial_sync_id.id)
+            mappings._qbo_link(connection, move, entity, obj)
             move._qbo_write_status({'qbo_customer_partner_id': partner.id})
             move._qbo_keep_odoo_tax(self, client, entity, values, obj)
             self._qbo_set_state('done', qbo_entity=entity, qbo_id=str(obj['Id']))

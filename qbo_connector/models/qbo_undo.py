@@ -157,15 +157,9 @@ class QboUndo(models.Model):
         documents = mappings.browse()
         for model, ids in records.items():
             documents |= mappings.search(domain + [('res_model', '=', model), ('res_id', 'in', ids)])
-        # The customers and items its lists phase and its documents created.
-        names = mappings.search(
-            domain
-            + [
-                ('qbo_entity', 'in', NAMES),
-                ('create_date', '>=', sync.started_at),
-                ('create_date', '<=', sync.finished_at or fields.Datetime.now()),
-            ]
-        )
+        # The customers and items its lists phase and its documents created (the mapping says
+        # which initial sync's job created its object: not those of pushes running meanwhile).
+        names = mappings.search(domain + [('qbo_entity', 'in', NAMES), ('initial_sync_id', '=', sync.id)])
         return documents | names
 
     def _qbo_later_work(self, client, mappings):

@@ -9,6 +9,7 @@ from .test_push_invoice import QboPushCommon
 MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.1.0' / 'post-migrate.py'
 RETENTION_MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.2.0' / 'post-migrate.py'
 RECEIPTS_MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.3.0' / 'post-migrate.py'
+UNDO_MIGRATION = Path(__file__).parent.parent / 'migrations' / '19.0.1.4.0' / 'post-migrate.py'
 
 
 def run_migration(env, path, version):
@@ -238,3 +239,45 @@ class TestReceiptsUsedMigration(QboConnectedCase):
         )
         run_migration(self.env, RECEIPTS_MIGRATION, '19.0.1.2.0')
         self.assertEqual([c.receipts_used for c in (on, linked, logged, never)], [True, True, True, False])
+
+
+@tagged('post_install', '-at_install')
+class TestInitialSyncMarkMigration(QboConnectedCase):
+    """A database of 19.0.1.3.0: the customers and items its initial syncs created (those of
+    their time window, as the undo listed them then) are marked as theirs; others are not."""
+
+    def test_the_windows_created_names_become_the_syncs(self):
+        sync = self.env['qbo.initial.sync'].sudo().create({'connection_id': self.connection.id})
+        partners = self.env['res.partner'].create([{'name': n} for n in ('In window', 'Found', 'Later')])
+        mappings = (
+            self.env['qbo.mapping']
+            .sudo()
+            .create(
+                [
+                    {
+                        'connection_id': self.connection.id,
+                        'res_model': 'res.partner',
+                        'res_id': partner.id,
+                        'qbo_entity': 'Customer',
+                        'qbo_id': str(90 + index),
+                        'origin': origin,
+                    }
+                    for index, (partner, origin) in enumerate(zip(partners, ('created', 'found', 'created')))
+                ]
+            )
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE qbo_initial_sync SET started_at = now() AT TIME ZONE 'UTC' - interval '2 hours', "
+            "finished_at = now() AT TIME ZONE 'UTC' - interval '1 hour' WHERE id = %s",
+            [sync.id],
+        )
+        for interval, mapping in zip(('90 minutes', '90 minutes', '10 minutes'), mappings):
+            self.env.cr.execute(
+                "UPDATE qbo_mapping SET initial_sync_id = NULL, "
+                "create_date = now() AT TIME ZONE 'UTC' - %s::interval WHERE id = %s",
+                [interval, mapping.id],
+            )
+        run_migration(self.env, UNDO_MIGRATION, '19.0.1.3.0')
+        self.assertEqual(mappings.mapped('initial_sync_id.id'), [sync.id])
+        self.assertEqual(mappings[0].initial_sync_id, sync)

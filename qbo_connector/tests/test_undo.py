@@ -92,6 +92,32 @@ class TestUndo(InitialSyncCommon):
         # The log says what was done, object by object.
         self.assertEqual(undo.log.count('Voided'), 3)
 
+    def test_undo_of_an_initial_sync_leaves_what_pushes_running_meanwhile_created(self):
+        """A customer created by an ordinary push while the initial sync ran is not the sync's:
+        its undo lists the customer the sync created, not that one (both made in its window)."""
+        self._invoice()
+        sync = self.connection._qbo_initial_sync_start()
+        for _round in range(3):
+            if sync.phase == 'documents':
+                break
+            self._run_queue()
+        self.assertEqual((sync.state, sync.phase), ('running', 'documents'), 'its documents chosen')
+        self.connection.sync_mode = 'automatic'
+        meanwhile = self._invoice(partner_id=self.partner_b.id)
+        self.assertTrue(self._jobs(meanwhile).filtered(lambda j: not j.initial_sync_id), 'an ordinary push')
+        self._drain()
+        self.env.invalidate_all()
+        self.assertEqual(sync.state, 'done')
+        self.assertEqual(meanwhile.qbo_sync_state, 'synced', meanwhile.qbo_sync_error)
+        theirs = self._mapping(self.partner_b, 'Customer')
+        ours = self._mapping(self.partner_a, 'Customer')
+        self.assertEqual((ours.origin, theirs.origin), ('created', 'created'))
+        self.assertLessEqual(sync.started_at, theirs.create_date)
+        lines = self._lines(self._undo(scope='initial_sync', initial_sync_id=sync.id))
+        self.assertIn(('Customer', ours.qbo_id), lines)
+        self.assertNotIn(('Customer', theirs.qbo_id), lines, 'created by a push of its own')
+        self.assertNotIn(('Invoice', meanwhile.qbo_id), lines)
+
     def test_undo_of_a_date_range_deactivates_the_names_it_created(self):
         self.connection.sync_mode = 'automatic'
         invoices = [self._invoice() for _ in range(2)]
