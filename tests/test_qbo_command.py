@@ -5,6 +5,8 @@ The "official repository" here is a local git repository holding a stand-in Odoo
 that cannot import the Odoo installed on this machine: nothing leaves the machine."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
 import venv
@@ -85,3 +87,45 @@ def test_the_installed_odoo_needs_no_fetch(tmp_path):
     result = subprocess.run([str(REPO / 'qbo'), 'odoo'], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert 'Odoo 19' in result.stdout and not (tmp_path / 'unused').exists()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _psql(db, query):
+    return subprocess.run(['psql', '-tA', '-d', db, '-c', query], capture_output=True, text=True, check=True).stdout
+
+
+def test_try_sets_the_demo_company_up_and_sends_its_invoices(tmp_path):
+    """`./qbo try` on this machine (its Odoo), stopped before serving: the demo database created,
+    the company connected to the emulator through the addon's OAuth code, set up through the
+    assistant's recommended path, and every demo invoice from the start date in QuickBooks."""
+    db = f'qbo_try_test_{os.getpid()}'
+    env = dict(os.environ, QBO_TRY_DB=db, QBO_EMULATOR_PORT=str(_free_port()), QBO_EMULATOR_DB=str(tmp_path / 'e.db'))
+    try:
+        result = subprocess.run(
+            [str(REPO / 'qbo'), 'try', '--no-serve'],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=1500,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert 'connected to Sandbox Company US' in result.stdout, result.stdout
+        assert 'set up with the recommended settings' in result.stdout, result.stdout
+        sync = re.search(r'initial sync: (.*) \(Invoicing', result.stdout)
+        assert sync and 'failed' not in sync.group(1), result.stdout
+        invoices = """FROM account_move m JOIN qbo_connection c ON c.company_id = m.company_id
+                      WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+                        AND m.invoice_date >= c.sync_start_date"""
+        mapped = """EXISTS (SELECT 1 FROM qbo_mapping q WHERE q.res_model = 'account.move' AND q.res_id = m.id
+                                AND q.qbo_entity IN ('Invoice', 'SalesReceipt'))"""
+        assert int(_psql(db, f'SELECT count(*) {invoices} AND {mapped}')) > 0, 'demo invoices in QuickBooks'
+        assert int(_psql(db, f'SELECT count(*) {invoices} AND NOT {mapped}')) == 0, 'every one of them'
+        assert _psql(db, "SELECT count(*) FROM qbo_setup WHERE step = 'done'").strip() == '1'
+    finally:
+        subprocess.run(['dropdb', '--if-exists', db], capture_output=True)
