@@ -43,6 +43,9 @@ coming back, every call logged and every error explained.
         'views/qbo_undo_views.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'qbo_connector/static/src/**/*',
+        ],
         'web.assets_tests': [
             'qbo_connector/static/tests/tours/**/*',
         ],

@@ -312,27 +312,29 @@ class QboSetup(models.Model):
         # committed by cursors of their own, which this transaction may not see.
         requested = []
         logged = client._recorder
+        sections = (
+            (self._qbo_preflight_customers, self.env._('Customers')),
+            (self._qbo_preflight_documents, self.env._('Invoices and credit memos')),
+            (self._qbo_preflight_preferences, self.env._('Preferences')),
+            (self._qbo_preflight_taxes, self.env._('Taxes')),
+            (self._qbo_preflight_payment_methods, self.env._('Payment methods')),
+        )
+        now = {'done': 0, 'section': sections[0][1]}
 
         def count(method, url, *args):
             requested.append(url)
             if logged:
                 logged(method, url, *args)
+            self._qbo_preflight_report(100.0 * now['done'] / len(sections), now['section'], len(requested))
 
         client._recorder = count
-        sections = (
-            self._qbo_preflight_customers,
-            self._qbo_preflight_documents,
-            self._qbo_preflight_preferences,
-            self._qbo_preflight_taxes,
-            self._qbo_preflight_payment_methods,
-        )
         self.preflight_line_ids.sudo().unlink()
         lines = []
         context = {}
         try:
-            for done, section in enumerate(sections, start=1):
+            for done, (section, label) in enumerate(sections):
+                now.update(done=done, section=label)
                 lines += section(connection, client, context)
-                self.preflight_progress = 100.0 * done / len(sections)
         except QboError as exc:
             raise UserError(
                 self.env._('The pre-flight could not read QuickBooks: %(error)s', error=exc.message)
@@ -349,6 +351,16 @@ class QboSetup(models.Model):
         _logger.info(
             'QuickBooks pre-flight of connection %s: %s findings in %s reads', connection.id, len(lines), len(requested)
         )
+
+    def _qbo_preflight_report(self, progress, section, reads):
+        """Tell the user's browser how far the running pre-flight is (the assistant's live
+        progress bar, widget qbo_preflight_live): after each read of QuickBooks, the section
+        being read and the reads so far. Sent on the bus from a cursor of its own, committed at
+        once: this transaction commits only when the pre-flight is over."""
+        payload = {'setup_id': self.id, 'progress': round(progress, 1), 'section': section, 'reads': reads}
+        with self.env.registry.cursor() as cr:
+            partner = self.env(cr=cr)['res.partner'].browse(self.env.user.partner_id.id)
+            partner._bus_send('qbo_connector/preflight_progress', payload)
 
     def _qbo_customers_of_odoo(self):
         company = self.company_id

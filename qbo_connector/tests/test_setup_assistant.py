@@ -4,6 +4,7 @@ leaves the connection as it was, Start applies the choices and queues the docume
 buttons are for QuickBooks administrators of the company only."""
 
 import io
+import json
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
@@ -128,7 +129,18 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
 
         setup = self._setup()
         self.assertEqual(setup.step, 'preflight')  # connected already
+        bus = self.env['bus.bus'].sudo()
+        last = bus.search([], order='id desc', limit=1).id
         setup.action_run_preflight()
+        # Its progress went to the user's browser as it read, one message after each read.
+        live = [json.loads(m) for m in bus.search([('id', '>', last)], order='id').mapped('message')]
+        live = [m['payload'] for m in live if m['type'] == 'qbo_connector/preflight_progress']
+        self.assertEqual([m['reads'] for m in live], list(range(1, setup.preflight_reads + 1)))
+        self.assertEqual({m['setup_id'] for m in live}, {setup.id})
+        self.assertEqual([m['section'] for m in live][:1], ['Customers'])
+        self.assertIn('Payment methods', [m['section'] for m in live])
+        self.assertEqual([m['progress'] for m in live], sorted(m['progress'] for m in live))
+        self.assertLess(live[-1]['progress'], 100.0)
 
         matches = self._findings(setup, 'customer_match')
         self.assertIn(by_email.id, matches.mapped('res_id'))
