@@ -217,22 +217,4 @@ class AccountMove(models.Model):
             if mapping and version(payload.get('SyncToken')) > version(mapping.sync_token):
                 mapping.write({'sync_token': payload.get('SyncToken')})
             self._qbo_write_status({'qbo_pushed_snapshot': document_snapshot(payload)})
-        # What failed while it was flagged has been decided; a document cancelled in Odoo meanwhile is
-        # still voided in QuickBooks (accepting an edit there does not keep it live): queued anew.
-        failed = (
-            self.env['qbo.sync.job']
-            .sudo()
-            .search(
-                [
-                    ('res_model', '=', self._name),
-                    ('res_id', '=', self.id),
-                    ('state', '=', 'failed'),
-                ]
-            )
-        )
-        if failed:
-            failed._qbo_set_state('cancelled')
-        if kind == 'changed' and self.state == 'cancel' and mapping:
-            self.env['qbo.sync.job']._qbo_enqueue(self, 'void', priority=20)
-        if kind != 'deleted' and mapping:
-            self._qbo_write_status({'qbo_sync_state': 'synced', 'qbo_sync_error': False})
+        self._qbo_conflict_settle_jobs(kind, mapping, self.state == 'cancel')

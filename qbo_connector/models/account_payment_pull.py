@@ -146,9 +146,11 @@ class AccountPayment(models.Model):
                 self.with_context(qbo_accepting=True).action_cancel()
             mapping.unlink()
             self._qbo_write_status({'qbo_pushed_snapshot': False})
+            mapping = mapping.browse()
         elif payload and mapping:
             mapping.write({'sync_token': payload.get('SyncToken')})
             self._qbo_write_status({'qbo_pushed_snapshot': payment_snapshot(payload)})
+        self._qbo_conflict_settle_jobs(kind, mapping, self.state == 'canceled')
 
     # ------------------------------------------------------------------
     # Pull (in a pull job)

@@ -137,6 +137,20 @@ class QboConflictMixin(models.AbstractModel):
             record.sudo()._qbo_conflict_accept(kind, payload)
         return True
 
+    def _qbo_conflict_settle_jobs(self, kind, mapping, cancelled):
+        """After Accept: what failed while the record was flagged has been decided (its failed
+        jobs are cancelled); a record ``cancelled`` in Odoo meanwhile is still voided in
+        QuickBooks — accepting an edit made there does not keep alive what Odoo cancelled — so
+        its void is queued anew; the record's QuickBooks status is synced again."""
+        jobs = self.env['qbo.sync.job'].sudo()
+        failed = jobs.search([('res_model', '=', self._name), ('res_id', '=', self.id), ('state', '=', 'failed')])
+        if failed:
+            failed._qbo_set_state('cancelled')
+        if kind == 'changed' and cancelled and mapping:
+            jobs._qbo_enqueue(self, 'void', priority=20)
+        if kind != 'deleted' and mapping:
+            self._qbo_write_status({'qbo_sync_state': 'synced', 'qbo_sync_error': False})
+
     def _qbo_push_again_message(self):
         return self.env._('Odoo\'s version is sent to QuickBooks again.')
 

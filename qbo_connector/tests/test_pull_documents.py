@@ -251,6 +251,38 @@ class TestPullDocuments(QboPullDocumentsCommon):
         self.assertEqual(self._writes(before), [])
         self._assert_balance_agrees(invoice)
 
+    def test_a_payment_cancelled_in_odoo_while_flagged_is_voided_once_accepted(self):
+        """Changed in QuickBooks, then cancelled in Odoo: its void waits for someone to decide;
+        accepting QuickBooks' version of the change does not keep alive what Odoo cancelled."""
+        invoice, qbo_invoice = self._pushed_invoice()
+        payment = self._register_payment(invoice)
+        self._run_queue()
+        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+        self._qbo_client().update(
+            'Payment',
+            {
+                'Id': qbo_payment['Id'],
+                'SyncToken': qbo_payment['SyncToken'],
+                'TotalAmt': 100.0,
+                'Line': [{'Amount': 100.0, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
+            },
+        )
+        self._pull()
+        self.assertEqual(payment.qbo_conflict, 'changed')
+        payment.action_cancel()
+        before = len(self._api_requests())
+        self._run_queue()
+        self.assertEqual(self._writes(before), [], 'not voided while someone has to decide')
+        self.assertEqual(self._jobs(payment).filtered(lambda j: j.operation == 'void').state, 'failed')
+        payment.action_qbo_accept()
+        self._run_queue()
+        self.assertEqual(
+            sorted(self._jobs(payment).filtered(lambda j: j.operation == 'void').mapped('state')), ['cancelled', 'done']
+        )
+        self.assertEqual(float(self._qbo_by_id('Payment', qbo_payment['Id'])['TotalAmt']), 0.0, 'voided')
+        self.assertEqual(payment.qbo_sync_state, 'synced')
+        self._assert_balance_agrees(invoice)
+
     def test_lists_refresh_from_the_cdc_answer_without_reads(self):
         invoice, _qbo_invoice = self._pushed_invoice(invoice_payment_term_id=self.pay_terms_a.id)
         client = self._qbo_client()
