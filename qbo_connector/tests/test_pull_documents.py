@@ -33,6 +33,21 @@ class QboPullDocumentsCommon(QboPullCommon):
             },
         )
 
+    def _pay_100_in_quickbooks(self, payment, qbo_invoice):
+        """A bookkeeper changes the Payment Odoo sent for ``payment`` to 100 in QuickBooks;
+        returns it as it was before."""
+        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
+        self._qbo_client().update(
+            'Payment',
+            {
+                'Id': qbo_payment['Id'],
+                'SyncToken': qbo_payment['SyncToken'],
+                'TotalAmt': 100.0,
+                'Line': [{'Amount': 100.0, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
+            },
+        )
+        return qbo_payment
+
     def _activities(self, record):
         kind = self.env.ref('qbo_connector.mail_activity_type_qbo_changed')
         return record.activity_ids.filtered(lambda a: a.activity_type_id == kind)
@@ -210,16 +225,7 @@ class TestPullDocuments(QboPullDocumentsCommon):
         invoice, qbo_invoice = self._pushed_invoice()
         payment = self._register_payment(invoice)
         self._run_queue()
-        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
-        self._qbo_client().update(
-            'Payment',
-            {
-                'Id': qbo_payment['Id'],
-                'SyncToken': qbo_payment['SyncToken'],
-                'TotalAmt': 100.0,
-                'Line': [{'Amount': 100.0, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
-            },
-        )
+        self._pay_100_in_quickbooks(payment, qbo_invoice)
         payments = self.env['account.payment'].search([])
         self._pull()
         self.assertEqual(self.env['account.payment'].search([]), payments, 'not imported as a second payment')
@@ -257,16 +263,7 @@ class TestPullDocuments(QboPullDocumentsCommon):
         invoice, qbo_invoice = self._pushed_invoice()
         payment = self._register_payment(invoice)
         self._run_queue()
-        qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
-        self._qbo_client().update(
-            'Payment',
-            {
-                'Id': qbo_payment['Id'],
-                'SyncToken': qbo_payment['SyncToken'],
-                'TotalAmt': 100.0,
-                'Line': [{'Amount': 100.0, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
-            },
-        )
+        qbo_payment = self._pay_100_in_quickbooks(payment, qbo_invoice)
         self._pull()
         self.assertEqual(payment.qbo_conflict, 'changed')
         payment.action_cancel()
