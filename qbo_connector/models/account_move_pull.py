@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..exceptions import QboValidationError
+from ..tools.qbo_objects import is_voided, version
 from .account_move import ENTITY_BY_MOVE_TYPE
 
 # What of a sales document Odoo sent is compared with what QuickBooks holds later: a change of
@@ -41,25 +42,10 @@ def document_snapshot(obj):
     }
 
 
-def is_voided(obj):
-    """A voided QuickBooks transaction keeps its lines at 0, its total at 0 ("Voided" in its note)."""
-    return not float(obj.get('TotalAmt') or 0.0) and (
-        'voided' in (obj.get('PrivateNote') or '').lower()
-        or not any(float(line.get('Amount') or 0.0) for line in obj.get('Line') or [])
-    )
-
-
 def describe(key, value):
     if key == 'lines':
         return f'{len(value)} line(s), {sum(line[2] for line in value):.2f}'
     return str(value) if value not in (None, '') else '-'
-
-
-def version(token):
-    try:
-        return int(token)
-    except (TypeError, ValueError):
-        return -1
 
 
 class AccountMove(models.Model):

@@ -3,7 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from ..exceptions import QboValidationError
-from .account_payment_pull import _taken_by, _version, _voided
+from ..tools.qbo_objects import is_voided, version
+from .account_payment_pull import _taken_by
 from .qbo_inbound_event import is_odoo_note
 
 # What a QuickBooks BillPayment's lines link to, as Odoo documents.
@@ -39,9 +40,13 @@ class AccountPayment(models.Model):
         if not deleted and not payment and is_odoo_note(self.env, obj):
             return self.browse()  # written by Odoo, its answer lost before the mapping was kept
         if payment:
-            if not deleted and obj.get('SyncToken') is not None and _version(obj) <= _version(mapping):
+            if (
+                not deleted
+                and obj.get('SyncToken') is not None
+                and version(obj.get('SyncToken')) <= version(mapping.sync_token)
+            ):
                 return payment
-            if deleted or _voided(obj):
+            if deleted or is_voided(obj):
                 payment._qbo_pull_cancel(
                     self.env._('Voided in QuickBooks.') if not deleted else self.env._('Deleted in QuickBooks.')
                 )
@@ -60,7 +65,7 @@ class AccountPayment(models.Model):
                 body=Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
             )
             return new
-        if deleted or _voided(obj):
+        if deleted or is_voided(obj):
             return self.browse()
         return self._qbo_pull_register_bill_payment(connection, obj)
 

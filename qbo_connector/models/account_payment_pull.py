@@ -6,7 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..exceptions import QboValidationError
-from .account_move_pull import describe, is_voided, version
+from ..tools.qbo_objects import is_voided, version
+from .account_move_pull import describe
 from .qbo_inbound_event import is_odoo_note
 
 _logger = logging.getLogger(__name__)
@@ -175,9 +176,13 @@ class AccountPayment(models.Model):
         if not deleted and not payment and is_odoo_note(self.env, obj):
             return self.browse()  # written by Odoo, its answer lost before the mapping was kept
         if payment:
-            if not deleted and obj.get('SyncToken') is not None and _version(obj) <= _version(mapping):
+            if (
+                not deleted
+                and obj.get('SyncToken') is not None
+                and version(obj.get('SyncToken')) <= version(mapping.sync_token)
+            ):
                 return payment  # this version, or a later one, is already in
-            if deleted or _voided(obj):
+            if deleted or is_voided(obj):
                 payment._qbo_pull_cancel(
                     self.env._('Voided in QuickBooks.') if not deleted else self.env._('Deleted in QuickBooks.')
                 )
@@ -197,7 +202,7 @@ class AccountPayment(models.Model):
                 body=Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
             )
             return new
-        if deleted or _voided(obj):
+        if deleted or is_voided(obj):
             return self.browse()  # never in Odoo
         return self._qbo_pull_register(connection, obj)
 
@@ -439,22 +444,6 @@ def payment_snapshot(obj):
 
 def _taken(partials, credit_line):
     return sum(p['amount'] for p in partials if p['credit_move_id'] == credit_line.id)
-
-
-def _version(record_or_obj):
-    token = record_or_obj.get('SyncToken') if isinstance(record_or_obj, dict) else record_or_obj.sync_token
-    try:
-        return int(token)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _voided(obj):
-    """A voided QuickBooks payment keeps its lines at 0 and its total at 0 ("Voided" in its note)."""
-    return not float(obj.get('TotalAmt') or 0.0) and (
-        'voided' in (obj.get('PrivateNote') or '').lower()
-        or not any(float(l.get('Amount') or 0) for l in obj.get('Line') or [])
-    )
 
 
 def _taken_by(partials, line):

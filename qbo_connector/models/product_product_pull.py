@@ -2,17 +2,12 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from ..tools.qbo_objects import version
+
 
 # The product fields an item edited in QuickBooks brings to its Odoo product (on its template).
 ITEM_FIELDS = ('name', 'description_sale', 'list_price', 'lst_price')
 PROTECTED = frozenset({'qbo_item_changed_at', 'qbo_item_synced_at'})
-
-
-def version(token):
-    try:
-        return int(token)
-    except (TypeError, ValueError):
-        return -1
 
 
 class ProductTemplate(models.Model):

@@ -12,6 +12,7 @@ from odoo.tools import consteq
 
 from .. import const
 from ..exceptions import QboNotFoundError, QboValidationError
+from ..tools.qbo_objects import version
 from .qbo_connection_pull import LIST_ENTITIES, PULLED_KINDS, qbo_datetime
 
 _logger = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class QboInboundEvent(models.Model):
                 if change.get('operation') == 'deleted':
                     return False
                 if payload:
-                    if _version(payload.get('SyncToken')) <= _version(mapping.sync_token):
+                    if version(payload.get('SyncToken')) <= version(mapping.sync_token):
                         return True
                     # A newer version that changes nothing Odoo keeps (a payment applied to an invoice
                     # changes its balance): its SyncToken is kept for the next update, nothing stored.
@@ -440,13 +441,6 @@ def parse_webhook(payload):
                 }
             )
     return changes
-
-
-def _version(token):
-    try:
-        return int(token)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _safe_datetime(value):

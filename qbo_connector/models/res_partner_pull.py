@@ -3,6 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import email_normalize
 
+from ..tools.qbo_objects import version
+
 from .qbo_conflict_mixin import PROTECTED_FIELDS
 from .qbo_synced_mixin import send_current
 from .res_partner import customer_names
@@ -10,13 +12,6 @@ from .res_partner import customer_names
 # The contact fields a customer edited in QuickBooks brings to its Odoo partner.
 CONTACT_FIELDS = ('name', 'email', 'phone', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id')
 PROTECTED = PROTECTED_FIELDS | {'qbo_contact_changed_at', 'qbo_contact_synced_at'}
-
-
-def version(token):
-    try:
-        return int(token)
-    except (TypeError, ValueError):
-        return -1
 
 
 class ResPartner(models.Model):
