@@ -1,11 +1,7 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 
 from ..exceptions import QboValidationError
-from ..tools.qbo_objects import is_voided, version
 from .account_payment_pull import _taken_by
-from .qbo_inbound_event import is_odoo_note
 
 # What a QuickBooks BillPayment's lines link to, as Odoo documents.
 PULLED_BILL_TYPES = {'Bill': 'in_invoice', 'VendorCredit': 'in_refund'}
@@ -24,67 +20,16 @@ class AccountPayment(models.Model):
     def _qbo_pull(self, connection, obj, entity='Payment'):
         if entity != 'BillPayment':
             return super()._qbo_pull(connection, obj)
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings.search(
-            [
-                ('connection_id', '=', connection.id),
-                ('qbo_entity', '=', 'BillPayment'),
-                ('qbo_id', '=', str(obj['Id'])),
-            ],
-            limit=1,
+        mapping, payment = self._qbo_pull_found(connection, 'BillPayment', obj)
+        return self._qbo_pull_follow(
+            connection, obj, mapping, payment, self._qbo_pull_bill_signature, self._qbo_pull_register_bill_payment
         )
-        payment = self.browse(mapping.res_id).exists() if mapping.res_model == self._name else self.browse()
-        if mapping and not (mapping.role == 'record' and payment.qbo_pulled):
-            return self.browse()  # pushed by Odoo: never imported back
-        deleted = obj.get('status') == 'Deleted'
-        if not deleted and not payment and is_odoo_note(self.env, obj):
-            return self.browse()  # written by Odoo, its answer lost before the mapping was kept
-        if payment:
-            if (
-                not deleted
-                and obj.get('SyncToken') is not None
-                and version(obj.get('SyncToken')) <= version(mapping.sync_token)
-            ):
-                return payment
-            if deleted or is_voided(obj):
-                payment._qbo_pull_cancel(
-                    self.env._('Voided in QuickBooks.') if not deleted else self.env._('Deleted in QuickBooks.')
-                )
-                if deleted:
-                    mapping.unlink()
-                else:
-                    mapping.write({'sync_token': obj.get('SyncToken')})
-                return payment
-            if payment.qbo_pull_digest == repr(self._qbo_pull_bill_signature(connection, obj)):
-                mapping.write({'sync_token': obj.get('SyncToken')})
-                return payment
-            mapping.unlink()
-            payment._qbo_pull_cancel()
-            new = self._qbo_pull_register_bill_payment(connection, obj)
-            payment.message_post(
-                body=Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
-            )
-            return new
-        if deleted or is_voided(obj):
-            return self.browse()
-        return self._qbo_pull_register_bill_payment(connection, obj)
 
     @api.model
     def _qbo_pull_bill_documents(self, connection, obj):
         """[(move, amount)] the QuickBooks bill payment ``obj`` applies to, as Odoo bills and vendor
         credit notes; raises, naming them, when it applies to documents Odoo does not have."""
-        mappings = self.env['qbo.mapping'].sudo()
-        applied, unknown = [], []
-        for line in obj.get('Line') or []:
-            for link in line.get('LinkedTxn') or []:
-                txn_type = link.get('TxnType')
-                if txn_type not in PULLED_BILL_TYPES:
-                    continue
-                move = mappings._qbo_record_of(connection, txn_type, link['TxnId'], 'account.move').exists()
-                if move:
-                    applied.append((move, float(line.get('Amount') or 0.0)))
-                else:
-                    unknown.append(f'{txn_type} {link["TxnId"]}')
+        applied, unknown = self._qbo_pull_linked(connection, obj, PULLED_BILL_TYPES)
         if unknown or not applied:
             raise QboValidationError(
                 'not_in_odoo',

@@ -162,14 +162,33 @@ class AccountPayment(models.Model):
         """Bring the QuickBooks Payment ``obj`` (or its deletion) into Odoo: registered when new,
         replaced when changed, cancelled when voided or deleted; nothing when it is Odoo's own.
         Returns the Odoo payment that now stands for it (empty when none)."""
-        mappings = self.env['qbo.mapping'].sudo()
-        mapping = mappings.search(
-            [('connection_id', '=', connection.id), ('qbo_entity', '=', 'Payment'), ('qbo_id', '=', str(obj['Id']))],
-            limit=1,
-        )
-        payment = self.browse(mapping.res_id).exists() if mapping.res_model == self._name else self.browse()
+        mapping, payment = self._qbo_pull_found(connection, 'Payment', obj)
         if mapping.role == 'record' and payment and not payment.qbo_pulled:
             return payment._qbo_pull_owned(connection, obj, mapping)  # pushed by Odoo: never imported back
+        return self._qbo_pull_follow(
+            connection, obj, mapping, payment, self._qbo_pull_signature_of, self._qbo_pull_register
+        )
+
+    @api.model
+    def _qbo_pull_found(self, connection, entity, obj):
+        """The mapping of the QuickBooks ``entity`` (Payment, BillPayment) ``obj``, and the Odoo
+        payment it names (empty when it names none)."""
+        mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [('connection_id', '=', connection.id), ('qbo_entity', '=', entity), ('qbo_id', '=', str(obj['Id']))],
+                limit=1,
+            )
+        )
+        payment = self.browse(mapping.res_id).exists() if mapping.res_model == self._name else self.browse()
+        return mapping, payment
+
+    @api.model
+    def _qbo_pull_follow(self, connection, obj, mapping, payment, signature, register):
+        """Follow a payment recorded in QuickBooks (a customer's Payment or a BillPayment): the one
+        reading of versions, voids, deletions and changes for both. ``signature(connection, obj)``
+        is what decides its Odoo payment; ``register(connection, obj)`` registers it anew."""
         if mapping and not (mapping.role == 'record' and payment.qbo_pulled):
             return self.browse()  # pushed by Odoo: never imported back
         deleted = obj.get('status') == 'Deleted'
@@ -191,37 +210,45 @@ class AccountPayment(models.Model):
                 else:
                     mapping.write({'sync_token': obj.get('SyncToken')})
                 return payment
-            if payment.qbo_pull_digest == repr(self._qbo_pull_signature_of(connection, obj)):
+            if payment.qbo_pull_digest == repr(signature(connection, obj)):
                 mapping.write({'sync_token': obj.get('SyncToken')})
                 return payment
-            # The old one lets go of the invoices first: the new one is reconciled for its own amounts.
+            # The old one lets go of the documents first: the new one is reconciled for its own amounts.
             mapping.unlink()
             payment._qbo_pull_cancel()
-            new = self._qbo_pull_register(connection, obj)
+            new = register(connection, obj)
             payment.message_post(
                 body=Markup('%s %s') % (self.env._('Changed in QuickBooks: replaced by'), new._get_html_link())
             )
             return new
         if deleted or is_voided(obj):
             return self.browse()  # never in Odoo
-        return self._qbo_pull_register(connection, obj)
+        return register(connection, obj)
 
     @api.model
-    def _qbo_pull_documents(self, connection, obj):
-        """[(move, amount)] the QuickBooks payment ``obj`` applies to, as Odoo documents; raises,
-        naming them, when it applies to documents Odoo does not have."""
+    def _qbo_pull_linked(self, connection, obj, types):
+        """([(move, amount)], [unknown]) of the QuickBooks payment (or bill payment) ``obj``: the
+        Odoo documents its lines link to among the QuickBooks ``types``, with the amounts applied,
+        and the links to documents Odoo does not have, named for the user."""
         mappings = self.env['qbo.mapping'].sudo()
         applied, unknown = [], []
         for line in obj.get('Line') or []:
             for link in line.get('LinkedTxn') or []:
                 txn_type = link.get('TxnType')
-                if txn_type not in PULLED_DOCUMENT_TYPES:
+                if txn_type not in types:
                     continue
                 move = mappings._qbo_record_of(connection, txn_type, link['TxnId'], 'account.move').exists()
                 if move:
                     applied.append((move, float(line.get('Amount') or 0.0)))
                 else:
                     unknown.append(f'{txn_type} {link["TxnId"]}')
+        return applied, unknown
+
+    @api.model
+    def _qbo_pull_documents(self, connection, obj):
+        """[(move, amount)] the QuickBooks payment ``obj`` applies to, as Odoo documents; raises,
+        naming them, when it applies to documents Odoo does not have."""
+        applied, unknown = self._qbo_pull_linked(connection, obj, PULLED_DOCUMENT_TYPES)
         if unknown:
             raise QboValidationError(
                 'not_in_odoo',

@@ -252,6 +252,58 @@ class TestPushBillPayments(QboBillPaymentsCommon):
         self.assertEqual(bill.amount_residual, 200.0)
         self._assert_clean(bill)
 
+    def test_pulled_bill_payment_changed_in_quickbooks_is_replaced(self):
+        """A bill payment recorded in QuickBooks and then changed there is replaced in Odoo (the old
+        one cancelled, the bill reconciled for the new amount); a pull that finds nothing new leaves
+        both alone; the replacement deleted there, cancelled here."""
+        bill = self._bills()
+        self.connection.write({'sync_direction': 'two_way'})
+        qbo_bill = self._qbo_of(bill)
+        client = self.connection._qbo_client()
+        recorded = client.create(
+            'BillPayment',
+            {
+                'VendorRef': {'value': qbo_bill['VendorRef']['value']},
+                'PayType': 'Check',
+                'CheckPayment': {'BankAccountRef': {'value': self._account_named('Checking')['Id']}},
+                'TotalAmt': 75.0,
+                'TxnDate': fields.Date.to_string(fields.Date.today()),
+                'Line': [{'Amount': 75.0, 'LinkedTxn': [{'TxnId': qbo_bill['Id'], 'TxnType': 'Bill'}]}],
+            },
+        )
+        self._pull()
+        first = self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')])
+        self.assertEqual((len(first), bill.amount_residual), (1, 125.0))
+        client.update(
+            'BillPayment',
+            {
+                'Id': recorded['Id'],
+                'SyncToken': recorded['SyncToken'],
+                'TotalAmt': 50.0,
+                'Line': [{'Amount': 50.0, 'LinkedTxn': [{'TxnId': qbo_bill['Id'], 'TxnType': 'Bill'}]}],
+            },
+        )
+        self._pull()
+        pulled = self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')])
+        second = pulled - first
+        self.assertEqual(first.state, 'canceled', 'the payment QuickBooks changed is replaced')
+        self.assertEqual((len(second), second.amount), (1, 50.0))
+        self.assertIn(second.state, ('in_process', 'paid'), 'the replacement is posted')
+        self.assertEqual(bill.amount_residual, 150.0)
+        self._assert_clean(bill)
+        self._pull()
+        self.assertEqual(
+            self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')]),
+            pulled,
+            'a pull that finds the same version registers nothing',
+        )
+        current = next(p for p in self._qbo('BillPayment') if p['Id'] == recorded['Id'])
+        client.delete('BillPayment', {'Id': current['Id'], 'SyncToken': current['SyncToken']})
+        self._pull()
+        self.assertEqual(second.state, 'canceled')
+        self.assertEqual(bill.amount_residual, 200.0)
+        self._assert_clean(bill)
+
     def _pull(self):
         self.env.flush_all()
         with self.registry.cursor() as cr:
