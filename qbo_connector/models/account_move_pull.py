@@ -174,8 +174,7 @@ class AccountMove(models.Model):
     def _qbo_conflict_push_again(self, kind, payload):
         """Odoo's version goes again: an update (of the voided document too, which brings it back), a
         new document after a deletion; a document cancelled in Odoo is voided."""
-        connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
-        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type])
+        mapping = self._qbo_conflict_mapping(ENTITY_BY_MOVE_TYPE[self.move_type])
         if kind == 'deleted':
             mapping.unlink()
             self._qbo_write_status({'qbo_pushed_snapshot': False})
@@ -189,8 +188,7 @@ class AccountMove(models.Model):
     def _qbo_conflict_accept(self, kind, payload):
         """QuickBooks' version stays: the next comparison starts from it; a voided or deleted document
         is cancelled in Odoo (nothing sent: QuickBooks holds it so already)."""
-        connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
-        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, ENTITY_BY_MOVE_TYPE[self.move_type])
+        mapping = self._qbo_conflict_mapping(ENTITY_BY_MOVE_TYPE[self.move_type])
         if kind in ('voided', 'deleted') and self.state != 'cancel':
             move = self.with_context(qbo_accepting=True)
             if move.state == 'posted':

@@ -128,8 +128,7 @@ class AccountPayment(models.Model):
         return self
 
     def _qbo_conflict_push_again(self, kind, payload):
-        connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
-        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment')
+        mapping = self._qbo_conflict_mapping('Payment')
         if kind == 'deleted':
             mapping.unlink()
             self._qbo_write_status({'qbo_pushed_snapshot': False})
@@ -140,8 +139,7 @@ class AccountPayment(models.Model):
         self.env['qbo.sync.job']._qbo_enqueue(self, 'push', priority=30)
 
     def _qbo_conflict_accept(self, kind, payload):
-        connection = self.env['qbo.connection'].sudo().search([('company_id', '=', self.company_id.id)], limit=1)
-        mapping = self.env['qbo.mapping'].sudo()._qbo_find(connection, self, 'Payment')
+        mapping = self._qbo_conflict_mapping('Payment')
         if kind in ('voided', 'deleted'):
             if self.state != 'canceled':
                 self.with_context(qbo_accepting=True).action_cancel()

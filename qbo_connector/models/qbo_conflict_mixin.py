@@ -151,6 +151,10 @@ class QboConflictMixin(models.AbstractModel):
         if kind != 'deleted' and mapping:
             self._qbo_write_status({'qbo_sync_state': 'synced', 'qbo_sync_error': False})
 
+    def _qbo_conflict_mapping(self, entity):
+        """The mapping of this record to its QuickBooks ``entity`` on its company's connection."""
+        return self.env['qbo.mapping'].sudo()._qbo_find(self.company_id.qbo_connection_id, self, entity)
+
     def _qbo_push_again_message(self):
         return self.env._('Odoo\'s version is sent to QuickBooks again.')
 
