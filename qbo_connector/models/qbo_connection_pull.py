@@ -5,6 +5,7 @@ from odoo import api, fields, models
 
 from .. import const
 from ..exceptions import QboAuthError, QboError
+from ..tools.qbo_client import qbo_quote
 from .qbo_connection import QboConnection as _QboConnectionBase
 
 _logger = logging.getLogger(__name__)
@@ -337,7 +338,7 @@ class QboConnection(models.Model):
             gone = []
             for start in range(0, len(ids), const.QUERY_PAGE):
                 chunk = ids[start : start + const.QUERY_PAGE]
-                listed = ', '.join(f"'{qbo_id}'" for qbo_id in chunk)
+                listed = ', '.join(qbo_quote(qbo_id) for qbo_id in chunk)
                 found = client.query(f'SELECT Id FROM {entity} WHERE Id IN ({listed}) MAXRESULTS {const.QUERY_PAGE}')
                 held = {str(obj['Id']) for obj in found}
                 gone += [qbo_id for qbo_id in chunk if qbo_id not in held]

@@ -12,6 +12,7 @@ from odoo.tools import consteq
 
 from .. import const
 from ..exceptions import QboNotFoundError, QboValidationError
+from ..tools.qbo_client import qbo_quote
 from ..tools.qbo_objects import version
 from .qbo_connection_pull import LIST_ENTITIES, PULLED_KINDS, qbo_datetime
 
@@ -365,7 +366,7 @@ class QboInboundEvent(models.Model):
             for event in others:
                 event.payload = obj
             return obj
-        quoted = ', '.join("'%s'" % str(qbo_id).replace("'", "") for qbo_id in ids)
+        quoted = ', '.join(qbo_quote(qbo_id) for qbo_id in ids)
         found = {
             str(obj['Id']): obj
             for obj in client.query(f'SELECT * FROM {entity} WHERE Id IN ({quoted}) MAXRESULTS {const.QUERY_PAGE}')
