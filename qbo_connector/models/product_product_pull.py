@@ -89,16 +89,6 @@ class ProductProduct(models.Model):
                 differing[field] = value
         return differing
 
-    def _qbo_pull_unchanged(self, entity, obj):
-        mapping = (
-            self.env['qbo.mapping']
-            .sudo()
-            .search(
-                [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_id', '=', str(obj['Id']))], limit=1
-            )
-        )
-        return not self._qbo_pull_differing(self._qbo_pull_values(obj), mapping)
-
     @api.model
     def _qbo_pull(self, connection, obj, entity):
         """Bring the QuickBooks Item ``obj`` into Odoo. Returns the product updated or created."""

@@ -155,6 +155,25 @@ class QboConflictMixin(models.AbstractModel):
         """The mapping of this record to its QuickBooks ``entity`` on its company's connection."""
         return self.env['qbo.mapping'].sudo()._qbo_find(self.company_id.qbo_connection_id, self, entity)
 
+    # ------------------------------------------------------------------
+    # Comparing (a change told by a webhook or CDC)
+    # ------------------------------------------------------------------
+
+    def _qbo_pull_unchanged(self, entity, obj):
+        """Whether QuickBooks' version ``obj`` changes nothing Odoo keeps of this record (its
+        SyncToken is then kept, nothing stored). For the masters (partners, products): what
+        ``_qbo_pull_values`` reads of ``obj`` against ``_qbo_pull_differing``; documents and
+        payments compare what Odoo sent instead."""
+        self.ensure_one()
+        mapping = (
+            self.env['qbo.mapping']
+            .sudo()
+            .search(
+                [('res_model', '=', self._name), ('res_id', '=', self.id), ('qbo_id', '=', str(obj['Id']))], limit=1
+            )
+        )
+        return not self._qbo_pull_differing(self._qbo_pull_values(obj), mapping)
+
     def _qbo_push_again_message(self):
         return self.env._('Odoo\'s version is sent to QuickBooks again.')
 

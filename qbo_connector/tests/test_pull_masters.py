@@ -131,6 +131,43 @@ class TestPullMasters(QboPullCommon):
         self.assertFalse(partner.qbo_conflict)
         self.assertEqual(partner.email, 'later@partner-a.example.com')
 
+    def test_master_changes_odoo_does_not_keep_store_nothing(self):
+        """A customer and an item changed in QuickBooks only in what Odoo does not keep (the
+        customer's notes, the item's purchase cost) are no change for Odoo: nothing stored, no pull
+        job, the partner and product untouched; their new SyncToken is kept for the next one."""
+        product, item_id = self._pushed_product()
+        partner = self.env['account.move'].search([('move_type', '=', 'out_invoice')], limit=1).commercial_partner_id
+        customer = self._customer_of(partner)
+        self._pull()
+        mappings = self.env['qbo.mapping'].sudo()
+        events = self.env['qbo.inbound.event'].sudo()
+        before = events.search([])
+        contact = (partner.name, partner.email, partner.phone, partner.street)
+        edited_customer = self._edit_customer(customer, Notes='Prefers email, never calls.')
+        item = self._qbo_by_id('Item', item_id)
+        edited_item = self._qbo_client().update(
+            'Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'PurchaseCost': 12.5}
+        )
+        self.assertNotEqual(edited_customer['SyncToken'], customer['SyncToken'])
+        self._pull()
+        stored = events.search([]) - before
+        self.assertFalse(
+            stored.filtered(
+                lambda e: (e.qbo_entity, e.qbo_object_id) in {('Customer', customer['Id']), ('Item', item_id)}
+            ),
+            'a change of nothing Odoo keeps is not stored',
+        )
+        self.assertEqual((partner.name, partner.email, partner.phone, partner.street), contact)
+        self.assertFalse(partner.qbo_conflict or product.qbo_conflict)
+        customer_mapping = mappings.search(
+            [('res_model', '=', 'res.partner'), ('res_id', '=', partner.id), ('qbo_entity', '=', 'Customer')]
+        )
+        item_mapping = mappings.search(
+            [('res_model', '=', 'product.product'), ('res_id', '=', product.id), ('qbo_entity', '=', 'Item')]
+        )
+        self.assertEqual(customer_mapping.sync_token, edited_customer['SyncToken'])
+        self.assertEqual(item_mapping.sync_token, edited_item['SyncToken'])
+
     def test_customer_created_in_quickbooks(self):
         client = self._qbo_client()
         partners = self.env['res.partner'].search([])
