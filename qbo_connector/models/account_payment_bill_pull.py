@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 
 from ..exceptions import QboValidationError
-from .account_payment_pull import _taken_by
 
 # What a QuickBooks BillPayment's lines link to, as Odoo documents.
 PULLED_BILL_TYPES = {'Bill': 'in_invoice', 'VendorCredit': 'in_refund'}
@@ -138,47 +137,5 @@ class AccountPayment(models.Model):
 
     def _qbo_pull_reconcile_bills(self, applied):
         """Reconcile this vendor payment, and the vendor credit notes QuickBooks used with it, with
-        the bills it pays, for the amounts QuickBooks names (partial payments included). The mirror of
-        the customers' _qbo_pull_reconcile: a bill's payable line is a credit, what settles it debits."""
-        self.ensure_one()
-
-        def open_line(move):
-            return move.line_ids.filtered(
-                lambda line: line.account_id.account_type == 'liability_payable' and not line.reconciled
-            )[:1]
-
-        own = open_line(self.move_id)
-        if self.currency_id != self.company_id.currency_id:
-            lines = own
-            for move, _amount in applied:
-                lines |= open_line(move)
-            lines.with_context(qbo_pull=True).reconcile()
-            return
-        bills = [(open_line(move), amount) for move, amount in applied if move.move_type == 'in_invoice']
-        settlers = [[open_line(move), amount] for move, amount in applied if move.move_type == 'in_refund']
-        settlers = iter([s for s in [*settlers, [own, self.amount]] if s[0]])
-        current = next(settlers, None)
-        partials = []
-        for bill_line, need in bills:
-            need = min(need, -bill_line.amount_residual)
-            while bill_line and current and not self.currency_id.is_zero(need):
-                take = min(need, current[1], current[0].amount_residual - _taken_by(partials, current[0]))
-                if not self.currency_id.is_zero(take):
-                    partials.append(
-                        {
-                            'debit_move_id': current[0].id,
-                            'credit_move_id': bill_line.id,
-                            'amount': take,
-                            'debit_amount_currency': take,
-                            'credit_amount_currency': take,
-                        }
-                    )
-                    need -= take
-                    current[1] -= take
-                if self.currency_id.is_zero(current[1]) or self.currency_id.is_zero(
-                    current[0].amount_residual - _taken_by(partials, current[0])
-                ):
-                    current = next(settlers, None)
-        if partials:
-            created = self.env['account.partial.reconcile'].with_context(qbo_pull=True).create(partials)
-            self.sudo().qbo_pull_partial_ids = created.filtered(lambda p: p.debit_move_id != own)
+        the bills it pays, for the amounts QuickBooks names (partial payments included)."""
+        self._qbo_pull_settle(applied, 'in_invoice')

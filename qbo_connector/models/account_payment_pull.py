@@ -389,57 +389,42 @@ class AccountPayment(models.Model):
     def _qbo_pull_reconcile(self, applied):
         """Reconcile this payment, and the credit notes QuickBooks applied with it, with the invoices
         it pays, for the amounts QuickBooks names (partial payments included)."""
+        self._qbo_pull_settle(applied, 'out_invoice')
+
+    def _qbo_pull_settle(self, applied, document_type):
+        """Reconcile this payment pulled from QuickBooks, and the credit notes QuickBooks applied
+        with it, with the documents of ``document_type`` it pays (``out_invoice``: customer invoices,
+        whose receivable lines are debits; ``in_invoice``: bills, whose payable lines are credits),
+        for the amounts QuickBooks names in ``applied`` [(move, amount)] — partial payments and
+        documents due in instalments (several open lines, the earliest due first) included."""
         self.ensure_one()
         if not applied:
             return
-        receivable = self.move_id.line_ids.filtered(
-            lambda line: line.account_id.account_type == 'asset_receivable' and not line.reconciled
-        )
+        account_type = 'asset_receivable' if document_type == 'out_invoice' else 'liability_payable'
+
+        def open_lines(move):
+            return move.line_ids.filtered(
+                lambda line: line.account_id.account_type == account_type and not line.reconciled
+            ).sorted(lambda line: (line.date_maturity or line.date, line.id))
+
+        own = open_lines(self.move_id)
         if self.currency_id != self.company_id.currency_id:
             # Foreign currency: Odoo applies it in full where it can (exchange differences included).
-            lines = receivable
+            lines = own
             for move, _amount in applied:
-                lines |= move.line_ids.filtered(
-                    lambda line: line.account_id.account_type == 'asset_receivable' and not line.reconciled
-                )
+                lines |= open_lines(move)
             lines.with_context(qbo_pull=True).reconcile()
             return
-
-        def open_line(move):
-            return move.line_ids.filtered(
-                lambda line: line.account_id.account_type == 'asset_receivable' and not line.reconciled
-            )[:1]
-
-        debits = [(open_line(move), amount) for move, amount in applied if move.move_type == 'out_invoice']
-        credits = [(open_line(move), amount) for move, amount in applied if move.move_type == 'out_refund']
-        credits.append((receivable[:1], self.amount))
-        partials = []
-        credit_iter = iter([[line, amount] for line, amount in credits if line])
-        current = next(credit_iter, None)
-        for debit_line, need in debits:
-            need = min(need, debit_line.amount_residual)
-            while debit_line and current and not self.currency_id.is_zero(need):
-                take = min(need, current[1], -current[0].amount_residual - _taken(partials, current[0]))
-                if not self.currency_id.is_zero(take):
-                    partials.append(
-                        {
-                            'debit_move_id': debit_line.id,
-                            'credit_move_id': current[0].id,
-                            'amount': take,
-                            'debit_amount_currency': take,
-                            'credit_amount_currency': take,
-                        }
-                    )
-                    need -= take
-                    current[1] -= take
-                if self.currency_id.is_zero(current[1]) or self.currency_id.is_zero(
-                    -current[0].amount_residual - _taken(partials, current[0])
-                ):
-                    current = next(credit_iter, None)
+        documents = [(open_lines(move), amount) for move, amount in applied if move.move_type == document_type]
+        settlers = [(open_lines(move), amount) for move, amount in applied if move.move_type != document_type]
+        settlers.append((own, self.amount))
+        sign = 1 if document_type == 'out_invoice' else -1
+        partials = plan_partials(documents, settlers, self.currency_id, sign)
         if partials:
             created = self.env['account.partial.reconcile'].with_context(qbo_pull=True).create(partials)
-            own = receivable[:1]
-            self.sudo().qbo_pull_partial_ids = created.filtered(lambda p: p.credit_move_id != own)
+            self.sudo().qbo_pull_partial_ids = created.filtered(
+                lambda p: not (own & (p.debit_move_id | p.credit_move_id))
+            )
 
     def _qbo_pull_cancel(self, reason=None):
         """Cancel this payment (it came from QuickBooks) and release the credit notes QuickBooks
@@ -467,8 +452,43 @@ def payment_snapshot(obj):
     }
 
 
-def _taken(partials, credit_line):
-    return sum(p['amount'] for p in partials if p['credit_move_id'] == credit_line.id)
+def plan_partials(documents, settlers, currency, sign):
+    """The partial reconciliations that settle the open lines of ``documents`` [(lines, amount)]
+    with those of ``settlers`` [(lines, amount)], in order, for the amounts QuickBooks names, each
+    capped by what is still open on either side (company currency). ``sign`` is 1 when the
+    documents' lines are debits (customer invoices, settled by credits), -1 when they are credits
+    (bills, settled by debits)."""
+    partials = []
+
+    def still_open(line, side):
+        return max(0.0, sign * side * line.amount_residual - _taken_by(partials, line))
+
+    # Each settler's amount is shared by its lines (a box), spent in their order.
+    queue = iter([(line, box) for lines, amount in settlers for box in [[amount]] for line in lines])
+    current = next(queue, None)
+    for lines, need in documents:
+        for line in lines:
+            want = min(need, still_open(line, 1))
+            while current and currency.compare_amounts(want, 0) > 0:
+                settler, box = current
+                take = min(want, box[0], still_open(settler, -1))
+                if currency.compare_amounts(take, 0) > 0:
+                    debit, credit = (line, settler) if sign > 0 else (settler, line)
+                    partials.append(
+                        {
+                            'debit_move_id': debit.id,
+                            'credit_move_id': credit.id,
+                            'amount': take,
+                            'debit_amount_currency': take,
+                            'credit_amount_currency': take,
+                        }
+                    )
+                    want -= take
+                    need -= take
+                    box[0] -= take
+                if currency.compare_amounts(box[0], 0) <= 0 or currency.is_zero(still_open(settler, -1)):
+                    current = next(queue, None)
+    return partials
 
 
 def _taken_by(partials, line):

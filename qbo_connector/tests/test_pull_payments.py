@@ -4,7 +4,7 @@ when changed there, cancelled when voided or deleted; Odoo's own never imported 
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .common import EMPTY_REALM
@@ -123,6 +123,41 @@ class TestPullPayments(QboPullCommon):
         self.assertAlmostEqual(invoice.amount_residual, invoice.amount_total - 100.0)
         self.assertEqual(invoice.payment_state, 'partial')
         self._assert_balance_agrees(invoice)
+
+    def test_payment_of_an_invoice_due_in_instalments(self):
+        """An invoice due in two instalments (30 % now, the rest in 30 days) has two open receivable
+        lines: a payment made in QuickBooks settles them in order of due date, in part and then in
+        full, and Odoo's balance stays QuickBooks' (it settled only the first instalment, the rest of
+        the payment left as an outstanding credit)."""
+        term = self.env['account.payment.term'].create(
+            {
+                'name': '30% now, balance in 30 days',
+                'line_ids': [
+                    Command.create({'value': 'percent', 'value_amount': 30.0, 'nb_days': 0}),
+                    Command.create({'value': 'percent', 'value_amount': 70.0, 'nb_days': 30}),
+                ],
+            }
+        )
+        invoice, qbo_invoice = self._pushed_invoice(invoice_payment_term_id=term.id)
+        receivable = invoice.line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable')
+        self.assertEqual(len(receivable), 2)
+        half = invoice.currency_id.round(invoice.amount_total / 2)
+        self._qbo_payment(qbo_invoice['CustomerRef'], [(qbo_invoice, half)])
+        self._pull()
+        self.assertAlmostEqual(invoice.amount_residual, invoice.amount_total - half)
+        first, second = receivable.sorted('date_maturity')
+        self.assertTrue(first.reconciled, 'the instalment due first is settled first')
+        self.assertAlmostEqual(second.amount_residual, invoice.amount_total - half)
+        self._assert_balance_agrees(invoice)
+        qbo_invoice = self._qbo_doc('Invoice', invoice.name)
+        self._qbo_payment(qbo_invoice['CustomerRef'], [(qbo_invoice, invoice.amount_total - half)])
+        self._pull()
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+        self._assert_balance_agrees(invoice)
+        for payment in self._pulled():
+            own = payment.move_id.line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable')
+            self.assertTrue(own.reconciled, f'{payment.name} is applied in full, nothing left outstanding')
 
     def test_one_payment_over_two_invoices_and_a_credit_memo(self):
         first, qbo_first = self._pushed_invoice()

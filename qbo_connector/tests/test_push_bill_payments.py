@@ -5,7 +5,7 @@ credit at once, cancel → deleted, posted again, lost answers without duplicate
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .common import CA_REALM
@@ -303,6 +303,54 @@ class TestPushBillPayments(QboBillPaymentsCommon):
         self.assertEqual(second.state, 'canceled')
         self.assertEqual(bill.amount_residual, 200.0)
         self._assert_clean(bill)
+
+    def test_pulled_bill_payment_with_a_vendor_credit_over_instalments(self):
+        """A bill due in two instalments (half now, half in 30 days) paid in QuickBooks by a check
+        and a vendor credit: Odoo settles the instalment due first with the credit, then the check
+        goes on, and the bill's balance and the credit's are QuickBooks'."""
+        term = self.env['account.payment.term'].create(
+            {
+                'name': 'Half now, half in 30 days',
+                'line_ids': [
+                    Command.create({'value': 'percent', 'value_amount': 50.0, 'nb_days': 0}),
+                    Command.create({'value': 'percent', 'value_amount': 50.0, 'nb_days': 30}),
+                ],
+            }
+        )
+        bill = self._bill(
+            [(self.product_a, 2, 100.0, self.env['account.tax'])], ref='INST-1', invoice_payment_term_id=term.id
+        )
+        credit = self._bill([(self.advertising, 1, 30.0, self.env['account.tax'])], move_type='in_refund', ref='CR-9')
+        self._run_queue()
+        payable = bill.line_ids.filtered(lambda line: line.account_id.account_type == 'liability_payable')
+        self.assertEqual(len(payable), 2)
+        self.connection.write({'sync_direction': 'two_way'})
+        qbo_bill, qbo_credit = self._qbo_of(bill), self._qbo_of(credit)
+        self.connection._qbo_client().create(
+            'BillPayment',
+            {
+                'VendorRef': {'value': qbo_bill['VendorRef']['value']},
+                'PayType': 'Check',
+                'CheckPayment': {'BankAccountRef': {'value': self._account_named('Checking')['Id']}},
+                'TotalAmt': 120.0,
+                'TxnDate': fields.Date.to_string(fields.Date.today()),
+                'Line': [
+                    {'Amount': 150.0, 'LinkedTxn': [{'TxnId': qbo_bill['Id'], 'TxnType': 'Bill'}]},
+                    {'Amount': 30.0, 'LinkedTxn': [{'TxnId': qbo_credit['Id'], 'TxnType': 'VendorCredit'}]},
+                ],
+            },
+        )
+        self._pull()
+        pulled = self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')])
+        self.assertEqual((len(pulled), pulled.amount), (1, 120.0))
+        self.assertEqual(bill.amount_residual, 50.0)
+        self.assertEqual(credit.amount_residual, 0.0)
+        first, second = payable.sorted('date_maturity')
+        self.assertTrue(first.reconciled, 'the instalment due first is settled first')
+        self.assertAlmostEqual(second.amount_residual, -50.0)
+        own = pulled.move_id.line_ids.filtered(lambda line: line.account_id.account_type == 'liability_payable')
+        self.assertTrue(own.reconciled, 'the check is applied in full')
+        self._assert_clean(bill, credit)
 
     def _pull(self):
         self.env.flush_all()
