@@ -5,6 +5,7 @@ leaves the connection as it was: the choices reach the connection at *Start* onl
 import difflib
 import logging
 import re
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -376,21 +377,26 @@ class QboSetup(models.Model):
 
     def _qbo_preflight_customers(self, connection, client, context):
         """Each Odoo customer against QuickBooks' customers: the one it will be linked to (same
-        email, else same name), and the possible duplicates a person should decide on first."""
+        email, else same name), and the possible duplicates a person should decide on first.
+        A partner bound already (an earlier sync, a decision) is no finding: its customers are
+        what its documents are compared with."""
         customers = client.query_all('SELECT * FROM Customer')
-        mapped = set(
+        mappings = (
             self.env['qbo.mapping']
             .sudo()
             .search([('connection_id', '=', connection.id), ('qbo_entity', '=', 'Customer')])
-            .mapped('qbo_id')
         )
+        mapped = set(mappings.mapped('qbo_id'))
+        links = defaultdict(set)  # partner id -> the QuickBooks customers its documents may name
+        for mapping in mappings.filtered(lambda m: m.res_model == 'res.partner' and m.role == 'record'):
+            links[mapping.res_id].add(mapping.qbo_id)
         free = [c for c in customers if str(c['Id']) not in mapped]
-        claimed, links, lines = set(), {}, []
+        claimed, lines = set(), []
 
         def email_of(customer):
             return ((customer.get('PrimaryEmailAddr') or {}).get('Address') or '').strip()
 
-        partners = self._qbo_customers_of_odoo()
+        partners = self._qbo_customers_of_odoo().filtered(lambda p: p.id not in links)
         for partner in partners:
             email = (partner.email or '').strip()
             unclaimed = [c for c in free if c['Id'] not in claimed]
@@ -413,7 +419,7 @@ class QboSetup(models.Model):
                     kind, note = 'customer_match', self.env._('Same name: will be linked, not created again.')
             if match:
                 claimed.add(match['Id'])
-                links[partner.id] = str(match['Id'])
+                links[partner.id].add(str(match['Id']))
                 lines.append(self._qbo_line(kind, partner, match, note))
             for other in free:
                 if other is not match and near_identical(other.get('DisplayName'), partner.name):
@@ -429,7 +435,7 @@ class QboSetup(models.Model):
                         )
                         | {'decision': 'separate'}
                     )
-        context['customer_links'] = links
+        context['customer_links'] = dict(links)
         return lines
 
     def _qbo_preflight_documents(self, connection, client, context):
@@ -460,7 +466,7 @@ class QboSetup(models.Model):
                 for document in by_number.get(number.casefold(), []):
                     reasons = []
                     customer_id = str((document.get('CustomerRef') or {}).get('value'))
-                    if links.get(move.commercial_partner_id.id) != customer_id:
+                    if customer_id not in links.get(move.commercial_partner_id.id, ()):
                         reasons.append(
                             self.env._(
                                 'customer %(qbo)s in QuickBooks, %(odoo)s in Odoo',

@@ -205,6 +205,25 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         with self.assertRaises(UserError):
             line.action_decide_separate()
 
+    def test_a_partner_bound_already_is_no_finding_and_its_invoices_are_compared_with_its_customer(self):
+        """Run again once a partner is bound (an earlier sync, a decision), the pre-flight neither
+        offers it another customer of a near-identical or the same name nor calls its invoice a
+        clash when QuickBooks holds it under the customer it is bound to."""
+        bound = self._partner('Harbor Lights LLC', 'harbor@example.com')
+        client = self.connection._qbo_client()
+        harbor = self._qbo_customer(client, 'Harbor Lights LLC (old)', 'accounts@harbor.example.com')
+        self._qbo_customer(client, 'Harbor Lights LLC')
+        self._qbo_customer(client, 'Harbor-Lights, LLC')
+        self.env['qbo.mapping']._qbo_link(self.connection, bound, 'Customer', harbor)
+        invoice = self._untaxed_invoice(bound, 100.0)
+        self._qbo_invoice(client, invoice.name, harbor, 100.0)
+        setup = self._setup()
+        setup.action_run_preflight()
+        customer_lines = setup.preflight_line_ids.filtered(lambda f: f.res_model == 'res.partner')
+        self.assertNotIn(bound.id, customer_lines.mapped('res_id'), 'bound already: nothing to decide')
+        self.assertEqual(self._findings(setup, 'document_linked').mapped('res_id'), [invoice.id])
+        self.assertFalse(self._findings(setup, 'document_clash'))
+
     def test_near_identical_names(self):
         self.assertTrue(near_identical('Acme Inc', 'ACME, Inc.'))
         self.assertTrue(near_identical('Northwind Traders', 'North-Wind Traders Ltd'))
