@@ -15,6 +15,7 @@ from odoo.exceptions import AccessError, UserError
 from .. import const
 from ..exceptions import QboError
 from ..tools.qbo_names import qbo_same_name
+from .res_partner import in_currency, same_level
 
 _logger = logging.getLogger(__name__)
 
@@ -390,7 +391,13 @@ class QboSetup(models.Model):
         links = defaultdict(set)  # partner id -> the QuickBooks customers its documents may name
         for mapping in mappings.filtered(lambda m: m.res_model == 'res.partner' and m.role == 'record'):
             links[mapping.res_id].add(mapping.qbo_id)
-        free = [c for c in customers if str(c['Id']) not in mapped]
+        # What the push would link a partner to (res.partner._qbo_find_party): a top-level customer
+        # in the home currency that no record is bound to (QuickBooks answers active ones only).
+        free = [
+            c
+            for c in customers
+            if str(c['Id']) not in mapped and same_level(c, None) and in_currency(connection, c, None)
+        ]
         claimed, lines = set(), []
 
         def email_of(customer):

@@ -224,6 +224,35 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         self.assertEqual(self._findings(setup, 'document_linked').mapped('res_id'), [invoice.id])
         self.assertFalse(self._findings(setup, 'document_clash'))
 
+    def test_a_sub_customer_is_not_offered_to_a_company(self):
+        """The pre-flight says what the push would do: a company is linked to a top-level customer
+        only, never to a sub-customer (a job) of the same name or email, nor offered one as a
+        possible duplicate (deciding *Same customer* would send its invoices to the job)."""
+        partner = self._partner('Quarry Stone Works', 'stones@example.com')
+        client = self.connection._qbo_client()
+        parent = self._qbo_customer(client, 'Granite Holdings')
+        job = client.create(
+            'Customer',
+            {
+                'DisplayName': 'Quarry Stone Works',
+                'PrimaryEmailAddr': {'Address': 'stones@example.com'},
+                'Job': True,
+                'ParentRef': {'value': parent['Id']},
+            },
+        )
+        near_job = client.create(
+            'Customer', {'DisplayName': 'Quarry-Stone Works, Inc.', 'Job': True, 'ParentRef': {'value': parent['Id']}}
+        )
+        setup = self._setup()
+        setup.action_run_preflight()
+        offered = setup.preflight_line_ids.filtered(lambda f: f.res_id == partner.id and f.res_model == 'res.partner')
+        self.assertFalse({str(job['Id']), str(near_job['Id'])} & set(offered.mapped('qbo_id')))
+        self._untaxed_invoice(partner, 90.0)
+        self._run_queue()
+        mapping = self.env['qbo.mapping'].sudo()._qbo_find(self.connection, partner, 'Customer')
+        self.assertTrue(mapping)
+        self.assertNotIn(mapping.qbo_id, (str(job['Id']), str(near_job['Id'])), 'the push did not link it either')
+
     def test_near_identical_names(self):
         self.assertTrue(near_identical('Acme Inc', 'ACME, Inc.'))
         self.assertTrue(near_identical('Northwind Traders', 'North-Wind Traders Ltd'))
