@@ -2,9 +2,7 @@
 and every choice made, so that *Continue later* resumes where the user stopped and *Cancel*
 leaves the connection as it was: the choices reach the connection at *Start* only."""
 
-import difflib
 import logging
-import re
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -14,7 +12,7 @@ from odoo.exceptions import AccessError, UserError
 
 from .. import const
 from ..exceptions import QboError
-from ..tools.qbo_names import qbo_same_name
+from ..tools.near_names import NameIndex
 from .res_partner import in_currency, same_level
 
 _logger = logging.getLogger(__name__)
@@ -60,24 +58,6 @@ CHOICES = (
     'payment_method_line_ids',
 )
 CREDENTIALS = ('environment', 'custom_base_url', 'client_id', 'client_secret')
-
-# Words that do not tell two companies apart ("Acme Inc" and "ACME, Inc." are near-identical).
-_NOISE = re.compile(r'\b(inc|incorporated|llc|ltd|limited|corp|corporation|co|company|gmbh|sa|sarl|plc)\b')
-_NOT_ALNUM = re.compile(r'[^0-9a-z]+')
-NEAR_RATIO = 0.9
-
-
-def _squeeze(name):
-    text = _NOT_ALNUM.sub(' ', (name or '').casefold())
-    return ''.join(_NOISE.sub(' ', text).split())
-
-
-def near_identical(left, right):
-    """Two names QuickBooks would keep apart but a person would take for one party."""
-    if qbo_same_name(left, right):
-        return False
-    a, b = _squeeze(left), _squeeze(right)
-    return bool(a and b) and (a == b or difflib.SequenceMatcher(None, a, b).ratio() >= NEAR_RATIO)
 
 
 class QboSetup(models.Model):
@@ -403,15 +383,21 @@ class QboSetup(models.Model):
         def email_of(customer):
             return ((customer.get('PrimaryEmailAddr') or {}).get('Address') or '').strip()
 
+        # Looked up, not scanned: thousands of customers on each side (benchmarks/preflight_names.py).
+        by_email = NameIndex(free, email_of)
+        by_name = NameIndex(free, lambda customer: customer.get('DisplayName'))
+
+        def first_free(found):
+            return next((c for c in found if c['Id'] not in claimed), None)
+
         partners = self._qbo_customers_of_odoo().filtered(lambda p: p.id not in links)
         for partner in partners:
             email = (partner.email or '').strip()
-            unclaimed = [c for c in free if c['Id'] not in claimed]
-            match = next((c for c in unclaimed if email and qbo_same_name(email_of(c), email)), None)
+            match = first_free(by_email.same(email)) if email else None
             if match:
                 kind, note = 'customer_match', self.env._('Same email: will be linked, not created again.')
             else:
-                match = next((c for c in unclaimed if qbo_same_name(c.get('DisplayName'), partner.name)), None)
+                match = first_free(by_name.same(partner.name))
                 if match and email and email_of(match):
                     kind, note = (
                         'customer_duplicate',
@@ -428,8 +414,8 @@ class QboSetup(models.Model):
                 claimed.add(match['Id'])
                 links[partner.id].add(str(match['Id']))
                 lines.append(self._qbo_line(kind, partner, match, note))
-            for other in free:
-                if other is not match and near_identical(other.get('DisplayName'), partner.name):
+            for other in by_name.near(partner.name):
+                if other is not match:
                     lines.append(
                         self._qbo_line(
                             'customer_duplicate',

@@ -5,13 +5,16 @@ buttons are for QuickBooks administrators of the company only."""
 
 import io
 import json
+import random
+import string
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.pdf import PdfReader
 
-from ..models.qbo_setup import CHOICES, near_identical
+from ..models.qbo_setup import CHOICES
+from ..tools.near_names import NameIndex, near_identical
 from .common import ACCESS_ERROR, QboRpcMixin
 from .test_push_invoice import QboPushCommon
 
@@ -258,6 +261,35 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         self.assertTrue(near_identical('Northwind Traders', 'North-Wind Traders Ltd'))
         self.assertFalse(near_identical('Acme Inc', 'acme inc'))  # the same name to QuickBooks
         self.assertFalse(near_identical('Acme Inc', 'Apex Holdings'))
+
+    def test_the_name_index_misses_no_near_identical_name(self):
+        """The pre-flight looks near-identical names up in an index instead of comparing every pair
+        (benchmarks/preflight_names.py): it finds exactly what comparing every pair finds, typos in
+        the first or last letters, noise words and punctuation included."""
+        rng = random.Random(11)
+        words = [''.join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9))) for _ in range(120)]
+        qbo = [
+            {'Id': str(i), 'DisplayName': ' '.join(rng.choices(words, k=rng.randint(1, 3))).title()} for i in range(300)
+        ]
+        qbo += [{'Id': 'acme', 'DisplayName': 'ACME, Inc.'}, {'Id': 'north', 'DisplayName': 'North-Wind Traders Ltd'}]
+        names = ['Acme Inc', 'Northwind Traders', 'Xorthwind Traders', 'Northwind Tradersx', '', 'Inc']
+        for _ in range(300):
+            text = list(rng.choice(qbo)['DisplayName'])
+            for _edit in range(rng.randint(0, 3)):
+                at = rng.randrange(len(text) + 1)
+                if rng.random() < 0.5 and at < len(text):
+                    del text[at]
+                else:
+                    text.insert(at, rng.choice(string.ascii_letters + ' -,.'))
+            names.append(''.join(text))
+        index = NameIndex(qbo, lambda customer: customer['DisplayName'])
+        found = 0
+        for name in names:
+            expected = [c['Id'] for c in qbo if near_identical(c['DisplayName'], name)]
+            self.assertEqual([c['Id'] for c in index.near(name)], expected, name)
+            found += len(expected)
+        self.assertGreater(found, 100, 'the corpus has near-identical names to find')
+        self.assertLess(index.compared, len(names) * len(qbo) / 10, 'and compares few of the pairs')
 
     # -- paths -----------------------------------------------------------------
 
