@@ -214,7 +214,8 @@ class QboConnection(models.Model):
         """Read what changed in QuickBooks since the mark (one CDC call when fewer than 1,000 objects
         changed), store it, and move the mark, committing each answer with its mark. An answer holding
         the cap (1,000 objects, the oldest first) narrows the window: the next call starts from the
-        newest change it held. Returns the number of changes stored."""
+        newest change it held; when no narrower window can split them (all of one second), what
+        changed is listed instead (``_qbo_pull_reconcile``). Returns the number of changes stored."""
         self.ensure_one()
         entities = self._qbo_pulled_entities()
         if not entities:
@@ -266,23 +267,30 @@ class QboConnection(models.Model):
             if not full:
                 break
             if mark <= since:
+                # More changes within one second than an answer holds: no narrower window splits
+                # them, and CDC would answer the same at every run. They are listed instead, kind by
+                # kind and page by page, as for a connection off longer than CDC looks back.
                 _logger.warning(
-                    'QuickBooks connection %s: more than %s changes at %s; the pull goes on from there next run.',
+                    'QuickBooks connection %s: more than %s changes within one second at %s; what changed since is '
+                    'listed instead.',
                     connection.id,
                     cap,
                     since,
                 )
-                break
+                # The mark then passes that second (its changes are all listed).
+                past = max(times) + timedelta(seconds=1) if times else None
+                return stored + connection._qbo_pull_reconcile(client, entities, since, past=past)
             since = mark
         return stored
 
-    def _qbo_pull_reconcile(self, client, entities, since):
+    def _qbo_pull_reconcile(self, client, entities, since, past=None):
         """Older than change data capture looks back: list, entity by entity and page by page, the
         objects of the kinds pulled whose ``MetaData.LastUpdatedTime`` is after ``since``, store them as
         CDC would, and move the mark to when the listing began. Objects deleted meanwhile are not
         listed (QuickBooks keeps no trace of them outside CDC): the documents and payments Odoo holds
-        mapped are looked for by id instead (``_qbo_pull_reconcile_deletions``). Returns the number of
-        changes stored."""
+        mapped are looked for by id instead (``_qbo_pull_reconcile_deletions``). ``past``: a moment
+        the mark must pass (a second whose changes were all listed). Returns the number of changes
+        stored."""
         self.ensure_one()
         events = self.env['qbo.inbound.event']
         started = fields.Datetime.now()
@@ -297,7 +305,7 @@ class QboConnection(models.Model):
         stored += self._qbo_pull_reconcile_deletions(client, entities, started)
         self.write(
             {
-                'cdc_high_water_at': started - timedelta(seconds=const.CDC_OVERLAP_SECONDS),
+                'cdc_high_water_at': max(started - timedelta(seconds=const.CDC_OVERLAP_SECONDS), past or started.min),
                 'last_pull_at': fields.Datetime.now(),
             }
         )

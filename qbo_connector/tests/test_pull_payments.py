@@ -380,9 +380,9 @@ class TestPullPayments(QboPullCommon):
         the next call starts from the newest change read, until everything is in."""
         _invoice, qbo_invoice = self._pushed_invoice()
         # What earlier tests left in QuickBooks is read first, at QuickBooks' own cap (their objects
-        # of one second would fill answers of 3 that no narrower window can split: with the real
-        # 1,000, that many changes in one second, docs/not-yet.md); QuickBooks' clock then moves
-        # past the pull's overlap, so that the window holds this test's payments only.
+        # of one second would fill answers of 3 that no narrower window can split, and be listed:
+        # the next test); QuickBooks' clock then moves past the pull's overlap, so that the window
+        # holds this test's payments only.
         self._pull()
         self.emu._call('POST', 'clock', json={'advance_seconds': 900})
         self.emu._call('PATCH', 'config', json={'cdc_max_objects': 3})
@@ -396,6 +396,36 @@ class TestPullPayments(QboPullCommon):
         self.assertEqual(sorted(self._pulled().mapped('amount')), [float(a) for a in range(1, 8)])
         self.assertGreater(len(self._cdc_requests()) - cdc_before, 2)
         self.assertEqual(len(self._pull_jobs(*created)), 7)
+
+    def test_more_changes_within_one_second_than_an_answer_holds_are_listed(self):
+        """More changes within one second than a CDC answer holds (the cap, 3 here on both sides
+        instead of 1,000): no narrower window splits them and CDC would answer the same at every
+        run; they are listed instead, and the pull goes on past that second."""
+        _invoice, qbo_invoice = self._pushed_invoice()
+        self._pull()
+        self.emu._call('POST', 'clock', json={'advance_seconds': 900})
+        self.emu._call('PATCH', 'config', json={'cdc_max_objects': 3})
+        self.env['ir.config_parameter'].sudo().set_param('qbo_connector.cdc_max_objects', 3)
+        crowded = self.emu._call('GET', 'clock')['now']
+        created = []
+        for amount in range(1, 8):
+            self.emu._call('POST', 'clock', json={'set': crowded})  # all seven within one second
+            created.append(self._qbo_payment(qbo_invoice['CustomerRef'], total=float(amount)))
+        self.assertEqual(
+            {p['MetaData']['LastUpdatedTime'] for p in created}, {created[0]['MetaData']['LastUpdatedTime']}
+        )
+        self.emu._call('POST', 'clock', json={'advance_seconds': 60})
+        with self.assertLogs('odoo.addons.qbo_connector.models.qbo_connection_pull', 'WARNING') as logs:
+            self._pull()
+        self.assertIn('within one second', logs.output[0])
+        self.assertEqual(sorted(self._pulled().mapped('amount')), [float(a) for a in range(1, 8)])
+        self.assertEqual(len(self._pull_jobs(*created)), 7)
+        # Past that second: the next pull is one CDC call again, and a later payment comes back.
+        later = self._qbo_payment(qbo_invoice['CustomerRef'], total=8.0)
+        cdc_before = len(self._cdc_requests())
+        self._pull()
+        self.assertEqual(len(self._cdc_requests()) - cdc_before, 1)
+        self.assertEqual(len(self._pull_jobs(later)), 1)
 
     def test_a_connection_off_longer_than_quickbooks_looks_back_pulls_again(self):
         invoice, qbo_invoice = self._pushed_invoice()
