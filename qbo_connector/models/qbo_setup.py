@@ -296,8 +296,9 @@ class QboSetup(models.Model):
         logged = client._recorder
         sections = (
             (self._qbo_preflight_customers, self.env._('Customers')),
-            (self._qbo_preflight_documents, self.env._('Invoices and credit memos')),
+            # Before the documents: whether QuickBooks takes Odoo's numbers decides what a clash is.
             (self._qbo_preflight_preferences, self.env._('Preferences')),
+            (self._qbo_preflight_documents, self.env._('Invoices and credit memos')),
             (self._qbo_preflight_taxes, self.env._('Taxes')),
             (self._qbo_preflight_payment_methods, self.env._('Payment methods')),
         )
@@ -433,8 +434,11 @@ class QboSetup(models.Model):
 
     def _qbo_preflight_documents(self, connection, client, context):
         """Odoo's posted invoices and credit notes whose QuickBooks number is taken: linked when
-        the QuickBooks document has the same customer and total, a clash otherwise."""
+        the QuickBooks document has the same customer and total, a clash otherwise — only when
+        QuickBooks takes Odoo's numbers (custom transaction numbers on): otherwise Odoo sends no
+        number, and a document numbered alike by QuickBooks is in nobody's way."""
         lines = []
+        custom_numbers = context.get('custom_numbers', True)
         links = context.get('customer_links', {})
         mapped_moves = set(
             self.env['qbo.mapping']
@@ -475,6 +479,8 @@ class QboSetup(models.Model):
                                 odoo=move.amount_total,
                             )
                         )
+                    if reasons and not custom_numbers:
+                        continue
                     if reasons:
                         note = self.env._(
                             'Number %(number)s is taken in QuickBooks by another document: %(reasons)s. '
@@ -491,6 +497,7 @@ class QboSetup(models.Model):
     def _qbo_preflight_preferences(self, connection, client, context):
         info, prefs = client.company_info(), client.preferences()
         values = connection._qbo_company_values(info, prefs)
+        context['custom_numbers'] = values['qbo_custom_txn_numbers']
         country = self.company_id.account_fiscal_country_id or self.company_id.country_id
         yes, no = self.env._('On'), self.env._('Off')
         rows = [

@@ -256,6 +256,32 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         self.assertTrue(mapping)
         self.assertNotIn(mapping.qbo_id, (str(job['Id']), str(near_job['Id'])), 'the push did not link it either')
 
+    def test_with_quickbooks_numbering_its_documents_a_number_alike_is_no_clash(self):
+        """With custom transaction numbers off, QuickBooks numbers documents itself and Odoo sends
+        no number: a QuickBooks invoice numbered like an Odoo one but of another customer is in
+        nobody's way, and the pre-flight does not say it will stop the invoice; the invoice goes."""
+        partner = self._partner('Quarry Stone Works', 'stones@example.com')
+        client = self.connection._qbo_client()
+        other = self._qbo_customer(client, 'Harbor Lights', 'harbor@example.com')
+        invoice = self._untaxed_invoice(partner, 250.0)
+        self._qbo_invoice(client, invoice.name, other, 99.0)
+        preferences = client.preferences()
+        client.update(
+            'Preferences',
+            {
+                'Id': preferences['Id'],
+                'SyncToken': preferences['SyncToken'],
+                'SalesFormsPrefs': {**preferences['SalesFormsPrefs'], 'CustomTxnNumbers': False},
+            },
+        )
+        self.connection.action_test_connection()
+        setup = self._setup()
+        setup.action_run_preflight()
+        self.assertFalse(self._findings(setup, 'document_clash'))
+        self.assertIn('Off', self._findings(setup, 'preference').mapped('qbo_name'))
+        self._run_queue()
+        self.assertEqual(invoice.qbo_sync_state, 'synced', invoice.qbo_sync_error)
+
     def test_near_identical_names(self):
         self.assertTrue(near_identical('Acme Inc', 'ACME, Inc.'))
         self.assertTrue(near_identical('Northwind Traders', 'North-Wind Traders Ltd'))
