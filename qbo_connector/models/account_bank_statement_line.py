@@ -24,10 +24,6 @@ class AccountBankStatementLine(models.Model):
 
     _qbo_entities = ('Deposit',)
 
-    def _valid_field_parameter(self, field, name):
-        # The mixin's status is tracked on documents with a chatter; a statement line has none.
-        return name == 'tracking' or super()._valid_field_parameter(field, name)
-
     # ------------------------------------------------------------------
     # What it deposits
     # ------------------------------------------------------------------

@@ -78,11 +78,6 @@ class QboInboundEvent(models.Model):
     payment_id = fields.Many2one('account.payment', string='Odoo Payment', readonly=True, index='btree_not_null')
     note = fields.Text(readonly=True)
 
-    @api.model
-    def _valid_field_parameter(self, field, name):
-        # The mixin's status is tracked on documents (which have a chatter); a change has none.
-        return name == 'tracking' or super()._valid_field_parameter(field, name)
-
     _event_unique = models.UniqueIndex("(connection_id, COALESCE(realm_id, ''), event_key)", 'A change is stored once.')
 
     @api.depends('qbo_entity', 'qbo_object_id', 'operation')

@@ -70,10 +70,6 @@ class QboInitialSync(models.Model):
     progress = fields.Float(compute='_compute_progress', help='Per cent of the documents and payments done or failed.')
     time_left = fields.Char(string='Time Left', compute='_compute_progress')
 
-    def _valid_field_parameter(self, field, name):
-        # The mixin's status is tracked on documents (which have a chatter); a sync has none.
-        return name == 'tracking' or super()._valid_field_parameter(field, name)
-
     @api.depends('job_ids.state', 'total_count', 'linked_count')
     def _compute_progress(self):
         counts = defaultdict(int)

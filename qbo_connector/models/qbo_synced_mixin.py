@@ -39,6 +39,12 @@ class QboSyncedMixin(models.AbstractModel):
     # QuickBooks entities the document itself may be, in the order its id is looked for.
     _qbo_entities = ()
 
+    def _valid_field_parameter(self, field, name):
+        # The status is tracked on documents (which have a chatter); the other records pushed
+        # through the outbox (a statement line, an inbound change, an initial sync, an undo line)
+        # have none, and take the parameter without a warning.
+        return name == 'tracking' or super()._valid_field_parameter(field, name)
+
     def _compute_qbo_id(self):
         """The QuickBooks id of the document itself, from its mapping (role record, else the
         receipt holding it)."""

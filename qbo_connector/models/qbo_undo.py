@@ -282,10 +282,6 @@ class QboUndoLine(models.Model):
     message = fields.Char(readonly=True)
     done_at = fields.Datetime(readonly=True)
 
-    def _valid_field_parameter(self, field, name):
-        # The mixin's status is tracked on documents (which have a chatter); a line has none.
-        return name == 'tracking' or super()._valid_field_parameter(field, name)
-
     def _qbo_push(self, job, outcome_unknown=False):
         """Void, delete or make inactive this line's object, once; drop its mapping."""
         self.ensure_one()
