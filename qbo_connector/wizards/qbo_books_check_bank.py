@@ -30,8 +30,13 @@ class QboBooksCheck(models.TransientModel):
         with (the trust receipt's amount), zero when no longer in Odoo's books."""
         differences = []
         deposits = self._qbo_fetch_all(connection._qbo_client(), 'Deposit')
+        # The records of every model at once (statement lines, trust receipts), not one query each.
+        existing = {}
+        for model in set(mappings.mapped('res_model')):
+            ids = mappings.filtered(lambda m, model=model: m.res_model == model).mapped('res_id')
+            existing.update({(model, r.id): r for r in self.env[model].browse(ids).exists()})
         for mapping in mappings:
-            record = self.env[mapping.res_model].browse(mapping.res_id).exists()
+            record = existing.get((mapping.res_model, mapping.res_id)) or self.env[mapping.res_model]
             doc = deposits.get(mapping.qbo_id)
             move = record.move_id if record else self.env['account.move']
             if not record or doc is None:
