@@ -25,9 +25,10 @@ class AccountAccount(models.Model):
         name = qbo_name(f'Write-off - {account.name}', ITEM_NAME_MAX)
 
         def find():
-            found = client.query(f'SELECT * FROM Item WHERE Name = {qbo_quote(name)}')
+            # Inactive ones too: one made inactive is used again (a write), not created in vain first.
+            found = client.query(f'SELECT * FROM Item WHERE Name = {qbo_quote(name)} AND Active IN (true, false)')
             if found:
-                return found[0]
+                return client.activate('Item', found[0])
             values = {
                 'Name': name,
                 'Type': 'Service',
@@ -37,7 +38,7 @@ class AccountAccount(models.Model):
             try:
                 return client.create('Item', values)
             except QboDuplicateError as error:
-                # Inactive (queries list active items only): use it again.
+                # Made meanwhile (or held under another spelling QuickBooks takes for this name).
                 if not error.existing_id:
                     raise
                 return client.activate('Item', client.read('Item', error.existing_id))

@@ -62,6 +62,29 @@ class TestPushWriteoff(QboWriteoffCommon):
         self._run_all()
         self._assert_written_off(invoice, payment, 95.0, 5.0, bad_debts_qbo)
 
+    def test_an_inactive_write_off_item_is_used_again(self):
+        """The write-off item made inactive in QuickBooks (by a bookkeeper tidying the item list) is
+        made active again and used, not created anew: one query finds it, one write activates it."""
+        bad_debts_qbo = self._qbo_account('Bad Debts')
+        client = self.connection._qbo_client()
+        income = {'value': bad_debts_qbo['Id']}
+        item = client.create('Item', {'Name': 'Write-off - Bad Debts', 'Type': 'Service', 'IncomeAccountRef': income})
+        client.update('Item', {'Id': item['Id'], 'SyncToken': item['SyncToken'], 'Active': False})
+        invoice = self._invoice_of(100.0)
+        payment = self._write_off(invoice, 95.0, self._bad_debts())
+        self._run_all()
+        memo = self._assert_written_off(invoice, payment, 95.0, 5.0, bad_debts_qbo)
+        self.assertEqual(memo['Line'][0]['SalesItemLineDetail']['ItemRef']['value'], item['Id'])
+        self.assertTrue(self._qbo_by_id('Item', item['Id'])['Active'])
+        self.assertEqual(len([i for i in self._qbo('Item') if i['Name'] == 'Write-off - Bad Debts']), 1)
+        item_calls = [
+            (r['operation'], r['fault_code'])
+            for r in self.emu.requests_log()['requests']
+            if r.get('realm') == self.realm and r.get('entity') == 'Item'
+        ]
+        self.assertNotIn(('write', '6240'), item_calls, 'found by its query, not by a create refused')
+        self.assertNotIn(('read', None), item_calls, 'nothing read back: the query answered it')
+
     def test_cancelled_then_paid_again(self):
         bad_debts_qbo = self._qbo_account('Bad Debts')
         bad_debts = self._bad_debts()
