@@ -15,18 +15,7 @@ class TestQuickBooksNumbersDocuments(QboPushCommon):
 
     def setUp(self):
         super().setUp()
-        client = self.connection._qbo_client()
-        preferences = client.preferences()
-        client.update(
-            'Preferences',
-            {
-                'Id': preferences['Id'],
-                'SyncToken': preferences['SyncToken'],
-                'SalesFormsPrefs': {**preferences['SalesFormsPrefs'], 'CustomTxnNumbers': False},
-            },
-        )
-        self.connection.action_test_connection()  # what Connect and Test Connection read
-        self.assertFalse(self.connection.qbo_custom_txn_numbers)
+        self._quickbooks_numbers_documents()
 
     def _qbo_docs_of(self, move, entity='Invoice'):
         return [d for d in self._qbo(entity) if move._qbo_reference() in (d.get('PrivateNote') or '')]

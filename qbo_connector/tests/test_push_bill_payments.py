@@ -220,24 +220,33 @@ class TestPushBillPayments(QboBillPaymentsCommon):
         self.assertIn(('vendor', 'payable', 150.0, 200.0), differences)
         self.assertIn(('bill', 'balance', 150.0, 200.0), differences)
 
+    def _check_in_quickbooks(self, total, applied):
+        """A bill payment a bookkeeper records in QuickBooks: a check of ``total`` from Checking to
+        the vendor of the first document, applied to ``applied`` [(Odoo bill or vendor credit
+        note, amount)] as QuickBooks holds them."""
+        lines = []
+        for move, amount in applied:
+            kind = 'Bill' if move.move_type == 'in_invoice' else 'VendorCredit'
+            lines.append({'Amount': amount, 'LinkedTxn': [{'TxnId': self._qbo_of(move)['Id'], 'TxnType': kind}]})
+        return self.connection._qbo_client().create(
+            'BillPayment',
+            {
+                'VendorRef': {'value': self._qbo_of(applied[0][0])['VendorRef']['value']},
+                'PayType': 'Check',
+                'CheckPayment': {'BankAccountRef': {'value': self._account_named('Checking')['Id']}},
+                'TotalAmt': total,
+                'TxnDate': fields.Date.to_string(fields.Date.today()),
+                'Line': lines,
+            },
+        )
+
     def test_pulled_bill_payment_reconciles_the_bill(self):
         """With two-way sync, a bill payment recorded in QuickBooks comes back as a vendor payment
         reconciled with the bill; deleted there, cancelled here."""
         bill = self._bills()
         self.connection.write({'sync_direction': 'two_way'})
-        qbo_bill = self._qbo_of(bill)
         client = self.connection._qbo_client()
-        recorded = client.create(
-            'BillPayment',
-            {
-                'VendorRef': {'value': qbo_bill['VendorRef']['value']},
-                'PayType': 'Check',
-                'CheckPayment': {'BankAccountRef': {'value': self._account_named('Checking')['Id']}},
-                'TotalAmt': 75.0,
-                'TxnDate': fields.Date.to_string(fields.Date.today()),
-                'Line': [{'Amount': 75.0, 'LinkedTxn': [{'TxnId': qbo_bill['Id'], 'TxnType': 'Bill'}]}],
-            },
-        )
+        recorded = self._check_in_quickbooks(75.0, [(bill, 75.0)])
         self._pull()
         pulled = self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')])
         self.assertEqual(len(pulled), 1)
@@ -260,17 +269,7 @@ class TestPushBillPayments(QboBillPaymentsCommon):
         self.connection.write({'sync_direction': 'two_way'})
         qbo_bill = self._qbo_of(bill)
         client = self.connection._qbo_client()
-        recorded = client.create(
-            'BillPayment',
-            {
-                'VendorRef': {'value': qbo_bill['VendorRef']['value']},
-                'PayType': 'Check',
-                'CheckPayment': {'BankAccountRef': {'value': self._account_named('Checking')['Id']}},
-                'TotalAmt': 75.0,
-                'TxnDate': fields.Date.to_string(fields.Date.today()),
-                'Line': [{'Amount': 75.0, 'LinkedTxn': [{'TxnId': qbo_bill['Id'], 'TxnType': 'Bill'}]}],
-            },
-        )
+        recorded = self._check_in_quickbooks(75.0, [(bill, 75.0)])
         self._pull()
         first = self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')])
         self.assertEqual((len(first), bill.amount_residual), (1, 125.0))
@@ -325,21 +324,7 @@ class TestPushBillPayments(QboBillPaymentsCommon):
         payable = bill.line_ids.filtered(lambda line: line.account_id.account_type == 'liability_payable')
         self.assertEqual(len(payable), 2)
         self.connection.write({'sync_direction': 'two_way'})
-        qbo_bill, qbo_credit = self._qbo_of(bill), self._qbo_of(credit)
-        self.connection._qbo_client().create(
-            'BillPayment',
-            {
-                'VendorRef': {'value': qbo_bill['VendorRef']['value']},
-                'PayType': 'Check',
-                'CheckPayment': {'BankAccountRef': {'value': self._account_named('Checking')['Id']}},
-                'TotalAmt': 120.0,
-                'TxnDate': fields.Date.to_string(fields.Date.today()),
-                'Line': [
-                    {'Amount': 150.0, 'LinkedTxn': [{'TxnId': qbo_bill['Id'], 'TxnType': 'Bill'}]},
-                    {'Amount': 30.0, 'LinkedTxn': [{'TxnId': qbo_credit['Id'], 'TxnType': 'VendorCredit'}]},
-                ],
-            },
-        )
+        self._check_in_quickbooks(120.0, [(bill, 150.0), (credit, 30.0)])
         self._pull()
         pulled = self.env['account.payment'].search([('qbo_pulled', '=', True), ('partner_type', '=', 'supplier')])
         self.assertEqual((len(pulled), pulled.amount), (1, 120.0))

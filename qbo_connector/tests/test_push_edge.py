@@ -313,17 +313,7 @@ class TestPushMulticurrency(QboPushEdgeCommon):
         self.assertFalse(self._qbo_doc('Invoice', eur_invoice.name))
         self._assert_synced(usd_invoice)
         # Nothing lost: multicurrency turned on in QuickBooks, the failed job goes again.
-        client = self.connection._qbo_client()
-        preferences = client.preferences()
-        client.update(
-            'Preferences',
-            {
-                'Id': preferences['Id'],
-                'SyncToken': preferences['SyncToken'],
-                'CurrencyPrefs': {'MultiCurrencyEnabled': True},
-            },
-        )
-        self.connection.action_test_connection()
+        self._quickbooks_preferences(CurrencyPrefs={'MultiCurrencyEnabled': True})
         self._jobs(eur_invoice).action_retry()
         self._run_queue()
         self._assert_synced(eur_invoice)

@@ -67,6 +67,22 @@ class QboPushCommon(QboTestMixin, AccountTestInvoicingCommon):
         self.assertLessEqual(len(found), 1, f'{entity} {doc_number} exists {len(found)} times in QuickBooks')
         return found[0] if found else None
 
+    def _quickbooks_preferences(self, **sections):
+        """The QuickBooks company's bookkeeper changes its preferences (each of ``sections`` merged
+        into what it holds), and the connection reads them, as Connect and Test Connection do."""
+        client = self.connection._qbo_client()
+        preferences = client.preferences()
+        body = {'Id': preferences['Id'], 'SyncToken': preferences['SyncToken']}
+        for section, values in sections.items():
+            body[section] = {**preferences.get(section, {}), **values}
+        client.update('Preferences', body)
+        self.connection.action_test_connection()
+
+    def _quickbooks_numbers_documents(self):
+        """Custom transaction numbers off: QuickBooks numbers sales documents itself."""
+        self._quickbooks_preferences(SalesFormsPrefs={'CustomTxnNumbers': False})
+        self.assertFalse(self.connection.qbo_custom_txn_numbers)
+
     def _api_requests(self):
         return [r for r in self.emu.requests_log()['requests'] if r.get('realm') == US_REALM and '/v3/' in r['path']]
 

@@ -219,18 +219,8 @@ class TestSettings(QboPushCommon):
 
     def _track_classes(self, per_line=False):
         """The QuickBooks company's bookkeeper turns class tracking on (QuickBooks' Preferences)."""
-        client = self.connection._qbo_client()
-        prefs = client.preferences()
         flag = 'ClassTrackingPerTxnLine' if per_line else 'ClassTrackingPerTxn'
-        client.update(
-            'Preferences',
-            {
-                'Id': prefs['Id'],
-                'SyncToken': prefs['SyncToken'],
-                'AccountingInfoPrefs': {**prefs['AccountingInfoPrefs'], flag: True},
-            },
-        )
-        self.connection.action_test_connection()  # what Test Connection (or a reconnect) reads
+        self._quickbooks_preferences(AccountingInfoPrefs={flag: True})
 
     def test_default_class(self):
         self.connection.default_class_name = 'Landscaping'

@@ -265,16 +265,7 @@ class TestSetupAssistant(QboRpcMixin, QboPushCommon, HttpCase):
         other = self._qbo_customer(client, 'Harbor Lights', 'harbor@example.com')
         invoice = self._untaxed_invoice(partner, 250.0)
         self._qbo_invoice(client, invoice.name, other, 99.0)
-        preferences = client.preferences()
-        client.update(
-            'Preferences',
-            {
-                'Id': preferences['Id'],
-                'SyncToken': preferences['SyncToken'],
-                'SalesFormsPrefs': {**preferences['SalesFormsPrefs'], 'CustomTxnNumbers': False},
-            },
-        )
-        self.connection.action_test_connection()
+        self._quickbooks_numbers_documents()
         setup = self._setup()
         setup.action_run_preflight()
         self.assertFalse(self._findings(setup, 'document_clash'))
