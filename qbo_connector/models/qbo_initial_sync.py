@@ -416,36 +416,38 @@ class QboInitialSync(models.Model):
                 [('connection_id', '=', connection.id), ('qbo_entity', '=', 'Payment'), ('role', '!=', 'receipt')]
             ).mapped('qbo_id')
         )
-        ours, others = {}, []
+        # The invoices' QuickBooks ids in one query, and QuickBooks' payments by day and amount:
+        # each Odoo payment meets the few of its day and amount, not every payment read.
+        invoice_qbo_ids = {
+            m.res_id: m.qbo_id
+            for m in mappings.search(
+                [
+                    ('connection_id', '=', connection.id),
+                    ('res_model', '=', 'account.move'),
+                    ('res_id', 'in', inbound.reconciled_invoice_ids.ids),
+                    ('role', '=', 'record'),
+                ]
+            )
+        }
+        ours, others = {}, defaultdict(list)
         for obj in found:
             refs = db_ref.findall(obj.get('PrivateNote') or '')
             if refs:
                 if refs[0][0] == 'payment':
                     ours[int(refs[0][1])] = obj
             elif str(obj['Id']) not in taken:
-                others.append(obj)
+                others[(obj.get('TxnDate'), round(float(obj.get('TotalAmt') or 0), 2))].append(obj)
         for payment in inbound:
             obj, origin = ours.get(payment.id), 'created'
             if not obj:
                 invoices = payment.reconciled_invoice_ids
-                invoice_ids = {
-                    m.qbo_id
-                    for m in mappings.search(
-                        [
-                            ('connection_id', '=', connection.id),
-                            ('res_model', '=', 'account.move'),
-                            ('res_id', 'in', invoices.ids),
-                            ('role', '=', 'record'),
-                        ]
-                    )
-                }
+                invoice_ids = {invoice_qbo_ids[i] for i in invoices.ids if i in invoice_qbo_ids}
                 if len(invoice_ids) != len(invoices):
                     continue
                 matches = [
                     o
-                    for o in others
-                    if o.get('TxnDate') == fields.Date.to_string(payment.date)
-                    and payment.currency_id.is_zero(float(o.get('TotalAmt') or 0) - payment.amount)
+                    for o in others.get((fields.Date.to_string(payment.date), round(payment.amount, 2)), [])
+                    if str(o['Id']) not in taken
                     and {
                         str(link['TxnId'])
                         for line in o.get('Line') or []
@@ -460,8 +462,6 @@ class QboInitialSync(models.Model):
             taken.add(str(obj['Id']))
             mappings._qbo_link(connection, payment, 'Payment', obj, origin=origin)
             payment._qbo_write_status({'qbo_sync_state': 'synced', 'qbo_sync_error': False})
-            if obj in others:
-                others.remove(obj)
             linked |= payment
         return linked
 

@@ -86,6 +86,37 @@ class TestInitialSync(InitialSyncCommon):
         self.assertEqual(len(self._batch_calls()), 1)
         self.assertEqual(self._differences(), [])
 
+    def test_a_payment_entered_in_quickbooks_against_a_found_invoice_is_linked(self):
+        """An invoice and its payment both entered in QuickBooks by hand: the invoice is found by
+        its number, the payment by its day, amount and the invoice it pays — linked, not sent
+        again; a second payment of the same day and amount to another invoice stays apart."""
+        invoice, other = self._invoice(), self._invoice()
+        payment = self._register_payment(invoice)
+        other_payment = self._register_payment(other)
+        by_hand = self._made_in_quickbooks(invoice)
+        client = self.connection._qbo_client()
+        customer = client.read('Invoice', by_hand)['CustomerRef']
+        entered = client.create(
+            'Payment',
+            {
+                'CustomerRef': customer,
+                'TotalAmt': payment.amount,
+                'TxnDate': fields.Date.to_string(payment.date),
+                'Line': [{'Amount': payment.amount, 'LinkedTxn': [{'TxnId': by_hand, 'TxnType': 'Invoice'}]}],
+            },
+        )
+        self.env.flush_all()
+        payments_before = self._qbo_count('Payment')
+        sync = self.connection._qbo_initial_sync_start()
+        self._drain()
+        self.env.invalidate_all()
+        self.assertEqual((sync.state, sync.failed_count, sync.linked_count), ('done', 0, 2))
+        self.assertEqual(payment.qbo_id, entered['Id'])
+        self.assertEqual(self._mapping(payment, 'Payment').origin, 'found')
+        self.assertEqual(len(self._qbo_payments_of(other_payment)), 1, "the other invoice's payment is sent")
+        self.assertEqual(self._qbo_count('Payment'), payments_before + 1)
+        self.assertEqual(self._differences(), [])
+
     def test_a_number_another_document_holds_is_not_linked(self):
         """QuickBooks holds an invoice of the same number but for another amount (as the pre-flight
         reports a clash): the initial sync does not take it for this one; the push says so, naming
