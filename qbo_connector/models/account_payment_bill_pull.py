@@ -127,15 +127,10 @@ class AccountPayment(models.Model):
         if not payment.outstanding_account_id:
             payment.outstanding_account_id = payment._get_outstanding_account('outbound')
         payment.action_post()
-        payment._qbo_pull_reconcile_bills(applied)
+        payment._qbo_pull_reconcile(applied)
         self.env['qbo.mapping']._qbo_link(connection, payment, 'BillPayment', obj)
         payment._qbo_write_status({'qbo_sync_state': 'synced', 'qbo_sync_error': False})
         payment.message_post(
             body=self.env._('Recorded in QuickBooks: bill payment %(id)s.', id=obj['Id']),
         )
         return payment
-
-    def _qbo_pull_reconcile_bills(self, applied):
-        """Reconcile this vendor payment, and the vendor credit notes QuickBooks used with it, with
-        the bills it pays, for the amounts QuickBooks names (partial payments included)."""
-        self._qbo_pull_settle(applied, 'in_invoice')

@@ -387,20 +387,18 @@ class AccountPayment(models.Model):
         return payment
 
     def _qbo_pull_reconcile(self, applied):
-        """Reconcile this payment, and the credit notes QuickBooks applied with it, with the invoices
-        it pays, for the amounts QuickBooks names (partial payments included)."""
-        self._qbo_pull_settle(applied, 'out_invoice')
-
-    def _qbo_pull_settle(self, applied, document_type):
         """Reconcile this payment pulled from QuickBooks, and the credit notes QuickBooks applied
-        with it, with the documents of ``document_type`` it pays (``out_invoice``: customer invoices,
-        whose receivable lines are debits; ``in_invoice``: bills, whose payable lines are credits),
-        for the amounts QuickBooks names in ``applied`` [(move, amount)] — partial payments and
-        documents due in instalments (several open lines, the earliest due first) included."""
+        with it, with the documents it pays — a customer payment's invoices (receivable lines,
+        debits), a vendor payment's bills (payable lines, credits) — for the amounts QuickBooks
+        names in ``applied`` [(move, amount)]: partial payments and documents due in instalments
+        (several open lines, the earliest due first) included."""
         self.ensure_one()
         if not applied:
             return
-        account_type = 'asset_receivable' if document_type == 'out_invoice' else 'liability_payable'
+        customer = self.partner_type == 'customer'
+        account_type, document_type = (
+            ('asset_receivable', 'out_invoice') if customer else ('liability_payable', 'in_invoice')
+        )
 
         def open_lines(move):
             return move.line_ids.filtered(
@@ -418,8 +416,7 @@ class AccountPayment(models.Model):
         documents = [(open_lines(move), amount) for move, amount in applied if move.move_type == document_type]
         settlers = [(open_lines(move), amount) for move, amount in applied if move.move_type != document_type]
         settlers.append((own, self.amount))
-        sign = 1 if document_type == 'out_invoice' else -1
-        partials = plan_partials(documents, settlers, self.currency_id, sign)
+        partials = plan_partials(documents, settlers, self.currency_id, 1 if customer else -1)
         if partials:
             created = self.env['account.partial.reconcile'].with_context(qbo_pull=True).create(partials)
             self.sudo().qbo_pull_partial_ids = created.filtered(

@@ -303,9 +303,10 @@ class QboConnection(models.Model):
             )
             stored += len(events._qbo_store(self, [events._qbo_cdc_change(entity, obj) for obj in found]))
         stored += self._qbo_pull_reconcile_deletions(client, entities, started)
+        mark = started - timedelta(seconds=const.CDC_OVERLAP_SECONDS)
         self.write(
             {
-                'cdc_high_water_at': max(started - timedelta(seconds=const.CDC_OVERLAP_SECONDS), past or started.min),
+                'cdc_high_water_at': max(mark, past) if past else mark,
                 'last_pull_at': fields.Datetime.now(),
             }
         )

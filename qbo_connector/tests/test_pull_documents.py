@@ -37,15 +37,7 @@ class QboPullDocumentsCommon(QboPullCommon):
         """A bookkeeper changes the Payment Odoo sent for ``payment`` to 100 in QuickBooks;
         returns it as it was before."""
         qbo_payment = self._qbo_by_id('Payment', payment.qbo_id)
-        self._qbo_client().update(
-            'Payment',
-            {
-                'Id': qbo_payment['Id'],
-                'SyncToken': qbo_payment['SyncToken'],
-                'TotalAmt': 100.0,
-                'Line': [{'Amount': 100.0, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
-            },
-        )
+        self._qbo_payment_changed_to(qbo_payment, qbo_invoice, 100.0)
         return qbo_payment
 
     def _activities(self, record):

@@ -44,6 +44,19 @@ class QboPullCommon(QboPushCommon):
         }
         return self._qbo_client().create('Payment', body)
 
+    def _qbo_payment_changed_to(self, qbo_payment, qbo_invoice, amount):
+        """A bookkeeper changes ``qbo_payment`` in QuickBooks to ``amount``, all of it applied to
+        ``qbo_invoice``."""
+        return self._qbo_client().update(
+            'Payment',
+            {
+                'Id': qbo_payment['Id'],
+                'SyncToken': qbo_payment['SyncToken'],
+                'TotalAmt': amount,
+                'Line': [{'Amount': amount, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
+            },
+        )
+
     def _pulled(self):
         return self.env['account.payment'].search([('qbo_pulled', '=', True)], order='id')
 
@@ -253,15 +266,7 @@ class TestPullPayments(QboPullCommon):
         qbo_payment = self._qbo_payment(qbo_invoice['CustomerRef'], [(qbo_invoice, 100.0)])
         self._pull()
         first = self._pulled()
-        self._qbo_client().update(
-            'Payment',
-            {
-                'Id': qbo_payment['Id'],
-                'SyncToken': qbo_payment['SyncToken'],
-                'TotalAmt': 150.0,
-                'Line': [{'Amount': 150.0, 'LinkedTxn': [{'TxnId': qbo_invoice['Id'], 'TxnType': 'Invoice'}]}],
-            },
-        )
+        self._qbo_payment_changed_to(qbo_payment, qbo_invoice, 150.0)
         self._pull()
         self.assertEqual(first.state, 'canceled')
         second = self._pulled().filtered(lambda p: p.state != 'canceled')
